@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "RateLimiting",
+    targets: [
+        // Stage 1: a single token bucket with lazy refill; time is passed in.
+        .target(name: "V1TokenBucket"),
+        .executableTarget(name: "V1Demo", dependencies: ["V1TokenBucket"]),
+        .testTarget(name: "V1TokenBucketTests", dependencies: ["V1TokenBucket"]),
+
+        // Stage 2: many keys, one bucket each, safe to share between threads.
+        .target(name: "V2KeyedLimiter"),
+        .executableTarget(name: "V2Demo", dependencies: ["V2KeyedLimiter"]),
+        .testTarget(name: "V2KeyedLimiterTests", dependencies: ["V2KeyedLimiter"]),
+
+        // Linux system calls the Glibc module does not expose (epoll, eventfd, accept4).
+        .target(name: "CLinuxSystem"),
+        // The project's own HTTP/1.1 server and upstream client; shared by stages 3 and 5.
+        .target(name: "HTTPEngine", dependencies: ["CLinuxSystem"]),
+        .testTarget(name: "HTTPEngineTests", dependencies: ["HTTPEngine"]),
+
+        // One harness that measures every stage with the same scenarios.
+        .executableTarget(
+            name: "LimiterBenchmarks",
+            dependencies: ["V1TokenBucket", "V2KeyedLimiter"],
+            path: "Benchmarks/LimiterBenchmarks"
+        ),
+    ]
+)
