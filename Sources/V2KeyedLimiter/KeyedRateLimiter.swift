@@ -1,4 +1,5 @@
 import Synchronization
+import ThreadSanitizerAnnotations
 
 /// Many independent token buckets, one per key, created on first use and safe to share across threads.
 ///
@@ -45,13 +46,13 @@ public final class KeyedRateLimiter<Key: Hashable & Sendable>: Sendable {
     ) throws(Failure) -> RateLimitDecision {
         // Fast path: one hash lookup, and the bucket is mutated in place through its index
         // (copying it out and writing it back would cost a second lookup).
-        let existing = try buckets.withLock { (buckets) throws(Failure) -> RateLimitDecision? in
+        let existing = try withLockedBuckets { (buckets) throws(Failure) -> RateLimitDecision? in
             guard let index = buckets.index(forKey: key) else { return nil }
             return try spend(&buckets.values[index])
         }
         if let existing { return existing }
         let newBucket = TokenBucket(limit: limitForKey(key), now: now)
-        return try buckets.withLock { (buckets) throws(Failure) in
+        return try withLockedBuckets { (buckets) throws(Failure) in
             // Another thread may have created this key's bucket while we were unlocked; using
             // `default:` keeps theirs, so tokens it already spent are not handed out again.
             try spend(&buckets[key, default: newBucket])
@@ -63,6 +64,18 @@ public final class KeyedRateLimiter<Key: Hashable & Sendable>: Sendable {
     /// Grows with every distinct key and never shrinks: a stream of unique keys (say, spoofed
     /// client addresses) exhausts memory. Stage 4 adds eviction.
     public var keyCount: Int {
-        buckets.withLock { $0.count }
+        withLockedBuckets { $0.count }
+    }
+
+    /// `buckets.withLock`, with the critical section announced to ThreadSanitizer.
+    private func withLockedBuckets<Result, Failure: Error>(
+        _ body: (inout [Key: TokenBucket]) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        let lockIdentity = Unmanaged.passUnretained(self).toOpaque()
+        return try buckets.withLock { (buckets) throws(Failure) in
+            ThreadSanitizer.acquire(lockIdentity)
+            defer { ThreadSanitizer.release(lockIdentity) }
+            return try body(&buckets)
+        }
     }
 }
