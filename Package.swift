@@ -14,6 +14,11 @@ let package = Package(
         .executableTarget(name: "V2Demo", dependencies: ["V2KeyedLimiter"]),
         .testTarget(name: "V2KeyedLimiterTests", dependencies: ["V2KeyedLimiter"]),
 
+        // Stage 3: the limiter as HTTP middleware: 429, Retry-After, rate-limit headers, key extraction.
+        .target(name: "V3RateLimitMiddleware", dependencies: ["HTTPEngine", "ThreadSanitizerAnnotations"]),
+        .executableTarget(name: "V3DemoServer", dependencies: ["V3RateLimitMiddleware", "HTTPEngine"]),
+        .testTarget(name: "V3RateLimitMiddlewareTests", dependencies: ["V3RateLimitMiddleware", "HTTPEngine"]),
+
         // Tells ThreadSanitizer about lock hand-offs it cannot see (Mutex's kernel futex path).
         .target(name: "ThreadSanitizerAnnotations"),
 
