@@ -27,6 +27,8 @@ let package = Package(
         // The project's own HTTP/1.1 server and upstream client; shared by stages 3 and 5.
         .target(name: "HTTPEngine", dependencies: ["CLinuxSystem"]),
         .testTarget(name: "HTTPEngineTests", dependencies: ["HTTPEngine"]),
+        // A "hello" server for the engine's benchmark and conformance scripts.
+        .executableTarget(name: "HelloServer", dependencies: ["HTTPEngine"], path: "Benchmarks/HelloServer"),
 
         // One harness that measures every stage with the same scenarios.
         .executableTarget(

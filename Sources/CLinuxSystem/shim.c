@@ -1,1 +1,83 @@
+#define _GNU_SOURCE
 #include "CLinuxSystem.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+int cls_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+static int cls_epoll_control(int epoll_fd, int operation, int fd, uint32_t events, uint64_t token) {
+    struct epoll_event event;
+    event.events = events;
+    event.data.u64 = token;
+    return epoll_ctl(epoll_fd, operation, fd, &event);
+}
+
+int cls_epoll_add(int epoll_fd, int fd, uint32_t events, uint64_t token) {
+    return cls_epoll_control(epoll_fd, EPOLL_CTL_ADD, fd, events, token);
+}
+
+int cls_epoll_modify(int epoll_fd, int fd, uint32_t events, uint64_t token) {
+    return cls_epoll_control(epoll_fd, EPOLL_CTL_MOD, fd, events, token);
+}
+
+int cls_epoll_remove(int epoll_fd, int fd) {
+    return epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+int cls_epoll_wait(int epoll_fd, uint64_t *tokens, uint32_t *events, int capacity, int timeout_ms) {
+    struct epoll_event buffer[256];
+    if (capacity > 256) capacity = 256;
+    int count = epoll_wait(epoll_fd, buffer, capacity, timeout_ms);
+    for (int index = 0; index < count; index++) {
+        tokens[index] = buffer[index].data.u64;
+        events[index] = buffer[index].events;
+    }
+    return count;
+}
+
+int cls_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+int cls_eventfd_signal(int fd) {
+    uint64_t one = 1;
+    return (int)write(fd, &one, sizeof one);
+}
+
+int cls_eventfd_drain(int fd) {
+    uint64_t value;
+    return (int)read(fd, &value, sizeof value);
+}
+
+int cls_tcp_socket(int family) {
+    return socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
+int cls_accept(int listen_fd, struct sockaddr_storage *address, socklen_t *length) {
+    *length = sizeof(struct sockaddr_storage);
+    return accept4(listen_fd, (struct sockaddr *)address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+int cls_set_int_option(int fd, int level, int name, int value) {
+    return setsockopt(fd, level, name, &value, sizeof value);
+}
+
+ssize_t cls_send(int fd, const void *bytes, size_t count) {
+    return send(fd, bytes, count, MSG_NOSIGNAL);
+}
+
+int cls_errno(void) { return errno; }
+
+uint64_t cls_monotonic_nanoseconds(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+uint64_t cls_thread_id(void) { return (uint64_t)pthread_self(); }
+
+void cls_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }

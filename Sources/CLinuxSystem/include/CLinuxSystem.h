@@ -1,4 +1,50 @@
 #ifndef C_LINUX_SYSTEM_H
 #define C_LINUX_SYSTEM_H
-#include <sys/epoll.h>
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+/* Interest and result bits for cls_epoll_*; plain constants because glibc's
+   EPOLL* values are enum-plus-macro pairs that import inconsistently. */
+static const uint32_t CLS_EPOLLIN = 0x001;
+static const uint32_t CLS_EPOLLOUT = 0x004;
+static const uint32_t CLS_EPOLLERR = 0x008;
+static const uint32_t CLS_EPOLLHUP = 0x010;
+static const uint32_t CLS_EPOLLRDHUP = 0x2000;
+
+/* Creates an epoll instance with close-on-exec; returns -1 and errno on failure. */
+int cls_epoll_create(void);
+/* Adds, modifies or removes fd; the 64-bit token comes back from cls_epoll_wait. */
+int cls_epoll_add(int epoll_fd, int fd, uint32_t events, uint64_t token);
+int cls_epoll_modify(int epoll_fd, int fd, uint32_t events, uint64_t token);
+int cls_epoll_remove(int epoll_fd, int fd);
+/* Waits for events and unpacks them into parallel arrays (epoll_event is packed on x86_64). */
+int cls_epoll_wait(int epoll_fd, uint64_t *tokens, uint32_t *events, int capacity, int timeout_ms);
+
+/* Non-blocking, close-on-exec eventfd used to wake a sleeping loop. */
+int cls_eventfd(void);
+int cls_eventfd_signal(int fd);
+int cls_eventfd_drain(int fd);
+
+/* Non-blocking TCP socket for the given family (AF_INET or AF_INET6). */
+int cls_tcp_socket(int family);
+/* accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC; fills the peer address. */
+int cls_accept(int listen_fd, struct sockaddr_storage *address, socklen_t *length);
+/* Sets an integer socket option; returns -1 and errno on failure. */
+int cls_set_int_option(int fd, int level, int name, int value);
+/* send() that never raises SIGPIPE. */
+ssize_t cls_send(int fd, const void *bytes, size_t count);
+/* Current errno, because Swift cannot read the thread-local macro reliably. */
+int cls_errno(void);
+/* CLOCK_MONOTONIC in nanoseconds; cheaper than ContinuousClock.now on the hot path. */
+uint64_t cls_monotonic_nanoseconds(void);
+/* Current thread's kernel id, to tell whether a caller runs on a given loop. */
+uint64_t cls_thread_id(void);
+/* Ignores SIGPIPE process-wide so a reset peer cannot kill the server. */
+void cls_ignore_sigpipe(void);
+
 #endif

@@ -1,0 +1,36 @@
+import Foundation
+import HTTPEngine
+
+/// Answers every request with "Hello, world!" — the engine's benchmark and conformance target.
+///
+/// Usage: HelloServer [port] [loops]; prints "listening on HOST:PORT" once bound.
+/// Paths: `/echo` streams the request body back (chunked), `/stream` sends a chunked body,
+/// anything else gets the fixed hello text.
+struct HelloHandler: HTTPHandler {
+    static let hello = HTTPResponseBody(string: "Hello, world!")
+
+    func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
+        switch request.path {
+        case "/echo":
+            let body = try await request.body.collect(upTo: 16 * 1024 * 1024)
+            return HTTPResponse(status: .ok, body: .init(bytes: body))
+        case "/stream":
+            return HTTPResponse(status: .ok, body: .stream { writer in
+                for index in 0..<3 { try await writer.write("part \(index)\n") }
+            })
+        default:
+            return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain")]), body: Self.hello)
+        }
+    }
+}
+
+let arguments = CommandLine.arguments
+let port = arguments.count > 1 ? Int(arguments[1]) ?? 8080 : 8080
+let loops = arguments.count > 2 ? Int(arguments[2]) ?? 2 : 2
+let server = HTTPServer(
+    configuration: HTTPServerConfiguration(host: "127.0.0.1", port: port, loopCount: loops),
+    handler: HelloHandler()
+)
+let address = try await server.start()
+FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
+try await server.run()

@@ -1,0 +1,107 @@
+import CLinuxSystem
+
+extension EventLoop {
+    /// Most jobs run per iteration before epoll is polled again, so a busy task cannot starve I/O.
+    static let maxJobsPerIteration = 4096
+
+    func runLoop() {
+        var tokens = [UInt64](repeating: 0, count: 256)
+        var events = [UInt32](repeating: 0, count: 256)
+        while true {
+            let timeout = pollTimeoutMilliseconds()
+            let count = tokens.withUnsafeMutableBufferPointer { tokenBuffer in
+                events.withUnsafeMutableBufferPointer { eventBuffer in
+                    cls_epoll_wait(epollDescriptor, tokenBuffer.baseAddress, eventBuffer.baseAddress, 256, timeout)
+                }
+            }
+            if count > 0 {
+                for index in 0..<Int(count) { dispatch(token: tokens[index], events: events[index]) }
+            }
+            runExpiredTimers()
+            if runRemoteWork() { break }
+            runLocalJobs()
+        }
+        finishExit()
+    }
+
+    /// Zero when work is queued, else the time to the next timer (rounded up), or forever.
+    func pollTimeoutMilliseconds() -> Int32 {
+        if !loopOnly.localJobs.isEmpty { return 0 }
+        if remote.withLock({ !$0.isEmpty || $0.isStopping }) { return 0 }
+        guard let deadline = loopOnly.timers.earliestDeadline else { return -1 }
+        let now = cls_monotonic_nanoseconds()
+        guard deadline > now else { return 0 }
+        let milliseconds = (deadline - now + 999_999) / 1_000_000
+        return Int32(min(milliseconds, UInt64(Int32.max)))
+    }
+
+    func dispatch(token: UInt64, events: UInt32) {
+        if token == Self.wakeToken {
+            _ = cls_eventfd_drain(wakeDescriptor)
+            return
+        }
+        let descriptor = Int(token & 0xFFFF_FFFF)
+        let generation = UInt32(token >> 32)
+        // Re-read the registration before each callback: an earlier callback may have closed it.
+        func current() -> (any EventLoopFileDescriptorHandler)? {
+            guard descriptor < loopOnly.registrations.count,
+                  let registration = loopOnly.registrations[descriptor],
+                  registration.generation == generation
+            else { return nil }
+            return registration.handler
+        }
+        let failed = events & (CLS_EPOLLERR | CLS_EPOLLHUP) != 0
+        if events & (CLS_EPOLLIN | CLS_EPOLLRDHUP) != 0 { current()?.readable() }
+        if events & CLS_EPOLLOUT != 0, !failed { current()?.writable() }
+        if failed { current()?.hangup() }
+    }
+
+    /// Runs closures and adopts jobs from other threads; returns true when the loop should exit.
+    func runRemoteWork() -> Bool {
+        let (closures, jobs, isStopping) = remote.withLock { remote in
+            defer {
+                remote.closures.removeAll(keepingCapacity: true)
+                remote.jobs.removeAll(keepingCapacity: true)
+            }
+            return (remote.closures, remote.jobs, remote.isStopping)
+        }
+        for closure in closures { closure() }
+        loopOnly.localJobs.append(contentsOf: jobs)
+        return isStopping && closures.isEmpty && jobs.isEmpty && loopOnly.localJobs.isEmpty
+    }
+
+    func runLocalJobs() {
+        var budget = Self.maxJobsPerIteration
+        while !loopOnly.localJobs.isEmpty, budget > 0 {
+            var batch: [UnownedJob] = []
+            swap(&batch, &loopOnly.localJobs)
+            for (position, job) in batch.enumerated() {
+                if budget == 0 {
+                    loopOnly.localJobs.insert(contentsOf: batch[position...], at: 0)
+                    return
+                }
+                budget -= 1
+                job.runSynchronously(on: asUnownedTaskExecutor())
+            }
+        }
+    }
+
+    /// Marks the loop exited (later work runs elsewhere), closes descriptors and wakes waiters.
+    func finishExit() {
+        let (closures, jobs, waiters) = remote.withLock { remote in
+            remote.hasExited = true
+            defer { remote.exitWaiters = [] }
+            return (remote.closures, remote.jobs, remote.exitWaiters)
+        }
+        for closure in closures { closure() }
+        for job in loopOnly.localJobs + jobs { globalConcurrentExecutor.enqueue(job) }
+        loopOnly.localJobs = []
+        loopOnly.timers = TimerHeap()
+        loopOnly.registrations = []
+        close(epollDescriptor)
+        close(wakeDescriptor)
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+import Glibc

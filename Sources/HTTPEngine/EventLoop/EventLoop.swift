@@ -1,0 +1,121 @@
+import CLinuxSystem
+import Foundation
+import Synchronization
+
+/// One thread running an epoll loop: file descriptor callbacks, timers, closures
+/// and Swift task jobs (it is a `TaskExecutor`), all serialised on that thread.
+///
+/// Methods documented as "loop thread only" must be called from `execute`,
+/// a readiness callback, a timer, or a task whose executor preference is this loop.
+public final class EventLoop: @unchecked Sendable {
+    // @unchecked Sendable: `loopOnly` state is touched only on the loop thread
+    // (checked by `assertInEventLoop`); everything shared is in `remote` (a Mutex)
+    // or atomics.
+
+    /// Closures and jobs handed over from other threads.
+    struct RemoteWork {
+        var closures: [@Sendable () -> Void] = []
+        var jobs: [UnownedJob] = []
+        var isStopping = false
+        var hasExited = false
+        var exitWaiters: [CheckedContinuation<Void, Never>] = []
+        var isEmpty: Bool { closures.isEmpty && jobs.isEmpty }
+    }
+
+    /// A registered descriptor and the generation that tells stale epoll events apart.
+    struct Registration {
+        var handler: any EventLoopFileDescriptorHandler
+        var generation: UInt32
+    }
+
+    /// State owned by the loop thread.
+    struct LoopOnlyState {
+        var registrations: [Registration?] = []
+        var nextGeneration: UInt32 = 1
+        var localJobs: [UnownedJob] = []
+        var timers = TimerHeap()
+    }
+
+    let epollDescriptor: Int32
+    let wakeDescriptor: Int32
+    let remote = Mutex(RemoteWork())
+    let threadIdentifier = Atomic<UInt64>(0)
+    var loopOnly = LoopOnlyState()
+    /// Index for naming the thread in debuggers and logs.
+    public let index: Int
+
+    /// Creates the loop and starts its thread.
+    public init(index: Int = 0) throws {
+        self.index = index
+        epollDescriptor = cls_epoll_create()
+        guard epollDescriptor >= 0 else { throw SystemError("epoll_create1") }
+        wakeDescriptor = cls_eventfd()
+        guard wakeDescriptor >= 0 else { throw SystemError("eventfd") }
+        guard cls_epoll_add(epollDescriptor, wakeDescriptor, CLS_EPOLLIN, Self.wakeToken) == 0 else {
+            throw SystemError("epoll_ctl(eventfd)")
+        }
+        let started = DispatchSemaphore(value: 0)
+        let thread = Thread { [self] in
+            threadIdentifier.store(cls_thread_id(), ordering: .releasing)
+            started.signal()
+            runLoop()
+        }
+        thread.name = "HTTPEngine.EventLoop-\(index)"
+        thread.start()
+        // Waiting here means `inEventLoop` is exact from the first call on.
+        started.wait()
+    }
+
+    static let wakeToken: UInt64 = .max
+
+    /// Whether the caller runs on this loop's thread.
+    public var inEventLoop: Bool {
+        threadIdentifier.load(ordering: .relaxed) == cls_thread_id()
+    }
+
+    func assertInEventLoop(_ function: StaticString = #function) {
+        assert(inEventLoop, "\(function) must run on event loop \(index)")
+    }
+
+    /// Runs `work` on the loop thread soon; safe from any thread.
+    public func execute(_ work: @escaping @Sendable () -> Void) {
+        let mustWake = remote.withLock { remote -> Bool? in
+            guard !remote.hasExited else { return nil }
+            let wasEmpty = remote.isEmpty
+            remote.closures.append(work)
+            return wasEmpty
+        }
+        switch mustWake {
+        case nil:
+            // The loop is gone; running here beats silently dropping (callers resume continuations).
+            work()
+        case true?:
+            _ = cls_eventfd_signal(wakeDescriptor)
+        case false?:
+            break
+        }
+    }
+
+    /// Asks the loop to exit after its current iteration; pending work still runs.
+    public func stop() {
+        remote.withLock { $0.isStopping = true }
+        _ = cls_eventfd_signal(wakeDescriptor)
+    }
+
+    /// Suspends until the loop thread has exited.
+    public func waitUntilStopped() async {
+        await withCheckedContinuation { continuation in
+            let hasExited = remote.withLock { remote -> Bool in
+                if !remote.hasExited { remote.exitWaiters.append(continuation) }
+                return remote.hasExited
+            }
+            if hasExited { continuation.resume() }
+        }
+    }
+
+    /// Stops the loop and waits for its thread to exit.
+    public func shutdown() async {
+        stop()
+        await waitUntilStopped()
+    }
+}

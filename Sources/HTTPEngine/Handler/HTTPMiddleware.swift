@@ -1,0 +1,27 @@
+/// Wraps a handler: inspect or change the request, answer early, or post-process the response.
+public protocol HTTPMiddleware: Sendable {
+    /// Handles `request`, calling `next` to continue down the chain (or not, to answer early).
+    func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse
+}
+
+/// A handler that runs `middleware` in front of `next`.
+public struct MiddlewareHandler<Middleware: HTTPMiddleware, Next: HTTPHandler>: HTTPHandler {
+    public let middleware: Middleware
+    public let next: Next
+
+    public init(middleware: Middleware, next: Next) {
+        self.middleware = middleware
+        self.next = next
+    }
+
+    public func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await middleware.handle(request, next: next)
+    }
+}
+
+extension HTTPHandler {
+    /// This handler behind `middleware`: `handler.wrapped(in: a).wrapped(in: b)` runs b, then a, then handler.
+    public func wrapped<Middleware: HTTPMiddleware>(in middleware: Middleware) -> MiddlewareHandler<Middleware, Self> {
+        MiddlewareHandler(middleware: middleware, next: self)
+    }
+}

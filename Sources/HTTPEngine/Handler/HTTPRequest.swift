@@ -1,0 +1,32 @@
+/// A request as handed to a handler: head, streamed body and connection addresses.
+public struct HTTPRequest: Sendable {
+    public var head: HTTPRequestHead
+    /// The body as an async sequence of byte chunks, read with back-pressure.
+    public var body: HTTPRequestBody
+    /// The peer that opened the connection (the direct client, maybe a proxy).
+    public let remoteAddress: SocketAddress
+    /// The server address the connection arrived on.
+    public let localAddress: SocketAddress
+    /// The loop that owns the connection; start outbound work here to avoid thread hops.
+    public let eventLoop: EventLoop?
+
+    public init(head: HTTPRequestHead, body: HTTPRequestBody = .empty, remoteAddress: SocketAddress, localAddress: SocketAddress, eventLoop: EventLoop? = nil) {
+        self.head = head
+        self.body = body
+        self.remoteAddress = remoteAddress
+        self.localAddress = localAddress
+        self.eventLoop = eventLoop
+    }
+
+    public var method: HTTPMethod { head.method }
+    public var version: HTTPVersion { head.version }
+    public var headers: HTTPHeaders {
+        get { head.headers }
+        set { head.headers = newValue }
+    }
+    /// The request target as sent, e.g. `/items?id=3`.
+    public var target: String { head.target }
+    /// The target without its query.
+    public var path: String { head.path }
+    public var query: String? { head.query }
+}

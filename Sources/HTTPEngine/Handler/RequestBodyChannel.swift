@@ -1,0 +1,130 @@
+import Synchronization
+
+/// Hands request body chunks from the connection (producer, on the loop) to the
+/// handler (consumer, any thread), holding at most about `highWaterMark` bytes.
+final class RequestBodyChannel: Sendable {
+    struct State {
+        var chunks: [[UInt8]] = []
+        var firstChunk = 0
+        var bufferedBytes = 0
+        var isFinished = false
+        var failure: (any Error)?
+        var waiter: UnsafeContinuation<[UInt8]?, any Error>?
+        /// Set when the producer stopped reading, or before the first read (100-continue).
+        var isDemandSignalNeeded = true
+    }
+
+    static let highWaterMark = 256 * 1024
+    static let lowWaterMark = 64 * 1024
+
+    let state = Mutex(State())
+    /// Called (without the lock held) when the consumer wants more and the producer must resume.
+    let onDemand: @Sendable () -> Void
+
+    init(onDemand: @escaping @Sendable () -> Void) {
+        self.onDemand = onDemand
+    }
+
+    /// A channel that already holds all of `bytes`.
+    init(bytes: [UInt8]) {
+        onDemand = {}
+        state.withLock { state in
+            if !bytes.isEmpty { state.chunks = [bytes] }
+            state.bufferedBytes = bytes.count
+            state.isFinished = true
+            state.isDemandSignalNeeded = false
+        }
+    }
+
+    /// Adds a chunk (producer); returns true when the producer should stop reading until `onDemand`.
+    func yield(_ chunk: [UInt8]) -> Bool {
+        let (waiter, shouldPause) = state.withLock { state -> (UnsafeContinuation<[UInt8]?, any Error>?, Bool) in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return (waiter, false)
+            }
+            state.chunks.append(chunk)
+            state.bufferedBytes += chunk.count
+            let shouldPause = state.bufferedBytes >= Self.highWaterMark
+            if shouldPause { state.isDemandSignalNeeded = true }
+            return (nil, shouldPause)
+        }
+        waiter?.resume(returning: chunk)
+        return shouldPause
+    }
+
+    /// Marks the end of the body (producer).
+    func finish() {
+        let waiter = state.withLock { state in
+            state.isFinished = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    /// Ends the body with an error the consumer will see after buffered chunks.
+    func fail(_ error: any Error) {
+        let waiter = state.withLock { state -> UnsafeContinuation<[UInt8]?, any Error>? in
+            guard !state.isFinished, state.failure == nil else { return nil }
+            state.failure = error
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(throwing: error)
+    }
+
+    /// The next chunk, nil at the end (consumer); suspends while empty.
+    func next() async throws -> [UInt8]? {
+        enum Step {
+            case chunk([UInt8], signal: Bool)
+            case end
+            case failure(any Error)
+            case wait
+        }
+        let step = state.withLock { state -> Step in
+            if state.firstChunk < state.chunks.count {
+                let chunk = state.chunks[state.firstChunk]
+                state.firstChunk += 1
+                if state.firstChunk == state.chunks.count {
+                    state.chunks.removeAll(keepingCapacity: true)
+                    state.firstChunk = 0
+                }
+                state.bufferedBytes -= chunk.count
+                let signal = state.isDemandSignalNeeded && state.bufferedBytes < Self.lowWaterMark && !state.isFinished
+                if signal { state.isDemandSignalNeeded = false }
+                return .chunk(chunk, signal: signal)
+            }
+            if let failure = state.failure { return .failure(failure) }
+            return state.isFinished ? .end : .wait
+        }
+        switch step {
+        case .chunk(let chunk, let signal):
+            if signal { onDemand() }
+            return chunk
+        case .end:
+            return nil
+        case .failure(let error):
+            throw error
+        case .wait:
+            return try await withUnsafeThrowingContinuation { continuation in
+                // Re-check under the lock: the producer may have added data since the first look.
+                let (ready, signal) = state.withLock { state -> (Result<[UInt8]?, any Error>?, Bool) in
+                    if state.firstChunk < state.chunks.count || state.isFinished || state.failure != nil {
+                        if let failure = state.failure, state.firstChunk == state.chunks.count { return (.failure(failure), false) }
+                        if state.firstChunk == state.chunks.count { return (.success(nil), false) }
+                        let chunk = state.chunks[state.firstChunk]
+                        state.firstChunk += 1
+                        state.bufferedBytes -= chunk.count
+                        return (.success(chunk), false)
+                    }
+                    state.waiter = continuation
+                    defer { state.isDemandSignalNeeded = false }
+                    return (nil, state.isDemandSignalNeeded)
+                }
+                if let ready { continuation.resume(with: ready) }
+                if signal { onDemand() }
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// An HTTP request method such as `GET`; compared by exact, case-sensitive name.
+public struct HTTPMethod: Hashable, Sendable, CustomStringConvertible {
+    /// The method token as sent on the wire.
+    public let rawValue: String
+
+    /// Creates a method from its token, e.g. `"PURGE"`.
+    public init(_ rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    public var description: String { rawValue }
+
+    public static let get = HTTPMethod("GET")
+    public static let head = HTTPMethod("HEAD")
+    public static let post = HTTPMethod("POST")
+    public static let put = HTTPMethod("PUT")
+    public static let delete = HTTPMethod("DELETE")
+    public static let patch = HTTPMethod("PATCH")
+    public static let options = HTTPMethod("OPTIONS")
+    public static let connect = HTTPMethod("CONNECT")
+    public static let trace = HTTPMethod("TRACE")
+
+    /// Maps method bytes to a value, reusing the common constants so parsing a
+    /// `GET` allocates nothing (short Swift strings are stored inline anyway).
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> HTTPMethod {
+        switch bytes.count {
+        case 3 where bytes[0] == 0x47 && bytes[1] == 0x45 && bytes[2] == 0x54: return .get
+        case 3 where bytes[0] == 0x50 && bytes[1] == 0x55 && bytes[2] == 0x54: return .put
+        case 4 where bytes[0] == 0x48 && bytes[1] == 0x45 && bytes[2] == 0x41 && bytes[3] == 0x44: return .head
+        case 4 where bytes[0] == 0x50 && bytes[1] == 0x4F && bytes[2] == 0x53 && bytes[3] == 0x54: return .post
+        default: return HTTPMethod(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+}

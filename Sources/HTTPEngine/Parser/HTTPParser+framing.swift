@@ -1,0 +1,77 @@
+extension HTTPParser {
+    /// Body framing of a request, applying the request-smuggling rules of RFC 9112 section 6.
+    static func requestFraming(_ headers: HTTPHeaders, version: HTTPVersion) throws(HTTPParseError) -> HTTPBodyFraming {
+        let hosts = headers.indices(named: "host")
+        if version == .http1_1 && hosts.count != 1 { throw .missingHost }
+        if hosts.count > 1 { throw .missingHost }
+        return try messageFraming(headers, version: version) ?? .none
+    }
+
+    /// Body framing of a response; without framing headers it runs until close.
+    static func responseFraming(_ headers: HTTPHeaders, status: HTTPStatus, isResponseToHead: Bool) throws(HTTPParseError) -> HTTPBodyFraming {
+        if isResponseToHead || status.isBodyForbidden { return .none }
+        return try messageFraming(headers, version: .http1_1) ?? .untilClose
+    }
+
+    /// Framing from `Transfer-Encoding` / `Content-Length`, or nil when neither is present.
+    static func messageFraming(_ headers: HTTPHeaders, version: HTTPVersion) throws(HTTPParseError) -> HTTPBodyFraming? {
+        let encodings = headers.indices(named: "transfer-encoding")
+        let lengths = headers.indices(named: "content-length")
+        if !encodings.isEmpty {
+            // Both headers is the classic smuggling vector: refuse instead of picking one.
+            guard lengths.isEmpty else { throw .conflictingFraming }
+            guard version == .http1_1 else { throw .invalidTransferEncoding }
+            try checkTransferCodings(headers, fields: encodings)
+            return .chunked
+        }
+        guard !lengths.isEmpty else { return nil }
+        var length: Int?
+        for index in lengths {
+            let field = headers.fields[index]
+            var elementCount = 0
+            var failure: HTTPParseError?
+            headers.forEachListElement(Int(field.valueStart)..<Int(field.valueEnd)) { element in
+                elementCount += 1
+                guard let value = decimalValue(element) else {
+                    failure = failure ?? .invalidContentLength
+                    return
+                }
+                if let length, length != value { failure = failure ?? .conflictingContentLength }
+                length = value
+            }
+            if let failure { throw failure }
+            if elementCount == 0 { throw .invalidContentLength }
+        }
+        return .length(length!)
+    }
+
+    /// Accepts exactly one final `chunked`; other known codings are 501, garbage is 400.
+    static func checkTransferCodings(_ headers: HTTPHeaders, fields: [Int]) throws(HTTPParseError) {
+        var codings: [[UInt8]] = []
+        for index in fields {
+            let field = headers.fields[index]
+            headers.forEachListElement(Int(field.valueStart)..<Int(field.valueEnd)) { codings.append(Array($0)) }
+        }
+        let chunked = Array("chunked".utf8)
+        let isChunked: ([UInt8]) -> Bool = { coding in
+            coding.count == chunked.count && zip(coding, chunked).allSatisfy { ASCII.lowercased($0) == $1 }
+        }
+        guard let last = codings.last, isChunked(last) else { throw .invalidTransferEncoding }
+        for coding in codings.dropLast() {
+            if isChunked(coding) { throw .invalidTransferEncoding }
+            if !coding.allSatisfy(ASCII.isTokenCharacter) { throw .invalidTransferEncoding }
+        }
+        if codings.count > 1 { throw .unsupportedTransferEncoding }
+    }
+
+    /// A non-negative decimal of at most 18 digits (so it cannot overflow), or nil.
+    static func decimalValue(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+        var value = 0
+        for byte in bytes {
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            value = value * 10 + Int(byte - 0x30)
+        }
+        return value
+    }
+}

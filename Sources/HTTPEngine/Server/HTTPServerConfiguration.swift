@@ -1,0 +1,55 @@
+import Foundation
+
+/// Where the server listens, how many loops it runs, and its limits and time-outs.
+public struct HTTPServerConfiguration: Sendable {
+    /// Numeric address to bind (`"127.0.0.1"`, `"::1"`, `"0.0.0.0"`); `"localhost"` means 127.0.0.1.
+    public var host: String
+    /// Port to bind; 0 picks a free one (read it from `start()` or `localAddress`).
+    public var port: Int
+    /// Event loops (threads); each accepts and serves its own connections.
+    public var loopCount: Int
+    public var backlog: Int32
+    /// Open connections above this are answered 503 and closed at once.
+    public var maxConnections: Int
+    public var parserLimits: HTTPParserLimits
+    /// Largest request body accepted; more gives 413 and close.
+    public var maxRequestBodySize: Int
+    /// Unread request body the server reads and discards to keep a connection alive; more closes it.
+    public var maxDrainSize: Int
+    /// Time allowed to receive a complete request head (also for a new connection's first request); then 408 and close.
+    public var headerReadTimeout: Duration
+    /// Time a keep-alive connection may sit idle between requests, and a request body may stall.
+    public var idleTimeout: Duration
+    /// Time a pending write may make no progress before the connection is dropped.
+    public var writeTimeout: Duration
+    /// Longest wait for in-flight requests when `run()` is cancelled.
+    public var shutdownGracePeriod: Duration
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        loopCount: Int = ProcessInfo.processInfo.activeProcessorCount,
+        backlog: Int32 = 1024,
+        maxConnections: Int = 10_000,
+        parserLimits: HTTPParserLimits = HTTPParserLimits(),
+        maxRequestBodySize: Int = 64 * 1024 * 1024,
+        maxDrainSize: Int = 1024 * 1024,
+        headerReadTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(60),
+        writeTimeout: Duration = .seconds(30),
+        shutdownGracePeriod: Duration = .seconds(10)
+    ) {
+        self.host = host
+        self.port = port
+        self.loopCount = loopCount
+        self.backlog = backlog
+        self.maxConnections = maxConnections
+        self.parserLimits = parserLimits
+        self.maxRequestBodySize = maxRequestBodySize
+        self.maxDrainSize = maxDrainSize
+        self.headerReadTimeout = headerReadTimeout
+        self.idleTimeout = idleTimeout
+        self.writeTimeout = writeTimeout
+        self.shutdownGracePeriod = shutdownGracePeriod
+    }
+}

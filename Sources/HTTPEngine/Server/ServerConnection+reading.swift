@@ -1,0 +1,179 @@
+extension ServerConnection {
+    /// Parses buffered input: heads start exchanges, body bytes go to the handler.
+    /// Stops while a parsed request is being answered, so pipelined requests wait their turn.
+    func processInbound() {
+        guard !isProcessingInbound else { return }
+        isProcessingInbound = true
+        defer { isProcessingInbound = false }
+        while phase == .idle || phase == .readingHead || phase == .handling {
+            if phase == .handling && (isRequestBodyComplete || isBodyPaused) { break }
+            let step: (event: HTTPParser.Event?, consumed: Int)
+            do {
+                step = try parser.parse(inbound.readableBytes)
+            } catch {
+                handleParseError(error)
+                return
+            }
+            guard let event = step.event else {
+                inbound.consume(step.consumed)
+                if step.consumed == 0 {
+                    if phase == .idle, inbound.readableCount > 0 {
+                        phase = .readingHead
+                        phaseStartedAt = EventLoop.monotonicNanoseconds()
+                    }
+                    return
+                }
+                continue
+            }
+            switch event {
+            case .requestHead(let head):
+                inbound.consume(step.consumed)
+                startExchange(head)
+            case .body(let range):
+                deliverBody(UnsafeRawBufferPointer(rebasing: inbound.readableBytes[range]))
+                inbound.consume(step.consumed)
+            case .messageEnd:
+                inbound.consume(step.consumed)
+                requestBodyEnded()
+            case .responseHead:
+                // A request-mode parser never produces response heads.
+                close()
+            }
+        }
+    }
+
+    /// Validates limits the parser does not know about, then starts the handler.
+    func startExchange(_ head: HTTPRequestHead) {
+        requestNumber &+= 1
+        phase = .handling
+        isFirstRequest = false
+        isKeepAlive = head.isKeepAlive && !context.isShuttingDown
+        isHeadRequest = head.method == .head
+        requestVersion = head.version
+        isRequestBodyComplete = false
+        isBodyPaused = false
+        receivedBodyBytes = 0
+        isDraining = false
+        response = .notStarted
+        declaredBodyLength = nil
+        var hasBody = false
+        switch head.bodyFraming {
+        case .length(let length):
+            declaredBodyLength = length
+            hasBody = length > 0
+        case .chunked:
+            hasBody = true
+        case .none, .untilClose:
+            break
+        }
+        if let length = declaredBodyLength, length > configuration.maxRequestBodySize {
+            sendErrorAndClose(.contentTooLarge)
+            return
+        }
+        if head.version == .http1_1, head.headers.contains(name: "expect"), !head.isExpectingContinue {
+            sendErrorAndClose(.expectationFailed)
+            return
+        }
+        isContinuePending = hasBody && head.isExpectingContinue
+        let number = requestNumber
+        if hasBody {
+            bodyChannel = RequestBodyChannel { [self] in bodyDemanded(requestNumber: number) }
+        } else {
+            bodyChannel = nil
+        }
+        let request = HTTPRequest(
+            head: head,
+            body: HTTPRequestBody(channel: bodyChannel, expectedLength: hasBody ? declaredBodyLength : 0),
+            remoteAddress: remoteAddress,
+            localAddress: localAddress,
+            eventLoop: loop
+        )
+        startHandler(request, requestNumber: number)
+    }
+
+    func deliverBody(_ bytes: UnsafeRawBufferPointer) {
+        receivedBodyBytes += bytes.count
+        if receivedBodyBytes > configuration.maxRequestBodySize {
+            bodyChannel?.fail(HTTPError(.contentTooLarge))
+            sendErrorAndClose(.contentTooLarge)
+            return
+        }
+        // The client sent the body without waiting for 100 Continue, which it may do.
+        isContinuePending = false
+        if isDraining {
+            if receivedBodyBytes > configuration.maxDrainSize { close() }
+            return
+        }
+        if let bodyChannel, bodyChannel.yield([UInt8](bytes)) {
+            isBodyPaused = true
+        }
+    }
+
+    func requestBodyEnded() {
+        isRequestBodyComplete = true
+        bodyChannel?.finish()
+        if isDraining {
+            isDraining = false
+            completeExchange()
+        }
+    }
+
+    /// A bad head gets its status and a close; a bad body also fails the handler's read.
+    func handleParseError(_ error: HTTPParseError) {
+        bodyChannel?.fail(HTTPError(error.status))
+        sendErrorAndClose(error.status)
+    }
+
+    /// End of input: close between requests; answer a complete request first; drop a truncated one.
+    func handlePeerClosedInput() {
+        switch phase {
+        case .idle, .readingHead:
+            if outboundStart == outbound.count { close() } else { closeAfterFlush = true }
+        case .handling:
+            if isRequestBodyComplete {
+                isKeepAlive = false
+            } else {
+                bodyChannel?.fail(HTTPError(.badRequest, message: "request body truncated"))
+                close()
+            }
+        case .lingering:
+            close()
+        case .closing, .closed:
+            break
+        }
+    }
+
+    /// The handler wants body bytes: send 100 Continue if owed and resume reading.
+    func bodyDemanded(requestNumber number: UInt64) {
+        guard loop.inEventLoop else {
+            loop.execute { [self] in bodyDemanded(requestNumber: number) }
+            return
+        }
+        guard number == requestNumber, phase == .handling else { return }
+        if isContinuePending, case .notStarted = response {
+            isContinuePending = false
+            appendOutbound(ResponseEncoder.continueResponse[...])
+            flush()
+        }
+        if isBodyPaused {
+            isBodyPaused = false
+            processInbound()
+        }
+        afterEvent()
+    }
+
+    /// Reads and drops input after our final response, until EOF, a limit or the linger deadline.
+    func discardLingeringInput() {
+        let space = inbound.prepareForWrite(minimum: 4096)
+        let count: Int?
+        do {
+            count = try Socket.read(descriptor, into: space)
+        } catch {
+            close()
+            return
+        }
+        guard let count else { return }
+        receivedBodyBytes += count
+        if count == 0 || receivedBodyBytes > configuration.maxDrainSize + Self.readChunkSize { close() }
+    }
+}

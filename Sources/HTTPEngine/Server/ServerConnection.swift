@@ -1,0 +1,178 @@
+import CLinuxSystem
+import Glibc
+
+/// One accepted client connection: reads and parses requests, runs the handler,
+/// writes responses in order, and enforces limits and time-outs.
+///
+/// `@unchecked Sendable`: every stored property is read and written only on
+/// `loop`'s thread. Entry points that may be called elsewhere (`send`,
+/// `writeBody`, `bodyDemanded`) first move onto the loop via `onLoop` or
+/// `loop.execute`; the others are epoll and timer callbacks, which run there.
+final class ServerConnection: @unchecked Sendable {
+    /// Where the connection is in its request cycle.
+    enum Phase {
+        /// Between requests, nothing of the next one received.
+        case idle
+        /// Part of a request head received.
+        case readingHead
+        /// A request was parsed and its exchange is in progress.
+        case handling
+        /// A final response is being flushed; input is ignored.
+        case closing
+        /// Output is shut down; input is discarded briefly so the peer sees our response, not a reset.
+        case lingering
+        case closed
+    }
+
+    /// How far the current response has been written.
+    enum ResponseProgress {
+        case notStarted
+        case streaming(isChunked: Bool, remaining: Int?)
+        case complete
+    }
+
+    static let readChunkSize = 64 * 1024
+    static let outboundHighWaterMark = 256 * 1024
+    static let outboundLowWaterMark = 64 * 1024
+    static let lingerTime: Duration = .seconds(2)
+
+    let descriptor: Int32
+    let loop: EventLoop
+    let context: ServerLoopContext
+    let remoteAddress: SocketAddress
+    let localAddress: SocketAddress
+    let configuration: HTTPServerConfiguration
+    let inbound = ReceiveBuffer(capacity: 4096)
+    var parser: HTTPParser
+    var outbound: [UInt8] = []
+    var outboundStart = 0
+    var interest: EventInterest = .readable
+    var phase = Phase.idle
+    var isProcessingInbound = false
+    var hasPeerClosedInput = false
+    var isFirstRequest = true
+    var closeAfterFlush = false
+    var writeWaiter: UnsafeContinuation<Void, any Error>?
+
+    // The current exchange; reset by `startExchange`.
+    var requestNumber: UInt64 = 0
+    var isKeepAlive = false
+    var isHeadRequest = false
+    var requestVersion = HTTPVersion.http1_1
+    var bodyChannel: RequestBodyChannel?
+    var isRequestBodyComplete = true
+    var isBodyPaused = false
+    var isContinuePending = false
+    var receivedBodyBytes = 0
+    var declaredBodyLength: Int?
+    var isDraining = false
+    var response = ResponseProgress.complete
+
+    // Time-outs: one lazily re-armed timer per connection instead of one per request.
+    var phaseStartedAt: UInt64
+    var lastReadAt: UInt64
+    var lastWriteProgressAt: UInt64 = 0
+    var lingerDeadline: UInt64 = 0
+    var armedTimer: EventLoopTimer?
+    var armedDeadline: UInt64 = 0
+
+    init(descriptor: Int32, loop: EventLoop, context: ServerLoopContext, remoteAddress: SocketAddress, localAddress: SocketAddress) {
+        self.descriptor = descriptor
+        self.loop = loop
+        self.context = context
+        self.remoteAddress = remoteAddress
+        self.localAddress = localAddress
+        self.configuration = context.configuration
+        parser = HTTPParser(mode: .request, limits: context.configuration.parserLimits)
+        let now = EventLoop.monotonicNanoseconds()
+        phaseStartedAt = now
+        lastReadAt = now
+    }
+
+    /// Registers with the loop and arms the first-request time-out.
+    func start() throws {
+        _ = cls_set_int_option(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+        try loop.register(fileDescriptor: descriptor, interest: interest, handler: self)
+        refreshDeadline()
+    }
+
+    /// Closes the socket at once and fails anything waiting on it.
+    func close() {
+        guard phase != .closed else { return }
+        phase = .closed
+        loop.deregister(fileDescriptor: descriptor)
+        Glibc.close(descriptor)
+        if let armedTimer { loop.cancelTimer(armedTimer) }
+        armedTimer = nil
+        bodyChannel?.fail(ConnectionClosedError())
+        bodyChannel = nil
+        let waiter = writeWaiter
+        writeWaiter = nil
+        waiter?.resume(throwing: ConnectionClosedError())
+        context.connectionClosed(self)
+    }
+
+    /// Graceful shutdown: idle connections close now, busy ones after their current response.
+    func beginShutdown() {
+        switch phase {
+        case .idle where outboundStart == outbound.count:
+            close()
+        case .idle, .readingHead, .handling:
+            isKeepAlive = false
+        case .closing, .lingering, .closed:
+            break
+        }
+    }
+
+    /// Re-evaluates epoll interest and the time-out after any state change.
+    func afterEvent() {
+        guard phase != .closed else { return }
+        updateInterest()
+        refreshDeadline()
+    }
+
+    /// Runs `body` on the loop thread, directly when already there.
+    func onLoop<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
+        if loop.inEventLoop { return body() }
+        return await withUnsafeContinuation { continuation in
+            loop.execute { continuation.resume(returning: body()) }
+        }
+    }
+}
+
+extension ServerConnection: EventLoopFileDescriptorHandler {
+    func readable() {
+        if phase == .lingering {
+            discardLingeringInput()
+            return
+        }
+        guard phase != .closed, phase != .closing else { return }
+        let space = inbound.prepareForWrite(minimum: min(Self.readChunkSize, 4096))
+        let count: Int?
+        do {
+            count = try Socket.read(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: space.prefix(Self.readChunkSize)))
+        } catch {
+            close()
+            return
+        }
+        guard let count else { return }
+        if count == 0 {
+            hasPeerClosedInput = true
+        } else {
+            inbound.didWrite(count)
+            lastReadAt = EventLoop.monotonicNanoseconds()
+        }
+        processInbound()
+        if hasPeerClosedInput { handlePeerClosedInput() }
+        afterEvent()
+    }
+
+    func writable() {
+        flush()
+        afterEvent()
+    }
+
+    func hangup() {
+        close()
+    }
+}
