@@ -1,0 +1,157 @@
+import Foundation
+import Glibc
+@testable import HTTPEngine
+
+/// A response read back by `RawClient`, parsed with the engine's own response parser.
+struct TestResponse {
+    var status: Int
+    var headers: HTTPHeaders
+    var body: [UInt8]
+    var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// Errors from the blocking test client.
+enum RawClientError: Error {
+    case connectFailed(Int32)
+    case timedOut
+    case closedEarly
+}
+
+/// A blocking TCP client for tests: sends raw bytes, reads responses with a deadline
+/// (poll with the time left, never a fixed sleep).
+final class RawClient {
+    let descriptor: Int32
+    private var buffer: [UInt8] = []
+
+    init(port: UInt16) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            let error = errno
+            Glibc.close(descriptor)
+            throw RawClientError.connectFailed(error)
+        }
+    }
+
+    deinit {
+        Glibc.close(descriptor)
+    }
+
+    func send(_ text: String) {
+        send(Array(text.utf8))
+    }
+
+    func send(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { return }
+            offset += sent
+        }
+    }
+
+    /// Half-closes the sending side.
+    func finishSending() {
+        shutdown(descriptor, Int32(SHUT_WR))
+    }
+
+    /// Reads more bytes: count, 0 at end of stream (or reset); throws when the deadline passes first.
+    @discardableResult
+    func receiveMore(before deadline: ContinuousClock.Instant) throws -> Int {
+        let remaining = deadline - .now
+        guard remaining > .zero else { throw RawClientError.timedOut }
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+        let ready = poll(&poller, 1, milliseconds)
+        if ready == 0 { throw RawClientError.timedOut }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        if count <= 0 { return 0 }
+        buffer.append(contentsOf: chunk[0..<count])
+        return count
+    }
+
+    /// Reads one response; nil when the server closed without sending one.
+    func readResponse(isHeadRequest: Bool = false, timeout: Duration = .seconds(10)) throws -> TestResponse? {
+        let deadline = ContinuousClock.now + timeout
+        var parser = HTTPParser(mode: .response)
+        parser.isResponseToHeadRequest = isHeadRequest
+        var head: HTTPResponseHead?
+        var body: [UInt8] = []
+        var isEndOfStream = false
+        while true {
+            let step = try buffer.withUnsafeBytes { try parser.parse($0) }
+            if let event = step.event {
+                switch event {
+                case .responseHead(let parsed):
+                    // Interim 1xx responses are skipped, as a client would.
+                    if parsed.status.code >= 200 { head = parsed }
+                case .body(let range):
+                    body.append(contentsOf: buffer[range])
+                case .messageEnd:
+                    buffer.removeFirst(step.consumed)
+                    if let head { return TestResponse(status: head.status.code, headers: head.headers, body: body) }
+                    continue
+                case .requestHead:
+                    break
+                }
+                buffer.removeFirst(step.consumed)
+                continue
+            }
+            if step.consumed > 0 {
+                buffer.removeFirst(step.consumed)
+                continue
+            }
+            if isEndOfStream {
+                if case .messageEnd? = try parser.finish(), let head {
+                    return TestResponse(status: head.status.code, headers: head.headers, body: body)
+                }
+                if head == nil && buffer.isEmpty { return nil }
+                throw RawClientError.closedEarly
+            }
+            if try receiveMore(before: deadline) == 0 { isEndOfStream = true }
+        }
+    }
+
+    /// Waits until the server closes the connection, discarding anything it sends; false on time-out.
+    func waitForClose(timeout: Duration = .seconds(10)) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            do {
+                if try receiveMore(before: deadline) == 0 { return true }
+            } catch {
+                return false
+            }
+        }
+    }
+
+    /// Reads until at least `count` bytes are buffered and returns the buffer without consuming it.
+    func readUntilCount(_ count: Int, timeout: Duration = .seconds(10)) throws -> [UInt8] {
+        let deadline = ContinuousClock.now + timeout
+        while buffer.count < count {
+            if try receiveMore(before: deadline) == 0 { throw RawClientError.closedEarly }
+        }
+        return buffer
+    }
+
+    /// Everything the server sends until it closes.
+    func readUntilClose(timeout: Duration = .seconds(10)) throws -> [UInt8] {
+        let deadline = ContinuousClock.now + timeout
+        while try receiveMore(before: deadline) > 0 {}
+        return buffer
+    }
+}
+
+/// Runs blocking socket work on its own thread so it never occupies the cooperative pool.
+func blocking<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try work() }) }
+        thread.start()
+    }
+}

@@ -1,0 +1,58 @@
+import Synchronization
+@testable import HTTPEngine
+
+/// Starts a server on an ephemeral port for one test and always shuts it down.
+func withTestServer(
+    configure: (inout HTTPServerConfiguration) -> Void = { _ in },
+    handler: some HTTPHandler,
+    _ body: (HTTPServer, UInt16) async throws -> Void
+) async throws {
+    var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 2)
+    configuration.headerReadTimeout = .seconds(10)
+    configure(&configuration)
+    let server = HTTPServer(configuration: configuration, handler: handler)
+    let address = try await server.start()
+    do {
+        try await body(server, address.port)
+    } catch {
+        await server.shutdown(gracePeriod: .seconds(1))
+        throw error
+    }
+    await server.shutdown(gracePeriod: .seconds(1))
+}
+
+/// Answers "ok" to everything.
+let okHandler = HTTPClosureHandler { _ in HTTPResponse(status: .ok, body: .init(string: "ok")) }
+
+/// Echoes the request body (collected) with its method and path in headers.
+let echoHandler = HTTPClosureHandler { request in
+    let body = try await request.body.collect(upTo: 64 * 1024 * 1024)
+    var headers = HTTPHeaders()
+    headers["x-method"] = request.method.rawValue
+    headers["x-path"] = request.path
+    return HTTPResponse(status: .ok, headers: headers, body: .init(bytes: body))
+}
+
+/// A one-shot signal a test can wait on; resumes every waiter once fired.
+final class TestSignal: Sendable {
+    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func fire() {
+        let waiters = state.withLock { state in
+            state.fired = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let fired = state.withLock { state in
+                if !state.fired { state.waiters.append(continuation) }
+                return state.fired
+            }
+            if fired { continuation.resume() }
+        }
+    }
+}
