@@ -19,7 +19,10 @@ enum RawClientError: Error {
 
 /// A blocking TCP client for tests: sends raw bytes, reads responses with a deadline
 /// (poll with the time left, never a fixed sleep).
-final class RawClient {
+///
+/// `@unchecked Sendable`: a test uses a client from one thread at a time, handing it
+/// to a `blocking` thread and back; thread start and continuation resumption order those uses.
+final class RawClient: @unchecked Sendable {
     let descriptor: Int32
     private var buffer: [UInt8] = []
 

@@ -1,0 +1,79 @@
+import Synchronization
+import Testing
+@testable import HTTPEngine
+
+@Suite("Streaming bodies")
+struct StreamingTests {
+    @Test func streamsALargeUploadWithoutCollectingIt() async throws {
+        let largestChunk = Atomic<Int>(0)
+        let handler = HTTPClosureHandler { request in
+            var total = 0
+            for try await chunk in request.body {
+                total += chunk.count
+                largestChunk.max(chunk.count, ordering: .relaxed)
+            }
+            return HTTPResponse(body: .init(string: String(total)))
+        }
+        let size = 32 * 1024 * 1024
+        try await withTestServer(configure: { $0.maxRequestBodySize = size }, handler: handler) { _, port in
+            try await blocking {
+                let client = try RawClient(port: port)
+                client.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: \(size)\r\n\r\n")
+                let block = [UInt8](repeating: 0x62, count: 1024 * 1024)
+                for _ in 0..<32 { client.send(block) }
+                #expect(try client.readResponse()?.bodyText == String(size))
+            }
+        }
+        #expect(largestChunk.load(ordering: .relaxed) <= 64 * 1024)
+    }
+
+    @Test func streamsALargeResponseThroughBackPressure() async throws {
+        let handler = HTTPClosureHandler { _ in
+            HTTPResponse(body: .stream(contentLength: 16 * 1024 * 1024) { writer in
+                let block = [UInt8](repeating: 0x63, count: 256 * 1024)
+                for _ in 0..<64 { try await writer.write(block) }
+            })
+        }
+        try await withTestServer(handler: handler) { _, port in
+            try await blocking {
+                let client = try RawClient(port: port)
+                client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+                let response = try #require(try client.readResponse(timeout: .seconds(30)))
+                #expect(response.body.count == 16 * 1024 * 1024)
+                #expect(response.headers["content-length"] == String(16 * 1024 * 1024))
+            }
+        }
+    }
+
+    @Test func closesWhenAStreamEndsShortOfItsContentLength() async throws {
+        let handler = HTTPClosureHandler { _ in
+            HTTPResponse(body: .stream(contentLength: 10) { writer in try await writer.write("short") })
+        }
+        try await withTestServer(handler: handler) { _, port in
+            try await blocking {
+                let client = try RawClient(port: port)
+                client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+                #expect(throws: HTTPParseError.truncatedMessage) { _ = try client.readResponse() }
+            }
+        }
+    }
+
+    @Test func writerWorksFromATaskOffTheLoop() async throws {
+        let handler = HTTPClosureHandler { _ in
+            HTTPResponse(body: .stream { writer in
+                // A detached task runs on the global executor, so every write must hop to the loop.
+                try await Task.detached {
+                    for index in 0..<100 { try await writer.write("\(index),") }
+                }.value
+            })
+        }
+        try await withTestServer(handler: handler) { _, port in
+            try await blocking {
+                let client = try RawClient(port: port)
+                client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+                let expected = (0..<100).map { "\($0)," }.joined()
+                #expect(try client.readResponse()?.bodyText == expected)
+            }
+        }
+    }
+}
