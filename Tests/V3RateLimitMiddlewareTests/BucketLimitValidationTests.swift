@@ -1,0 +1,42 @@
+import Testing
+import V3RateLimitMiddleware
+
+@Suite struct BucketLimitValidationTests {
+    @Test(arguments: [0, -1, Int.min, BucketLimit.maximumCapacity + 1])
+    func rejectsCapacityOutsideRange(capacity: Int) {
+        #expect(throws: RateLimitError.invalidCapacity(capacity)) {
+            try BucketLimit(capacity: capacity, refillRatePerSecond: 1)
+        }
+    }
+
+    @Test(arguments: [0, -1, -0.0, .nan, .infinity, -.infinity, 1e-300])
+    func rejectsRefillRateThatIsNotUsable(rate: Double) {
+        #expect(throws: RateLimitError.self) {
+            try BucketLimit(capacity: 10, refillRatePerSecond: rate)
+        }
+    }
+
+    @Test func acceptsFractionalAndVeryFastRates() throws {
+        #expect(try BucketLimit(capacity: 1, refillRatePerSecond: 0.001).refillRatePerSecond == 0.001)
+        #expect(try BucketLimit(capacity: 1, refillRatePerSecond: 1e12).capacity == 1)
+    }
+
+    @Test(arguments: [0, -3, 11])
+    func rejectsCostOutsideOneToCapacity(cost: Int) throws {
+        var bucket = TokenBucket(
+            limit: try BucketLimit(capacity: 10, refillRatePerSecond: 1),
+            now: MonotonicInstant(nanoseconds: 0)
+        )
+        #expect(throws: RateLimitError.invalidCost(cost, capacity: 10)) {
+            try bucket.consume(cost, at: MonotonicInstant(nanoseconds: 0))
+        }
+        // A refused cost leaves the bucket untouched.
+        #expect(bucket.tokens == 10)
+    }
+
+    @Test func errorMessagesNameTheOffendingValue() {
+        #expect(RateLimitError.invalidCapacity(0).description.contains("got 0"))
+        #expect(RateLimitError.invalidRefillRate(-2).description.contains("got -2.0"))
+        #expect(RateLimitError.invalidCost(11, capacity: 10).description.contains("capacity 10"))
+    }
+}

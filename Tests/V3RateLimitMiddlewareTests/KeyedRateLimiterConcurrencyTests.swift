@@ -1,0 +1,74 @@
+import Dispatch
+import Synchronization
+import Testing
+import V3RateLimitMiddleware
+
+/// With time frozen nothing refills, so any admission beyond capacity is a lost update.
+private let frozen = MonotonicInstant(nanoseconds: 42_000_000_000)
+
+@Suite struct KeyedRateLimiterConcurrencyTests {
+    @Test func threadsHammeringOneKeyGetExactlyCapacityAdmissions() throws {
+        let capacity = 20_000
+        let limiter = KeyedRateLimiter<String>(limit: try BucketLimit(capacity: capacity, refillRatePerSecond: 1))
+        let admitted = Atomic<Int>(0)
+        let workers = 8
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            var mine = 0
+            for _ in 0..<(capacity / 2) where limiter.consume(key: "shared", at: frozen).isAllowed {
+                mine += 1
+            }
+            admitted.add(mine, ordering: .relaxed)
+        }
+        // 8 workers × 10,000 attempts = 80,000 tries for 20,000 tokens.
+        #expect(admitted.load(ordering: .relaxed) == capacity)
+    }
+
+    @Test func tasksHammeringOneKeyGetExactlyCapacityAdmissions() async throws {
+        let capacity = 5_000
+        let limiter = KeyedRateLimiter<Int>(limit: try BucketLimit(capacity: capacity, refillRatePerSecond: 1))
+        let admitted = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    (0..<1_000).filter { _ in limiter.consume(key: 0, at: frozen).isAllowed }.count
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(admitted == capacity)
+    }
+
+    @Test func manyKeysConcurrentlyEachGetExactlyTheirCapacity() throws {
+        let capacity = 50
+        let keys = 400
+        let limiter = KeyedRateLimiter<Int>(limit: try BucketLimit(capacity: capacity, refillRatePerSecond: 1))
+        let perKey = Mutex([Int](repeating: 0, count: keys))
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            var mine = [Int](repeating: 0, count: keys)
+            // Each worker walks the keys in a different order so first-use races happen on every key.
+            for round in 0..<(capacity / 4 + 1) {
+                for step in 0..<keys {
+                    let key = (step * 7 + worker * 53 + round) % keys
+                    if limiter.consume(key: key, at: frozen).isAllowed { mine[key] += 1 }
+                }
+            }
+            perKey.withLock { totals in for key in 0..<keys { totals[key] += mine[key] } }
+        }
+        // 8 workers × 13 rounds = 104 tries per key for 50 tokens.
+        #expect(limiter.keyCount == keys)
+        #expect(perKey.withLock { $0.allSatisfy { $0 == capacity } })
+    }
+
+    @Test func concurrentFirstUseOfOneKeyCreatesOneBucket() throws {
+        let limit = try BucketLimit(capacity: 3, refillRatePerSecond: 1)
+        for trial in 0..<200 {
+            let limiter = KeyedRateLimiter<Int>(limit: limit)
+            let admitted = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                if limiter.consume(key: trial, at: frozen).isAllowed { admitted.add(1, ordering: .relaxed) }
+            }
+            // Even when several threads build a bucket for the same new key, only one survives.
+            #expect(admitted.load(ordering: .relaxed) == 3)
+            #expect(limiter.keyCount == 1)
+        }
+    }
+}
