@@ -1,1 +1,57 @@
-print("placeholder")
+import Dispatch
+import Foundation
+import HTTPEngine
+import V3RateLimitMiddleware
+
+/// Writes a line to standard output unbuffered, so a script waiting for "listening" sees it at once.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+if CommandLine.arguments.contains("--help") {
+    say("Usage: swift run V3DemoServer   (configured by environment variables)\n\n\(DemoConfiguration.usage)")
+    exit(0)
+}
+
+let configuration: DemoConfiguration
+do {
+    configuration = try DemoConfiguration(environment: ProcessInfo.processInfo.environment)
+} catch {
+    FileHandle.standardError.write(Data("V3DemoServer: invalid \(error)\n\n\(DemoConfiguration.usage)\n".utf8))
+    exit(2)
+}
+
+/// The API being protected: it says hello and echoes what the middleware saw as the client.
+let api = HTTPClosureHandler { request in
+    let body = "{\"message\":\"hello\",\"path\":\"\(request.path.count <= 64 ? request.path : "…")\"}\n"
+    return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: .init(string: body))
+}
+/// The API behind the middleware; generic so the configured extractor's concrete type is used.
+func limitedAPI(keyedBy extractor: some RateLimitKeyExtractor) -> some HTTPHandler {
+    api.wrapped(in: RateLimitMiddleware(limit: configuration.limit, keyExtractor: extractor, configuration: configuration.response))
+}
+let server = HTTPServer(
+    configuration: HTTPServerConfiguration(host: configuration.host, port: configuration.port),
+    handler: limitedAPI(keyedBy: configuration.keyExtractor)
+)
+
+// Ctrl-C and SIGTERM shut down gracefully instead of killing in-flight requests.
+nonisolated(unsafe) var signalSources: [any DispatchSourceSignal] = []  // kept alive; touched only here, before serving
+for signalNumber in [SIGINT, SIGTERM] {
+    signal(signalNumber, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+    // `@Sendable` keeps the handler off the main actor: dispatch runs it on its own queue.
+    source.setEventHandler { @Sendable in Task.detached { await server.shutdown(gracePeriod: .seconds(2)) } }
+    source.resume()
+    signalSources.append(source)
+}
+
+do {
+    let address = try await server.start()
+    let limit = configuration.limit
+    say("V3DemoServer listening on http://\(address) — \(limit.capacity) requests burst, \(limit.refillRatePerSecond)/s refill, keyed by \(configuration.keySource)")
+    try await server.run()
+} catch {
+    FileHandle.standardError.write(Data("V3DemoServer: cannot serve on \(configuration.host):\(configuration.port): \(error)\n".utf8))
+    exit(1)
+}
