@@ -17,23 +17,28 @@ public protocol RateLimitKeyExtractor: Sendable {
 
 /// A key made by application code, such as a tenant looked up from the path.
 public struct CustomKeyExtractor: RateLimitKeyExtractor {
-    let body: @Sendable (HTTPRequest) throws(RateLimitKeyError) -> String?
+    let body: @Sendable (HTTPRequest) -> String?
     public let sourceDescription: String
+    /// Longest key the closure may return; longer ones are refused with 400 like any key material.
+    public let maximumBytes: Int
 
     public func key(for request: HTTPRequest) throws(RateLimitKeyError) -> RateLimitKey? {
-        try body(request).map(RateLimitKey.custom)
+        guard let value = body(request) else { return nil }
+        return .custom(try KeyMaterial.validated(value.utf8, field: sourceDescription, maximumBytes: maximumBytes))
     }
 }
 
 extension RateLimitKeyExtractor where Self == CustomKeyExtractor {
     /// Keys computed by `body`, prefixed `custom:` so they cannot impersonate a built-in kind.
     ///
-    /// The closure should bound what it returns: its result becomes a stored bucket key.
+    /// What the closure returns is checked like header key material (length, control characters),
+    /// since it often comes from the request and becomes a stored bucket key.
     public static func custom(
         describedAs sourceDescription: String = "a custom key",
-        _ body: @escaping @Sendable (HTTPRequest) throws(RateLimitKeyError) -> String?
+        maximumBytes: Int = 256,
+        _ body: @escaping @Sendable (HTTPRequest) -> String?
     ) -> CustomKeyExtractor {
-        CustomKeyExtractor(body: body, sourceDescription: sourceDescription)
+        CustomKeyExtractor(body: body, sourceDescription: sourceDescription, maximumBytes: max(1, maximumBytes))
     }
 }
 
