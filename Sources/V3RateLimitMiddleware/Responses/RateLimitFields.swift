@@ -25,10 +25,10 @@ public struct RateLimitFields: Hashable, Sendable {
     public init(_ decision: RateLimitDecision) {
         limit = decision.limit.capacity
         remaining = decision.remainingTokens
-        resetSeconds = Self.wholeSecondsRoundedUp(decision.resetAfter)
+        resetSeconds = Self.wholeSeconds(decision.resetAfter)
         // A refused request always waits at least a second: `Retry-After: 0` invites an instant,
         // equally refused retry, and the wait itself may be a few nanoseconds.
-        retryAfterSeconds = decision.isAllowed ? 0 : max(1, Self.wholeSecondsRoundedUp(decision.retryAfter))
+        retryAfterSeconds = decision.isAllowed ? 0 : max(1, Self.wholeSeconds(decision.retryAfter))
         let window = Double(decision.limit.capacity) / decision.limit.refillRatePerSecond
         // BucketLimit keeps capacity / rate below ~146 years, so the window fits in Int64.
         windowSeconds = max(1, Int64(window.rounded(.up)))
@@ -53,7 +53,7 @@ public struct RateLimitFields: Hashable, Sendable {
     }
 
     /// `duration` in whole seconds, rounded up; negative durations count as zero.
-    static func wholeSecondsRoundedUp(_ duration: Duration) -> Int64 {
+    public static func wholeSeconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         guard seconds >= 0 else { return 0 }
         return attoseconds > 0 ? seconds + 1 : seconds
