@@ -49,7 +49,7 @@ for signalNumber in [SIGINT, SIGTERM] {
 do {
     let address = try await server.start()
     let limit = configuration.limit
-    say("V3DemoServer listening on http://\(address) — \(limit.capacity) requests burst, \(limit.refillRatePerSecond)/s refill, keyed by \(configuration.keySource)")
+    say("V3DemoServer listening on http://\(address) (capacity \(limit.capacity), refill \(limit.refillRatePerSecond)/s, keyed by \(configuration.keySource))")
     try await server.run()
 } catch {
     FileHandle.standardError.write(Data("V3DemoServer: cannot serve on \(configuration.host):\(configuration.port): \(error)\n".utf8))

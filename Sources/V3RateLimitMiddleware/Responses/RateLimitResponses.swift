@@ -5,11 +5,10 @@ enum RateLimitResponses {
     /// `429 Too Many Requests` with `Retry-After`, `Cache-Control: no-store` and a JSON body.
     static func tooManyRequests(_ fields: RateLimitFields, configuration: RateLimitResponseConfiguration) -> HTTPResponse {
         let seconds = fields.retryAfterSeconds
-        let noun = seconds == 1 ? "second" : "seconds"
         var response = errorResponse(
             .tooManyRequests,
             members: [("error", .string("rate_limited")), ("retry_after", .integer(seconds))],
-            detail: "Rate limit exceeded; retry after \(seconds) \(noun).",
+            detail: "Rate limit exceeded; retry after \(seconds) \(seconds == 1 ? "second" : "seconds").",
             format: configuration.errorBodyFormat
         )
         response.headers.add(name: "Retry-After", value: String(seconds))
@@ -32,10 +31,13 @@ enum RateLimitResponses {
     }
 
     /// A JSON error body: `members` alone, or inside an RFC 9457 problem object.
+    ///
+    /// `detail` is an autoclosure because only problem bodies use it, and the 429 path is the one
+    /// a flood of refused requests exercises.
     private static func errorResponse(
         _ status: HTTPStatus,
         members: [(String, JSONValue)],
-        detail: String,
+        detail: @autoclosure () -> String,
         format: RateLimitErrorBodyFormat
     ) -> HTTPResponse {
         let body: [(String, JSONValue)]
@@ -50,7 +52,7 @@ enum RateLimitResponses {
                 ("type", .string("about:blank")),
                 ("title", .string(status.reasonPhrase)),
                 ("status", .integer(Int64(status.code))),
-                ("detail", .string(detail)),
+                ("detail", .string(detail())),
             ]
             body = problem + members.filter { $0.0 != "detail" }
             contentType = "application/problem+json"
