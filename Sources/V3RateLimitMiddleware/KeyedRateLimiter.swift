@@ -25,7 +25,7 @@ public final class KeyedRateLimiter<Key: Hashable & Sendable>: Sendable {
     /// The most keys that may have a bucket at once.
     public let maximumKeyCount: Int
 
-    /// The default bound on keys: about 30 MB of buckets and keys of up to 256 bytes.
+    /// The default bound on keys: with keys of up to 256 bytes, at most about 40 MB of buckets.
     public static var defaultMaximumKeyCount: Int { 100_000 }
 
     /// A limiter giving every key the same limit.

@@ -45,15 +45,16 @@ private func bucket(capacity: Int, rate: Double) throws -> TokenBucket {
     }
 
     @Test func manySmallStepsAddUpToWholeTokensDespiteRounding() throws {
-        // 0.1 tokens/s credited every 10 ms: ten seconds of tiny, inexact increments.
-        var limiter = try bucket(capacity: 1, rate: 0.1)
+        // 0.01 tokens/s credited every 10 ms: 10,000 tiny, inexact increments that, summed in
+        // floating point, land just under one token at exactly 100 s.
+        var limiter = try bucket(capacity: 1, rate: 0.01)
         #expect(limiter.consume(at: start).isAllowed)
         var now = start
-        for _ in 0..<999 {
+        for _ in 0..<9_999 {
             now = now + .milliseconds(10)
             #expect(!limiter.consume(at: now).isAllowed)
         }
-        #expect(limiter.consume(at: start + .seconds(10)).isAllowed)
+        #expect(limiter.consume(at: start + .seconds(100)).isAllowed)
     }
 
     @Test func veryLongIdleGapRefillsToCapacityWithoutOverflow() throws {
