@@ -25,7 +25,7 @@ let package = Package(
         // Linux system calls the Glibc module does not expose (epoll, eventfd, accept4).
         .target(name: "CLinuxSystem"),
         // The project's own HTTP/1.1 server and upstream client; shared by stages 3 and 5.
-        .target(name: "HTTPEngine", dependencies: ["CLinuxSystem"]),
+        .target(name: "HTTPEngine", dependencies: ["CLinuxSystem", "ThreadSanitizerAnnotations"]),
         .testTarget(name: "HTTPEngineTests", dependencies: ["HTTPEngine"]),
         // A "hello" server for the engine's benchmark and conformance scripts.
         .executableTarget(name: "HelloServer", dependencies: ["HTTPEngine"], path: "Benchmarks/HelloServer"),

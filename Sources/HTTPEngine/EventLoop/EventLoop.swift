@@ -38,7 +38,7 @@ public final class EventLoop: @unchecked Sendable {
 
     let epollDescriptor: Int32
     let wakeDescriptor: Int32
-    let remote = Mutex(RemoteWork())
+    let remote = Locked(RemoteWork())
     let threadIdentifier = Atomic<UInt64>(0)
     var loopOnly = LoopOnlyState()
     /// Index for naming the thread in debuggers and logs.

@@ -17,7 +17,7 @@ final class RequestBodyChannel: Sendable {
     static let highWaterMark = 256 * 1024
     static let lowWaterMark = 64 * 1024
 
-    let state = Mutex(State())
+    let state = Locked(State())
     /// Called (without the lock held) when the consumer wants more and the producer must resume.
     let onDemand: @Sendable () -> Void
 

@@ -2,10 +2,14 @@ extension HTTPParser {
     /// Waits for a complete head (bounded by the limits), then parses it in one pass.
     mutating func parseHead(_ bytes: UnsafeRawBufferPointer, scanned: Int, sawLineEnd: Bool) throws(HTTPParseError) -> (event: Event?, consumed: Int) {
         // RFC 9112 section 2.2: ignore empty lines before a request line (clients send stray CRLF after bodies).
-        if scanned == 0, bytes.count >= 2, bytes[0] == ASCII.carriageReturn, bytes[1] == ASCII.lineFeed {
+        // A lone CR waits for its LF without being scanned, so the decision never depends on how input was split.
+        if !sawLineEnd, bytes.first == ASCII.carriageReturn {
+            guard bytes.count >= 2 else { return (nil, 0) }
+            guard bytes[1] == ASCII.lineFeed else { throw mode == .request ? .invalidRequestLine : .invalidStatusLine }
+            state = .head(scanned: 0, sawLineEnd: false)
             return (nil, 2)
         }
-        if scanned == 0, bytes.first == ASCII.lineFeed { throw .bareLineFeed }
+        if !sawLineEnd, bytes.first == ASCII.lineFeed { throw .bareLineFeed }
 
         var position = scanned
         var sawLineEnd = sawLineEnd
@@ -13,6 +17,7 @@ extension HTTPParser {
         while let lineFeed = try Self.lineFeed(in: bytes, from: position, to: limit) {
             position = lineFeed + 1
             if !sawLineEnd {
+                if mode == .request, lineFeed > maxRequestLineLength { throw .requestTargetTooLong }
                 sawLineEnd = true
                 continue
             }
@@ -21,13 +26,18 @@ extension HTTPParser {
                 return (try parseCompleteHead(head), position)
             }
         }
-        if !sawLineEnd, mode == .request, bytes.count > limits.maxRequestTargetLength + 64 {
+        if !sawLineEnd, mode == .request, bytes.count > maxRequestLineLength {
             throw .requestTargetTooLong
         }
         if bytes.count > limits.maxHeaderBytes { throw .headersTooLarge }
         state = .head(scanned: bytes.count, sawLineEnd: sawLineEnd)
         return (nil, 0)
     }
+
+    /// Longest request line: the target limit plus room for method and version. Checked
+    /// both while waiting for the line and once it is complete, so the outcome never
+    /// depends on how the input was split.
+    var maxRequestLineLength: Int { limits.maxRequestTargetLength + 64 }
 
     /// Parses a head that ends with the empty line, and decides the body framing.
     mutating func parseCompleteHead(_ head: UnsafeRawBufferPointer) throws(HTTPParseError) -> Event {

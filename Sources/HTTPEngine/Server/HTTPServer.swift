@@ -34,7 +34,7 @@ public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
     let handler: any HTTPHandler
     let providedGroup: EventLoopGroup?
-    let lifecycle = Mutex(Lifecycle())
+    let lifecycle = Locked(Lifecycle())
     let openConnections = Atomic<Int>(0)
     let shuttingDownFlag = Atomic<Bool>(false)
 

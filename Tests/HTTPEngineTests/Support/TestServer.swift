@@ -35,7 +35,7 @@ let echoHandler = HTTPClosureHandler { request in
 
 /// A one-shot signal a test can wait on; resumes every waiter once fired.
 final class TestSignal: Sendable {
-    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = Locked<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     func fire() {
         let waiters = state.withLock { state in
