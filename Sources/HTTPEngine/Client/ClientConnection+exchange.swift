@@ -1,0 +1,59 @@
+extension ClientConnection {
+    /// Sends `request` (its head already encoded) and returns once the final response
+    /// head arrived; a streamed body keeps being sent by a task pinned to the loop.
+    func execute(_ request: HTTPClientRequest, head: [UInt8], framing: HTTPBodyFraming) async throws -> HTTPClientResponse {
+        loop.assertInEventLoop()
+        let number = startExchange(head: head, request: request, framing: framing)
+        if case .stream(_, let makeChunks) = request.body.content, state == .active {
+            bodyWriter = Task(executorPreference: loop) { [self] in
+                await sendBody(makeChunks(), exchange: number)
+            }
+        }
+        return try await withTaskCancellationHandler {
+            try await waitForHead(exchange: number)
+        } onCancel: {
+            loop.execute { [self] in cancelExchange(number) }
+        }
+    }
+
+    /// Copies the source into the request; a failing source fails the exchange,
+    /// a failing write just stops (the exchange already reports why).
+    func sendBody(_ chunks: ChunkSource, exchange number: UInt64) async {
+        while true {
+            let chunk: [UInt8]?
+            do {
+                chunk = try await chunks.next()
+            } catch {
+                failRequestBody(error, exchange: number)
+                return
+            }
+            guard let chunk else { break }
+            guard !chunk.isEmpty else { continue }
+            do {
+                try await writeBodyChunk(chunk, exchange: number)
+            } catch {
+                return
+            }
+        }
+        finishRequestBody(exchange: number)
+    }
+
+    /// Suspends until the response head (or the exchange's failure) arrives.
+    func waitForHead(exchange number: UInt64) async throws -> HTTPClientResponse {
+        loop.assertInEventLoop()
+        if let earlyOutcome {
+            self.earlyOutcome = nil
+            return try earlyOutcome.get()
+        }
+        guard number == exchangeNumber, state == .active else { throw HTTPClientError.upstreamClosedEarly }
+        return try await withUnsafeThrowingContinuation { continuation in
+            headWaiter = continuation
+        }
+    }
+
+    /// The caller gave up waiting: the half-done exchange makes the connection unusable.
+    func cancelExchange(_ number: UInt64) {
+        guard number == exchangeNumber, state == .active, !hasResponseHead else { return }
+        fail(CancellationError())
+    }
+}

@@ -1,0 +1,189 @@
+extension ClientConnection {
+    /// Reads what the socket has, parses it and handles end of stream.
+    func readInput() {
+        guard state == .active, !isBodyPaused, !hasPeerClosedInput else { return }
+        let space = inbound.prepareForWrite(minimum: 4096)
+        let count: Int?
+        do {
+            count = try Socket.read(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: space.prefix(Self.readChunkSize)))
+        } catch {
+            // A reset: whatever was not parsed yet is lost with it.
+            fail(noResponseOrTruncated())
+            return
+        }
+        guard let count else { return }
+        if count == 0 {
+            hasPeerClosedInput = true
+        } else {
+            inbound.didWrite(count)
+            hasReceivedResponseBytes = true
+            lastActivityAt = EventLoop.monotonicNanoseconds()
+        }
+        processInbound()
+        if hasPeerClosedInput, state == .active, !isBodyPaused { handlePeerClosedInput() }
+        afterEvent()
+    }
+
+    /// Parses buffered input until it runs out, the consumer pushes back, or the response ends.
+    func processInbound() {
+        guard !isProcessingInbound else { return }
+        isProcessingInbound = true
+        defer { isProcessingInbound = false }
+        while state == .active, !isBodyPaused, !isResponseComplete {
+            let step: (event: HTTPParser.Event?, consumed: Int)
+            do {
+                step = try parser.parse(inbound.readableBytes)
+            } catch {
+                fail(HTTPClientError.malformedResponse(error))
+                return
+            }
+            guard let event = step.event else {
+                inbound.consume(step.consumed)
+                if step.consumed == 0 { return }
+                continue
+            }
+            switch event {
+            case .responseHead(let head):
+                inbound.consume(step.consumed)
+                receivedHead(head)
+            case .body(let range):
+                let chunk = [UInt8](UnsafeRawBufferPointer(rebasing: inbound.readableBytes[range]))
+                inbound.consume(step.consumed)
+                if let bodyChannel, bodyChannel.yield(chunk) { isBodyPaused = true }
+            case .messageEnd:
+                inbound.consume(step.consumed)
+                if isSkippingInterimResponse {
+                    isSkippingInterimResponse = false
+                } else {
+                    responseEnded()
+                }
+            case .requestHead:
+                // A response-mode parser never produces request heads.
+                fail(HTTPClientError.malformedResponse(.invalidStatusLine))
+            }
+        }
+    }
+
+    /// Skips 1xx interim responses; hands a final head (and its body channel) to the caller.
+    func receivedHead(_ head: HTTPResponseHead) {
+        if head.status.code < 200 {
+            // 101 would switch protocols, which this client never asks for.
+            guard head.status.code != 101 else {
+                fail(HTTPClientError.malformedResponse(.invalidStatusLine))
+                return
+            }
+            isSkippingInterimResponse = true
+            return
+        }
+        hasResponseHead = true
+        isResponseKeepAlive = head.isKeepAlive
+        let expectedLength: Int?
+        switch head.bodyFraming {
+        case .none: expectedLength = 0
+        case .length(let length): expectedLength = length
+        case .chunked, .untilClose: expectedLength = nil
+        }
+        var body = HTTPClientResponseBody(channel: nil, lifetime: nil, expectedLength: expectedLength)
+        if expectedLength != 0 {
+            let number = exchangeNumber
+            let channel = RequestBodyChannel { [self] in bodyDemanded(exchange: number) }
+            bodyChannel = channel
+            let lifetime = ResponseBodyLifetime { [self] in
+                loop.execute { [self] in bodyReleased(exchange: number) }
+            }
+            body = HTTPClientResponseBody(channel: channel, lifetime: lifetime, expectedLength: expectedLength)
+        }
+        deliver(.success(HTTPClientResponse(head: head, body: body)))
+    }
+
+    /// Resumes the caller waiting for the head, or keeps the outcome until it waits.
+    func deliver(_ outcome: Result<HTTPClientResponse, any Error>) {
+        if let headWaiter {
+            self.headWaiter = nil
+            headWaiter.resume(with: outcome)
+        } else {
+            earlyOutcome = outcome
+        }
+    }
+
+    /// The response is complete: end the body and return the connection if it can be reused.
+    func responseEnded() {
+        isResponseComplete = true
+        bodyChannel?.finish()
+        bodyChannel = nil
+        finishExchangeIfDone()
+    }
+
+    /// Once both the request and the response are through, pools or closes the connection.
+    func finishExchangeIfDone() {
+        guard state == .active, isResponseComplete else { return }
+        // A response that ends before the upstream took the whole request leaves the
+        // request half-sent: the connection cannot carry another exchange.
+        guard isRequestSent, outboundStart == outbound.count else {
+            close()
+            return
+        }
+        let isReusable = isResponseKeepAlive && isRequestKeepAlive && !isOutputBroken
+            && !hasPeerClosedInput && inbound.readableCount == 0
+        guard isReusable else {
+            close()
+            return
+        }
+        completedExchanges += 1
+        bodyWriter = nil
+        pool.release(self)
+    }
+
+    /// End of input mid-exchange: ends an until-close body, else fails the exchange.
+    func handlePeerClosedInput() {
+        do {
+            if case .messageEnd? = try parser.finish(), hasResponseHead, !isSkippingInterimResponse {
+                responseEnded()
+                return
+            }
+        } catch {
+            // Truncated: reported below like a close before the response.
+        }
+        fail(noResponseOrTruncated())
+    }
+
+    /// The error for a connection lost mid-exchange; marks a pooled connection that
+    /// died before any response byte as stale (safe to replay idempotent requests).
+    func noResponseOrTruncated() -> HTTPClientError {
+        failedAsStale = completedExchanges > 0 && !hasReceivedResponseBytes
+        return .upstreamClosedEarly
+    }
+
+    /// The consumer wants more body bytes: resume parsing and reading (any thread).
+    func bodyDemanded(exchange number: UInt64) {
+        guard loop.inEventLoop else {
+            loop.execute { [self] in bodyDemanded(exchange: number) }
+            return
+        }
+        guard number == exchangeNumber, state == .active, isBodyPaused else { return }
+        isBodyPaused = false
+        // Time spent paused is the consumer's, not the upstream's.
+        lastActivityAt = EventLoop.monotonicNanoseconds()
+        processInbound()
+        if hasPeerClosedInput, state == .active, !isBodyPaused, !isResponseComplete { handlePeerClosedInput() }
+        afterEvent()
+    }
+
+    /// Every copy of the response body is gone: an unread remainder makes the connection unusable.
+    func bodyReleased(exchange number: UInt64) {
+        guard number == exchangeNumber, state == .active, hasResponseHead, !isResponseComplete else { return }
+        close()
+    }
+
+    /// Input on an idle connection is a close, a reset or garbage; none leaves it usable.
+    func discardIdleInput() {
+        let space = inbound.prepareForWrite(minimum: 1)
+        do {
+            // Nothing to read after all (a spurious wake-up): stay in the pool.
+            if try Socket.read(descriptor, into: space) == nil { return }
+        } catch {
+            // A reset: close below.
+        }
+        close()
+    }
+}

@@ -1,0 +1,158 @@
+extension ClientConnection {
+    /// Begins an exchange: queues the encoded head (and an in-memory body) and sends what the socket takes.
+    func startExchange(head: [UInt8], request: HTTPClientRequest, framing: HTTPBodyFraming) -> UInt64 {
+        loop.assertInEventLoop()
+        exchangeNumber &+= 1
+        earlyOutcome = nil
+        bodyChannel = nil
+        requestFraming = framing
+        if case .length(let length) = framing { remainingRequestBytes = length } else { remainingRequestBytes = nil }
+        isRequestSent = false
+        isRequestKeepAlive = !request.headers.containsToken("close", inField: "connection")
+        isOutputBroken = false
+        hasReceivedResponseBytes = false
+        hasResponseHead = false
+        isSkippingInterimResponse = false
+        isResponseKeepAlive = false
+        isResponseComplete = false
+        isBodyPaused = false
+        failedAsStale = false
+        parser.isResponseToHeadRequest = request.method == .head
+        lastActivityAt = EventLoop.monotonicNanoseconds()
+        appendOutbound(head[...])
+        if case .bytes(let bytes) = request.body.content {
+            appendOutbound(bytes[...])
+            remainingRequestBytes = 0
+            isRequestSent = true
+        }
+        flush()
+        afterEvent()
+        return exchangeNumber
+    }
+
+    /// Sends one chunk of a streamed request body; suspends while the socket is backed up.
+    /// Throws once the exchange is over or the connection is gone (the caller just stops).
+    func writeBodyChunk(_ chunk: [UInt8], exchange number: UInt64) async throws {
+        loop.assertInEventLoop()
+        guard number == exchangeNumber, state == .active, !isOutputBroken, !isResponseComplete else {
+            throw HTTPClientError.upstreamClosedEarly
+        }
+        if let remaining = remainingRequestBytes {
+            guard chunk.count <= remaining else {
+                fail(HTTPClientError.invalidRequest("request body longer than its declared length"))
+                throw HTTPClientError.invalidRequest("request body longer than its declared length")
+            }
+            remainingRequestBytes = remaining - chunk.count
+        }
+        if requestFraming == .chunked {
+            if outboundStart == outbound.count { lastActivityAt = EventLoop.monotonicNanoseconds() }
+            ResponseEncoder.appendChunk(chunk[...], to: &outbound)
+        } else {
+            appendOutbound(chunk[...])
+        }
+        flush()
+        if state == .active, outbound.count - outboundStart >= Self.outboundHighWaterMark {
+            afterEvent()
+            try await withUnsafeThrowingContinuation { continuation in writeWaiter = continuation }
+        }
+        // Re-checked after the wait: the exchange may have ended or failed meanwhile.
+        guard number == exchangeNumber, state == .active else { throw HTTPClientError.upstreamClosedEarly }
+        afterEvent()
+    }
+
+    /// Ends a streamed request body (last chunk, or a check of the declared length).
+    func finishRequestBody(exchange number: UInt64) {
+        loop.assertInEventLoop()
+        guard number == exchangeNumber, state == .active, !isRequestSent else { return }
+        if let remaining = remainingRequestBytes, remaining != 0 {
+            fail(HTTPClientError.invalidRequest("request body shorter than its declared length"))
+            return
+        }
+        if requestFraming == .chunked { appendOutbound(ResponseEncoder.lastChunk[...]) }
+        isRequestSent = true
+        lastActivityAt = EventLoop.monotonicNanoseconds()
+        flush()
+        finishExchangeIfDone()
+        afterEvent()
+    }
+
+    /// The request body's source failed: the upstream got a partial request, so the connection goes.
+    func failRequestBody(_ error: any Error, exchange number: UInt64) {
+        loop.assertInEventLoop()
+        guard number == exchangeNumber, state == .active, !isRequestSent else { return }
+        fail(HTTPClientError.requestBodyFailed(String(describing: error)))
+    }
+
+    func appendOutbound(_ bytes: ArraySlice<UInt8>) {
+        if outboundStart == outbound.count { lastActivityAt = EventLoop.monotonicNanoseconds() }
+        outbound.append(contentsOf: bytes)
+    }
+
+    /// Sends as much queued output as the socket takes and wakes a waiting body writer
+    /// below the low-water mark.
+    func flush() {
+        guard state == .active, !isOutputBroken else { return }
+        while outboundStart < outbound.count {
+            let sent: Int?
+            do {
+                sent = try outbound.withUnsafeBytes { bytes in
+                    try Socket.send(descriptor, UnsafeRawBufferPointer(rebasing: bytes[outboundStart...]))
+                }
+            } catch {
+                outputFailed()
+                return
+            }
+            guard let sent else { break }
+            outboundStart += sent
+            lastActivityAt = EventLoop.monotonicNanoseconds()
+        }
+        if outboundStart == outbound.count {
+            // Keep a modest buffer for the next request; drop a large one so idle connections stay small.
+            outbound.removeAll(keepingCapacity: outbound.capacity <= 64 * 1024)
+            outboundStart = 0
+        }
+        if let writeWaiter, outbound.count - outboundStart < Self.outboundLowWaterMark {
+            self.writeWaiter = nil
+            writeWaiter.resume()
+        }
+    }
+
+    /// The upstream stopped taking the request (EPIPE, reset). It may still have
+    /// answered (an early 413, say), so read before deciding the exchange failed.
+    func outputFailed() {
+        isOutputBroken = true
+        outbound.removeAll()
+        outboundStart = 0
+        let writeWaiter = writeWaiter
+        self.writeWaiter = nil
+        writeWaiter?.resume(throwing: HTTPClientError.upstreamClosedEarly)
+        readInput()
+        guard state == .active, !hasResponseHead else { return }
+        // Nothing of a response arrived, and none can follow a request we could not finish.
+        fail(noResponseOrTruncated())
+    }
+
+    /// Wants writability while output is queued (or a connect is pending), readability while input is useful.
+    func updateInterest() {
+        var wanted: EventInterest = []
+        switch state {
+        case .connecting:
+            wanted = .writable
+        case .idle:
+            wanted = .readable
+        case .active:
+            if outboundStart < outbound.count { wanted.insert(.writable) }
+            let bufferLimit = configuration.parserLimits.maxHeaderBytes + Self.readChunkSize
+            if !hasPeerClosedInput, !isBodyPaused, inbound.readableCount < bufferLimit { wanted.insert(.readable) }
+        case .closed:
+            return
+        }
+        guard wanted != interest else { return }
+        do {
+            try loop.setInterest(wanted, fileDescriptor: descriptor)
+            interest = wanted
+        } catch {
+            fail(HTTPClientError.upstreamClosedEarly)
+        }
+    }
+}

@@ -1,0 +1,237 @@
+import CLinuxSystem
+import Glibc
+
+/// One upstream TCP connection: connects, writes a request, parses the response
+/// and hands the body to the caller with back-pressure; returns itself to its pool
+/// when both sides allow keep-alive.
+///
+/// `@unchecked Sendable`: every stored property is read and written only on
+/// `loop`'s thread. Callers run there (the client pins its tasks to the loop with
+/// a task executor preference, checked by `assertInEventLoop`); the only entry
+/// points from other threads (`bodyDemanded`, the body lifetime) hop via `loop.execute`.
+final class ClientConnection: @unchecked Sendable {
+    /// Where the connection is in its life.
+    enum State {
+        case connecting
+        /// In the pool, waiting for a request.
+        case idle
+        /// Leased to one request.
+        case active
+        case closed
+    }
+
+    static let readChunkSize = 64 * 1024
+    static let outboundHighWaterMark = 256 * 1024
+    static let outboundLowWaterMark = 64 * 1024
+
+    let descriptor: Int32
+    let loop: EventLoop
+    let pool: ConnectionPool
+    let configuration: HTTPClientConfiguration
+    let inbound = ReceiveBuffer(capacity: 4096)
+    var parser: HTTPParser
+    var outbound: [UInt8] = []
+    var outboundStart = 0
+    var interest: EventInterest = .writable
+    var state = State.connecting
+    var isProcessingInbound = false
+    var connectCompletion: ((Result<ClientConnection, HTTPClientError>) -> Void)?
+    /// Exchanges finished on this connection; more than zero means it came from the pool.
+    var completedExchanges = 0
+
+    // The current exchange; reset by `startExchange`.
+    var exchangeNumber: UInt64 = 0
+    var headWaiter: UnsafeContinuation<HTTPClientResponse, any Error>?
+    /// A failure or response that arrived before the caller started waiting for it.
+    var earlyOutcome: Result<HTTPClientResponse, any Error>?
+    var bodyChannel: RequestBodyChannel?
+    var bodyWriter: Task<Void, Never>?
+    var requestFraming = HTTPBodyFraming.none
+    var remainingRequestBytes: Int?
+    var isRequestSent = false
+    var isRequestKeepAlive = true
+    var isOutputBroken = false
+    var hasReceivedResponseBytes = false
+    var hasResponseHead = false
+    var isSkippingInterimResponse = false
+    var isResponseKeepAlive = false
+    var isResponseComplete = false
+    var isBodyPaused = false
+    var hasPeerClosedInput = false
+    var writeWaiter: UnsafeContinuation<Void, any Error>?
+    /// Whether the last failure was a pooled connection found closed before any
+    /// response byte: the case where replaying an idempotent request is safe.
+    var failedAsStale = false
+
+    // Time-outs: one lazily re-armed timer instead of one per phase.
+    var stateStartedAt: UInt64
+    var lastActivityAt: UInt64
+    var armedTimer: EventLoopTimer?
+    var armedDeadline: UInt64 = 0
+
+    init(descriptor: Int32, loop: EventLoop, pool: ConnectionPool) {
+        self.descriptor = descriptor
+        self.loop = loop
+        self.pool = pool
+        self.configuration = pool.configuration
+        parser = HTTPParser(mode: .response, limits: pool.configuration.parserLimits)
+        let now = EventLoop.monotonicNanoseconds()
+        stateStartedAt = now
+        lastActivityAt = now
+    }
+
+    /// Starts a non-blocking connect; `completion` runs on the loop with the connected
+    /// connection or the reason it failed (loop thread only).
+    static func connect(
+        to address: SocketAddress,
+        pool: ConnectionPool,
+        completion: @escaping (Result<ClientConnection, HTTPClientError>) -> Void
+    ) {
+        let started: (descriptor: Int32, isConnected: Bool)
+        do {
+            started = try Socket.startConnect(to: address)
+        } catch let error as SystemError {
+            completion(.failure(pool.connectError(errorNumber: error.errorNumber)))
+            return
+        } catch {
+            completion(.failure(pool.connectError(errorNumber: EIO)))
+            return
+        }
+        let connection = ClientConnection(descriptor: started.descriptor, loop: pool.loop, pool: pool)
+        connection.connectCompletion = completion
+        do {
+            try pool.loop.register(fileDescriptor: started.descriptor, interest: .writable, handler: connection)
+        } catch {
+            Glibc.close(started.descriptor)
+            connection.state = .closed
+            connection.connectCompletion = nil
+            completion(.failure(pool.connectError(errorNumber: cls_errno())))
+            return
+        }
+        pool.connectionOpened(connection)
+        if started.isConnected {
+            connection.finishConnect()
+        } else {
+            connection.afterEvent()
+        }
+    }
+
+    /// Checks the outcome of the connect and reports it.
+    func finishConnect() {
+        guard state == .connecting else { return }
+        let errorNumber = Socket.pendingError(descriptor)
+        guard errorNumber == 0 else {
+            fail(pool.connectError(errorNumber: errorNumber))
+            return
+        }
+        state = .active
+        stateStartedAt = EventLoop.monotonicNanoseconds()
+        let completion = connectCompletion
+        connectCompletion = nil
+        afterEvent()
+        completion?(.success(self))
+    }
+
+    /// Moves a finished connection into the pool's idle list.
+    func becomeIdle() {
+        state = .idle
+        stateStartedAt = EventLoop.monotonicNanoseconds()
+        afterEvent()
+    }
+
+    /// Takes an idle connection out of the pool for a request.
+    func lease() {
+        state = .active
+        afterEvent()
+    }
+
+    /// Fails whatever waits on this connection with `error` and closes it.
+    func fail(_ error: any Error) {
+        guard state != .closed else { return }
+        let connectCompletion = connectCompletion
+        self.connectCompletion = nil
+        let headWaiter = headWaiter
+        self.headWaiter = nil
+        if headWaiter == nil, !hasResponseHead, exchangeNumber > 0 { earlyOutcome = .failure(error) }
+        bodyChannel?.fail(error)
+        bodyChannel = nil
+        close()
+        if let connectCompletion, let error = error as? HTTPClientError { connectCompletion(.failure(error)) }
+        headWaiter?.resume(throwing: error)
+    }
+
+    /// Closes the socket at once; waiters see `upstreamClosedEarly` unless failed before.
+    func close() {
+        guard state != .closed else { return }
+        state = .closed
+        loop.deregister(fileDescriptor: descriptor)
+        Glibc.close(descriptor)
+        if let armedTimer { loop.cancelTimer(armedTimer) }
+        armedTimer = nil
+        bodyChannel?.fail(HTTPClientError.upstreamClosedEarly)
+        bodyChannel = nil
+        bodyWriter?.cancel()
+        bodyWriter = nil
+        let writeWaiter = writeWaiter
+        self.writeWaiter = nil
+        writeWaiter?.resume(throwing: HTTPClientError.upstreamClosedEarly)
+        let headWaiter = headWaiter
+        self.headWaiter = nil
+        headWaiter?.resume(throwing: HTTPClientError.upstreamClosedEarly)
+        let connectCompletion = connectCompletion
+        self.connectCompletion = nil
+        connectCompletion?(.failure(.upstreamClosedEarly))
+        pool.connectionClosed(self)
+    }
+
+    /// Re-evaluates epoll interest and the time-out after any state change.
+    func afterEvent() {
+        guard state != .closed else { return }
+        updateInterest()
+        refreshDeadline()
+    }
+}
+
+extension ClientConnection: EventLoopFileDescriptorHandler {
+    func readable() {
+        switch state {
+        case .active:
+            readInput()
+        case .idle:
+            discardIdleInput()
+        case .connecting, .closed:
+            break
+        }
+    }
+
+    func writable() {
+        switch state {
+        case .connecting:
+            finishConnect()
+        case .active:
+            flush()
+            afterEvent()
+        case .idle, .closed:
+            break
+        }
+    }
+
+    func hangup() {
+        switch state {
+        case .connecting:
+            finishConnect()
+            // A hang-up with no pending error still means the connect is unusable.
+            if state == .connecting { fail(HTTPClientError.upstreamClosedEarly) }
+        case .active:
+            // Read what is left: a complete response may sit before the close. Failing
+            // whatever remains (even with the body paused) beats spinning: epoll keeps
+            // reporting a hang-up whatever the interest.
+            readInput()
+            if state == .active { fail(HTTPClientError.upstreamClosedEarly) }
+        case .idle:
+            close()
+        case .closed:
+            break
+        }
+    }
+}

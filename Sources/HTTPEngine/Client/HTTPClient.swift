@@ -1,0 +1,108 @@
+/// An HTTP/1.1 client for upstream servers, with keep-alive pools per upstream
+/// and per event loop.
+///
+/// A request runs entirely on one loop of the group: the caller's own loop when it
+/// runs on one (a handler of an `HTTPServer` sharing the group), else the given or
+/// next loop. Its socket is registered with that loop's epoll, so a proxy handler
+/// never hops threads, and each loop's pools need no lock.
+public final class HTTPClient: Sendable {
+    public let eventLoopGroup: EventLoopGroup
+    public let configuration: HTTPClientConfiguration
+    let loopPools: [ObjectIdentifier: LoopPools]
+
+    /// Creates a client whose connections live on the loops of `eventLoopGroup`
+    /// (share the server's group to keep proxied requests on their loop).
+    public init(eventLoopGroup: EventLoopGroup, configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
+        self.eventLoopGroup = eventLoopGroup
+        self.configuration = configuration
+        var loopPools: [ObjectIdentifier: LoopPools] = [:]
+        for loop in eventLoopGroup.loops {
+            loopPools[ObjectIdentifier(loop)] = LoopPools(loop: loop, configuration: configuration)
+        }
+        self.loopPools = loopPools
+    }
+
+    /// Sends `request` and returns when the response head has arrived; read the body
+    /// from the response (reading it is what frees the connection for reuse).
+    ///
+    /// `eventLoop` picks the loop (one of the group's); by default the caller's loop,
+    /// else round-robin. A pooled connection found closed before any response byte is
+    /// replaced once, transparently, for idempotent requests with in-memory bodies.
+    /// Throws `HTTPClientError` (or `CancellationError`).
+    public func execute(_ request: HTTPClientRequest, on eventLoop: EventLoop? = nil) async throws -> HTTPClientResponse {
+        let framing = RequestEncoder.framing(of: request)
+        var head: [UInt8] = []
+        try RequestEncoder.appendHead(of: request, framing: framing, to: &head)
+        let loop = eventLoop.flatMap { loopPools[ObjectIdentifier($0)] == nil ? nil : $0 }
+            ?? eventLoopGroup.currentLoop
+            ?? eventLoopGroup.next()
+        let pools = loopPools[ObjectIdentifier(loop)]!
+        // The preference keeps every step below on the loop thread, which owns the
+        // pools and connections; a plain task would need a hop per socket operation.
+        return try await withTaskExecutorPreference(loop) {
+            try await Self.execute(request, head: head, framing: framing, pools: pools)
+        }
+    }
+
+    private static func execute(
+        _ request: HTTPClientRequest,
+        head: [UInt8],
+        framing: HTTPBodyFraming,
+        pools: LoopPools
+    ) async throws -> HTTPClientResponse {
+        let pool = try pools.pool(for: Upstream(host: request.host, port: request.port))
+        var isRetry = false
+        while true {
+            let connection = try await pool.acquire(isFresh: isRetry)
+            // Back on the loop after the wait; the connection is leased to this request only.
+            do {
+                return try await connection.execute(request, head: head, framing: framing)
+            } catch HTTPClientError.upstreamClosedEarly where !isRetry && connection.failedAsStale && request.isReplayable {
+                isRetry = true
+            }
+        }
+    }
+
+    /// Closes idle connections and refuses new requests; exchanges in progress finish
+    /// and their connections close instead of returning to the pool.
+    public func shutdown() async {
+        for pools in loopPools.values {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                pools.loop.execute {
+                    pools.shutdown()
+                    continuation.resume()
+                }
+            }
+        }
+    }
+}
+
+/// The pools of one event loop, keyed by upstream.
+///
+/// `@unchecked Sendable`: `pools` and `isShutDown` are touched only on `loop`'s thread.
+final class LoopPools: @unchecked Sendable {
+    let loop: EventLoop
+    let configuration: HTTPClientConfiguration
+    var pools: [Upstream: ConnectionPool] = [:]
+    var isShutDown = false
+
+    init(loop: EventLoop, configuration: HTTPClientConfiguration) {
+        self.loop = loop
+        self.configuration = configuration
+    }
+
+    /// The pool for `upstream`, created (and its host resolved) on first use (loop thread only).
+    func pool(for upstream: Upstream) throws(HTTPClientError) -> ConnectionPool {
+        loop.assertInEventLoop()
+        if isShutDown { throw .shutDown }
+        if let pool = pools[upstream] { return pool }
+        let pool = ConnectionPool(upstream: upstream, loop: loop, configuration: configuration)
+        pools[upstream] = pool
+        return pool
+    }
+
+    func shutdown() {
+        isShutDown = true
+        for pool in pools.values { pool.shutdown() }
+    }
+}

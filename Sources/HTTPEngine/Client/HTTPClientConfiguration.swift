@@ -1,0 +1,38 @@
+/// Limits and time-outs of an `HTTPClient`; pools apply them per upstream and per event loop.
+public struct HTTPClientConfiguration: Sendable {
+    /// Most open connections (connecting, busy or idle) to one upstream from one loop.
+    public var maxConnectionsPerUpstream: Int
+    /// Most idle keep-alive connections kept per upstream and loop; extra ones are closed.
+    public var maxIdleConnectionsPerUpstream: Int
+    /// Most requests that may wait for a connection when the limit is reached;
+    /// 0 makes a request fail with `poolExhausted` at once.
+    public var maxWaitingRequests: Int
+    /// How long a TCP connect may take; also how long a request waits in the pool queue.
+    public var connectTimeout: Duration
+    /// How long the upstream may stay silent: until the response head once the request
+    /// is sent (or while it does not take request bytes), and between body reads.
+    public var responseTimeout: Duration
+    /// How long an unused keep-alive connection stays in the pool.
+    public var idleTimeout: Duration
+    /// Limits for parsing response heads and chunk lines.
+    public var parserLimits: HTTPParserLimits
+
+    public init(
+        maxConnectionsPerUpstream: Int = 64,
+        maxIdleConnectionsPerUpstream: Int = 16,
+        maxWaitingRequests: Int = 256,
+        connectTimeout: Duration = .seconds(5),
+        responseTimeout: Duration = .seconds(30),
+        idleTimeout: Duration = .seconds(30),
+        parserLimits: HTTPParserLimits = HTTPParserLimits()
+    ) {
+        precondition(maxConnectionsPerUpstream > 0, "a pool needs at least one connection")
+        self.maxConnectionsPerUpstream = maxConnectionsPerUpstream
+        self.maxIdleConnectionsPerUpstream = max(0, maxIdleConnectionsPerUpstream)
+        self.maxWaitingRequests = max(0, maxWaitingRequests)
+        self.connectTimeout = connectTimeout
+        self.responseTimeout = responseTimeout
+        self.idleTimeout = idleTimeout
+        self.parserLimits = parserLimits
+    }
+}

@@ -1,0 +1,71 @@
+/// An upstream response: its head, available as soon as it arrived, and a streamed body.
+public struct HTTPClientResponse: Sendable {
+    public var head: HTTPResponseHead
+    /// The body chunks; reading them is what lets the client read more from the upstream.
+    public var body: HTTPClientResponseBody
+
+    public var status: HTTPStatus { head.status }
+    public var headers: HTTPHeaders { head.headers }
+}
+
+/// A response body as an async sequence of byte chunks, read with back-pressure.
+///
+/// While nobody reads, the client stops reading the upstream socket once about
+/// 256 KiB are buffered. Dropping the body before its end closes the upstream
+/// connection (it cannot be reused with unread bytes on it). Iterate it at most once.
+public struct HTTPClientResponseBody: AsyncSequence, Sendable {
+    public typealias Element = [UInt8]
+
+    let channel: RequestBodyChannel?
+    let lifetime: ResponseBodyLifetime?
+    /// The upstream's `Content-Length`, 0 for responses without a body, nil otherwise.
+    public let expectedLength: Int?
+
+    init(channel: RequestBodyChannel?, lifetime: ResponseBodyLifetime?, expectedLength: Int?) {
+        self.channel = channel
+        self.lifetime = lifetime
+        self.expectedLength = expectedLength
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let channel: RequestBodyChannel?
+        // Held so the connection stays owned while an iterator outlives the body value.
+        let lifetime: ResponseBodyLifetime?
+
+        public mutating func next() async throws -> [UInt8]? {
+            try await channel?.next()
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(channel: channel, lifetime: lifetime)
+    }
+
+    /// Reads the whole body; throws `HTTPClientError.responseBodyTooLarge` past `maxBytes`.
+    public func collect(upTo maxBytes: Int) async throws -> [UInt8] {
+        var collected: [UInt8] = []
+        if let expectedLength {
+            guard expectedLength <= maxBytes else { throw HTTPClientError.responseBodyTooLarge }
+            collected.reserveCapacity(expectedLength)
+        }
+        for try await chunk in self {
+            guard collected.count + chunk.count <= maxBytes else { throw HTTPClientError.responseBodyTooLarge }
+            collected.append(contentsOf: chunk)
+        }
+        return collected
+    }
+}
+
+/// Tells the connection when the last copy of a response body is gone, so an
+/// unread remainder closes the connection instead of holding it forever.
+final class ResponseBodyLifetime: Sendable {
+    let onRelease: @Sendable () -> Void
+
+    init(onRelease: @escaping @Sendable () -> Void) {
+        self.onRelease = onRelease
+    }
+
+    deinit {
+        onRelease()
+    }
+}

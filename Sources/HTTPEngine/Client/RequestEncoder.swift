@@ -1,0 +1,81 @@
+/// Serialises request heads for upstream connections.
+enum RequestEncoder {
+    /// Fields the client writes itself; the caller's copies are dropped.
+    private static let managedFields: [[UInt8]] = ["content-length", "transfer-encoding"].map { Array($0.utf8) }
+
+    /// Appends the request line, fields and framing; throws for a method or target
+    /// that would corrupt the request line.
+    static func appendHead(of request: HTTPClientRequest, framing: HTTPBodyFraming, to output: inout [UInt8]) throws(HTTPClientError) {
+        let method = Array(request.method.rawValue.utf8)
+        guard !method.isEmpty, method.allSatisfy(ASCII.isTokenCharacter) else {
+            throw .invalidRequest("method \(request.method) is not a token")
+        }
+        let target = Array(request.target.utf8)
+        guard !target.isEmpty, target.allSatisfy(ASCII.isTargetCharacter) else {
+            throw .invalidRequest("target must be non-empty visible ASCII")
+        }
+        output.append(contentsOf: method)
+        output.append(ASCII.space)
+        output.append(contentsOf: target)
+        output.append(contentsOf: " HTTP/1.1\r\n".utf8)
+        let headers = request.headers
+        headers.storage.withUnsafeBytes { bytes in
+            for field in headers.fields {
+                let name = UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)])
+                let value = UnsafeRawBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)])
+                // Skipping rather than escaping: a CR or LF here would be request smuggling.
+                guard !name.isEmpty, name.allSatisfy(ASCII.isTokenCharacter), value.allSatisfy(ASCII.isFieldValueCharacter) else { continue }
+                if isManaged(name) { continue }
+                output.append(contentsOf: name)
+                output.append(contentsOf: [ASCII.colon, ASCII.space])
+                output.append(contentsOf: value)
+                output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
+            }
+        }
+        if !headers.contains(name: "host") {
+            output.append(contentsOf: "Host: ".utf8)
+            let host = request.host.utf8.filter(ASCII.isTargetCharacter)
+            if host.contains(ASCII.colon) {
+                output.append(UInt8(ascii: "["))
+                output.append(contentsOf: host)
+                output.append(UInt8(ascii: "]"))
+            } else {
+                output.append(contentsOf: host)
+            }
+            output.append(ASCII.colon)
+            ResponseEncoder.appendDecimal(Int(request.port), to: &output)
+            output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
+        }
+        switch framing {
+        case .length(let count):
+            output.append(contentsOf: "Content-Length: ".utf8)
+            ResponseEncoder.appendDecimal(count, to: &output)
+            output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
+        case .chunked:
+            output.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
+        case .none, .untilClose:
+            break
+        }
+        output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
+    }
+
+    /// How the body goes on the wire: `Content-Length` when known (omitted for an empty
+    /// body of a method that normally has none), chunked otherwise.
+    static func framing(of request: HTTPClientRequest) -> HTTPBodyFraming {
+        switch request.body.length {
+        case 0?:
+            return methodsWithBody.contains(request.method) ? .length(0) : .none
+        case let length?:
+            return .length(length)
+        case nil:
+            return .chunked
+        }
+    }
+
+    /// Methods whose empty body is still announced, as some servers want a length for them.
+    private static let methodsWithBody: Set<HTTPMethod> = [.post, .put, .patch]
+
+    private static func isManaged(_ name: UnsafeRawBufferPointer) -> Bool {
+        managedFields.contains { field in field.withUnsafeBytes { ASCII.equalsIgnoringCase($0, name) } }
+    }
+}
