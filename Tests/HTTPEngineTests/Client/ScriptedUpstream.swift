@@ -1,0 +1,117 @@
+import Foundation
+import Glibc
+import Synchronization
+@testable import HTTPEngine
+
+/// A raw-socket upstream for client tests: accepts on an ephemeral loopback port and
+/// runs `script` on its own thread for each connection, with exact control over the bytes.
+final class ScriptedUpstream: Sendable {
+    let port: UInt16
+    private let listener: Int32
+    private let accepted = AcceptCounter()
+    private let acceptThreadDone = TestSignal()
+
+    /// Connections accepted so far.
+    var acceptCount: Int { accepted.count.load(ordering: .acquiring) }
+
+    init(backlog: Int32 = 64, acceptsConnections: Bool = true, script: @escaping @Sendable (UpstreamConnection) throws -> Void) throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        self.listener = listener
+        var reuse: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(listener, backlog) == 0, let local = Socket.localAddress(listener) else {
+            Glibc.close(listener)
+            throw RawClientError.connectFailed(errno)
+        }
+        port = local.port
+        guard acceptsConnections else {
+            acceptThreadDone.fire()
+            return
+        }
+        let accepted = accepted
+        let done = acceptThreadDone
+        let thread = Thread {
+            defer { done.fire() }
+            while true {
+                let descriptor = accept(listener, nil, nil)
+                guard descriptor >= 0 else {
+                    if errno == EINTR { continue }
+                    return
+                }
+                accepted.count.add(1, ordering: .releasing)
+                let connection = UpstreamConnection(descriptor: descriptor)
+                let worker = Thread {
+                    try? script(connection)
+                    connection.close()
+                }
+                worker.start()
+            }
+        }
+        thread.start()
+    }
+
+    /// Stops accepting (waking the blocked `accept`) and closes the listener.
+    func stop() async {
+        shutdown(listener, Int32(SHUT_RDWR))
+        await acceptThreadDone.wait()
+        Glibc.close(listener)
+    }
+}
+
+/// Counts accepted connections; a class so the accept thread can share the atomic.
+final class AcceptCounter: Sendable {
+    let count = Atomic<Int>(0)
+}
+
+/// Runs `body` against a scripted upstream and always stops it.
+func withScriptedUpstream(
+    backlog: Int32 = 64,
+    acceptsConnections: Bool = true,
+    script: @escaping @Sendable (UpstreamConnection) throws -> Void,
+    _ body: (ScriptedUpstream) async throws -> Void
+) async throws {
+    let upstream = try ScriptedUpstream(backlog: backlog, acceptsConnections: acceptsConnections, script: script)
+    do {
+        try await body(upstream)
+    } catch {
+        await upstream.stop()
+        throw error
+    }
+    await upstream.stop()
+}
+
+/// Runs `body` with a client on its own two-loop group and always shuts both down.
+func withClient(
+    configure: (inout HTTPClientConfiguration) -> Void = { _ in },
+    _ body: (HTTPClient) async throws -> Void
+) async throws {
+    var configuration = HTTPClientConfiguration()
+    configuration.connectTimeout = .seconds(10)
+    configuration.responseTimeout = .seconds(20)
+    configure(&configuration)
+    let group = try EventLoopGroup(loopCount: 2)
+    let client = HTTPClient(eventLoopGroup: group, configuration: configuration)
+    do {
+        try await body(client)
+    } catch {
+        await client.shutdown()
+        await group.shutdown()
+        throw error
+    }
+    await client.shutdown()
+    await group.shutdown()
+}
+
+/// A semaphore for scripted-upstream threads (which may block; they are not in the cooperative pool).
+final class DispatchSemaphoreBox: Sendable {
+    private let semaphore = DispatchSemaphore(value: 0)
+    func signal() { semaphore.signal() }
+    func wait() { semaphore.wait() }
+}

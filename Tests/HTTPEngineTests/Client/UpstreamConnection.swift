@@ -1,0 +1,120 @@
+import Foundation
+import Glibc
+@testable import HTTPEngine
+
+/// One accepted connection of a `ScriptedUpstream`: blocking reads with a deadline
+/// (poll with the time left, never a fixed sleep) and raw writes.
+final class UpstreamConnection: @unchecked Sendable {
+    // @unchecked Sendable: used only by the one worker thread that runs the script.
+    let descriptor: Int32
+    private var buffer: [UInt8] = []
+    private var isClosed = false
+
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    /// A request as the upstream read it; the body is counted, and kept up to `keptBodyLimit` bytes.
+    struct ReceivedRequest {
+        var head: HTTPRequestHead
+        var body: [UInt8]
+        var bodyCount: Int
+        var bodyText: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    /// Reads one request with the engine's parser; nil when the client closed first.
+    func readRequest(keptBodyLimit: Int = 1 << 20, timeout: Duration = .seconds(20)) throws -> ReceivedRequest? {
+        let deadline = ContinuousClock.now + timeout
+        var parser = HTTPParser(mode: .request)
+        var head: HTTPRequestHead?
+        var body: [UInt8] = []
+        var bodyCount = 0
+        while true {
+            let step = try buffer.withUnsafeBytes { try parser.parse($0) }
+            if let event = step.event {
+                switch event {
+                case .requestHead(let parsed):
+                    head = parsed
+                case .body(let range):
+                    bodyCount += range.count
+                    if body.count < keptBodyLimit { body.append(contentsOf: buffer[range].prefix(keptBodyLimit - body.count)) }
+                case .messageEnd:
+                    buffer.removeFirst(step.consumed)
+                    return ReceivedRequest(head: head!, body: body, bodyCount: bodyCount)
+                case .responseHead:
+                    break
+                }
+                buffer.removeFirst(step.consumed)
+                continue
+            }
+            if step.consumed > 0 {
+                buffer.removeFirst(step.consumed)
+                continue
+            }
+            if try receiveMore(before: deadline) == 0 {
+                if head == nil && buffer.isEmpty { return nil }
+                throw RawClientError.closedEarly
+            }
+        }
+    }
+
+    /// Reads more bytes into the buffer: the count, 0 at end of stream; throws past the deadline.
+    @discardableResult
+    func receiveMore(before deadline: ContinuousClock.Instant) throws -> Int {
+        let remaining = deadline - .now
+        guard remaining > .zero else { throw RawClientError.timedOut }
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+        if poll(&poller, 1, milliseconds) == 0 { throw RawClientError.timedOut }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        if count <= 0 { return 0 }
+        buffer.append(contentsOf: chunk[0..<count])
+        return count
+    }
+
+    /// Waits until the client closes (or resets) the connection; false on time-out.
+    func waitForClose(timeout: Duration = .seconds(20)) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            guard let count = try? receiveMore(before: deadline) else { return false }
+            if count == 0 { return true }
+        }
+    }
+
+    func send(_ text: String) {
+        send(Array(text.utf8))
+    }
+
+    /// Sends all of `bytes` (blocking); false once the client is gone.
+    @discardableResult
+    func send(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { return false }
+            offset += sent
+        }
+        return true
+    }
+
+    /// Sends without blocking: bytes taken, 0 when the socket buffer is full, -1 on error.
+    func sendWithoutBlocking(_ bytes: ArraySlice<UInt8>) -> Int {
+        let sent = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        if sent >= 0 { return sent }
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1
+    }
+
+    /// Waits until the socket can take more bytes; false on time-out.
+    func waitUntilWritable(timeout: Duration = .seconds(20)) -> Bool {
+        var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+        let milliseconds = Int32(timeout.components.seconds * 1000)
+        return poll(&poller, 1, milliseconds) > 0
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        Glibc.close(descriptor)
+    }
+}
