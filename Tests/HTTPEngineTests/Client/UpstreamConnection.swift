@@ -108,7 +108,7 @@ final class UpstreamConnection: @unchecked Sendable {
     /// Waits until the socket can take more bytes; false on time-out.
     func waitUntilWritable(timeout: Duration = .seconds(20)) -> Bool {
         var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-        let milliseconds = Int32(timeout.components.seconds * 1000)
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         return poll(&poller, 1, milliseconds) > 0
     }
 
