@@ -156,7 +156,7 @@ final class ClientConnection: @unchecked Sendable {
         bodyChannel?.fail(error)
         bodyChannel = nil
         close()
-        if let connectCompletion, let error = error as? HTTPClientError { connectCompletion(.failure(error)) }
+        connectCompletion?(.failure(error as? HTTPClientError ?? .upstreamClosedEarly))
         headWaiter?.resume(throwing: error)
     }
 
@@ -227,7 +227,7 @@ extension ClientConnection: EventLoopFileDescriptorHandler {
             // whatever remains (even with the body paused) beats spinning: epoll keeps
             // reporting a hang-up whatever the interest.
             readInput()
-            if state == .active { fail(HTTPClientError.upstreamClosedEarly) }
+            if state == .active { fail(noResponseOrTruncated()) }
         case .idle:
             close()
         case .closed:
