@@ -12,7 +12,7 @@ extension ClientConnection {
         return try await withTaskCancellationHandler {
             try await waitForHead(exchange: number)
         } onCancel: {
-            loop.execute { [self] in cancelExchange(number) }
+            Task(executorPreference: loop) { [self] in cancelExchange(number) }
         }
     }
 

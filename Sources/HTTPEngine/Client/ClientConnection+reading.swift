@@ -86,11 +86,9 @@ extension ClientConnection {
         var body = HTTPClientResponseBody(channel: nil, lifetime: nil, expectedLength: expectedLength)
         if expectedLength != 0 {
             let number = exchangeNumber
-            let channel = RequestBodyChannel { [self] in bodyDemanded(exchange: number) }
+            let channel = ResponseBodyBuffer(loop: loop) { [self] in bodyDemanded(exchange: number) }
             bodyChannel = channel
-            let lifetime = ResponseBodyLifetime { [self] in
-                loop.execute { [self] in bodyReleased(exchange: number) }
-            }
+            let lifetime = ResponseBodyLifetime(loop: loop) { [self] in bodyReleased(exchange: number) }
             body = HTTPClientResponseBody(channel: channel, lifetime: lifetime, expectedLength: expectedLength)
         }
         deliver(.success(HTTPClientResponse(head: head, body: body)))
@@ -154,12 +152,9 @@ extension ClientConnection {
         return .upstreamClosedEarly
     }
 
-    /// The consumer wants more body bytes: resume parsing and reading (any thread).
+    /// The reader drained the buffer: resume parsing and reading.
     func bodyDemanded(exchange number: UInt64) {
-        guard loop.inEventLoop else {
-            loop.execute { [self] in bodyDemanded(exchange: number) }
-            return
-        }
+        loop.assertInEventLoop()
         guard number == exchangeNumber, state == .active, isBodyPaused else { return }
         isBodyPaused = false
         // Time spent paused is the consumer's, not the upstream's.
@@ -171,6 +166,7 @@ extension ClientConnection {
 
     /// Every copy of the response body is gone: an unread remainder makes the connection unusable.
     func bodyReleased(exchange number: UInt64) {
+        loop.assertInEventLoop()
         guard number == exchangeNumber, state == .active, hasResponseHead, !isResponseComplete else { return }
         close()
     }

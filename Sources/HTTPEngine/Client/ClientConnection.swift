@@ -6,9 +6,9 @@ import Glibc
 /// when both sides allow keep-alive.
 ///
 /// `@unchecked Sendable`: every stored property is read and written only on
-/// `loop`'s thread. Callers run there (the client pins its tasks to the loop with
-/// a task executor preference, checked by `assertInEventLoop`); the only entry
-/// points from other threads (`bodyDemanded`, the body lifetime) hop via `loop.execute`.
+/// `loop`'s thread. Callers run there: the client and the response body pin their
+/// tasks to the loop with a task executor preference (checked by `assertInEventLoop`),
+/// and the rest are epoll and timer callbacks.
 final class ClientConnection: @unchecked Sendable {
     /// Where the connection is in its life.
     enum State {
@@ -44,7 +44,7 @@ final class ClientConnection: @unchecked Sendable {
     var headWaiter: UnsafeContinuation<HTTPClientResponse, any Error>?
     /// A failure or response that arrived before the caller started waiting for it.
     var earlyOutcome: Result<HTTPClientResponse, any Error>?
-    var bodyChannel: RequestBodyChannel?
+    var bodyChannel: ResponseBodyBuffer?
     var bodyWriter: Task<Void, Never>?
     var requestFraming = HTTPBodyFraming.none
     var remainingRequestBytes: Int?

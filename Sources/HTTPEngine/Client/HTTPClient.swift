@@ -67,12 +67,7 @@ public final class HTTPClient: Sendable {
     /// and their connections close instead of returning to the pool.
     public func shutdown() async {
         for pools in loopPools.values {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                pools.loop.execute {
-                    pools.shutdown()
-                    continuation.resume()
-                }
-            }
+            await withTaskExecutorPreference(pools.loop) { pools.shutdown() }
         }
     }
 }

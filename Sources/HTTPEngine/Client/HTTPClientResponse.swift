@@ -16,19 +16,19 @@ public struct HTTPClientResponse: Sendable {
 public struct HTTPClientResponseBody: AsyncSequence, Sendable {
     public typealias Element = [UInt8]
 
-    let channel: RequestBodyChannel?
+    let channel: ResponseBodyBuffer?
     let lifetime: ResponseBodyLifetime?
     /// The upstream's `Content-Length`, 0 for responses without a body, nil otherwise.
     public let expectedLength: Int?
 
-    init(channel: RequestBodyChannel?, lifetime: ResponseBodyLifetime?, expectedLength: Int?) {
+    init(channel: ResponseBodyBuffer?, lifetime: ResponseBodyLifetime?, expectedLength: Int?) {
         self.channel = channel
         self.lifetime = lifetime
         self.expectedLength = expectedLength
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let channel: RequestBodyChannel?
+        let channel: ResponseBodyBuffer?
         // Held so the connection stays owned while an iterator outlives the body value.
         let lifetime: ResponseBodyLifetime?
 
@@ -59,13 +59,21 @@ public struct HTTPClientResponseBody: AsyncSequence, Sendable {
 /// Tells the connection when the last copy of a response body is gone, so an
 /// unread remainder closes the connection instead of holding it forever.
 final class ResponseBodyLifetime: Sendable {
+    let loop: EventLoop
     let onRelease: @Sendable () -> Void
 
-    init(onRelease: @escaping @Sendable () -> Void) {
+    init(loop: EventLoop, onRelease: @escaping @Sendable () -> Void) {
+        self.loop = loop
         self.onRelease = onRelease
     }
 
     deinit {
-        onRelease()
+        if loop.inEventLoop {
+            onRelease()
+        } else {
+            // A task rather than `loop.execute`: the runtime's job hand-off is visible
+            // to ThreadSanitizer, a closure queued under the loop's Mutex may not be.
+            Task(executorPreference: loop) { [onRelease] in onRelease() }
+        }
     }
 }
