@@ -2,98 +2,100 @@ import Glibc
 import Testing
 @testable import HTTPEngine
 
-@Suite("Client errors and time-outs")
-struct ClientErrorTests {
-    @Test func reportsRefusedConnection() async throws {
-        // A port that was just free: bind, read it back, close.
-        let upstream = try ScriptedUpstream(acceptsConnections: false) { _ in }
-        let port = upstream.port
-        await upstream.stop()
-        try await withClient { client in
-            await #expect(throws: HTTPClientError.connectRefused(upstream: "127.0.0.1:\(port)")) {
-                _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: port))
-            }
-            // Refused where the host has IPv6 loopback, unreachable where it has none: either way a 502.
-            let error = await #expect(throws: HTTPClientError.self) {
-                _ = try await client.execute(HTTPClientRequest(host: "::1", port: port))
-            }
-            #expect(error?.status == .badGateway)
-        }
-        #expect(HTTPClientError.connectRefused(upstream: "").status == .badGateway)
-    }
-
-    @Test func timesOutSilentUpstreamWithTypedError() async throws {
-        try await withScriptedUpstream(script: { connection in
-            _ = try connection.readRequest()
-            // Never answers; waits for the client to give up.
-            _ = connection.waitForClose()
-        }) { upstream in
-            try await withClient(configure: { $0.responseTimeout = .milliseconds(200) }) { client in
-                let started = ContinuousClock.now
-                await #expect(throws: HTTPClientError.responseTimeout) {
-                    _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
+extension ClientTests {
+    @Suite("Client errors and time-outs")
+    struct ClientErrorTests {
+        @Test func reportsRefusedConnection() async throws {
+            // A port that was just free: bind, read it back, close.
+            let upstream = try ScriptedUpstream(acceptsConnections: false) { _ in }
+            let port = upstream.port
+            await upstream.stop()
+            try await withClient { client in
+                await #expect(throws: HTTPClientError.connectRefused(upstream: "127.0.0.1:\(port)")) {
+                    _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: port))
                 }
-                let elapsed = ContinuousClock.now - started
-                #expect(elapsed >= .milliseconds(150))
-                #expect(elapsed < .seconds(15))
+                // Refused where the host has IPv6 loopback, unreachable where it has none: either way a 502.
+                let error = await #expect(throws: HTTPClientError.self) {
+                    _ = try await client.execute(HTTPClientRequest(host: "::1", port: port))
+                }
+                #expect(error?.status == .badGateway)
             }
+            #expect(HTTPClientError.connectRefused(upstream: "").status == .badGateway)
         }
-        #expect(HTTPClientError.responseTimeout.status == .gatewayTimeout)
-    }
 
-    @Test func timesOutUpstreamThatStallsMidBody() async throws {
-        try await withScriptedUpstream(script: { connection in
-            guard try connection.readRequest() != nil else { return }
-            connection.send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234")
-            _ = connection.waitForClose()
-        }) { upstream in
-            try await withClient(configure: { $0.responseTimeout = .milliseconds(200) }) { client in
-                let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
-                await #expect(throws: HTTPClientError.responseTimeout) {
-                    _ = try await response.body.collect(upTo: 1024)
+        @Test func timesOutSilentUpstreamWithTypedError() async throws {
+            try await withScriptedUpstream(script: { connection in
+                _ = try connection.readRequest()
+                // Never answers; waits for the client to give up.
+                _ = connection.waitForClose()
+            }) { upstream in
+                try await withClient(configure: { $0.responseTimeout = .milliseconds(200) }) { client in
+                    let started = ContinuousClock.now
+                    await #expect(throws: HTTPClientError.responseTimeout) {
+                        _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
+                    }
+                    let elapsed = ContinuousClock.now - started
+                    #expect(elapsed >= .milliseconds(150))
+                    #expect(elapsed < .seconds(15))
                 }
             }
+            #expect(HTTPClientError.responseTimeout.status == .gatewayTimeout)
         }
-    }
 
-    @Test func timesOutConnectToUpstreamThatNeverAccepts() async throws {
-        // A listener that never accepts, with its queue already full: further SYNs are dropped.
-        try await withScriptedUpstream(backlog: 0, acceptsConnections: false, script: { _ in }) { upstream in
-            let address = try #require(SocketAddress(host: "127.0.0.1", port: upstream.port))
-            let fillers = try (0..<2).map { _ in try Socket.startConnect(to: address).descriptor }
-            defer { for filler in fillers { close(filler) } }
-            try await withClient(configure: { $0.connectTimeout = .milliseconds(200) }) { client in
-                await #expect(throws: HTTPClientError.connectTimeout(upstream: "127.0.0.1:\(upstream.port)")) {
-                    _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
+        @Test func timesOutUpstreamThatStallsMidBody() async throws {
+            try await withScriptedUpstream(script: { connection in
+                guard try connection.readRequest() != nil else { return }
+                connection.send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234")
+                _ = connection.waitForClose()
+            }) { upstream in
+                try await withClient(configure: { $0.responseTimeout = .milliseconds(200) }) { client in
+                    let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
+                    await #expect(throws: HTTPClientError.responseTimeout) {
+                        _ = try await response.body.collect(upTo: 1024)
+                    }
                 }
             }
         }
-    }
 
-    @Test func rejectsRequestThatWouldCorruptTheRequestLine() async throws {
-        try await withClient { client in
-            await #expect(throws: HTTPClientError.invalidRequest("target must be non-empty visible ASCII")) {
-                _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: 9, target: "/a b"))
-            }
-            await #expect(throws: HTTPClientError.invalidRequest("method GET / is not a token")) {
-                _ = try await client.execute(HTTPClientRequest(method: HTTPMethod("GET /"), host: "127.0.0.1", port: 9))
-            }
-        }
-    }
-
-    @Test func reportsUnresolvableHost() async throws {
-        try await withClient { client in
-            await #expect(throws: HTTPClientError.unresolvableHost("no-such-host.invalid")) {
-                _ = try await client.execute(HTTPClientRequest(host: "no-such-host.invalid", port: 80))
+        @Test func timesOutConnectToUpstreamThatNeverAccepts() async throws {
+            // A listener that never accepts, with its queue already full: further SYNs are dropped.
+            try await withScriptedUpstream(backlog: 0, acceptsConnections: false, script: { _ in }) { upstream in
+                let address = try #require(SocketAddress(host: "127.0.0.1", port: upstream.port))
+                let fillers = try (0..<2).map { _ in try Socket.startConnect(to: address).descriptor }
+                defer { for filler in fillers { close(filler) } }
+                try await withClient(configure: { $0.connectTimeout = .milliseconds(200) }) { client in
+                    await #expect(throws: HTTPClientError.connectTimeout(upstream: "127.0.0.1:\(upstream.port)")) {
+                        _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
+                    }
+                }
             }
         }
-    }
 
-    @Test func refusesRequestsAfterShutdown() async throws {
-        try await withClient { client in
-            await client.shutdown()
-            await #expect(throws: HTTPClientError.shutDown) {
-                _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: 9))
+        @Test func rejectsRequestThatWouldCorruptTheRequestLine() async throws {
+            try await withClient { client in
+                await #expect(throws: HTTPClientError.invalidRequest("target must be non-empty visible ASCII")) {
+                    _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: 9, target: "/a b"))
+                }
+                await #expect(throws: HTTPClientError.invalidRequest("method GET / is not a token")) {
+                    _ = try await client.execute(HTTPClientRequest(method: HTTPMethod("GET /"), host: "127.0.0.1", port: 9))
+                }
+            }
+        }
+
+        @Test func reportsUnresolvableHost() async throws {
+            try await withClient { client in
+                await #expect(throws: HTTPClientError.unresolvableHost("no-such-host.invalid")) {
+                    _ = try await client.execute(HTTPClientRequest(host: "no-such-host.invalid", port: 80))
+                }
+            }
+        }
+
+        @Test func refusesRequestsAfterShutdown() async throws {
+            try await withClient { client in
+                await client.shutdown()
+                await #expect(throws: HTTPClientError.shutDown) {
+                    _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: 9))
+                }
             }
         }
     }

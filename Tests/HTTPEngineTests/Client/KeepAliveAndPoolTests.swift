@@ -9,139 +9,141 @@ let answerEveryRequest: @Sendable (UpstreamConnection) throws -> Void = { connec
     }
 }
 
-@Suite("Client keep-alive and pool")
-struct KeepAliveAndPoolTests {
-    @Test func reusesOneConnectionForSequentialRequests() async throws {
-        try await withScriptedUpstream(script: answerEveryRequest) { upstream in
-            try await withClient { client in
-                let loop = client.eventLoopGroup.loops[0]
-                for _ in 0..<3 {
-                    let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), on: loop)
-                    #expect(response.status.code == 200)
-                    #expect(try await response.body.collect(upTo: 1024) == Array("ok".utf8))
-                }
-                #expect(upstream.acceptCount == 1)
-            }
-        }
-    }
-
-    @Test func failsAtOnceWhenConnectionLimitIsReachedAndQueueIsDisabled() async throws {
-        let release = TestSignal()
-        try await withScriptedUpstream(script: { connection in
-            _ = try connection.readRequest()
-            connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\no")
-            waitBlocking(for: release)
-            connection.send("k")
-            _ = try connection.readRequest()
-        }) { upstream in
-            try await withClient(configure: {
-                $0.maxConnectionsPerUpstream = 1
-                $0.maxWaitingRequests = 0
-            }) { client in
-                let loop = client.eventLoopGroup.loops[0]
-                let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
-                let first = try await client.execute(request, on: loop)
-                await #expect(throws: HTTPClientError.poolExhausted(upstream: "127.0.0.1:\(upstream.port)")) {
-                    _ = try await client.execute(request, on: loop)
-                }
-                #expect(HTTPClientError.poolExhausted(upstream: "").status == .serviceUnavailable)
-                release.fire()
-                #expect(try await first.body.collect(upTo: 16) == Array("ok".utf8))
-                #expect(upstream.acceptCount == 1)
-            }
-        }
-    }
-
-    @Test func queuedRequestGetsTheConnectionWhenItIsReleased() async throws {
-        try await withScriptedUpstream(script: answerEveryRequest) { upstream in
-            try await withClient(configure: {
-                $0.maxConnectionsPerUpstream = 1
-                $0.maxWaitingRequests = 8
-            }) { client in
-                let loop = client.eventLoopGroup.loops[1]
-                let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
-                try await withThrowingTaskGroup(of: [UInt8].self) { group in
-                    for _ in 0..<5 {
-                        group.addTask {
-                            try await client.execute(request, on: loop).body.collect(upTo: 16)
-                        }
+extension ClientTests {
+    @Suite("Client keep-alive and pool")
+    struct KeepAliveAndPoolTests {
+        @Test func reusesOneConnectionForSequentialRequests() async throws {
+            try await withScriptedUpstream(script: answerEveryRequest) { upstream in
+                try await withClient { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    for _ in 0..<3 {
+                        let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), on: loop)
+                        #expect(response.status.code == 200)
+                        #expect(try await response.body.collect(upTo: 1024) == Array("ok".utf8))
                     }
-                    for try await body in group { #expect(body == Array("ok".utf8)) }
+                    #expect(upstream.acceptCount == 1)
                 }
-                #expect(upstream.acceptCount == 1)
             }
         }
-    }
 
-    @Test func replacesIdleConnectionTheUpstreamClosed() async throws {
-        try await withScriptedUpstream(script: { connection in
-            _ = try connection.readRequest()
-            // Keep-alive promised, then closed while idle (an upstream's idle time-out).
-            connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-            connection.close()
-        }) { upstream in
-            try await withClient { client in
-                let loop = client.eventLoopGroup.loops[0]
-                let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
-                for _ in 0..<2 {
-                    let response = try await client.execute(request, on: loop)
-                    #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
+        @Test func failsAtOnceWhenConnectionLimitIsReachedAndQueueIsDisabled() async throws {
+            let release = ThreadGate()
+            try await withScriptedUpstream(script: { connection in
+                _ = try connection.readRequest()
+                connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\no")
+                _ = release.wait()
+                connection.send("k")
+                _ = try connection.readRequest()
+            }) { upstream in
+                try await withClient(configure: {
+                    $0.maxConnectionsPerUpstream = 1
+                    $0.maxWaitingRequests = 0
+                }) { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
+                    let first = try await client.execute(request, on: loop)
+                    await #expect(throws: HTTPClientError.poolExhausted(upstream: "127.0.0.1:\(upstream.port)")) {
+                        _ = try await client.execute(request, on: loop)
+                    }
+                    #expect(HTTPClientError.poolExhausted(upstream: "").status == .serviceUnavailable)
+                    release.open()
+                    #expect(try await first.body.collect(upTo: 16) == Array("ok".utf8))
+                    #expect(upstream.acceptCount == 1)
                 }
-                #expect(upstream.acceptCount == 2)
             }
         }
-    }
 
-    @Test func retriesIdempotentGetWhenPooledConnectionClosesBeforeAnswering() async throws {
-        try await withScriptedUpstream(script: closeOnSecondRequest) { upstream in
-            try await withClient { client in
-                let loop = client.eventLoopGroup.loops[0]
-                let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port, target: "/item")
-                for _ in 0..<2 {
-                    let response = try await client.execute(request, on: loop)
-                    #expect(response.status.code == 200)
-                    #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
+        @Test func queuedRequestGetsTheConnectionWhenItIsReleased() async throws {
+            try await withScriptedUpstream(script: answerEveryRequest) { upstream in
+                try await withClient(configure: {
+                    $0.maxConnectionsPerUpstream = 1
+                    $0.maxWaitingRequests = 8
+                }) { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
+                    try await withThrowingTaskGroup(of: [UInt8].self) { group in
+                        for _ in 0..<5 {
+                            group.addTask {
+                                try await client.execute(request, on: loop).body.collect(upTo: 16)
+                            }
+                        }
+                        for try await body in group { #expect(body == Array("ok".utf8)) }
+                    }
+                    #expect(upstream.acceptCount == 1)
                 }
-                #expect(upstream.acceptCount == 2)
             }
         }
-    }
 
-    @Test func doesNotRetryPostWithBodyWhenPooledConnectionCloses() async throws {
-        try await withScriptedUpstream(script: closeOnSecondRequest) { upstream in
-            try await withClient { client in
-                let loop = client.eventLoopGroup.loops[0]
-                var request = HTTPClientRequest(method: .post, host: "127.0.0.1", port: upstream.port, target: "/orders")
-                request.body = .bytes(Array("order".utf8))
-                let first = try await client.execute(request, on: loop)
-                #expect(try await first.body.collect(upTo: 16) == Array("ok".utf8))
-                await #expect(throws: HTTPClientError.upstreamClosedEarly) {
-                    _ = try await client.execute(request, on: loop)
+        @Test func replacesIdleConnectionTheUpstreamClosed() async throws {
+            try await withScriptedUpstream(script: { connection in
+                _ = try connection.readRequest()
+                // Keep-alive promised, then closed while idle (an upstream's idle time-out).
+                connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                connection.close()
+            }) { upstream in
+                try await withClient { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
+                    for _ in 0..<2 {
+                        let response = try await client.execute(request, on: loop)
+                        #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
+                    }
+                    #expect(upstream.acceptCount == 2)
                 }
-                #expect(upstream.acceptCount == 1)
-                #expect(HTTPClientError.upstreamClosedEarly.status == .badGateway)
             }
         }
-    }
 
-    @Test func closesConnectionWhenResponseBodyIsDroppedUnread() async throws {
-        try await withScriptedUpstream(script: { connection in
-            guard try connection.readRequest() != nil else { return }
-            connection.send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234")
-            // The client must give up on this connection rather than wait for the rest.
-            _ = connection.waitForClose()
-        }) { upstream in
-            try await withClient(configure: { $0.maxConnectionsPerUpstream = 1 }) { client in
-                let loop = client.eventLoopGroup.loops[0]
-                let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
-                do {
-                    let response = try await client.execute(request, on: loop)
-                    #expect(response.body.expectedLength == 10)
+        @Test func retriesIdempotentGetWhenPooledConnectionClosesBeforeAnswering() async throws {
+            try await withScriptedUpstream(script: closeOnSecondRequest) { upstream in
+                try await withClient { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port, target: "/item")
+                    for _ in 0..<2 {
+                        let response = try await client.execute(request, on: loop)
+                        #expect(response.status.code == 200)
+                        #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
+                    }
+                    #expect(upstream.acceptCount == 2)
                 }
-                // The only slot frees up once the dropped body closed the connection.
-                let second = try await client.execute(request, on: loop)
-                #expect(second.status.code == 200)
-                #expect(upstream.acceptCount == 2)
+            }
+        }
+
+        @Test func doesNotRetryPostWithBodyWhenPooledConnectionCloses() async throws {
+            try await withScriptedUpstream(script: closeOnSecondRequest) { upstream in
+                try await withClient { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    var request = HTTPClientRequest(method: .post, host: "127.0.0.1", port: upstream.port, target: "/orders")
+                    request.body = .bytes(Array("order".utf8))
+                    let first = try await client.execute(request, on: loop)
+                    #expect(try await first.body.collect(upTo: 16) == Array("ok".utf8))
+                    await #expect(throws: HTTPClientError.upstreamClosedEarly) {
+                        _ = try await client.execute(request, on: loop)
+                    }
+                    #expect(upstream.acceptCount == 1)
+                    #expect(HTTPClientError.upstreamClosedEarly.status == .badGateway)
+                }
+            }
+        }
+
+        @Test func closesConnectionWhenResponseBodyIsDroppedUnread() async throws {
+            try await withScriptedUpstream(script: { connection in
+                guard try connection.readRequest() != nil else { return }
+                connection.send("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234")
+                // The client must give up on this connection rather than wait for the rest.
+                _ = connection.waitForClose()
+            }) { upstream in
+                try await withClient(configure: { $0.maxConnectionsPerUpstream = 1 }) { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
+                    do {
+                        let response = try await client.execute(request, on: loop)
+                        #expect(response.body.expectedLength == 10)
+                    }
+                    // The only slot frees up once the dropped body closed the connection.
+                    let second = try await client.execute(request, on: loop)
+                    #expect(second.status.code == 200)
+                    #expect(upstream.acceptCount == 2)
+                }
             }
         }
     }
@@ -154,14 +156,4 @@ let closeOnSecondRequest: @Sendable (UpstreamConnection) throws -> Void = { conn
     connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
     guard try connection.readRequest() != nil else { return }
     connection.close()
-}
-
-/// Blocks a scripted-upstream thread until `signal` fires.
-func waitBlocking(for signal: TestSignal) {
-    let semaphore = DispatchSemaphoreBox()
-    Task {
-        await signal.wait()
-        semaphore.signal()
-    }
-    semaphore.wait()
 }

@@ -26,109 +26,111 @@ func exchange(
     return try #require(result)
 }
 
-@Suite("Client response framing")
-struct ResponseFramingTests {
-    @Test func readsChunkedBodyAndKeepsConnection() async throws {
-        try await withScriptedUpstream(script: { connection in
-            while try connection.readRequest() != nil {
-                connection.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1;ext=1\r\n \r\n5\r\nworld\r\n0\r\nTrailer: x\r\n\r\n")
-            }
-        }) { upstream in
-            try await withClient { client in
-                let loop = client.eventLoopGroup.loops[0]
-                for _ in 0..<2 {
-                    let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), on: loop)
-                    #expect(response.body.expectedLength == nil)
-                    #expect(String(decoding: try await response.body.collect(upTo: 1024), as: UTF8.self) == "hello world")
+extension ClientTests {
+    @Suite("Client response framing")
+    struct ResponseFramingTests {
+        @Test func readsChunkedBodyAndKeepsConnection() async throws {
+            try await withScriptedUpstream(script: { connection in
+                while try connection.readRequest() != nil {
+                    connection.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1;ext=1\r\n \r\n5\r\nworld\r\n0\r\nTrailer: x\r\n\r\n")
                 }
-                #expect(upstream.acceptCount == 1)
-            }
-        }
-    }
-
-    @Test func readsBodyUntilCloseAndDoesNotReuseTheConnection() async throws {
-        try await withScriptedUpstream(script: { connection in
-            guard try connection.readRequest() != nil else { return }
-            connection.send("HTTP/1.1 200 OK\r\n\r\nuntil ")
-            connection.send("the end")
-            connection.close()
-        }) { upstream in
-            try await withClient { client in
-                let loop = client.eventLoopGroup.loops[0]
-                for _ in 0..<2 {
-                    let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), on: loop)
-                    #expect(String(decoding: try await response.body.collect(upTo: 1024), as: UTF8.self) == "until the end")
+            }) { upstream in
+                try await withClient { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    for _ in 0..<2 {
+                        let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), on: loop)
+                        #expect(response.body.expectedLength == nil)
+                        #expect(String(decoding: try await response.body.collect(upTo: 1024), as: UTF8.self) == "hello world")
+                    }
+                    #expect(upstream.acceptCount == 1)
                 }
-                #expect(upstream.acceptCount == 2)
             }
         }
-    }
 
-    @Test func ignoresBodyLengthOfResponseToHead() async throws {
-        try await withScriptedUpstream(script: { connection in
-            while let request = try connection.readRequest() {
-                let body = request.head.method == .head ? "" : "hello"
-                connection.send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n\(body)")
-            }
-        }) { upstream in
-            try await withClient { client in
-                let loop = client.eventLoopGroup.loops[0]
-                let head = try await client.execute(HTTPClientRequest(method: .head, host: "127.0.0.1", port: upstream.port), on: loop)
-                #expect(head.headers["content-length"] == "5")
-                #expect(try await head.body.collect(upTo: 1024).isEmpty)
-                let get = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), on: loop)
-                #expect(try await get.body.collect(upTo: 1024) == Array("hello".utf8))
-                #expect(upstream.acceptCount == 1)
-            }
-        }
-    }
-
-    @Test func skipsInterimContinueResponse() async throws {
-        let (head, body) = try await exchange(reply: replying(
-            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 4\r\n\r\ndone"
-        ))
-        #expect(head.status.code == 201)
-        #expect(body == Array("done".utf8))
-    }
-
-    @Test func treatsNoContentAndNotModifiedAsBodyless() async throws {
-        for status in ["204 No Content", "304 Not Modified"] {
-            // A stray length must not make the client wait for bytes that never come.
-            let (head, body) = try await exchange(reply: replying("HTTP/1.1 \(status)\r\nContent-Length: 10\r\n\r\n"))
-            #expect(head.bodyFraming == .none)
-            #expect(body.isEmpty)
-        }
-    }
-
-    @Test func reportsMalformedStatusLineAsTypedError() async throws {
-        await #expect(throws: HTTPClientError.malformedResponse(.invalidStatusLine)) {
-            _ = try await exchange(reply: replying("HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n"))
-        }
-        await #expect(throws: HTTPClientError.malformedResponse(.conflictingFraming)) {
-            _ = try await exchange(reply: replying("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"))
-        }
-        await #expect(throws: HTTPClientError.malformedResponse(.invalidChunkSize)) {
-            _ = try await exchange(reply: replying("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"))
-        }
-        #expect(HTTPClientError.malformedResponse(.invalidStatusLine).status == .badGateway)
-    }
-
-    @Test func reportsUpstreamClosingMidBody() async throws {
-        await #expect(throws: HTTPClientError.upstreamClosedEarly) {
-            _ = try await exchange(reply: { connection in
+        @Test func readsBodyUntilCloseAndDoesNotReuseTheConnection() async throws {
+            try await withScriptedUpstream(script: { connection in
                 guard try connection.readRequest() != nil else { return }
-                connection.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+                connection.send("HTTP/1.1 200 OK\r\n\r\nuntil ")
+                connection.send("the end")
                 connection.close()
-            })
+            }) { upstream in
+                try await withClient { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    for _ in 0..<2 {
+                        let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), on: loop)
+                        #expect(String(decoding: try await response.body.collect(upTo: 1024), as: UTF8.self) == "until the end")
+                    }
+                    #expect(upstream.acceptCount == 2)
+                }
+            }
         }
-    }
 
-    @Test func reportsUpstreamClosingBeforeAnyResponse() async throws {
-        await #expect(throws: HTTPClientError.upstreamClosedEarly) {
-            _ = try await exchange(reply: { connection in
-                _ = try connection.readRequest()
-                connection.close()
-            })
+        @Test func ignoresBodyLengthOfResponseToHead() async throws {
+            try await withScriptedUpstream(script: { connection in
+                while let request = try connection.readRequest() {
+                    let body = request.head.method == .head ? "" : "hello"
+                    connection.send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n\(body)")
+                }
+            }) { upstream in
+                try await withClient { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    let head = try await client.execute(HTTPClientRequest(method: .head, host: "127.0.0.1", port: upstream.port), on: loop)
+                    #expect(head.headers["content-length"] == "5")
+                    #expect(try await head.body.collect(upTo: 1024).isEmpty)
+                    let get = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), on: loop)
+                    #expect(try await get.body.collect(upTo: 1024) == Array("hello".utf8))
+                    #expect(upstream.acceptCount == 1)
+                }
+            }
+        }
+
+        @Test func skipsInterimContinueResponse() async throws {
+            let (head, body) = try await exchange(reply: replying(
+                "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 4\r\n\r\ndone"
+            ))
+            #expect(head.status.code == 201)
+            #expect(body == Array("done".utf8))
+        }
+
+        @Test func treatsNoContentAndNotModifiedAsBodyless() async throws {
+            for status in ["204 No Content", "304 Not Modified"] {
+                // A stray length must not make the client wait for bytes that never come.
+                let (head, body) = try await exchange(reply: replying("HTTP/1.1 \(status)\r\nContent-Length: 10\r\n\r\n"))
+                #expect(head.bodyFraming == .none)
+                #expect(body.isEmpty)
+            }
+        }
+
+        @Test func reportsMalformedStatusLineAsTypedError() async throws {
+            await #expect(throws: HTTPClientError.malformedResponse(.invalidStatusLine)) {
+                _ = try await exchange(reply: replying("HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n"))
+            }
+            await #expect(throws: HTTPClientError.malformedResponse(.conflictingFraming)) {
+                _ = try await exchange(reply: replying("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"))
+            }
+            await #expect(throws: HTTPClientError.malformedResponse(.invalidChunkSize)) {
+                _ = try await exchange(reply: replying("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"))
+            }
+            #expect(HTTPClientError.malformedResponse(.invalidStatusLine).status == .badGateway)
+        }
+
+        @Test func reportsUpstreamClosingMidBody() async throws {
+            await #expect(throws: HTTPClientError.upstreamClosedEarly) {
+                _ = try await exchange(reply: { connection in
+                    guard try connection.readRequest() != nil else { return }
+                    connection.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+                    connection.close()
+                })
+            }
+        }
+
+        @Test func reportsUpstreamClosingBeforeAnyResponse() async throws {
+            await #expect(throws: HTTPClientError.upstreamClosedEarly) {
+                _ = try await exchange(reply: { connection in
+                    _ = try connection.readRequest()
+                    connection.close()
+                })
+            }
         }
     }
 }

@@ -9,7 +9,7 @@ final class ScriptedUpstream: Sendable {
     let port: UInt16
     private let listener: Int32
     private let accepted = AcceptCounter()
-    private let acceptThreadDone = TestSignal()
+    private let acceptThreadDone = ThreadGate()
 
     /// Connections accepted so far.
     var acceptCount: Int { accepted.count.load(ordering: .acquiring) }
@@ -32,13 +32,13 @@ final class ScriptedUpstream: Sendable {
         }
         port = local.port
         guard acceptsConnections else {
-            acceptThreadDone.fire()
+            acceptThreadDone.open()
             return
         }
         let accepted = accepted
         let done = acceptThreadDone
         let thread = Thread {
-            defer { done.fire() }
+            defer { done.open() }
             while true {
                 let descriptor = accept(listener, nil, nil)
                 guard descriptor >= 0 else {
@@ -60,7 +60,7 @@ final class ScriptedUpstream: Sendable {
     /// Stops accepting (waking the blocked `accept`) and closes the listener.
     func stop() async {
         shutdown(listener, Int32(SHUT_RDWR))
-        await acceptThreadDone.wait()
+        _ = try? await acceptThreadDone.wait()
         Glibc.close(listener)
     }
 }
@@ -87,7 +87,10 @@ func withScriptedUpstream(
     await upstream.stop()
 }
 
-/// Runs `body` with a client on its own two-loop group and always shuts both down.
+/// Runs `body` with a client on the shared test loops and always shuts the client down.
+///
+/// The body runs on the first loop, as a proxy handler would: requests and body reads
+/// then need no thread hop.
 func withClient(
     configure: (inout HTTPClientConfiguration) -> Void = { _ in },
     _ body: (HTTPClient) async throws -> Void
@@ -96,22 +99,15 @@ func withClient(
     configuration.connectTimeout = .seconds(10)
     configuration.responseTimeout = .seconds(20)
     configure(&configuration)
-    let group = try EventLoopGroup(loopCount: 2)
+    let group = clientTestGroup.group
     let client = HTTPClient(eventLoopGroup: group, configuration: configuration)
-    do {
-        try await body(client)
-    } catch {
+    try await withTaskExecutorPreference(group.loops[0]) {
+        do {
+            try await body(client)
+        } catch {
+            await client.shutdown()
+            throw error
+        }
         await client.shutdown()
-        await group.shutdown()
-        throw error
     }
-    await client.shutdown()
-    await group.shutdown()
-}
-
-/// A semaphore for scripted-upstream threads (which may block; they are not in the cooperative pool).
-final class DispatchSemaphoreBox: Sendable {
-    private let semaphore = DispatchSemaphore(value: 0)
-    func signal() { semaphore.signal() }
-    func wait() { semaphore.wait() }
 }
