@@ -71,6 +71,56 @@ extension ClientTests {
             }
         }
 
+        @Test func timesOutUpstreamThatStopsReadingTheRequestBody() async throws {
+            let finished = ThreadGate()
+            // Never reads: the socket buffers fill, then the client's own buffer.
+            try await withScriptedUpstream(script: { _ in _ = finished.wait() }) { upstream in
+                try await withClient(configure: { $0.responseTimeout = .milliseconds(300) }) { client in
+                    var request = HTTPClientRequest(method: .put, host: "127.0.0.1", port: upstream.port)
+                    request.body = .stream(GeneratedChunks(totalBytes: 50 * 1024 * 1024, chunkSize: 64 * 1024))
+                    await #expect(throws: HTTPClientError.responseTimeout) {
+                        _ = try await client.execute(request)
+                    }
+                }
+                finished.open()
+            }
+        }
+
+        @Test func failsRequestWhoseStreamedBodyDoesNotMatchItsLength() async throws {
+            try await withScriptedUpstream(script: answerEveryRequest) { upstream in
+                try await withClient { client in
+                    var request = HTTPClientRequest(method: .post, host: "127.0.0.1", port: upstream.port)
+                    request.body = .stream(GeneratedChunks(totalBytes: 10, chunkSize: 4), length: 5)
+                    await #expect(throws: HTTPClientError.invalidRequest("request body longer than its declared length")) {
+                        _ = try await client.execute(request)
+                    }
+                    request.body = .stream(GeneratedChunks(totalBytes: 10, chunkSize: 4), length: 20)
+                    await #expect(throws: HTTPClientError.invalidRequest("request body shorter than its declared length")) {
+                        _ = try await client.execute(request)
+                    }
+                }
+            }
+        }
+
+        @Test func cancellingWhileWaitingForTheHeadClosesTheConnection() async throws {
+            let closed = ThreadGate()
+            try await withScriptedUpstream(script: { connection in
+                _ = try connection.readRequest()
+                if connection.waitForClose() { closed.open() }
+            }) { upstream in
+                try await withClient { client in
+                    let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
+                    let exchange = Task(executorPreference: clientTestGroup.group.loops[0]) {
+                        try await client.execute(request)
+                    }
+                    exchange.cancel()
+                    await #expect(throws: CancellationError.self) { _ = try await exchange.value }
+                    let didClose = try await closed.wait()
+                    #expect(didClose)
+                }
+            }
+        }
+
         @Test func rejectsRequestThatWouldCorruptTheRequestLine() async throws {
             try await withClient { client in
                 await #expect(throws: HTTPClientError.invalidRequest("target must be non-empty visible ASCII")) {

@@ -125,6 +125,39 @@ extension ClientTests {
             }
         }
 
+        @Test func closesPooledConnectionAfterIdleTimeout() async throws {
+            let closed = ThreadGate()
+            try await withScriptedUpstream(script: { connection in
+                _ = try connection.readRequest()
+                connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                if connection.waitForClose() { closed.open() }
+            }) { upstream in
+                try await withClient(configure: { $0.idleTimeout = .milliseconds(200) }) { client in
+                    let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
+                    #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
+                    let didClose = try await closed.wait()
+                    #expect(didClose)
+                }
+            }
+        }
+
+        @Test func shutdownClosesIdleConnections() async throws {
+            let closed = ThreadGate()
+            try await withScriptedUpstream(script: { connection in
+                _ = try connection.readRequest()
+                connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                if connection.waitForClose() { closed.open() }
+            }) { upstream in
+                try await withClient { client in
+                    let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
+                    #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
+                    await client.shutdown()
+                    let didClose = try await closed.wait()
+                    #expect(didClose)
+                }
+            }
+        }
+
         @Test func closesConnectionWhenResponseBodyIsDroppedUnread() async throws {
             try await withScriptedUpstream(script: { connection in
                 guard try connection.readRequest() != nil else { return }
