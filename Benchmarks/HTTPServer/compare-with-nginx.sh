@@ -60,7 +60,8 @@ wait_for_port() {
 }
 
 "$nginx_bin" -c "$work/nginx.conf" -p "$work" & pids+=($!)
-LD_PRELOAD="$work/malloc-counter.so" "$hello" "$server_port" "$loops" 2>"$work/hello.err" >"$work/hello.out" & hello_pid=$!
+# Timed rounds run without the malloc shim: its shared counters would slow both loops.
+"$hello" "$server_port" "$loops" >"$work/hello.out" 2>&1 & hello_pid=$!
 pids+=($hello_pid)
 wait_for_port "$nginx_port"
 wait_for_port "$server_port"
@@ -93,7 +94,12 @@ nginx_rps="$(awk '{print $1}' "$work/nginx" | median)"; nginx_p99="$(awk '{print
 throughput_ratio="$(awk -v a="$our_rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", a/b }')"
 latency_ratio="$(awk -v a="$our_p99" -v b="$nginx_p99" 'BEGIN { printf "%.2f", a/b }')"
 
-# Allocations per request: counter snapshot, a fixed load, snapshot again.
+# Allocations per request: a second instance under the shim; counter snapshot, load, snapshot.
+kill "$hello_pid"; wait "$hello_pid" 2>/dev/null || true
+LD_PRELOAD="$work/malloc-counter.so" "$hello" "$server_port" "$loops" 2>"$work/hello.err" >"$work/hello.out" & hello_pid=$!
+pids+=($hello_pid)
+wait_for_port "$server_port"
+wrk -t1 -c64 -d2s "http://127.0.0.1:$server_port/" >/dev/null
 snapshot() { kill -USR2 "$hello_pid"; sleep 0.2; grep 'malloc-counter' "$work/hello.err" | tail -1 | sed 's/.*allocations=\([0-9]*\).*/\1/'; }
 before="$(snapshot)"
 requests="$(wrk -t1 -c64 -d5s "http://127.0.0.1:$server_port/" | awk '/requests in/ { print $1 }')"

@@ -73,16 +73,19 @@ extension EventLoop {
     func runLocalJobs() {
         var budget = Self.maxJobsPerIteration
         while !loopOnly.localJobs.isEmpty, budget > 0 {
-            var batch: [UnownedJob] = []
+            var batch = loopOnly.spareJobs
+            loopOnly.spareJobs = []
             swap(&batch, &loopOnly.localJobs)
-            for (position, job) in batch.enumerated() {
+            for position in batch.indices {
                 if budget == 0 {
                     loopOnly.localJobs.insert(contentsOf: batch[position...], at: 0)
-                    return
+                    break
                 }
                 budget -= 1
-                job.runSynchronously(on: asUnownedTaskExecutor())
+                batch[position].runSynchronously(on: asUnownedTaskExecutor())
             }
+            batch.removeAll(keepingCapacity: true)
+            loopOnly.spareJobs = batch
         }
     }
 

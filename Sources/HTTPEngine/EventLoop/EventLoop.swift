@@ -33,6 +33,8 @@ public final class EventLoop: @unchecked Sendable {
         var registrations: [Registration?] = []
         var nextGeneration: UInt32 = 1
         var localJobs: [UnownedJob] = []
+        /// The other half of a double buffer for `localJobs`, so swapping batches keeps capacity.
+        var spareJobs: [UnownedJob] = []
         var timers = TimerHeap()
     }
 

@@ -1,25 +1,51 @@
 extension HTTPHeaders {
-    /// Indices of fields whose name equals `name` ignoring ASCII case.
-    func indices(named name: String, stopAfterFirst: Bool = false) -> [Int] {
-        if let found = name.utf8.withContiguousStorageIfAvailable({ buffer in
-            indices(matching: UnsafeRawBufferPointer(buffer), stopAfterFirst: stopAfterFirst)
-        }) {
-            return found
+    /// Calls `body` with the index of each field named `name` (ignoring ASCII case) until it returns false.
+    /// Allocation-free: parsing and keep-alive checks call it per request.
+    func forEachIndex(named name: String, _ body: (Int) -> Bool) {
+        if name.utf8.withContiguousStorageIfAvailable({ forEachIndex(matching: UnsafeRawBufferPointer($0), body) }) != nil {
+            return
         }
         // Only bridged or lazily built strings land here; native strings are contiguous UTF-8.
-        return Array(name.utf8).withUnsafeBytes { indices(matching: $0, stopAfterFirst: stopAfterFirst) }
+        Array(name.utf8).withUnsafeBytes { forEachIndex(matching: $0, body) }
     }
 
-    func indices(matching name: UnsafeRawBufferPointer, stopAfterFirst: Bool) -> [Int] {
-        var result: [Int] = []
+    func forEachIndex(matching name: UnsafeRawBufferPointer, _ body: (Int) -> Bool) {
         storage.withUnsafeBytes { bytes in
-            for (index, field) in fields.enumerated() {
+            for index in fields.indices {
+                let field = fields[index]
+                guard Int(field.nameEnd - field.nameStart) == name.count else { continue }
                 let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)])
-                if ASCII.equalsIgnoringCase(nameBytes, name) {
-                    result.append(index)
-                    if stopAfterFirst { break }
-                }
+                if ASCII.equalsIgnoringCase(nameBytes, name), !body(index) { return }
             }
+        }
+    }
+
+    /// Index of the first field named `name`, or nil.
+    func firstIndex(named name: String) -> Int? {
+        var found: Int?
+        forEachIndex(named: name) { index in
+            found = index
+            return false
+        }
+        return found
+    }
+
+    /// Number of fields named `name`.
+    func count(named name: String) -> Int {
+        var count = 0
+        forEachIndex(named: name) { _ in
+            count += 1
+            return true
+        }
+        return count
+    }
+
+    /// Indices of every field named `name`.
+    func indices(named name: String) -> [Int] {
+        var result: [Int] = []
+        forEachIndex(named: name) { index in
+            result.append(index)
+            return true
         }
         return result
     }
@@ -27,15 +53,15 @@ extension HTTPHeaders {
     /// Whether the comma-separated list in field `name` contains `token` (case-insensitive),
     /// e.g. `containsToken("close", inField: "connection")`.
     public func containsToken(_ token: String, inField name: String) -> Bool {
-        let wanted = Array(token.utf8)
         var found = false
-        for index in indices(named: name) where !found {
+        forEachIndex(named: name) { index in
             let field = fields[index]
             forEachListElement(Int(field.valueStart)..<Int(field.valueEnd)) { element in
-                wanted.withUnsafeBytes { wantedBytes in
-                    if ASCII.equalsIgnoringCase(element, wantedBytes) { found = true }
-                }
+                if found { return }
+                found = token.utf8.withContiguousStorageIfAvailable { ASCII.equalsIgnoringCase(element, UnsafeRawBufferPointer($0)) }
+                    ?? Array(token.utf8).withUnsafeBytes { ASCII.equalsIgnoringCase(element, $0) }
             }
+            return !found
         }
         return found
     }

@@ -50,8 +50,7 @@ public struct HTTPHeaders: Sendable {
     public mutating func remove(name: String) {
         let matches = indices(named: name)
         guard !matches.isEmpty else { return }
-        let matchSet = Set(matches)
-        fields = fields.enumerated().filter { !matchSet.contains($0.offset) }.map(\.element)
+        for index in matches.reversed() { fields.remove(at: index) }
     }
 
     /// Replaces all fields called `name` with one field, or adds it.
@@ -70,7 +69,7 @@ public struct HTTPHeaders: Sendable {
 
     /// The first value for `name` (case-insensitive), or nil.
     public func first(name: String) -> String? {
-        guard let index = indices(named: name, stopAfterFirst: true).first else { return nil }
+        guard let index = firstIndex(named: name) else { return nil }
         return value(at: index)
     }
 
@@ -81,12 +80,12 @@ public struct HTTPHeaders: Sendable {
 
     /// Whether any field is called `name` (case-insensitive).
     public func contains(name: String) -> Bool {
-        !indices(named: name, stopAfterFirst: true).isEmpty
+        firstIndex(named: name) != nil
     }
 
     /// The first value for `name` as raw bytes, without creating a `String`.
     public func firstValueBytes(name: String) -> ArraySlice<UInt8>? {
-        guard let index = indices(named: name, stopAfterFirst: true).first else { return nil }
+        guard let index = firstIndex(named: name) else { return nil }
         let field = fields[index]
         return storage[Int(field.valueStart)..<Int(field.valueEnd)]
     }

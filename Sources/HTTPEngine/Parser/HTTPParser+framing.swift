@@ -1,9 +1,9 @@
 extension HTTPParser {
     /// Body framing of a request, applying the request-smuggling rules of RFC 9112 section 6.
     static func requestFraming(_ headers: HTTPHeaders, version: HTTPVersion) throws(HTTPParseError) -> HTTPBodyFraming {
-        let hosts = headers.indices(named: "host")
-        if version == .http1_1 && hosts.count != 1 { throw .missingHost }
-        if hosts.count > 1 { throw .missingHost }
+        let hostCount = headers.count(named: "host")
+        if version == .http1_1 && hostCount != 1 { throw .missingHost }
+        if hostCount > 1 { throw .missingHost }
         return try messageFraming(headers, version: version) ?? .none
     }
 
@@ -15,18 +15,18 @@ extension HTTPParser {
 
     /// Framing from `Transfer-Encoding` / `Content-Length`, or nil when neither is present.
     static func messageFraming(_ headers: HTTPHeaders, version: HTTPVersion) throws(HTTPParseError) -> HTTPBodyFraming? {
-        let encodings = headers.indices(named: "transfer-encoding")
-        let lengths = headers.indices(named: "content-length")
-        if !encodings.isEmpty {
+        let encodingCount = headers.count(named: "transfer-encoding")
+        let lengthCount = headers.count(named: "content-length")
+        if encodingCount > 0 {
             // Both headers is the classic smuggling vector: refuse instead of picking one.
-            guard lengths.isEmpty else { throw .conflictingFraming }
+            guard lengthCount == 0 else { throw .conflictingFraming }
             guard version == .http1_1 else { throw .invalidTransferEncoding }
-            try checkTransferCodings(headers, fields: encodings)
+            try checkTransferCodings(headers, fields: headers.indices(named: "transfer-encoding"))
             return .chunked
         }
-        guard !lengths.isEmpty else { return nil }
+        guard lengthCount > 0 else { return nil }
         var length: Int?
-        for index in lengths {
+        for index in headers.indices(named: "content-length") {
             let field = headers.fields[index]
             var elementCount = 0
             var failure: HTTPParseError?

@@ -53,6 +53,9 @@ final class ServerConnection: @unchecked Sendable {
     var isFirstRequest = true
     var closeAfterFlush = false
     var writeWaiter: UnsafeContinuation<Void, any Error>?
+    var isHandlerTaskRunning = false
+    var pendingRequest: (HTTPRequest, UInt64)?
+    var requestWaiter: UnsafeContinuation<(HTTPRequest, UInt64)?, Never>?
 
     // The current exchange; reset by `startExchange`.
     var requestNumber: UInt64 = 0
@@ -109,6 +112,10 @@ final class ServerConnection: @unchecked Sendable {
         let waiter = writeWaiter
         writeWaiter = nil
         waiter?.resume(throwing: ConnectionClosedError())
+        pendingRequest = nil
+        let handlerTask = requestWaiter
+        requestWaiter = nil
+        handlerTask?.resume(returning: nil)
         context.connectionClosed(self)
     }
 

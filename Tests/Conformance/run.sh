@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Conformance check: every response HTTPEngine produces must be accepted by the strict
+# h11 parser. Installs h11 if missing, builds and starts HelloServer on an ephemeral
+# port, runs h11_conformance.py against it, and exits non-zero on any failure.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+python="${PYTHON:-python3}"
+
+if ! "$python" -c "import h11" 2>/dev/null; then
+    echo "installing h11..."
+    "$python" -m pip install --quiet h11
+fi
+
+swift build --scratch-path "$root/.build-engine-conformance" --product HelloServer >/tmp/conformance-build.log 2>&1 \
+    || { cat /tmp/conformance-build.log; exit 1; }
+output="$(mktemp)"
+"$root/.build-engine-conformance/debug/HelloServer" 0 2 >"$output" 2>&1 &
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -f "$output"' EXIT
+
+port=""
+for _ in $(seq 1 100); do
+    port="$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$output")"
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+[ -n "$port" ] || { echo "HelloServer did not start:"; cat "$output"; exit 1; }
+
+"$python" "$root/Tests/Conformance/h11_conformance.py" "$port"
