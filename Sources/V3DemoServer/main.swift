@@ -23,7 +23,10 @@ do {
 
 /// The API being protected: it says hello and echoes what the middleware saw as the client.
 let api = HTTPClosureHandler { request in
-    let body = "{\"message\":\"hello\",\"path\":\"\(request.path.count <= 64 ? request.path : "…")\"}\n"
+    // Echo the path only when it needs no JSON escaping; anything else is elided, not escaped.
+    let path = request.path
+    let isPlain = path.count <= 64 && path.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "/-_.".unicodeScalars.contains($0)) }
+    let body = "{\"message\":\"hello\",\"path\":\"\(isPlain ? path : "…")\"}\n"
     return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: .init(string: body))
 }
 /// The API behind the middleware; generic so the configured extractor's concrete type is used.

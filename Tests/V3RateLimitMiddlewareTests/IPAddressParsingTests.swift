@@ -36,7 +36,7 @@ import V3RateLimitMiddleware
         #expect(IPAddress(text) == nil)
     }
 
-    @Test func treatsIPv4MappedAddressAsTheDottedQuadItCarries() throws {
+    @Test func treatsMappedAddressAsTheDottedQuadItCarries() throws {
         let mapped = try #require(IPAddress("::ffff:192.0.2.1"))
         #expect(mapped == IPAddress("192.0.2.1"))
         #expect(mapped.isIPv4)

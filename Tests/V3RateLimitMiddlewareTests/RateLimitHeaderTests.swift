@@ -22,7 +22,7 @@ private struct Harness {
     }
 }
 
-/// Whole seconds, rounded up, in the server's arithmetic-free way: the expected values below are computed by hand.
+/// Rate-limit fields checked against the bucket at known instants; expected values are worked out by hand.
 @Suite struct RateLimitHeaderTests {
     @Test func allowedResponseCarriesBothStylesOnTopOfTheHandlersHeaders() async throws {
         let harness = try Harness(capacity: 5, rate: 1)

@@ -35,7 +35,9 @@ public struct RateLimitResponseConfiguration: Sendable, Hashable {
         self.errorBodyFormat = errorBodyFormat
         // The name is sent as a structured-field string; dropping everything outside a safe set
         // means a configuration typo can never inject a quote, comma or line break into a header.
-        let safe = policyName.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "-_.".unicodeScalars.contains($0)) }
+        let safe = policyName.unicodeScalars.filter { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || scalar.properties.numericType != nil || "-_.".unicodeScalars.contains(scalar))
+        }
         self.policyName = safe.isEmpty ? "default" : String(String.UnicodeScalarView(safe))
     }
 }
