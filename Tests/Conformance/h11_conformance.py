@@ -177,7 +177,27 @@ def bad_request(raw, expected_status):
     return check
 
 
+def check_python_http_client():
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=TIMEOUT)
+    for _ in range(3):
+        connection.request("GET", "/")
+        response = connection.getresponse()
+        assert response.status == 200 and response.read() == b"Hello, world!"
+    connection.request("POST", "/echo", body=b"from http.client")
+    response = connection.getresponse()
+    assert response.read() == b"from http.client"
+    connection.request("GET", "/stream")
+    response = connection.getresponse()
+    assert response.read() == b"part 0\npart 1\npart 2\n"
+    connection.request("HEAD", "/")
+    response = connection.getresponse()
+    assert response.status == 200 and response.read() == b""
+    connection.close()
+
+
 CHECKS = [
+    check_python_http_client,
     check_get_keep_alive,
     check_head,
     check_post_content_length,

@@ -26,4 +26,22 @@ for _ in $(seq 1 100); do
 done
 [ -n "$port" ] || { echo "HelloServer did not start:"; cat "$output"; exit 1; }
 
-"$python" "$root/Tests/Conformance/h11_conformance.py" "$port"
+status=0
+"$python" "$root/Tests/Conformance/h11_conformance.py" "$port" || status=1
+
+# curl as a second real client: GET, HEAD, POST with a body, and a chunked upload.
+if command -v curl >/dev/null; then
+    url="http://127.0.0.1:$port"
+    check_curl() {
+        local name="$1" expected="$2"; shift 2
+        local actual
+        actual="$(curl -sS --max-time 10 "$@")" || { echo "FAIL  curl $name: curl failed"; status=1; return; }
+        if [ "$actual" = "$expected" ]; then echo "ok    curl $name"; else echo "FAIL  curl $name: got '$actual'"; status=1; fi
+    }
+    check_curl get "Hello, world!" "$url/"
+    check_curl head "200" -o /dev/null -w '%{http_code}' -I "$url/"
+    check_curl post "posted" --data-binary posted "$url/echo"
+    check_curl chunked-upload "chunky" -H 'Transfer-Encoding: chunked' --data-binary chunky "$url/echo"
+    check_curl keep-alive "Hello, world!Hello, world!" "$url/" "$url/"
+fi
+exit "$status"
