@@ -33,7 +33,7 @@ let package = Package(
         // One harness that measures every stage with the same scenarios.
         .executableTarget(
             name: "LimiterBenchmarks",
-            dependencies: ["V1TokenBucket", "V2KeyedLimiter"],
+            dependencies: ["V1TokenBucket", "V2KeyedLimiter", "V3RateLimitMiddleware"],
             path: "Benchmarks/LimiterBenchmarks"
         ),
     ]

@@ -41,6 +41,8 @@ func sharedRows<Subject: SharedSubject>(_ subject: Subject.Type, stage: String) 
 rows += singleThreadRows(StageOneSubject.self, stage: "V1")
 rows += singleThreadRows(StageTwoSubject.self, stage: "V2")
 rows += sharedRows(StageTwoSubject.self, stage: "V2")
+rows += singleThreadRows(StageThreeSubject.self, stage: "V3")
+rows += sharedRows(StageThreeSubject.self, stage: "V3")
 
 func formatted(_ value: Double) -> String {
     let text = String(Int((value * 10).rounded()))
