@@ -2,7 +2,9 @@ extension ClientConnection {
     /// Reads what the socket has, parses it and handles end of stream.
     func readInput() {
         guard state == .active, !isBodyPaused, !hasPeerClosedInput else { return }
-        let space = inbound.prepareForWrite(minimum: 4096)
+        // Body bytes come in bulk: full-size reads mean fewer wake-ups and bigger chunks
+        // for the reader; a head needs little, so idle connections keep a small buffer.
+        let space = inbound.prepareForWrite(minimum: hasResponseHead ? Self.readChunkSize : 4096)
         let count: Int?
         do {
             count = try Socket.read(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: space.prefix(Self.readChunkSize)))
