@@ -1,64 +1,4 @@
-extension ServerConnection: ResponseBodySink {
-    /// Hands a parsed request to the connection's handler task, starting it on first use.
-    ///
-    /// One long-lived task per connection, which prefers this loop, runs the handler for
-    /// each request in turn: a request that needs no other I/O is handled and answered on
-    /// the connection's own thread, and no task is created per request (creating one cost
-    /// about four heap allocations, measured with Benchmarks/HTTPServer/malloc-counter.c).
-    func startHandler(_ request: HTTPRequest, requestNumber number: UInt64) {
-        if let waiter = requestWaiter {
-            requestWaiter = nil
-            waiter.resume(returning: (request, number))
-            return
-        }
-        pendingRequest = (request, number)
-        guard !isHandlerTaskRunning else { return }
-        isHandlerTaskRunning = true
-        let handler = context.handler
-        Task(executorPreference: loop) { [self] in
-            while let (request, number) = await nextRequest() {
-                let response: HTTPResponse
-                do {
-                    response = try await handler.handle(request)
-                } catch let error as HTTPError {
-                    response = .text(error.status, error.message)
-                } catch {
-                    response = .text(.internalServerError, "")
-                }
-                await send(response, requestNumber: number)
-            }
-        }
-    }
-
-    /// The next request for the handler task; nil once the connection is closed.
-    func nextRequest() async -> (HTTPRequest, UInt64)? {
-        if loop.inEventLoop {
-            if let pending = pendingRequest {
-                pendingRequest = nil
-                return pending
-            }
-            if phase == .closed { return nil }
-        }
-        return await withUnsafeContinuation { continuation in
-            if loop.inEventLoop {
-                takeRequest(continuation)
-            } else {
-                loop.execute { [self] in takeRequest(continuation) }
-            }
-        }
-    }
-
-    func takeRequest(_ continuation: UnsafeContinuation<(HTTPRequest, UInt64)?, Never>) {
-        if let pending = pendingRequest {
-            pendingRequest = nil
-            continuation.resume(returning: pending)
-        } else if phase == .closed {
-            continuation.resume(returning: nil)
-        } else {
-            requestWaiter = continuation
-        }
-    }
-
+extension ServerConnection {
     /// Writes `response` for exchange `number`; ignored when the exchange is already over.
     func send(_ response: HTTPResponse, requestNumber number: UInt64) async {
         switch response.body.content {
@@ -94,7 +34,8 @@ extension ServerConnection: ResponseBodySink {
         }
     }
 
-    /// Whether exchange `number` may still start its response.
+    /// Whether exchange `number` may still start its response. Re-checked after every
+    /// handler `await`: meanwhile the exchange may have ended (error answer, close, time-out).
     func canRespond(_ number: UInt64) -> Bool {
         guard number == requestNumber, phase == .handling, case .notStarted = response else { return false }
         return true
@@ -147,64 +88,6 @@ extension ServerConnection: ResponseBodySink {
         response = .streaming(isChunked: framing == .chunked, remaining: length)
         flush()
         return true
-    }
-
-    /// Appends a body chunk; suspends while more than the high-water mark is unsent.
-    func writeBody(_ bytes: ArraySlice<UInt8>, requestNumber number: UInt64) async throws {
-        if loop.inEventLoop {
-            let mustWait = try appendBody(bytes, requestNumber: number)
-            afterEvent()
-            guard mustWait else { return }
-            // Same thread and no suspension point since `appendBody`, so nothing changed in between.
-            try await withUnsafeThrowingContinuation { writeWaiter = $0 }
-            return
-        }
-        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-            loop.execute { [self] in
-                do {
-                    if try appendBody(bytes, requestNumber: number) { writeWaiter = continuation } else { continuation.resume() }
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-                afterEvent()
-            }
-        }
-    }
-
-    /// Frames and queues body bytes, then flushes; returns whether the writer must wait for the socket.
-    func appendBody(_ bytes: ArraySlice<UInt8>, requestNumber number: UInt64) throws -> Bool {
-        guard number == requestNumber, phase == .handling || phase == .closing,
-              case .streaming(let isChunked, let remaining) = response
-        else { throw ConnectionClosedError() }
-        if let remaining {
-            guard bytes.count <= remaining else {
-                close()
-                throw HTTPError(.internalServerError, message: "response body longer than its Content-Length")
-            }
-            response = .streaming(isChunked: isChunked, remaining: remaining - bytes.count)
-        }
-        if outboundStart == outbound.count { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
-        if isChunked {
-            ResponseEncoder.appendChunk(bytes, to: &outbound)
-        } else {
-            outbound.append(contentsOf: bytes)
-        }
-        flush()
-        guard phase != .closed else { throw ConnectionClosedError() }
-        return outbound.count - outboundStart > Self.outboundHighWaterMark
-    }
-
-    /// Ends a streamed body: the last chunk, or a close when fewer bytes than declared were sent.
-    func finishStream(requestNumber number: UInt64) {
-        guard number == requestNumber, case .streaming(let isChunked, let remaining) = response else { return }
-        response = .complete
-        if let remaining, remaining > 0 {
-            close()
-            return
-        }
-        if isChunked { outbound.append(contentsOf: ResponseEncoder.lastChunk) }
-        flush()
-        responseFinished()
     }
 
     /// Answers with `status` and closes, unless a response is already under way (then just closes).
