@@ -3,6 +3,12 @@ extension ClientConnection {
     /// head arrived; a streamed body keeps being sent by a task pinned to the loop.
     func execute(_ request: HTTPClientRequest, head: [UInt8], framing: HTTPBodyFraming) async throws -> HTTPClientResponse {
         loop.assertInEventLoop()
+        // A connection handed over by the pool can close before its new owner runs
+        // (the upstream timed it out); that is the stale case a retry covers.
+        guard state == .active else {
+            failedAsStale = completedExchanges > 0
+            throw HTTPClientError.upstreamClosedEarly
+        }
         let number = startExchange(head: head, request: request, framing: framing)
         if case .stream(_, let makeChunks) = request.body.content, state == .active {
             bodyWriter = Task(executorPreference: loop) { [self] in

@@ -2,6 +2,12 @@ extension ClientConnection {
     /// Reads what the socket has, parses it and handles end of stream.
     func readInput() {
         guard state == .active, !isBodyPaused, !hasPeerClosedInput else { return }
+        if isResponseComplete {
+            // Handed to a waiting request that has not started yet: input now means
+            // the connection died, exactly as for an idle one.
+            discardIdleInput()
+            return
+        }
         // Body bytes come in bulk: full-size reads mean fewer wake-ups and bigger chunks
         // for the reader; a head needs little, so idle connections keep a small buffer.
         let space = inbound.prepareForWrite(minimum: hasResponseHead ? Self.readChunkSize : 4096)

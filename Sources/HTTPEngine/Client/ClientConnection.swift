@@ -55,7 +55,8 @@ final class ClientConnection: @unchecked Sendable {
     var hasResponseHead = false
     var isSkippingInterimResponse = false
     var isResponseKeepAlive = false
-    var isResponseComplete = false
+    // True between exchanges, so input arriving then is seen as the connection dying.
+    var isResponseComplete = true
     var isBodyPaused = false
     var hasPeerClosedInput = false
     var writeWaiter: UnsafeContinuation<Void, any Error>?
