@@ -20,7 +20,11 @@ extension HTTPServer {
             return
         }
         shuttingDownFlag.store(true, ordering: .relaxed)
-        // Every loop must have closed its listener before the count can be trusted to only fall.
+        // All listeners close before any connection does, so once a client sees its idle
+        // connection closed, no loop accepts anymore; and the count can then only fall.
+        for context in contexts {
+            _ = try? await Self.onLoop(context.loop) { context.stopAccepting() }
+        }
         for context in contexts {
             _ = try? await Self.onLoop(context.loop) { context.beginShutdown() }
         }

@@ -32,20 +32,20 @@ extension ServerConnection {
 
     /// The next request for the handler task; nil once the connection is closed.
     func nextRequest() async -> (HTTPRequest, UInt64)? {
-        if loop.inEventLoop {
-            if let pending = pendingRequest {
-                pendingRequest = nil
-                return pending
-            }
-            if phase == .closed { return nil }
-        }
-        return await withUnsafeContinuation { continuation in
-            if loop.inEventLoop {
-                takeRequest(continuation)
-            } else {
-                loop.execute { [self] in takeRequest(continuation) }
+        guard loop.inEventLoop else {
+            // The handler left the loop (an actor hop); come back before touching state.
+            return await withTaskExecutorPreference(loop) {
+                guard loop.inEventLoop else { return nil }
+                return await nextRequest()
             }
         }
+        if let pending = pendingRequest {
+            pendingRequest = nil
+            return pending
+        }
+        if phase == .closed { return nil }
+        // Stored and later resumed on this thread (by `startHandler` or `close`).
+        return await withUnsafeContinuation { takeRequest($0) }
     }
 
     func takeRequest(_ continuation: UnsafeContinuation<(HTTPRequest, UInt64)?, Never>) {

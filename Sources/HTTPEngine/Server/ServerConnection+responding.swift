@@ -9,25 +9,25 @@ extension ServerConnection {
                 afterEvent()
                 return
             }
-            await onLoop { [self] in
+            await onLoop {
                 sendComplete(status: response.status, headers: response.headers, body: bytes, requestNumber: number)
                 afterEvent()
             }
         case .stream(let length, let produce):
-            let isProducing = await onLoop { [self] in
+            let isProducing = await onLoop {
                 defer { afterEvent() }
                 return startStream(status: response.status, headers: response.headers, length: length, requestNumber: number)
             }
-            guard isProducing else { return }
+            guard isProducing == true else { return }
             do {
                 try await produce(ResponseBodyWriter(sink: self, requestNumber: number))
-                await onLoop { [self] in
+                await onLoop {
                     finishStream(requestNumber: number)
                     afterEvent()
                 }
             } catch {
                 // The status line is already out, so the only honest signal left is closing.
-                await onLoop { [self] in
+                await onLoop {
                     if number == requestNumber { close() }
                 }
             }

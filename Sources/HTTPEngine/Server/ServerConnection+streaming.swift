@@ -2,23 +2,23 @@ extension ServerConnection: ResponseBodySink {
     /// Appends a body chunk; suspends while more than the high-water mark is unsent.
     func writeBody(_ bytes: ArraySlice<UInt8>, requestNumber number: UInt64) async throws {
         if loop.inEventLoop {
-            let mustWait = try appendBody(bytes, requestNumber: number)
-            afterEvent()
-            guard mustWait else { return }
-            // Same thread and no suspension point since `appendBody`, so nothing changed in between.
-            try await withUnsafeThrowingContinuation { writeWaiter = $0 }
+            try await writeBodyOnLoop(bytes, requestNumber: number)
             return
         }
-        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-            loop.execute { [self] in
-                do {
-                    if try appendBody(bytes, requestNumber: number) { writeWaiter = continuation } else { continuation.resume() }
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-                afterEvent()
-            }
+        // Move this task onto the loop (see `onLoop` for why not a continuation).
+        try await withTaskExecutorPreference(loop) {
+            guard loop.inEventLoop else { throw ConnectionClosedError() }
+            try await writeBodyOnLoop(bytes, requestNumber: number)
         }
+    }
+
+    func writeBodyOnLoop(_ bytes: ArraySlice<UInt8>, requestNumber number: UInt64) async throws {
+        let mustWait = try appendBody(bytes, requestNumber: number)
+        afterEvent()
+        guard mustWait else { return }
+        // Same thread and no suspension point since `appendBody`, so nothing changed in between;
+        // `flush` or `close` resumes the writer on this thread too.
+        try await withUnsafeThrowingContinuation { writeWaiter = $0 }
     }
 
     /// Frames and queues body bytes, then flushes; returns whether the writer must wait for the socket.

@@ -138,11 +138,17 @@ final class ServerConnection: @unchecked Sendable {
         refreshDeadline()
     }
 
-    /// Runs `body` on the loop thread, directly when already there.
-    func onLoop<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
-        if loop.inEventLoop { return body() }
-        return await withUnsafeContinuation { continuation in
-            loop.execute { continuation.resume(returning: body()) }
+    /// Runs `body` on the loop thread: directly when already there, otherwise by moving
+    /// this task onto the loop; nil when the loop has already exited.
+    ///
+    /// A task-executor hop rather than `loop.execute` plus a continuation: the runtime's
+    /// continuation hand-off is invisible to ThreadSanitizer (swiftlang/swift#57803), the
+    /// job queue is not, and the task then stays on the loop for whatever follows.
+    func onLoop<Result>(_ body: () throws -> Result) async rethrows -> Result? {
+        if loop.inEventLoop { return try body() }
+        return try await withTaskExecutorPreference(loop) {
+            guard loop.inEventLoop else { return nil }
+            return try body()
         }
     }
 }

@@ -36,10 +36,15 @@ final class ServerLoopContext: @unchecked Sendable {
         try loop.register(fileDescriptor: listenerDescriptor, interest: .readable, handler: self)
     }
 
-    /// Stops accepting and closes idle connections; busy ones close after their response.
-    func beginShutdown() {
+    /// Closes the listening socket; new connections to this loop are refused from now on.
+    func stopAccepting() {
         isShuttingDown = true
         closeListener()
+    }
+
+    /// Stops accepting and closes idle connections; busy ones close after their response.
+    func beginShutdown() {
+        stopAccepting()
         for connection in Array(connections.values) { connection.beginShutdown() }
     }
 
