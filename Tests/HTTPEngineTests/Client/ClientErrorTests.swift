@@ -102,6 +102,23 @@ extension ClientTests {
             }
         }
 
+        @Test func reportsFailingRequestBodySourceAsTypedError() async throws {
+            try await withScriptedUpstream(script: answerEveryRequest) { upstream in
+                try await withClient { client in
+                    var request = HTTPClientRequest(method: .post, host: "127.0.0.1", port: upstream.port)
+                    request.body = .stream(FailingChunks())
+                    let error = await #expect(throws: HTTPClientError.self) {
+                        _ = try await client.execute(request)
+                    }
+                    guard case .requestBodyFailed? = error else {
+                        Issue.record("expected requestBodyFailed, got \(String(describing: error))")
+                        return
+                    }
+                    #expect(error?.status == .badRequest)
+                }
+            }
+        }
+
         @Test func cancellingWhileWaitingForTheHeadClosesTheConnection() async throws {
             let closed = ThreadGate()
             try await withScriptedUpstream(script: { connection in
@@ -148,5 +165,26 @@ extension ClientTests {
                 }
             }
         }
+    }
+}
+
+/// One chunk, then the failure a downstream client's disconnect would cause.
+struct FailingChunks: AsyncSequence, Sendable {
+    typealias Element = [UInt8]
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var hasSentChunk = false
+
+        mutating func next() async throws -> [UInt8]? {
+            guard hasSentChunk else {
+                hasSentChunk = true
+                return Array("partial".utf8)
+            }
+            throw ConnectionClosedError()
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator()
     }
 }

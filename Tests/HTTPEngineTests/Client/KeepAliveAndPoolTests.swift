@@ -93,13 +93,14 @@ extension ClientTests {
             }
         }
 
-        @Test func retriesIdempotentGetWhenPooledConnectionClosesBeforeAnswering() async throws {
+        @Test(arguments: [HTTPMethod.get, .put, .delete, .options])
+        func retriesIdempotentRequestWhenPooledConnectionClosesBeforeAnswering(method: HTTPMethod) async throws {
             try await withScriptedUpstream(script: closeOnSecondRequest) { upstream in
                 try await withClient { client in
-                    let loop = client.eventLoopGroup.loops[0]
-                    let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port, target: "/item")
+                    var request = HTTPClientRequest(method: method, host: "127.0.0.1", port: upstream.port, target: "/item")
+                    if method == .put { request.body = .bytes(Array("item".utf8)) }
                     for _ in 0..<2 {
-                        let response = try await client.execute(request, on: loop)
+                        let response = try await client.execute(request)
                         #expect(response.status.code == 200)
                         #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
                     }
@@ -108,19 +109,36 @@ extension ClientTests {
             }
         }
 
-        @Test func doesNotRetryPostWithBodyWhenPooledConnectionCloses() async throws {
+        /// POST is not idempotent; a streamed body cannot be replayed whatever the method.
+        @Test(arguments: [(HTTPMethod.post, false), (.put, true)])
+        func doesNotRetryWhenPooledConnectionCloses(method: HTTPMethod, isBodyStreamed: Bool) async throws {
             try await withScriptedUpstream(script: closeOnSecondRequest) { upstream in
                 try await withClient { client in
-                    let loop = client.eventLoopGroup.loops[0]
-                    var request = HTTPClientRequest(method: .post, host: "127.0.0.1", port: upstream.port, target: "/orders")
-                    request.body = .bytes(Array("order".utf8))
-                    let first = try await client.execute(request, on: loop)
+                    var request = HTTPClientRequest(method: method, host: "127.0.0.1", port: upstream.port, target: "/orders")
+                    request.body = isBodyStreamed
+                        ? .stream(GeneratedChunks(totalBytes: 5, chunkSize: 5))
+                        : .bytes(Array("order".utf8))
+                    let first = try await client.execute(request)
                     #expect(try await first.body.collect(upTo: 16) == Array("ok".utf8))
                     await #expect(throws: HTTPClientError.upstreamClosedEarly) {
-                        _ = try await client.execute(request, on: loop)
+                        _ = try await client.execute(request)
                     }
                     #expect(upstream.acceptCount == 1)
                     #expect(HTTPClientError.upstreamClosedEarly.status == .badGateway)
+                }
+            }
+        }
+
+        @Test func closesConnectionWhenRequestAsksForClose() async throws {
+            try await withScriptedUpstream(script: answerEveryRequest) { upstream in
+                try await withClient { client in
+                    var request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
+                    request.headers["Connection"] = "close"
+                    for _ in 0..<2 {
+                        let body = try await client.execute(request).body.collect(upTo: 16)
+                        #expect(body == Array("ok".utf8))
+                    }
+                    #expect(upstream.acceptCount == 2)
                 }
             }
         }

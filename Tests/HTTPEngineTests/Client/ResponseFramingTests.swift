@@ -65,6 +65,22 @@ extension ClientTests {
             }
         }
 
+        @Test func closesAfterHTTP10ResponseWithoutKeepAlive() async throws {
+            try await withScriptedUpstream(script: { connection in
+                while try connection.readRequest() != nil {
+                    connection.send("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                }
+            }) { upstream in
+                try await withClient { client in
+                    for _ in 0..<2 {
+                        let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
+                        #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
+                    }
+                    #expect(upstream.acceptCount == 2)
+                }
+            }
+        }
+
         @Test func ignoresBodyLengthOfResponseToHead() async throws {
             try await withScriptedUpstream(script: { connection in
                 while let request = try connection.readRequest() {
