@@ -43,13 +43,16 @@ extension ServerConnection {
         afterEvent()
     }
 
-    /// Idle connections close quietly; a slow head gets 408; a stalled write or body is dropped.
+    /// Idle keep-alive connections close quietly; a head not complete in time (including a new
+    /// connection's first one, bytes or not) gets 408; a stalled write or body is dropped.
     func handleTimeout() {
         if outboundStart < outbound.count {
             close()
             return
         }
         switch phase {
+        case .idle where isFirstRequest:
+            sendErrorAndClose(.requestTimeout)
         case .idle, .lingering, .closing, .closed:
             close()
         case .readingHead:
