@@ -20,14 +20,19 @@ final class RequestBodyChannel: Sendable {
     let state = Locked(State())
     /// Called (without the lock held) when the consumer wants more and the producer must resume.
     let onDemand: @Sendable () -> Void
+    /// The producer's loop; a consumer elsewhere moves there before waiting, so the
+    /// continuation is stored and resumed on one thread (see `ServerConnection.onLoop`).
+    let loop: EventLoop?
 
-    init(onDemand: @escaping @Sendable () -> Void) {
+    init(loop: EventLoop, onDemand: @escaping @Sendable () -> Void) {
+        self.loop = loop
         self.onDemand = onDemand
     }
 
     /// A channel that already holds all of `bytes`.
     init(bytes: [UInt8]) {
         onDemand = {}
+        loop = nil
         state.withLock { state in
             if !bytes.isEmpty { state.chunks = [bytes] }
             state.bufferedBytes = bytes.count
@@ -107,6 +112,12 @@ final class RequestBodyChannel: Sendable {
         case .failure(let error):
             throw error
         case .wait:
+            if let loop, !loop.inEventLoop {
+                return try await withTaskExecutorPreference(loop) {
+                    guard loop.inEventLoop else { throw ConnectionClosedError() }
+                    return try await next()
+                }
+            }
             return try await withUnsafeThrowingContinuation { continuation in
                 // Re-check under the lock: the producer may have added data since the first look.
                 let (ready, signal) = state.withLock { state -> (Result<[UInt8]?, any Error>?, Bool) in

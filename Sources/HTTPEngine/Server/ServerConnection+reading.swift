@@ -77,7 +77,7 @@ extension ServerConnection {
         isContinuePending = hasBody && head.isExpectingContinue
         let number = requestNumber
         if hasBody {
-            bodyChannel = RequestBodyChannel { [self] in bodyDemanded(requestNumber: number) }
+            bodyChannel = RequestBodyChannel(loop: loop) { [self] in bodyDemanded(requestNumber: number) }
         } else {
             bodyChannel = nil
         }

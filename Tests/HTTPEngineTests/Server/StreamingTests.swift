@@ -76,4 +76,26 @@ struct StreamingTests {
             }
         }
     }
+
+    @Test func readsTheBodyFromATaskOffTheLoop() async throws {
+        let handler = HTTPClosureHandler { request in
+            // A detached task consumes on the global executor, so each wait must move to the loop.
+            let total = try await Task.detached {
+                var total = 0
+                for try await chunk in request.body { total += chunk.count }
+                return total
+            }.value
+            return HTTPResponse(body: .init(string: String(total)))
+        }
+        try await withTestServer(handler: handler) { _, port in
+            try await blocking {
+                let client = try RawClient(port: port)
+                client.send("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
+                let block = String(repeating: "d", count: 100_000)
+                for _ in 0..<20 { client.send("186a0\r\n\(block)\r\n") }
+                client.send("0\r\n\r\n")
+                #expect(try client.readResponse()?.bodyText == "2000000")
+            }
+        }
+    }
 }
