@@ -21,7 +21,7 @@ final class RequestBodyChannel: Sendable {
     /// Called (without the lock held) when the consumer wants more and the producer must resume.
     let onDemand: @Sendable () -> Void
     /// The producer's loop; a consumer elsewhere moves there before waiting, so the
-    /// continuation is stored and resumed on one thread (see `ServerConnection.onLoop`).
+    /// continuation is stored and resumed on one thread (see `EventLoop.perform`).
     let loop: EventLoop?
 
     init(loop: EventLoop, onDemand: @escaping @Sendable () -> Void) {
@@ -113,10 +113,7 @@ final class RequestBodyChannel: Sendable {
             throw error
         case .wait:
             if let loop, !loop.inEventLoop {
-                return try await withTaskExecutorPreference(loop) {
-                    guard loop.inEventLoop else { throw ConnectionClosedError() }
-                    return try await next()
-                }
+                return try await loop.perform { try await next() }
             }
             return try await withUnsafeThrowingContinuation { continuation in
                 // Re-check under the lock: the producer may have added data since the first look.

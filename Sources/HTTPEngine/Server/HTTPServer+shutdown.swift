@@ -23,10 +23,10 @@ extension HTTPServer {
         // All listeners close before any connection does, so once a client sees its idle
         // connection closed, no loop accepts anymore; and the count can then only fall.
         for context in contexts {
-            _ = try? await Self.onLoop(context.loop) { context.stopAccepting() }
+            _ = try? await context.loop.perform { context.stopAccepting() }
         }
         for context in contexts {
-            _ = try? await Self.onLoop(context.loop) { context.beginShutdown() }
+            _ = try? await context.loop.perform { context.beginShutdown() }
         }
         let forceClose = Task {
             try await Task.sleep(until: deadline)

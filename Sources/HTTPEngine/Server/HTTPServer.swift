@@ -96,7 +96,7 @@ public final class HTTPServer: Sendable {
                 ServerLoopContext(loop: loop, server: self, listenerDescriptor: listener, listenAddress: bound)
             }
             for context in contexts {
-                try await Self.onLoop(context.loop) { try context.startAccepting() }
+                try await context.loop.perform { try context.startAccepting() }
             }
             lifecycle.withLock { state in
                 state.group = group
@@ -135,21 +135,10 @@ public final class HTTPServer: Sendable {
             if isStopped { continuation.resume() }
         }
     }
-
-    /// Runs `body` on `loop` by moving the calling task there (a task-executor hop,
-    /// which ThreadSanitizer can follow, unlike a continuation resumed from the loop).
-    static func onLoop<Value: Sendable>(_ loop: EventLoop, _ body: @escaping @Sendable () throws -> Value) async throws -> Value {
-        try await withTaskExecutorPreference(loop) {
-            guard loop.inEventLoop else { throw HTTPServerError.loopStopped }
-            return try body()
-        }
-    }
 }
 
 /// Misuse of the server's lifecycle or configuration.
 public enum HTTPServerError: Error, Sendable, Equatable {
     case alreadyStarted
     case invalidAddress(String)
-    /// An event loop of the server had already stopped.
-    case loopStopped
 }

@@ -34,10 +34,7 @@ extension ServerConnection {
     func nextRequest() async -> (HTTPRequest, UInt64)? {
         guard loop.inEventLoop else {
             // The handler left the loop (an actor hop); come back before touching state.
-            return await withTaskExecutorPreference(loop) {
-                guard loop.inEventLoop else { return nil }
-                return await nextRequest()
-            }
+            return (try? await loop.perform { await nextRequest() }) ?? nil
         }
         if let pending = pendingRequest {
             pendingRequest = nil

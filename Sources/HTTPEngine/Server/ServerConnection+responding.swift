@@ -9,25 +9,25 @@ extension ServerConnection {
                 afterEvent()
                 return
             }
-            await onLoop {
+            _ = try? await loop.perform {
                 sendComplete(status: response.status, headers: response.headers, body: bytes, requestNumber: number)
                 afterEvent()
             }
         case .stream(let length, let produce):
-            let isProducing = await onLoop {
+            let isProducing = try? await loop.perform {
                 defer { afterEvent() }
                 return startStream(status: response.status, headers: response.headers, length: length, requestNumber: number)
             }
             guard isProducing == true else { return }
             do {
                 try await produce(ResponseBodyWriter(sink: self, requestNumber: number))
-                await onLoop {
+                _ = try? await loop.perform {
                     finishStream(requestNumber: number)
                     afterEvent()
                 }
             } catch {
                 // The status line is already out, so the only honest signal left is closing.
-                await onLoop {
+                _ = try? await loop.perform {
                     if number == requestNumber { close() }
                 }
             }

@@ -1,15 +1,7 @@
 extension ServerConnection: ResponseBodySink {
     /// Appends a body chunk; suspends while more than the high-water mark is unsent.
     func writeBody(_ bytes: ArraySlice<UInt8>, requestNumber number: UInt64) async throws {
-        if loop.inEventLoop {
-            try await writeBodyOnLoop(bytes, requestNumber: number)
-            return
-        }
-        // Move this task onto the loop (see `onLoop` for why not a continuation).
-        try await withTaskExecutorPreference(loop) {
-            guard loop.inEventLoop else { throw ConnectionClosedError() }
-            try await writeBodyOnLoop(bytes, requestNumber: number)
-        }
+        try await loop.perform { try await writeBodyOnLoop(bytes, requestNumber: number) }
     }
 
     func writeBodyOnLoop(_ bytes: ArraySlice<UInt8>, requestNumber number: UInt64) async throws {

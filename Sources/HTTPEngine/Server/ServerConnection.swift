@@ -6,7 +6,7 @@ import Glibc
 ///
 /// `@unchecked Sendable`: every stored property is read and written only on
 /// `loop`'s thread. Entry points that may be called elsewhere (`send`,
-/// `writeBody`, `bodyDemanded`) first move onto the loop via `onLoop` or
+/// `writeBody`, `bodyDemanded`) first move onto the loop via `loop.perform` or
 /// `loop.execute`; the others are epoll and timer callbacks, which run there.
 final class ServerConnection: @unchecked Sendable {
     /// Where the connection is in its request cycle.
@@ -136,20 +136,6 @@ final class ServerConnection: @unchecked Sendable {
         guard phase != .closed else { return }
         updateInterest()
         refreshDeadline()
-    }
-
-    /// Runs `body` on the loop thread: directly when already there, otherwise by moving
-    /// this task onto the loop; nil when the loop has already exited.
-    ///
-    /// A task-executor hop rather than `loop.execute` plus a continuation: the runtime's
-    /// continuation hand-off is invisible to ThreadSanitizer (swiftlang/swift#57803), the
-    /// job queue is not, and the task then stays on the loop for whatever follows.
-    func onLoop<Result>(_ body: () throws -> Result) async rethrows -> Result? {
-        if loop.inEventLoop { return try body() }
-        return try await withTaskExecutorPreference(loop) {
-            guard loop.inEventLoop else { return nil }
-            return try body()
-        }
     }
 }
 
