@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 import V3RateLimitMiddleware
 
@@ -51,5 +52,16 @@ private let start = MonotonicInstant(nanoseconds: 7_000_000_000)
         #expect(limiter.consume(key: 3, at: later).isAllowed)
         #expect(limiter.consume(key: 1, at: later).remainingTokens == 0)
         #expect(!limiter.consume(key: 1, at: later).isAllowed)
+    }
+
+    @Test func concurrentUniqueKeysStayWithinTheBound() throws {
+        let limiter = KeyedRateLimiter<Int>(limit: try BucketLimit(capacity: 1, refillRatePerSecond: 1), maximumKeyCount: 64)
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            // Time moves on per round, so sweeps run while other threads insert.
+            for round in 0..<500 {
+                _ = limiter.consume(key: worker * 1_000_000 + round, at: start + .milliseconds(Int64(round) * 10))
+            }
+        }
+        #expect(limiter.keyCount <= 64)
     }
 }

@@ -11,6 +11,8 @@ final class BlockingHTTPClient: @unchecked Sendable {
     // uses one client from one task at a time, so calls never overlap.
     private let descriptor: Int32
     private var buffered: [UInt8] = []
+    private let connectedAt = ContinuousClock.now
+    private var exchanges = 0
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -31,7 +33,7 @@ final class BlockingHTTPClient: @unchecked Sendable {
     }
 
     /// Connects to 127.0.0.1:`port`; every later receive gives up after `timeout`.
-    init(port: UInt16, timeout: Duration = .seconds(10)) throws {
+    init(port: UInt16, timeout: Duration = .seconds(30)) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket: errno \(errno)") }
         var deadline = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
@@ -70,6 +72,7 @@ final class BlockingHTTPClient: @unchecked Sendable {
     }
 
     private func sendAndReceive(_ raw: [UInt8]) throws -> Response {
+        exchanges += 1
         var sent = 0
         while sent < raw.count {
             let written = raw[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -100,7 +103,8 @@ final class BlockingHTTPClient: @unchecked Sendable {
             if let end = isComplete(buffered) { return end }
             let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             guard count > 0 else {
-                throw Failure(description: count == 0 ? "connection closed by server" : "recv: errno \(errno) (time-out?)")
+                let context = "in exchange \(exchanges), \(ContinuousClock.now - connectedAt) after connecting"
+                throw Failure(description: (count == 0 ? "connection closed by server" : "recv: errno \(errno) (time-out?)") + " " + context)
             }
             buffered += chunk[..<count]
         }

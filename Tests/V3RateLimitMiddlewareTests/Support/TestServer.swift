@@ -9,9 +9,12 @@ func withTestServer<Result>(
         host: "127.0.0.1",
         port: 0,
         loopCount: 1,
-        // Short, so a test that leaves a connection half-written cannot stall shutdown for long.
-        headerReadTimeout: .milliseconds(300),
-        idleTimeout: .seconds(5),
+        // Generous on purpose. Swift Testing runs synchronous tests (property loops, thread
+        // hammering) on the same two cooperative threads, so a socket test can wait seconds to
+        // resume between two requests; a short idle time-out then quietly closes a healthy
+        // keep-alive connection. Shutdown closes idle connections at once, so nothing waits these out.
+        headerReadTimeout: .seconds(30),
+        idleTimeout: .seconds(60),
         shutdownGracePeriod: .seconds(1)
     )
     let server = HTTPServer(configuration: configuration, handler: handler)
