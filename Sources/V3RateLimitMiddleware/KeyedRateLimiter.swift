@@ -14,16 +14,14 @@ import ThreadSanitizerAnnotations
 /// Keys now come from the network, so the table is bounded by `maximumKeyCount`; see
 /// `KeyedRateLimiter+bound.swift` for what happens when it is full.
 public final class KeyedRateLimiter<Key: Hashable & Sendable>: Sendable {
-    /// The buckets, and when the table may next be swept for buckets that carry no state.
-    struct BucketTable {
-        var buckets: [Key: TokenBucket] = [:]
-        var earliestNextSweep = MonotonicInstant(nanoseconds: .min)
-    }
-
-    private let table = Mutex(BucketTable())
+    private let buckets = Mutex<[Key: TokenBucket]>([:])
     private let limitForKey: @Sendable (Key) -> BucketLimit
     /// The most keys that may have a bucket at once.
     public let maximumKeyCount: Int
+    /// Nanoseconds of the earliest instant the full table may be swept again.
+    // Only touched with the lock held, so relaxed ordering suffices; an `Atomic` rather than a
+    // `var` because a stored `var` would cost the class its checked `Sendable` conformance.
+    let earliestNextSweep = Atomic<Int64>(.min)
 
     /// The default bound on keys: with keys of up to 256 bytes, at most about 40 MB of buckets.
     public static var defaultMaximumKeyCount: Int { 100_000 }
@@ -62,19 +60,19 @@ public final class KeyedRateLimiter<Key: Hashable & Sendable>: Sendable {
     ) throws(Failure) -> RateLimitDecision {
         // Fast path: one hash lookup, and the bucket is mutated in place through its index
         // (copying it out and writing it back would cost a second lookup).
-        let existing = try withLockedTable { (table) throws(Failure) -> RateLimitDecision? in
-            guard let index = table.buckets.index(forKey: key) else { return nil }
-            return try spend(&table.buckets.values[index])
+        let existing = try withLockedBuckets { (buckets) throws(Failure) -> RateLimitDecision? in
+            guard let index = buckets.index(forKey: key) else { return nil }
+            return try spend(&buckets.values[index])
         }
         if let existing { return existing }
         let newBucket = TokenBucket(limit: limitForKey(key), now: now)
-        return try withLockedTable { (table) throws(Failure) in
-            if table.buckets[key] == nil, table.buckets.count >= maximumKeyCount, !table.makeRoom(at: now, maximumKeyCount: maximumKeyCount) {
-                return Self.refusalWhileFull(table, limit: newBucket.limit, at: now)
+        return try withLockedBuckets { (buckets) throws(Failure) in
+            if buckets[key] == nil, buckets.count >= maximumKeyCount, !makeRoom(in: &buckets, at: now) {
+                return refusalWhileFull(limit: newBucket.limit, at: now)
             }
             // Another thread may have created this key's bucket while we were unlocked; using
             // `default:` keeps theirs, so tokens it already spent are not handed out again.
-            return try spend(&table.buckets[key, default: newBucket])
+            return try spend(&buckets[key, default: newBucket])
         }
     }
 
@@ -83,18 +81,18 @@ public final class KeyedRateLimiter<Key: Hashable & Sendable>: Sendable {
     /// Grows with every distinct key up to `maximumKeyCount`; only buckets that have refilled
     /// completely are ever dropped, and only once the table is full. Stage 4 adds eviction.
     public var keyCount: Int {
-        withLockedTable { $0.buckets.count }
+        withLockedBuckets { $0.count }
     }
 
-    /// `table.withLock`, with the critical section announced to ThreadSanitizer.
-    private func withLockedTable<Result, Failure: Error>(
-        _ body: (inout BucketTable) throws(Failure) -> Result
+    /// `buckets.withLock`, with the critical section announced to ThreadSanitizer.
+    private func withLockedBuckets<Result, Failure: Error>(
+        _ body: (inout [Key: TokenBucket]) throws(Failure) -> Result
     ) throws(Failure) -> Result {
         let lockIdentity = Unmanaged.passUnretained(self).toOpaque()
-        return try table.withLock { (table) throws(Failure) in
+        return try buckets.withLock { (buckets) throws(Failure) in
             ThreadSanitizer.acquire(lockIdentity)
             defer { ThreadSanitizer.release(lockIdentity) }
-            return try body(&table)
+            return try body(&buckets)
         }
     }
 }
