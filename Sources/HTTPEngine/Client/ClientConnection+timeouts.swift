@@ -1,4 +1,6 @@
-extension ClientConnection {
+extension ClientConnection: DeadlineTimedConnection {
+    var isClosed: Bool { state == .closed }
+
     /// The instant the current wait times out, or 0 when nothing is owed by the upstream.
     var currentDeadline: UInt64 {
         switch state {
@@ -16,27 +18,6 @@ extension ClientConnection {
         case .closed:
             return 0
         }
-    }
-
-    /// Arms the timer if the deadline is earlier than the armed one; a later
-    /// deadline needs nothing, as the armed timer re-checks when it fires.
-    func refreshDeadline() {
-        let deadline = currentDeadline
-        guard deadline != 0 else { return }
-        if armedTimer != nil, armedDeadline <= deadline { return }
-        if let armedTimer { loop.cancelTimer(armedTimer) }
-        armedDeadline = deadline
-        armedTimer = loop.scheduleTimer(atNanoseconds: deadline) { [self] in timerFired() }
-    }
-
-    func timerFired() {
-        armedTimer = nil
-        guard state != .closed else { return }
-        let deadline = currentDeadline
-        if deadline != 0, deadline <= EventLoop.monotonicNanoseconds() {
-            handleTimeout()
-        }
-        afterEvent()
     }
 
     func handleTimeout() {

@@ -67,8 +67,7 @@ final class ClientConnection: @unchecked Sendable {
     // Time-outs: one lazily re-armed timer instead of one per phase.
     var stateStartedAt: UInt64
     var lastActivityAt: UInt64
-    var armedTimer: EventLoopTimer?
-    var armedDeadline: UInt64 = 0
+    var deadlineTimer = ConnectionDeadline()
 
     init(descriptor: Int32, loop: EventLoop, pool: ConnectionPool) {
         self.descriptor = descriptor
@@ -167,8 +166,7 @@ final class ClientConnection: @unchecked Sendable {
         state = .closed
         loop.deregister(fileDescriptor: descriptor)
         Glibc.close(descriptor)
-        if let armedTimer { loop.cancelTimer(armedTimer) }
-        armedTimer = nil
+        deadlineTimer.cancel(on: loop)
         bodyChannel?.fail(HTTPClientError.upstreamClosedEarly)
         bodyChannel = nil
         bodyWriter?.cancel()

@@ -1,4 +1,6 @@
-extension ServerConnection {
+extension ServerConnection: DeadlineTimedConnection {
+    var isClosed: Bool { phase == .closed }
+
     /// The instant the current phase times out, or 0 when nothing is being waited for.
     var currentDeadline: UInt64 {
         if outboundStart < outbound.count { return lastWriteProgressAt &+ configuration.writeTimeout.nanoseconds }
@@ -20,27 +22,6 @@ extension ServerConnection {
         case .closed:
             return 0
         }
-    }
-
-    /// Arms the connection's timer if the deadline is earlier than the armed one.
-    /// A later deadline needs nothing: the armed timer re-checks when it fires.
-    func refreshDeadline() {
-        let deadline = currentDeadline
-        guard deadline != 0 else { return }
-        if armedTimer != nil, armedDeadline <= deadline { return }
-        if let armedTimer { loop.cancelTimer(armedTimer) }
-        armedDeadline = deadline
-        armedTimer = loop.scheduleTimer(atNanoseconds: deadline) { [self] in timerFired() }
-    }
-
-    func timerFired() {
-        armedTimer = nil
-        guard phase != .closed else { return }
-        let deadline = currentDeadline
-        if deadline != 0, deadline <= EventLoop.monotonicNanoseconds() {
-            handleTimeout()
-        }
-        afterEvent()
     }
 
     /// Idle keep-alive connections close quietly; a head not complete in time (including a new

@@ -76,8 +76,7 @@ final class ServerConnection: @unchecked Sendable {
     var lastReadAt: UInt64
     var lastWriteProgressAt: UInt64 = 0
     var lingerDeadline: UInt64 = 0
-    var armedTimer: EventLoopTimer?
-    var armedDeadline: UInt64 = 0
+    var deadlineTimer = ConnectionDeadline()
 
     init(descriptor: Int32, loop: EventLoop, context: ServerLoopContext, remoteAddress: SocketAddress, localAddress: SocketAddress) {
         self.descriptor = descriptor
@@ -105,8 +104,7 @@ final class ServerConnection: @unchecked Sendable {
         phase = .closed
         loop.deregister(fileDescriptor: descriptor)
         Glibc.close(descriptor)
-        if let armedTimer { loop.cancelTimer(armedTimer) }
-        armedTimer = nil
+        deadlineTimer.cancel(on: loop)
         bodyChannel?.fail(ConnectionClosedError())
         bodyChannel = nil
         let waiter = writeWaiter
