@@ -125,7 +125,7 @@ extension ClientConnection {
         guard state == .active, isResponseComplete else { return }
         // A response that ends before the upstream took the whole request leaves the
         // request half-sent: the connection cannot carry another exchange.
-        guard isRequestSent, outboundStart == outbound.count else {
+        guard isRequestSent, outbound.isEmpty else {
             close()
             return
         }

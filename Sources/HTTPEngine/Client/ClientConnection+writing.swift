@@ -45,13 +45,13 @@ extension ClientConnection {
             remainingRequestBytes = remaining - chunk.count
         }
         if requestFraming == .chunked {
-            if outboundStart == outbound.count { lastActivityAt = EventLoop.monotonicNanoseconds() }
-            ResponseEncoder.appendChunk(chunk[...], to: &outbound)
+            if outbound.isEmpty { lastActivityAt = EventLoop.monotonicNanoseconds() }
+            ResponseEncoder.appendChunk(chunk[...], to: &outbound.bytes)
         } else {
             appendOutbound(chunk[...])
         }
         flush()
-        if state == .active, outbound.count - outboundStart >= Self.outboundHighWaterMark {
+        if state == .active, outbound.unsentCount >= OutboundBuffer.highWaterMark {
             afterEvent()
             try await withUnsafeThrowingContinuation { continuation in writeWaiter = continuation }
         }
@@ -84,34 +84,21 @@ extension ClientConnection {
     }
 
     func appendOutbound(_ bytes: ArraySlice<UInt8>) {
-        if outboundStart == outbound.count { lastActivityAt = EventLoop.monotonicNanoseconds() }
-        outbound.append(contentsOf: bytes)
+        if outbound.isEmpty { lastActivityAt = EventLoop.monotonicNanoseconds() }
+        outbound.bytes.append(contentsOf: bytes)
     }
 
     /// Sends as much queued output as the socket takes and wakes a waiting body writer
     /// below the low-water mark.
     func flush() {
         guard state == .active, !isOutputBroken else { return }
-        while outboundStart < outbound.count {
-            let sent: Int?
-            do {
-                sent = try outbound.withUnsafeBytes { bytes in
-                    try Socket.send(descriptor, UnsafeRawBufferPointer(rebasing: bytes[outboundStart...]))
-                }
-            } catch {
-                outputFailed()
-                return
-            }
-            guard let sent else { break }
-            outboundStart += sent
-            lastActivityAt = EventLoop.monotonicNanoseconds()
+        do {
+            try outbound.flush(to: descriptor) { lastActivityAt = EventLoop.monotonicNanoseconds() }
+        } catch {
+            outputFailed()
+            return
         }
-        if outboundStart == outbound.count {
-            // Keep a modest buffer for the next request; drop a large one so idle connections stay small.
-            outbound.removeAll(keepingCapacity: outbound.capacity <= 64 * 1024)
-            outboundStart = 0
-        }
-        if let writeWaiter, outbound.count - outboundStart < Self.outboundLowWaterMark {
+        if let writeWaiter, outbound.unsentCount < OutboundBuffer.lowWaterMark {
             self.writeWaiter = nil
             writeWaiter.resume()
         }
@@ -122,7 +109,6 @@ extension ClientConnection {
     func outputFailed() {
         isOutputBroken = true
         outbound.removeAll()
-        outboundStart = 0
         let writeWaiter = writeWaiter
         self.writeWaiter = nil
         writeWaiter?.resume(throwing: HTTPClientError.upstreamClosedEarly)
@@ -141,7 +127,7 @@ extension ClientConnection {
         case .idle:
             wanted = .readable
         case .active:
-            if outboundStart < outbound.count { wanted.insert(.writable) }
+            if !outbound.isEmpty { wanted.insert(.writable) }
             let bufferLimit = configuration.parserLimits.maxHeaderBytes + Self.readChunkSize
             if !hasPeerClosedInput, !isBodyPaused, inbound.readableCount < bufferLimit { wanted.insert(.readable) }
         case .closed:

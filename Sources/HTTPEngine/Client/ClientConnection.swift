@@ -21,8 +21,6 @@ final class ClientConnection: @unchecked Sendable {
     }
 
     static let readChunkSize = 64 * 1024
-    static let outboundHighWaterMark = 256 * 1024
-    static let outboundLowWaterMark = 64 * 1024
 
     let descriptor: Int32
     let loop: EventLoop
@@ -30,8 +28,7 @@ final class ClientConnection: @unchecked Sendable {
     let configuration: HTTPClientConfiguration
     let inbound = ReceiveBuffer(capacity: 4096)
     var parser: HTTPParser
-    var outbound: [UInt8] = []
-    var outboundStart = 0
+    var outbound = OutboundBuffer()
     var interest: EventInterest = .writable
     var state = State.connecting
     var isProcessingInbound = false

@@ -128,7 +128,7 @@ extension ServerConnection {
     func handlePeerClosedInput() {
         switch phase {
         case .idle, .readingHead:
-            if outboundStart == outbound.count { close() } else { closeAfterFlush = true }
+            if outbound.isEmpty { close() } else { closeAfterFlush = true }
         case .handling:
             if isRequestBodyComplete {
                 isKeepAlive = false

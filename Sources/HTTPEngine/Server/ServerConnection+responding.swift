@@ -59,9 +59,9 @@ extension ServerConnection {
         guard canRespond(number) else { return }
         let connection = prepareConnectionHeader()
         let framing: HTTPBodyFraming = status.isBodyForbidden ? .none : .length(body.count)
-        if outboundStart == outbound.count { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
-        ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, to: &outbound)
-        if !isHeadRequest, !status.isBodyForbidden { outbound.append(contentsOf: body) }
+        if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+        ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, to: &outbound.bytes)
+        if !isHeadRequest, !status.isBodyForbidden { outbound.bytes.append(contentsOf: body) }
         response = .complete
         flush()
         responseFinished()
@@ -77,8 +77,8 @@ extension ServerConnection {
             isKeepAlive = false
         }
         let connection = prepareConnectionHeader()
-        if outboundStart == outbound.count { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
-        ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, to: &outbound)
+        if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+        ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, to: &outbound.bytes)
         guard !isHeadRequest, framing != .none, framing != .length(0) else {
             response = .complete
             flush()
@@ -106,16 +106,16 @@ extension ServerConnection {
         response = .complete
         isKeepAlive = false
         bodyChannel?.fail(HTTPError(status))
-        if outboundStart == outbound.count { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+        if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
         let text = Array(status.description.utf8)
         ResponseEncoder.appendHead(
             status: status,
             headers: HTTPHeaders([("Content-Type", "text/plain")]),
             framing: .length(text.count),
             connection: .close,
-            to: &outbound
+            to: &outbound.bytes
         )
-        outbound.append(contentsOf: text)
+        outbound.bytes.append(contentsOf: text)
         phase = .closing
         closeAfterFlush = true
         flush()

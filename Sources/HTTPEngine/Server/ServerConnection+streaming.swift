@@ -25,15 +25,15 @@ extension ServerConnection: ResponseBodySink {
             }
             response = .streaming(isChunked: isChunked, remaining: remaining - bytes.count)
         }
-        if outboundStart == outbound.count { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+        if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
         if isChunked {
-            ResponseEncoder.appendChunk(bytes, to: &outbound)
+            ResponseEncoder.appendChunk(bytes, to: &outbound.bytes)
         } else {
-            outbound.append(contentsOf: bytes)
+            outbound.bytes.append(contentsOf: bytes)
         }
         flush()
         guard phase != .closed else { throw ConnectionClosedError() }
-        return outbound.count - outboundStart > Self.outboundHighWaterMark
+        return outbound.unsentCount > OutboundBuffer.highWaterMark
     }
 
     /// Ends a streamed body: the last chunk, or a close when fewer bytes than declared were sent.
@@ -44,7 +44,7 @@ extension ServerConnection: ResponseBodySink {
             close()
             return
         }
-        if isChunked { outbound.append(contentsOf: ResponseEncoder.lastChunk) }
+        if isChunked { outbound.bytes.append(contentsOf: ResponseEncoder.lastChunk) }
         flush()
         responseFinished()
     }

@@ -3,7 +3,7 @@ extension ServerConnection: DeadlineTimedConnection {
 
     /// The instant the current phase times out, or 0 when nothing is being waited for.
     var currentDeadline: UInt64 {
-        if outboundStart < outbound.count { return lastWriteProgressAt &+ configuration.writeTimeout.nanoseconds }
+        if !outbound.isEmpty { return lastWriteProgressAt &+ configuration.writeTimeout.nanoseconds }
         switch phase {
         case .idle:
             let limit = isFirstRequest ? configuration.headerReadTimeout : configuration.idleTimeout
@@ -27,7 +27,7 @@ extension ServerConnection: DeadlineTimedConnection {
     /// Idle keep-alive connections close quietly; a head not complete in time (including a new
     /// connection's first one, bytes or not) gets 408; a stalled write or body is dropped.
     func handleTimeout() {
-        if outboundStart < outbound.count {
+        if !outbound.isEmpty {
             close()
             return
         }

@@ -2,38 +2,25 @@ import Glibc
 
 extension ServerConnection {
     func appendOutbound(_ bytes: ArraySlice<UInt8>) {
-        if outboundStart == outbound.count { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
-        outbound.append(contentsOf: bytes)
+        if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+        outbound.bytes.append(contentsOf: bytes)
     }
 
     /// Sends as much queued output as the socket takes; wakes a waiting body writer
     /// below the low-water mark and starts the lingering close once a final response is out.
     func flush() {
         guard phase != .closed else { return }
-        while outboundStart < outbound.count {
-            let sent: Int?
-            do {
-                sent = try outbound.withUnsafeBytes { bytes in
-                    try Socket.send(descriptor, UnsafeRawBufferPointer(rebasing: bytes[outboundStart...]))
-                }
-            } catch {
-                close()
-                return
-            }
-            guard let sent else { break }
-            outboundStart += sent
-            lastWriteProgressAt = EventLoop.monotonicNanoseconds()
+        do {
+            try outbound.flush(to: descriptor) { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+        } catch {
+            close()
+            return
         }
-        if outboundStart == outbound.count {
-            // Keep a modest buffer for the next response; drop a large one so idle connections stay small.
-            outbound.removeAll(keepingCapacity: outbound.capacity <= 64 * 1024)
-            outboundStart = 0
-        }
-        if let waiter = writeWaiter, outbound.count - outboundStart < Self.outboundLowWaterMark {
+        if let waiter = writeWaiter, outbound.unsentCount < OutboundBuffer.lowWaterMark {
             writeWaiter = nil
             waiter.resume()
         }
-        if closeAfterFlush, outboundStart == outbound.count {
+        if closeAfterFlush, outbound.isEmpty {
             startLingering()
         }
     }
@@ -56,7 +43,7 @@ extension ServerConnection {
     /// Wants writability while output is queued, readability while input is useful.
     func updateInterest() {
         var wanted: EventInterest = []
-        if outboundStart < outbound.count { wanted.insert(.writable) }
+        if !outbound.isEmpty { wanted.insert(.writable) }
         switch phase {
         case .lingering:
             wanted.insert(.readable)

@@ -32,8 +32,6 @@ final class ServerConnection: @unchecked Sendable {
     }
 
     static let readChunkSize = 64 * 1024
-    static let outboundHighWaterMark = 256 * 1024
-    static let outboundLowWaterMark = 64 * 1024
     static let lingerTime: Duration = .seconds(2)
 
     let descriptor: Int32
@@ -44,8 +42,7 @@ final class ServerConnection: @unchecked Sendable {
     let configuration: HTTPServerConfiguration
     let inbound = ReceiveBuffer(capacity: 4096)
     var parser: HTTPParser
-    var outbound: [UInt8] = []
-    var outboundStart = 0
+    var outbound = OutboundBuffer()
     var interest: EventInterest = .readable
     var phase = Phase.idle
     var isProcessingInbound = false
@@ -120,7 +117,7 @@ final class ServerConnection: @unchecked Sendable {
     /// Graceful shutdown: idle connections close now, busy ones after their current response.
     func beginShutdown() {
         switch phase {
-        case .idle where outboundStart == outbound.count:
+        case .idle where outbound.isEmpty:
             close()
         case .idle, .readingHead, .handling:
             isKeepAlive = false
