@@ -19,19 +19,7 @@ enum RequestEncoder {
         output.append(contentsOf: target)
         output.append(contentsOf: " HTTP/1.1\r\n".utf8)
         let headers = request.headers
-        headers.storage.withUnsafeBytes { bytes in
-            for field in headers.fields {
-                let name = UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)])
-                let value = UnsafeRawBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)])
-                // Skipping rather than escaping: a CR or LF here would be request smuggling.
-                guard !name.isEmpty, name.allSatisfy(ASCII.isTokenCharacter), value.allSatisfy(ASCII.isFieldValueCharacter) else { continue }
-                if isManaged(name) { continue }
-                output.append(contentsOf: name)
-                output.append(contentsOf: [ASCII.colon, ASCII.space])
-                output.append(contentsOf: value)
-                output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
-            }
-        }
+        headers.appendFields(to: &output, excluding: managedFields)
         if !headers.contains(name: "host") {
             output.append(contentsOf: "Host: ".utf8)
             let host = request.host.utf8.filter(ASCII.isTargetCharacter)
@@ -74,8 +62,4 @@ enum RequestEncoder {
 
     /// Methods whose empty body is still announced, as some servers want a length for them.
     private static let methodsWithBody: Set<HTTPMethod> = [.post, .put, .patch]
-
-    private static func isManaged(_ name: UnsafeRawBufferPointer) -> Bool {
-        managedFields.contains { field in field.withUnsafeBytes { ASCII.equalsIgnoringCase($0, name) } }
-    }
 }

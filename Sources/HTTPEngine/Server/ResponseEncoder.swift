@@ -15,19 +15,7 @@ enum ResponseEncoder {
         output.append(ASCII.space)
         output.append(contentsOf: status.reasonPhrase.utf8.lazy.filter(ASCII.isFieldValueCharacter))
         output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
-        headers.storage.withUnsafeBytes { bytes in
-            for field in headers.fields {
-                let name = UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)])
-                let value = UnsafeRawBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)])
-                // Skipping rather than escaping invalid fields: a CR or LF here would be response splitting.
-                guard !name.isEmpty, name.allSatisfy(ASCII.isTokenCharacter), value.allSatisfy(ASCII.isFieldValueCharacter) else { continue }
-                if isManaged(name) { continue }
-                output.append(contentsOf: name)
-                output.append(contentsOf: [ASCII.colon, ASCII.space])
-                output.append(contentsOf: value)
-                output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
-            }
-        }
+        headers.appendFields(to: &output, excluding: managedFields)
         switch framing {
         case .length(let count):
             output.append(contentsOf: "Content-Length: ".utf8)
@@ -63,10 +51,6 @@ enum ResponseEncoder {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
     static let lastChunk: [UInt8] = Array("0\r\n\r\n".utf8)
     static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
-
-    private static func isManaged(_ name: UnsafeRawBufferPointer) -> Bool {
-        managedFields.contains { field in field.withUnsafeBytes { ASCII.equalsIgnoringCase($0, name) } }
-    }
 
     static func appendDecimal(_ value: Int, to output: inout [UInt8]) {
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,

@@ -1,0 +1,20 @@
+extension HTTPHeaders {
+    /// Appends each field as `name: value` and CRLF, skipping fields with an invalid name
+    /// or value and fields named in `excluded` (compared ignoring ASCII case).
+    func appendFields(to output: inout [UInt8], excluding excluded: [[UInt8]]) {
+        storage.withUnsafeBytes { bytes in
+            for field in fields {
+                let name = UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)])
+                let value = UnsafeRawBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)])
+                // Skipping rather than escaping invalid fields: a CR or LF here would be
+                // request smuggling or response splitting.
+                guard !name.isEmpty, name.allSatisfy(ASCII.isTokenCharacter), value.allSatisfy(ASCII.isFieldValueCharacter) else { continue }
+                if excluded.contains(where: { field in field.withUnsafeBytes { ASCII.equalsIgnoringCase($0, name) } }) { continue }
+                output.append(contentsOf: name)
+                output.append(contentsOf: [ASCII.colon, ASCII.space])
+                output.append(contentsOf: value)
+                output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
+            }
+        }
+    }
+}
