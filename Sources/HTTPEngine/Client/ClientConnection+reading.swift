@@ -10,10 +10,9 @@ extension ClientConnection {
         }
         // Body bytes come in bulk: full-size reads mean fewer wake-ups and bigger chunks
         // for the reader; a head needs little, so idle connections keep a small buffer.
-        let space = inbound.prepareForWrite(minimum: hasResponseHead ? Self.readChunkSize : 4096)
         let count: Int?
         do {
-            count = try Socket.read(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: space.prefix(Self.readChunkSize)))
+            count = try inbound.read(from: descriptor, reserving: hasResponseHead ? Self.readChunkSize : 4096, upTo: Self.readChunkSize)
         } catch {
             // A reset: whatever was not parsed yet is lost with it.
             fail(noResponseOrTruncated())
@@ -23,7 +22,6 @@ extension ClientConnection {
         if count == 0 {
             hasPeerClosedInput = true
         } else {
-            inbound.didWrite(count)
             hasReceivedResponseBytes = true
             lastActivityAt = EventLoop.monotonicNanoseconds()
         }

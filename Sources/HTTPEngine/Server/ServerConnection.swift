@@ -141,10 +141,9 @@ extension ServerConnection: EventLoopFileDescriptorHandler {
             return
         }
         guard phase != .closed, phase != .closing else { return }
-        let space = inbound.prepareForWrite(minimum: min(Self.readChunkSize, 4096))
         let count: Int?
         do {
-            count = try Socket.read(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: space.prefix(Self.readChunkSize)))
+            count = try inbound.read(from: descriptor, reserving: min(Self.readChunkSize, 4096), upTo: Self.readChunkSize)
         } catch {
             close()
             return
@@ -153,7 +152,6 @@ extension ServerConnection: EventLoopFileDescriptorHandler {
         if count == 0 {
             hasPeerClosedInput = true
         } else {
-            inbound.didWrite(count)
             lastReadAt = EventLoop.monotonicNanoseconds()
         }
         processInbound()

@@ -55,4 +55,16 @@ final class ReceiveBuffer {
     func didWrite(_ count: Int) {
         writerIndex += count
     }
+
+    /// Reads up to `limit` bytes from `descriptor` into free space of at least `minimum` bytes
+    /// and keeps them: the byte count, 0 at end of stream, nil when it would block; throws on errors.
+    @inline(__always)
+    func read(from descriptor: Int32, reserving minimum: Int, upTo limit: Int) throws -> Int? {
+        let space = prepareForWrite(minimum: minimum)
+        guard let count = try Socket.read(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: space.prefix(limit))) else {
+            return nil
+        }
+        writerIndex += count
+        return count
+    }
 }
