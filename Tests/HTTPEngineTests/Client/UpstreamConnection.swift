@@ -7,11 +7,12 @@ import Glibc
 final class UpstreamConnection: @unchecked Sendable {
     // @unchecked Sendable: used only by the one worker thread that runs the script.
     let descriptor: Int32
-    private var buffer: [UInt8] = []
+    private var receiver: SocketReceiver
     private var isClosed = false
 
     init(descriptor: Int32) {
         self.descriptor = descriptor
+        receiver = SocketReceiver(descriptor: descriptor)
     }
 
     /// A request as the upstream read it; the body is counted, and kept up to `keptBodyLimit` bytes.
@@ -30,29 +31,22 @@ final class UpstreamConnection: @unchecked Sendable {
         var body: [UInt8] = []
         var bodyCount = 0
         while true {
-            let step = try buffer.withUnsafeBytes { try parser.parse($0) }
-            if let event = step.event {
-                switch event {
-                case .requestHead(let parsed):
-                    head = parsed
-                case .body(let range):
-                    bodyCount += range.count
-                    if body.count < keptBodyLimit { body.append(contentsOf: buffer[range].prefix(keptBodyLimit - body.count)) }
+            if let parsed = try receiver.nextEvent(parsing: &parser) {
+                switch parsed.event {
+                case .requestHead(let parsedHead):
+                    head = parsedHead
+                case .body:
+                    bodyCount += parsed.body.count
+                    if body.count < keptBodyLimit { body.append(contentsOf: parsed.body.prefix(keptBodyLimit - body.count)) }
                 case .messageEnd:
-                    buffer.removeFirst(step.consumed)
                     return ReceivedRequest(head: head!, body: body, bodyCount: bodyCount)
                 case .responseHead:
                     break
                 }
-                buffer.removeFirst(step.consumed)
-                continue
-            }
-            if step.consumed > 0 {
-                buffer.removeFirst(step.consumed)
                 continue
             }
             if try receiveMore(before: deadline) == 0 {
-                if head == nil && buffer.isEmpty { return nil }
+                if head == nil && receiver.buffer.isEmpty { return nil }
                 throw RawClientError.closedEarly
             }
         }
@@ -61,16 +55,7 @@ final class UpstreamConnection: @unchecked Sendable {
     /// Reads more bytes into the buffer: the count, 0 at end of stream; throws past the deadline.
     @discardableResult
     func receiveMore(before deadline: ContinuousClock.Instant) throws -> Int {
-        let remaining = deadline - .now
-        guard remaining > .zero else { throw RawClientError.timedOut }
-        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        let milliseconds = Int32(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
-        if poll(&poller, 1, milliseconds) == 0 { throw RawClientError.timedOut }
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-        if count <= 0 { return 0 }
-        buffer.append(contentsOf: chunk[0..<count])
-        return count
+        try receiver.receiveMore(before: deadline)
     }
 
     /// Waits until the client closes (or resets) the connection; false on time-out.

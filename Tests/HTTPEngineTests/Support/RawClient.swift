@@ -24,10 +24,11 @@ enum RawClientError: Error {
 /// to a `blocking` thread and back; thread start and continuation resumption order those uses.
 final class RawClient: @unchecked Sendable {
     let descriptor: Int32
-    private var buffer: [UInt8] = []
+    private var receiver: SocketReceiver
 
     init(port: UInt16) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        receiver = SocketReceiver(descriptor: descriptor)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -67,17 +68,7 @@ final class RawClient: @unchecked Sendable {
     /// Reads more bytes: count, 0 at end of stream (or reset); throws when the deadline passes first.
     @discardableResult
     func receiveMore(before deadline: ContinuousClock.Instant) throws -> Int {
-        let remaining = deadline - .now
-        guard remaining > .zero else { throw RawClientError.timedOut }
-        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        let milliseconds = Int32(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
-        let ready = poll(&poller, 1, milliseconds)
-        if ready == 0 { throw RawClientError.timedOut }
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-        if count <= 0 { return 0 }
-        buffer.append(contentsOf: chunk[0..<count])
-        return count
+        try receiver.receiveMore(before: deadline)
     }
 
     /// Reads one response; nil when the server closed without sending one.
@@ -89,33 +80,25 @@ final class RawClient: @unchecked Sendable {
         var body: [UInt8] = []
         var isEndOfStream = false
         while true {
-            let step = try buffer.withUnsafeBytes { try parser.parse($0) }
-            if let event = step.event {
-                switch event {
-                case .responseHead(let parsed):
+            if let parsed = try receiver.nextEvent(parsing: &parser) {
+                switch parsed.event {
+                case .responseHead(let parsedHead):
                     // Interim 1xx responses are skipped, as a client would.
-                    if parsed.status.code >= 200 { head = parsed }
-                case .body(let range):
-                    body.append(contentsOf: buffer[range])
+                    if parsedHead.status.code >= 200 { head = parsedHead }
+                case .body:
+                    body.append(contentsOf: parsed.body)
                 case .messageEnd:
-                    buffer.removeFirst(step.consumed)
                     if let head { return TestResponse(status: head.status.code, headers: head.headers, body: body) }
-                    continue
                 case .requestHead:
                     break
                 }
-                buffer.removeFirst(step.consumed)
-                continue
-            }
-            if step.consumed > 0 {
-                buffer.removeFirst(step.consumed)
                 continue
             }
             if isEndOfStream {
                 if case .messageEnd? = try parser.finish(), let head {
                     return TestResponse(status: head.status.code, headers: head.headers, body: body)
                 }
-                if head == nil && buffer.isEmpty { return nil }
+                if head == nil && receiver.buffer.isEmpty { return nil }
                 throw RawClientError.closedEarly
             }
             if try receiveMore(before: deadline) == 0 { isEndOfStream = true }
@@ -137,17 +120,17 @@ final class RawClient: @unchecked Sendable {
     /// Reads until at least `count` bytes are buffered and returns the buffer without consuming it.
     func readUntilCount(_ count: Int, timeout: Duration = .seconds(10)) throws -> [UInt8] {
         let deadline = ContinuousClock.now + timeout
-        while buffer.count < count {
+        while receiver.buffer.count < count {
             if try receiveMore(before: deadline) == 0 { throw RawClientError.closedEarly }
         }
-        return buffer
+        return receiver.buffer
     }
 
     /// Everything the server sends until it closes.
     func readUntilClose(timeout: Duration = .seconds(10)) throws -> [UInt8] {
         let deadline = ContinuousClock.now + timeout
         while try receiveMore(before: deadline) > 0 {}
-        return buffer
+        return receiver.buffer
     }
 }
 
