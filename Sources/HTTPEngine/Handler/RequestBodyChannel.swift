@@ -7,6 +7,8 @@ final class RequestBodyChannel: Sendable {
         var chunks: [[UInt8]] = []
         var firstChunk = 0
         var bufferedBytes = 0
+        /// The most `bufferedBytes` ever reached; lets tests check the memory bound.
+        var peakBufferedBytes = 0
         var isFinished = false
         var failure: (any Error)?
         var waiter: UnsafeContinuation<[UInt8]?, any Error>?
@@ -41,6 +43,12 @@ final class RequestBodyChannel: Sendable {
         }
     }
 
+    /// Bytes received from the connection and not yet taken by the consumer.
+    var bufferedByteCount: Int { state.withLock { $0.bufferedBytes } }
+
+    /// The most bytes buffered at any one time so far.
+    var peakBufferedByteCount: Int { state.withLock { $0.peakBufferedBytes } }
+
     /// Adds a chunk (producer); returns true when the producer should stop reading until `onDemand`.
     func yield(_ chunk: [UInt8]) -> Bool {
         let (waiter, shouldPause) = state.withLock { state -> (UnsafeContinuation<[UInt8]?, any Error>?, Bool) in
@@ -50,6 +58,7 @@ final class RequestBodyChannel: Sendable {
             }
             state.chunks.append(chunk)
             state.bufferedBytes += chunk.count
+            state.peakBufferedBytes = max(state.peakBufferedBytes, state.bufferedBytes)
             let shouldPause = state.bufferedBytes >= Self.highWaterMark
             if shouldPause { state.isDemandSignalNeeded = true }
             return (nil, shouldPause)

@@ -1,0 +1,8 @@
+/// Polls `condition` until it holds or `deadline` passes; whether it held.
+func waitUntil(deadline: ContinuousClock.Instant, _ condition: () -> Bool) async -> Bool {
+    while !condition() {
+        guard ContinuousClock.now < deadline else { return false }
+        try? await Task.sleep(for: .milliseconds(1))
+    }
+    return true
+}
