@@ -1,4 +1,4 @@
-/// Serialises response heads and chunk framing into an output byte buffer.
+/// Serialises final response heads (with a `Date` field) and chunk framing into an output byte buffer.
 enum ResponseEncoder {
     /// Fields the server writes itself; a handler's copies are dropped.
     private static let managedFields: [[UInt8]] = ["content-length", "transfer-encoding", "connection"].map { Array($0.utf8) }
@@ -8,6 +8,7 @@ enum ResponseEncoder {
         headers: HTTPHeaders,
         framing: HTTPBodyFraming,
         connection: ConnectionHeader,
+        date: HTTPDateCache,
         to output: inout [UInt8]
     ) {
         output.append(contentsOf: "HTTP/1.1 ".utf8)
@@ -15,6 +16,8 @@ enum ResponseEncoder {
         output.append(ASCII.space)
         output.append(contentsOf: status.reasonPhrase.utf8.lazy.filter(ASCII.isFieldValueCharacter))
         output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
+        // `Date` is a singleton field: a handler's own value replaces ours rather than joining it.
+        if headers.firstIndex(named: "date") == nil { date.appendField(to: &output) }
         headers.appendFields(to: &output, excluding: managedFields)
         switch framing {
         case .length(let count):

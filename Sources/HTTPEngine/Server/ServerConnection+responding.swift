@@ -60,7 +60,7 @@ extension ServerConnection {
         let connection = prepareConnectionHeader()
         let framing: HTTPBodyFraming = status.isBodyForbidden ? .none : .length(body.count)
         if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
-        ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, to: &outbound.bytes)
+        ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, date: context.dateCache, to: &outbound.bytes)
         if !isHeadRequest, !status.isBodyForbidden { outbound.bytes.append(contentsOf: body) }
         response = .complete
         flush()
@@ -78,7 +78,7 @@ extension ServerConnection {
         }
         let connection = prepareConnectionHeader()
         if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
-        ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, to: &outbound.bytes)
+        ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, date: context.dateCache, to: &outbound.bytes)
         guard !isHeadRequest, framing != .none, framing != .length(0) else {
             response = .complete
             flush()
@@ -113,6 +113,7 @@ extension ServerConnection {
             headers: HTTPHeaders([("Content-Type", "text/plain")]),
             framing: .length(text.count),
             connection: .close,
+            date: context.dateCache,
             to: &outbound.bytes
         )
         outbound.bytes.append(contentsOf: text)

@@ -17,11 +17,12 @@ final class ServerLoopContext: @unchecked Sendable {
     var connections: [ObjectIdentifier: ServerConnection] = [:]
     var isShuttingDown = false
     var isAcceptPaused = false
+    /// This loop's `Date` field, shared by its connections.
+    let dateCache = HTTPDateCache()
 
-    /// Response for connections over the cap; written best-effort before closing.
-    static let overCapacityResponse: [UInt8] = Array(
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8
-    )
+    /// Response for connections over the cap, written best-effort before closing: status line, `Date`, the rest.
+    static let overCapacityStatusLine: [UInt8] = Array("HTTP/1.1 503 Service Unavailable\r\n".utf8)
+    static let overCapacityFields: [UInt8] = Array("Content-Length: 0\r\nConnection: close\r\n\r\n".utf8)
 
     init(loop: EventLoop, server: HTTPServer, listenerDescriptor: Int32, listenAddress: SocketAddress) {
         self.loop = loop
@@ -95,7 +96,10 @@ extension ServerLoopContext: EventLoopFileDescriptorHandler {
         }
         guard server.reserveConnectionSlot() else {
             // Answering keeps the server's behaviour visible to clients instead of a silent reset.
-            _ = Self.overCapacityResponse.withUnsafeBytes { cls_send(descriptor, $0.baseAddress, $0.count) }
+            var response = Self.overCapacityStatusLine
+            dateCache.appendField(to: &response)
+            response.append(contentsOf: Self.overCapacityFields)
+            _ = response.withUnsafeBytes { cls_send(descriptor, $0.baseAddress, $0.count) }
             close(descriptor)
             return
         }
