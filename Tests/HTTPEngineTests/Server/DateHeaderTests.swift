@@ -89,7 +89,8 @@ struct DateHeaderTests {
     @Test(arguments: EngineError.allCases)
     func addsADateToErrorResponsesTheEngineWrites(error: EngineError) async throws {
         let configure: (inout HTTPServerConfiguration) -> Void = {
-            $0.headerReadTimeout = .milliseconds(300)
+            // Only the time-out case gets a short time-out: under load the others could hit it first.
+            if error == .requestTimeout { $0.headerReadTimeout = .milliseconds(300) }
             $0.maxRequestBodySize = 1000
         }
         try await withTestServer(configure: configure, handler: okHandler) { _, port in
