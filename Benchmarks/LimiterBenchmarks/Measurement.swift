@@ -1,12 +1,5 @@
 import Dispatch
-import Glibc
-
-/// Nanoseconds on `CLOCK_MONOTONIC`, read directly so the harness adds no overhead of its own.
-func monotonicNanoseconds() -> Int64 {
-    var reading = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &reading)
-    return Int64(reading.tv_sec) * 1_000_000_000 + Int64(reading.tv_nsec)
-}
+import V1TokenBucket
 
 /// Keeps a value alive so the optimizer cannot delete the loop that produced it.
 @inline(never)
@@ -36,9 +29,9 @@ func measure(rounds: Int, operations: Int, _ body: (Int) -> Void) -> Sample {
     body(operations / 10)
     var results: [Double] = []
     for _ in 0..<rounds {
-        let start = monotonicNanoseconds()
+        let start = MonotonicInstant.now().nanoseconds
         body(operations)
-        results.append(Double(monotonicNanoseconds() - start) / Double(operations))
+        results.append(Double(MonotonicInstant.now().nanoseconds - start) / Double(operations))
     }
     return Sample(rounds: results)
 }

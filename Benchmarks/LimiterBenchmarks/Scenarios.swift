@@ -30,7 +30,7 @@ enum Scenarios {
     /// One key, one thread, the instant passed in: the decision's own cost.
     static func oneKeyInstantPassedIn<Subject: SingleThreadSubject>(_: Subject.Type, rounds: Int, operations: Int) -> Sample {
         var subject = Subject(capacity: capacity, refillPerSecond: refillPerSecond)
-        var now = monotonicNanoseconds()
+        var now = MonotonicInstant.now().nanoseconds
         return measure(rounds: rounds, operations: operations) { count in
             var admitted = 0
             for _ in 0..<count {
@@ -56,7 +56,7 @@ enum Scenarios {
         let subject = Subject(capacity: capacity, refillPerSecond: refillPerSecond)
         var generator = SystemRandomNumberGenerator()
         let keys = (0..<(1 << 20)).map { _ in UInt64.random(in: 0..<1_000_000, using: &generator) }
-        var now = monotonicNanoseconds()
+        var now = MonotonicInstant.now().nanoseconds
         // Create every bucket first so the rounds measure steady state, not first use.
         for key in 0..<UInt64(1_000_000) { _ = subject.decide(key: key, atNanoseconds: now) }
         return measure(rounds: rounds, operations: operations) { count in
@@ -74,7 +74,7 @@ enum Scenarios {
         let subject = Subject(capacity: capacity, refillPerSecond: refillPerSecond)
         return measureConcurrently(threads: 2, rounds: rounds, operations: operations) { count in
             var admitted = 0
-            var now = monotonicNanoseconds()
+            var now = MonotonicInstant.now().nanoseconds
             for _ in 0..<count {
                 now &+= 2 * step
                 if subject.decide(key: 1, atNanoseconds: now) { admitted &+= 1 }
