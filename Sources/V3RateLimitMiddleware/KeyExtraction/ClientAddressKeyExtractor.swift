@@ -1,4 +1,5 @@
 import HTTPEngine
+import IPAddressing
 
 /// Keys requests by client address, resolved through trusted proxies, IPv6 grouped by prefix.
 public struct ClientAddressKeyExtractor: RateLimitKeyExtractor {
