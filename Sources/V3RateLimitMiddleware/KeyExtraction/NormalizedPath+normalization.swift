@@ -13,7 +13,7 @@ extension NormalizedPath {
                 guard let last = kept.popLast() else { continue }
                 if last.isEmpty, nonEmptyCount > 0 {
                     // Slashes merged first, this `..` would remove the non-empty segment below.
-                    throw .malformedPath(reason: "has `..` after an empty segment (`//..`), which servers resolve differently")
+                    throw .malformedPath(reason: "has a .. segment after an empty one (//..), which servers resolve differently")
                 }
                 if !last.isEmpty { nonEmptyCount -= 1 }
                 continue
