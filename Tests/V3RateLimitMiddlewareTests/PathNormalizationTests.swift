@@ -87,6 +87,23 @@ import V3RateLimitMiddleware
         #expect(middleware.limiter.keyCount == 0)
     }
 
+    @Test func normalizingANormalizedPathChangesNothing() throws {
+        // Random targets from the pieces that matter; every accepted one must be a fixed point,
+        // or a key could be reached by two spellings after all.
+        let pieces = ["/", "//", ".", "..", "%2e", "%2E%2e", "%2F", "%2f", "a", "%61", "B", "~", "%7e", "%25", "\"", ";", "?q", "%"]
+        var generator = SeededGenerator(state: 0xA71)
+        var acceptedCount = 0
+        for _ in 0..<3_000 {
+            let length = Int(generator.next() % 12)
+            let target = "/" + (0..<length).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }.joined()
+            guard let path = try? NormalizedPath(requestTarget: target.utf8) else { continue }
+            acceptedCount += 1
+            #expect(try NormalizedPath(requestTarget: path.value.utf8) == path, "\(target) -> \(path)")
+            #expect(path.value.first == "/" && !path.value.contains("//") && (path.value == "/" || path.value.last != "/"))
+        }
+        #expect(acceptedCount > 1_000, "too few targets were accepted for the property to say much")
+    }
+
     @Test func lengthLimitHoldsBeforeAndAfterNormalizing() {
         let extractor: ClientAndPathKeyExtractor = .clientAddressAndPath(maximumPathBytes: 256)
         let tooLong = RateLimitKeyError.tooLong(field: "the request path", maximumBytes: 256)
