@@ -13,7 +13,9 @@ extension NormalizedPath {
                 guard let last = kept.popLast() else { continue }
                 if last.isEmpty, nonEmptyCount > 0 {
                     // Slashes merged first, this `..` would remove the non-empty segment below.
-                    throw .malformedPath(reason: "has a .. segment after an empty one (//..), which servers resolve differently")
+                    throw .malformedPath(
+                        reason: "has a .. segment after an empty one (//..), which servers resolve differently"
+                    )
                 }
                 if !last.isEmpty { nonEmptyCount -= 1 }
                 continue
@@ -43,11 +45,7 @@ extension NormalizedPath {
                 index += 3
                 continue
             }
-            if byte == UInt8(ascii: "/") || isUnreserved(byte) || isSubDelimiter(byte) || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "@") {
-                output.append(byte)
-            } else {
-                appendEscaped(byte, to: &output)
-            }
+            if byte == UInt8(ascii: "/") || isPathCharacter(byte) { output.append(byte) } else { appendEscaped(byte, to: &output) }
             index += 1
         }
         return output
@@ -58,9 +56,10 @@ extension NormalizedPath {
         isLetter(byte) || isDigit(byte) || "-._~".utf8.contains(byte)
     }
 
+    /// pchar = unreserved / pct-encoded / sub-delims / ":" / "@"  (§3.3), less the `%` escapes;
     /// sub-delims = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="  (§2.2)
-    private static func isSubDelimiter(_ byte: UInt8) -> Bool {
-        "!$&'()*+,;=".utf8.contains(byte)
+    private static func isPathCharacter(_ byte: UInt8) -> Bool {
+        isUnreserved(byte) || "!$&'()*+,;=:@".utf8.contains(byte)
     }
 
     private static func appendEscaped(_ byte: UInt8, to output: inout [UInt8]) {

@@ -70,7 +70,7 @@ public struct NormalizedPath: Hashable, Sendable, CustomStringConvertible {
         guard let colon = text.firstIndex(of: UInt8(ascii: ":")) else { return nil }
         let scheme = text[text.startIndex..<colon]
         guard let first = scheme.first, isLetter(first),
-            scheme.allSatisfy({ isLetter($0) || isDigit($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") })
+            scheme.allSatisfy({ isLetter($0) || isDigit($0) || "+-.".utf8.contains($0) })
         else { return nil }
         // An http(s) URI always has an authority; `http:/api` has none and is refused.
         guard text[(colon + 1)...].starts(with: "//".utf8) else { return nil }
