@@ -15,12 +15,16 @@ let package = Package(
         .testTarget(name: "V2KeyedLimiterTests", dependencies: ["V2KeyedLimiter"]),
 
         // Stage 3: the limiter as HTTP middleware: 429, Retry-After, rate-limit headers, key extraction.
-        .target(name: "V3RateLimitMiddleware", dependencies: ["HTTPEngine", "ThreadSanitizerAnnotations"]),
-        .executableTarget(name: "V3DemoServer", dependencies: ["V3RateLimitMiddleware", "HTTPEngine"]),
-        .testTarget(name: "V3RateLimitMiddlewareTests", dependencies: ["V3RateLimitMiddleware", "HTTPEngine"]),
+        .target(name: "V3RateLimitMiddleware", dependencies: ["HTTPEngine", "IPAddressing", "ThreadSanitizerAnnotations"]),
+        .executableTarget(name: "V3DemoServer", dependencies: ["V3RateLimitMiddleware", "HTTPEngine", "IPAddressing"]),
+        .testTarget(name: "V3RateLimitMiddlewareTests", dependencies: ["V3RateLimitMiddleware", "HTTPEngine", "IPAddressing"]),
 
         // Tells ThreadSanitizer about lock hand-offs it cannot see (Mutex's kernel futex path).
         .target(name: "ThreadSanitizerAnnotations"),
+
+        // Strict IPv4/IPv6 address parsing and CIDR matching; used by stage 3's trusted proxies.
+        .target(name: "IPAddressing"),
+        .testTarget(name: "IPAddressingTests", dependencies: ["IPAddressing"]),
 
         // Linux system calls the Glibc module does not expose (epoll, eventfd, accept4).
         .target(name: "CLinuxSystem"),

@@ -1,4 +1,5 @@
 import Foundation
+import IPAddressing
 import V3RateLimitMiddleware
 
 /// The demo's settings, read from environment variables with defaults a reader can start with.

@@ -1,4 +1,5 @@
 import HTTPEngine
+import IPAddressing
 import Testing
 import V3RateLimitMiddleware
 

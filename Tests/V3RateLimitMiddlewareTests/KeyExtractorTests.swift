@@ -7,6 +7,21 @@ private func key(_ extractor: some RateLimitKeyExtractor, _ request: HTTPRequest
 }
 
 @Suite struct KeyExtractorTests {
+    @Test func builtInsAreSpelledAsDocumented() throws {
+        // The list in `RateLimitKeyExtractor`'s documentation, spelled exactly as it is there.
+        let extractors: [any RateLimitKeyExtractor] = [
+            .clientAddress,
+            try .clientAddress(resolver: .socketPeer, ipv6PrefixLength: 64),
+            .apiKey(),
+            .header("Tenant"),
+            .bearerToken(),
+            .clientAddressAndPath(),
+            .custom { _ in "tenant-1" },
+            .firstAvailable(.apiKey(), .clientAddress),
+        ]
+        #expect(extractors.count == 8)
+    }
+
     @Test func clientAddressKeyNamesItsKind() throws {
         #expect(try key(.clientAddress, TestRequests.request(from: "203.0.113.7")) == "ip:203.0.113.7")
     }

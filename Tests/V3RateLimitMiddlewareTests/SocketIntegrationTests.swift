@@ -1,4 +1,5 @@
 import HTTPEngine
+import IPAddressing
 import Synchronization
 import Testing
 import V3RateLimitMiddleware

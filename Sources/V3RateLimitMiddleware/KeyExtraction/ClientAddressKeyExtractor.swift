@@ -1,4 +1,5 @@
 import HTTPEngine
+import IPAddressing
 
 /// Keys requests by client address, resolved through trusted proxies, IPv6 grouped by prefix.
 public struct ClientAddressKeyExtractor: RateLimitKeyExtractor {
@@ -50,17 +51,18 @@ extension RateLimitKeyExtractor where Self == ClientAddressKeyExtractor {
 
 /// Keys requests by client and path, so each endpoint has its own budget per client.
 ///
-/// Raw paths make one bucket per distinct URL (`/items/1`, `/items/2`, …); for routes with
-/// parameters, map the path to its route in a `custom` extractor instead.
+/// The path is keyed in its normal spelling (`NormalizedPath`): `/%61pi`, `/./api`, `//api` and
+/// `http://host/api` all spend from `/api`'s bucket, and the query is ignored. Each distinct
+/// path still gets its own bucket (`/items/1`, `/items/2`, …); for routes with parameters, map
+/// the path to its route in a `custom` extractor instead.
 public struct ClientAndPathKeyExtractor: RateLimitKeyExtractor {
     public let client: ClientAddressKeyExtractor
-    /// Longest path accepted as part of a key; longer paths are refused with 400.
+    /// Longest path accepted as part of a key, as sent and once normalized; longer paths are refused with 400.
     public let maximumPathBytes: Int
 
     public func key(for request: HTTPRequest) throws(RateLimitKeyError) -> RateLimitKey? {
-        let pathBytes = request.head.targetBytes.prefix { $0 != UInt8(ascii: "?") }
-        let path = try KeyMaterial.validated(pathBytes, field: "the request path", maximumBytes: maximumPathBytes)
-        return .clientOnPath(client.clientKey(for: request), path: path)
+        let path = try NormalizedPath(requestTarget: request.head.targetBytes, maximumBytes: maximumPathBytes)
+        return .clientOnPath(client.clientKey(for: request), path: path.value)
     }
 
     public var sourceDescription: String { "the client address and path" }

@@ -1,6 +1,13 @@
 import HTTPEngine
 
 /// Keys requests by the value of one header, such as `X-API-Key`.
+///
+/// The value is used as it is, not checked against the keys actually issued: limiting happens
+/// before authentication, so a client that mints a new key per request gets a fresh, full bucket
+/// each time and is never limited at all (the same holds for any header the client writes).
+/// Key by a header only behind something that rejects unknown keys, or stack an address-keyed
+/// limit in front. Stage 5 builds the remedy in: only known keys get a bucket of their own, and
+/// requests with an unknown or missing key are limited per client address.
 public struct HeaderKeyExtractor: RateLimitKeyExtractor {
     /// The header read (case-insensitive).
     public let headerName: String
@@ -21,6 +28,8 @@ public struct HeaderKeyExtractor: RateLimitKeyExtractor {
 
 extension RateLimitKeyExtractor where Self == HeaderKeyExtractor {
     /// Keys by an API key header (`key:` kind), `X-API-Key` unless named otherwise.
+    ///
+    /// Unverified: every invented key is a fresh bucket (see `HeaderKeyExtractor`).
     public static func apiKey(headerName: String = "X-API-Key", maximumBytes: Int = 256) -> HeaderKeyExtractor {
         HeaderKeyExtractor(headerName: headerName, isAPIKey: true, maximumBytes: max(1, maximumBytes))
     }
@@ -34,8 +43,9 @@ extension RateLimitKeyExtractor where Self == HeaderKeyExtractor {
 /// Keys requests by the token of `Authorization: Bearer <token>` (RFC 6750).
 ///
 /// The token is used as it is, not verified: limiting happens before authentication, so a
-/// client inventing tokens gets a fresh bucket per token. Put authentication first, or combine
-/// with an address-keyed limit, when that matters.
+/// client inventing tokens gets a fresh, full bucket per token and is never limited, exactly as
+/// with invented API keys. Put authentication first, or stack an address-keyed limit in front;
+/// stage 5 gives only known credentials a bucket of their own and limits the rest per address.
 public struct BearerTokenKeyExtractor: RateLimitKeyExtractor {
     /// Longest token accepted; longer tokens are refused with 400.
     public let maximumBytes: Int

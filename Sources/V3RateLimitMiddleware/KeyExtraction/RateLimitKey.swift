@@ -1,3 +1,5 @@
+import IPAddressing
+
 /// The name of one bucket: the kind of key material and its value, e.g. `ip:192.0.2.7` or `key:abc123`.
 ///
 /// Every extractor prefixes its kind, so keys from different sources never collide: a client

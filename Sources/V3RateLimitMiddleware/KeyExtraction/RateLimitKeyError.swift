@@ -10,6 +10,8 @@ public enum RateLimitKeyError: Error, Hashable, Sendable, CustomStringConvertibl
     case repeatedField(field: String)
     /// `Authorization` uses the Bearer scheme but its token is empty or malformed.
     case malformedBearerToken
+    /// The request target has no path that can be keyed unambiguously; `reason` says why.
+    case malformedPath(reason: String)
     /// None of the configured sources of key material is present in the request.
     case missing(sources: String)
 
@@ -21,6 +23,7 @@ public enum RateLimitKeyError: Error, Hashable, Sendable, CustomStringConvertibl
         case .invalidCharacter: "key_invalid_character"
         case .repeatedField: "key_field_repeated"
         case .malformedBearerToken: "malformed_bearer_token"
+        case .malformedPath: "malformed_path"
         case .missing: "key_missing"
         }
     }
@@ -37,6 +40,8 @@ public enum RateLimitKeyError: Error, Hashable, Sendable, CustomStringConvertibl
             "\(field) appears more than once"
         case .malformedBearerToken:
             "Authorization has the Bearer scheme but no well-formed token"
+        case .malformedPath(let reason):
+            "the request path \(reason)"
         case .missing(let sources):
             "the request carries no rate-limit key (expected \(sources))"
         }

@@ -5,8 +5,12 @@ import HTTPEngine
 /// Return nil when the request simply lacks this kind of key material (no `X-API-Key`, say), so
 /// a `firstAvailable` chain can try the next source; throw when the material is present but
 /// unusable, which the middleware answers with 400. Built-ins are static members:
-/// `.clientAddress()`, `.apiKey()`, `.header(_:)`, `.bearerToken()`, `.clientAddressAndPath()`,
-/// `.custom(_:)` and `.firstAvailable(_:)`.
+/// `.clientAddress`, `.clientAddress(resolver:ipv6PrefixLength:)`, `.apiKey()`, `.header(_:)`,
+/// `.bearerToken()`, `.clientAddressAndPath()`, `.custom(_:)` and `.firstAvailable(_:)`:
+///
+/// ```swift
+/// let extractor: FallbackKeyExtractor = .firstAvailable(.apiKey(), .clientAddress)
+/// ```
 public protocol RateLimitKeyExtractor: Sendable {
     /// The key of `request`, nil when this source is absent from it.
     func key(for request: HTTPRequest) throws(RateLimitKeyError) -> RateLimitKey?

@@ -1,4 +1,5 @@
 import HTTPEngine
+import IPAddressing
 
 /// Finds the address of the client behind a request, believing forwarding headers only from trusted proxies.
 ///

@@ -1,5 +1,5 @@
 import Testing
-import V3RateLimitMiddleware
+import IPAddressing
 
 @Suite struct IPAddressParsingTests {
     @Test func parsesDottedQuadIntoFourBytes() throws {

@@ -1,5 +1,3 @@
-import HTTPEngine
-
 /// An IP address as raw bytes: 4 for IPv4, 16 for IPv6, network byte order.
 ///
 /// Parsed by hand from text (no `inet_pton`) because addresses arrive inside header values as
@@ -26,12 +24,6 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
         default:
             return nil
         }
-    }
-
-    /// The IP address of a socket peer or local address.
-    public init(_ socketAddress: SocketAddress) {
-        // SocketAddress guarantees 4 or 16 bytes, so this cannot fail.
-        self.init(bytes: socketAddress.addressBytes)!
     }
 
     /// Parses `192.0.2.1` or `2001:db8::1` (no brackets, port or zone); nil for anything else.
