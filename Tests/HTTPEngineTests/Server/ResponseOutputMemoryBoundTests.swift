@@ -1,0 +1,96 @@
+import Synchronization
+import Testing
+@testable import HTTPEngine
+
+@Suite("Response output memory bound")
+struct ResponseOutputMemoryBoundTests {
+    /// The documented high-water mark for unsent output.
+    static let highWaterMark = HTTPServerConfiguration().outputHighWaterMark
+    /// More than any one response of these tests' small handler, head included.
+    static let oneSmallResponse = 1024
+    /// The most a buffer may hold beyond its unsent bytes: one partly sent chunk.
+    static let oneChunk = OutboundBuffer.chunkCapacity + 64 * 1024
+
+    @Test func pipelinedClientThatNeverReadsStopsBeingRead() async throws {
+        try await withTestServer(handler: okHandler) { server, port in
+            let client = try RawClient(port: port, socketBufferSize: 4096)
+            let request = Array("GET /p HTTP/1.1\r\nHost: t\r\n\r\n".utf8)
+            let batch = Array(Array(repeating: request, count: 2048).joined())
+            // Far more than socket buffers hold, so a sender that cannot finish means the server stopped reading.
+            let limit = 256 * 1024 * 1024
+            let isStopped = Atomic<Bool>(false)
+            let sentBytes = Atomic<Int>(0)
+            async let sender: Void = blocking {
+                var sent = 0
+                while sent < limit, !isStopped.load(ordering: .acquiring) {
+                    // Every batch is whole requests, so resuming at `sent % batch.count` keeps the stream well formed.
+                    let taken = client.sendWithoutBlocking(batch[(sent % batch.count)...])
+                    if taken < 0 { break }
+                    sent += taken
+                    sentBytes.store(sent, ordering: .releasing)
+                    if taken == 0 { _ = client.waitUntilWritable(timeout: .milliseconds(20)) }
+                }
+            }
+
+            let connection = try #require(try await server.openConnectionsForTesting().first)
+            let bound = Self.highWaterMark + Self.oneSmallResponse
+            var snapshot = try await connection.outputSnapshot()
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !snapshot.isInputPausedForOutput, snapshot.peakUnsentCount <= bound, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(2))
+                snapshot = try await connection.outputSnapshot()
+            }
+            #expect(snapshot.isInputPausedForOutput)
+            let receivedWhenPaused = snapshot.receivedByteCount
+            var hasStayedPaused = true
+            for _ in 0..<100 {
+                try await Task.sleep(for: .milliseconds(2))
+                snapshot = try await connection.outputSnapshot()
+                hasStayedPaused = hasStayedPaused && snapshot.isInputPausedForOutput
+            }
+            #expect(hasStayedPaused)
+            #expect(snapshot.peakUnsentCount <= bound)
+            #expect(snapshot.peakRetainedCount <= bound + Self.oneChunk)
+            #expect(snapshot.inboundCount <= HTTPParserLimits().maxHeaderBytes + ServerConnection.readChunkSize)
+            #expect(snapshot.receivedByteCount == receivedWhenPaused)
+            #expect(sentBytes.load(ordering: .acquiring) < limit)
+            isStopped.store(true, ordering: .releasing)
+            try await sender
+
+            // Reading resumes the connection: responses come in order.
+            let first = try await blocking { try client.readResponse(timeout: .seconds(30)) }
+            #expect(first?.status == 200)
+            #expect(first?.bodyText == "ok")
+        }
+    }
+
+    @Test(arguments: [48 * 1024 * 1024, nil] as [Int?])
+    func streamedResponseToSlowReaderKeepsOnlyUnsentBytesBuffered(contentLength: Int?) async throws {
+        let total = 48 * 1024 * 1024
+        let blockSize = 64 * 1024
+        let handler = HTTPClosureHandler { request in
+            guard request.path == "/stream" else { return HTTPResponse(body: .init(string: "ok")) }
+            return HTTPResponse(body: .stream(contentLength: contentLength) { writer in
+                let block = [UInt8](repeating: 0x62, count: blockSize)
+                for _ in 0..<total / blockSize { try await writer.write(block) }
+            })
+        }
+        try await withTestServer(handler: handler) { server, port in
+            let client = try RawClient(port: port, socketBufferSize: 4096)
+            client.send("GET /warm HTTP/1.1\r\nHost: t\r\n\r\n")
+            let warm = try await blocking { try client.readResponse() }
+            #expect(warm?.status == 200)
+            let connection = try #require(try await server.openConnectionsForTesting().first)
+            try await connection.shrinkSocketBuffersForTesting(to: 4096)
+
+            client.send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n")
+            let response = try await blocking { try client.readResponse(timeout: .seconds(120)) }
+            #expect(response?.status == 200)
+            #expect(response?.body.count == total)
+
+            let snapshot = try await connection.outputSnapshot()
+            #expect(snapshot.peakUnsentCount <= Self.highWaterMark + blockSize + Self.oneSmallResponse)
+            #expect(snapshot.peakRetainedCount <= Self.highWaterMark + blockSize + Self.oneSmallResponse + Self.oneChunk)
+        }
+    }
+}
