@@ -25,7 +25,8 @@ public struct HTTPServerConfiguration: Sendable {
     /// Longest wait for in-flight requests when `run()` is cancelled.
     public var shutdownGracePeriod: Duration
     /// Unsent response bytes per connection above which the server stops reading and parsing
-    /// that connection and a streamed body's `write` waits; both resume below a quarter of it.
+    /// that connection and a streamed body's `write` waits; both resume at a quarter of it.
+    /// 0 (also what a negative value means) waits until all output is sent.
     public var outputHighWaterMark: Int
 
     public init(
@@ -58,6 +59,9 @@ public struct HTTPServerConfiguration: Sendable {
         self.outputHighWaterMark = outputHighWaterMark
     }
 
-    /// Unsent response bytes below which a connection paused by `outputHighWaterMark` resumes.
-    var outputLowWaterMark: Int { outputHighWaterMark / 4 }
+    /// `outputHighWaterMark`, a negative value counted as 0 (else a paused connection could never resume).
+    var outputPauseThreshold: Int { max(outputHighWaterMark, 0) }
+
+    /// Unsent response bytes at or below which a connection paused by `outputHighWaterMark` resumes.
+    var outputResumeThreshold: Int { outputPauseThreshold / 4 }
 }

@@ -9,7 +9,7 @@ extension ServerConnection {
             if phase == .handling && (isRequestBodyComplete || isBodyPaused) { break }
             // A pipelining client that does not read would otherwise have every buffered request
             // answered into memory; the next one waits until `flush` drains the output.
-            if phase == .idle, outbound.unsentCount > configuration.outputHighWaterMark {
+            if phase == .idle, outbound.unsentCount > configuration.outputPauseThreshold {
                 isInputPausedForOutput = true
                 return
             }

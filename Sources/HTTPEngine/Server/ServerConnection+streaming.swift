@@ -7,7 +7,7 @@ extension ServerConnection: ResponseBodySink {
 
     func writeBodyOnLoop(_ bytes: ArraySlice<UInt8>, requestNumber number: UInt64) async throws {
         _ = try streamState(requestNumber: number)
-        if outbound.unsentCount > configuration.outputHighWaterMark {
+        if outbound.unsentCount > configuration.outputPauseThreshold {
             // Same thread and no suspension point since the check; `flush` (below the
             // low-water mark) or `close` resumes the writer on this thread too.
             try await withUnsafeThrowingContinuation { writeWaiter = $0 }

@@ -16,7 +16,7 @@ extension ServerConnection {
             close()
             return
         }
-        if outbound.unsentCount < configuration.outputLowWaterMark {
+        if outbound.unsentCount <= configuration.outputResumeThreshold {
             if let waiter = writeWaiter {
                 writeWaiter = nil
                 waiter.resume()

@@ -64,6 +64,28 @@ struct ResponseOutputMemoryBoundTests {
         }
     }
 
+    @Test(arguments: [0, 4096])
+    func requestsPipelinedWhileOutputIsBackedUpAreAllAnsweredInOrder(outputHighWaterMark: Int) async throws {
+        let count = 1000
+        let handler = HTTPClosureHandler { request in HTTPResponse(body: .init(string: request.path)) }
+        try await withTestServer(configure: { $0.outputHighWaterMark = outputHighWaterMark }, handler: handler) { _, port in
+            let client = try RawClient(port: port, socketBufferSize: 4096)
+            // About 30 KB: the server's socket takes it all while the connection is paused, so
+            // every request is sent, then the sending side closed, before the client reads a byte.
+            let requests = (0..<count).map { "GET /\($0) HTTP/1.1\r\nHost: t\r\n\r\n" }.joined()
+            let answers = try await blocking {
+                client.send(requests)
+                client.finishSending()
+                var paths: [String] = []
+                while let response = try client.readResponse(timeout: .seconds(30)) {
+                    paths.append(response.status == 200 ? response.bodyText : "status \(response.status)")
+                }
+                return paths
+            }
+            #expect(answers == (0..<count).map { "/\($0)" })
+        }
+    }
+
     @Test(arguments: [48 * 1024 * 1024, nil] as [Int?])
     func streamedResponseToSlowReaderKeepsOnlyUnsentBytesBuffered(contentLength: Int?) async throws {
         let total = 48 * 1024 * 1024
