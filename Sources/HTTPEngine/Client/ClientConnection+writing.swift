@@ -46,7 +46,7 @@ extension ClientConnection {
         }
         if requestFraming == .chunked {
             if outbound.isEmpty { lastActivityAt = EventLoop.monotonicNanoseconds() }
-            outbound.append { ResponseEncoder.appendChunk(chunk[...], to: &$0) }
+            ResponseEncoder.appendChunk(chunk[...], to: &outbound)
         } else {
             appendOutbound(chunk[...])
         }

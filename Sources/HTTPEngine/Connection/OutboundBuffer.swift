@@ -36,12 +36,20 @@ struct OutboundBuffer {
     /// Bytes held: the unsent ones plus the sent part of the chunk being sent.
     var retainedCount: Int { unsentCount + sentInFirstChunk }
 
-    /// Lets `encode` append to the end of the queue.
+    /// Room left in the newest chunk for appends, 0 when the next append starts a new chunk.
+    private var roomInLastChunk: Int {
+        let last = chunks.count - 1
+        // The chunk being sent takes no more bytes: they would keep its sent part alive longer.
+        guard last >= firstChunk, last != firstChunk || sentInFirstChunk == 0 else { return 0 }
+        return max(Self.chunkCapacity - chunks[last].count, 0)
+    }
+
+    /// Lets `encode` append to the end of the queue (for short encodings such as heads:
+    /// what it appends stays in one chunk, whatever its size).
     @inline(__always)
     mutating func append(_ encode: (inout [UInt8]) -> Void) {
         let last = chunks.count - 1
-        // The chunk being sent takes no more bytes: they would keep its sent part alive longer.
-        if last >= firstChunk, chunks[last].count < Self.chunkCapacity, last != firstChunk || sentInFirstChunk == 0 {
+        if roomInLastChunk > 0 {
             let before = chunks[last].count
             encode(&chunks[last])
             unsentCount += chunks[last].count - before
@@ -60,8 +68,20 @@ struct OutboundBuffer {
         peakRetainedCount = max(peakRetainedCount, retainedCount)
     }
 
-    mutating func append(contentsOf bytes: some Collection<UInt8>) {
-        append { $0.append(contentsOf: bytes) }
+    /// Appends `bytes`, split so no chunk grows past `chunkCapacity`: a large body write
+    /// then costs at most one chunk of sent bytes held, and no single send asks for megabytes.
+    mutating func append(contentsOf bytes: ArraySlice<UInt8>) {
+        var rest = bytes
+        while !rest.isEmpty {
+            let room = roomInLastChunk
+            let piece = rest.prefix(room > 0 ? room : Self.chunkCapacity)
+            append { $0.append(contentsOf: piece) }
+            rest = rest.dropFirst(piece.count)
+        }
+    }
+
+    mutating func append(contentsOf bytes: [UInt8]) {
+        append(contentsOf: bytes[...])
     }
 
     /// Sends as much as the socket takes, calling `didSend` after each successful send;

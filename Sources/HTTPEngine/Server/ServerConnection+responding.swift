@@ -61,10 +61,13 @@ extension ServerConnection {
         let framing: HTTPBodyFraming = status.isBodyForbidden ? .none : .length(body.count)
         if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
         let hasBody = !isHeadRequest && !status.isBodyForbidden
+        // A small body joins its head in one chunk (one send); a large one is split like a streamed body.
+        let isBodyInHeadChunk = hasBody && body.count <= OutboundBuffer.chunkCapacity
         outbound.append { output in
             ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, date: context.dateCache, to: &output)
-            if hasBody { output.append(contentsOf: body) }
+            if isBodyInHeadChunk { output.append(contentsOf: body) }
         }
+        if hasBody, !isBodyInHeadChunk { outbound.append(contentsOf: body) }
         response = .complete
         flush()
         responseFinished()

@@ -37,7 +37,7 @@ extension ServerConnection: ResponseBodySink {
         }
         if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
         if isChunked {
-            outbound.append { ResponseEncoder.appendChunk(bytes, to: &$0) }
+            ResponseEncoder.appendChunk(bytes, to: &outbound)
         } else {
             outbound.append(contentsOf: bytes)
         }

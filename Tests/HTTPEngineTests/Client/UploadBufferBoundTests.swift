@@ -28,7 +28,7 @@ extension ClientTests {
 
                     let peaks = try await connection.outputPeaks()
                     #expect(peaks.unsent <= OutboundBuffer.highWaterMark + chunkSize + 1024)
-                    #expect(peaks.retained <= OutboundBuffer.highWaterMark + chunkSize + 1024 + OutboundBuffer.chunkCapacity + 64 * 1024)
+                    #expect(peaks.retained <= OutboundBuffer.highWaterMark + chunkSize + 1024 + OutboundBuffer.chunkCapacity + 1024)
                 }
             }
         }

@@ -8,8 +8,9 @@ struct ResponseOutputMemoryBoundTests {
     static let highWaterMark = HTTPServerConfiguration().outputHighWaterMark
     /// More than any one response of these tests' small handler, head included.
     static let oneSmallResponse = 1024
-    /// The most a buffer may hold beyond its unsent bytes: one partly sent chunk.
-    static let oneChunk = OutboundBuffer.chunkCapacity + 64 * 1024
+    /// The most a buffer may hold beyond its unsent bytes: one partly sent chunk
+    /// (body bytes fill chunks up to `chunkCapacity`; a head may add its own length).
+    static let oneChunk = OutboundBuffer.chunkCapacity + 1024
 
     @Test func pipelinedClientThatNeverReadsStopsBeingRead() async throws {
         try await withTestServer(handler: okHandler) { server, port in
@@ -93,8 +94,7 @@ struct ResponseOutputMemoryBoundTests {
         let handler = HTTPClosureHandler { request in
             guard request.path == "/stream" else { return HTTPResponse(body: .init(string: "ok")) }
             return HTTPResponse(body: .stream(contentLength: contentLength) { writer in
-                let block = [UInt8](repeating: 0x62, count: blockSize)
-                for _ in 0..<total / blockSize { try await writer.write(block) }
+                for index in 0..<total / blockSize { try await writer.write(Self.block(index, size: blockSize)) }
             })
         }
         try await withTestServer(handler: handler) { server, port in
@@ -109,10 +109,51 @@ struct ResponseOutputMemoryBoundTests {
             let response = try await blocking { try client.readResponse(timeout: .seconds(120)) }
             #expect(response?.status == 200)
             #expect(response?.body.count == total)
+            // Bytes sent twice, skipped or reordered across queued chunks break the pattern.
+            var expected: [UInt8] = []
+            expected.reserveCapacity(total)
+            for index in 0..<total / blockSize { expected += Self.block(index, size: blockSize) }
+            #expect(response?.body == expected)
 
             let snapshot = try await connection.outputSnapshot()
             #expect(snapshot.peakUnsentCount <= Self.highWaterMark + blockSize + Self.oneSmallResponse)
             #expect(snapshot.peakRetainedCount <= Self.highWaterMark + blockSize + Self.oneSmallResponse + Self.oneChunk)
         }
     }
+
+    @Test func largeInMemoryResponseIsSentIntactAndReleasedChunkByChunk() async throws {
+        let size = 8 * 1024 * 1024
+        var body: [UInt8] = []
+        body.reserveCapacity(size)
+        for index in 0..<size / (64 * 1024) { body += Self.block(index, size: 64 * 1024) }
+        let handler = HTTPClosureHandler { [body] request in
+            HTTPResponse(body: .init(bytes: request.path == "/large" ? body : Array("ok".utf8)))
+        }
+        try await withTestServer(handler: handler) { server, port in
+            let client = try RawClient(port: port, socketBufferSize: 4096)
+            client.send("GET /warm HTTP/1.1\r\nHost: t\r\n\r\n")
+            _ = try await blocking { try client.readResponse() }
+            let connection = try #require(try await server.openConnectionsForTesting().first)
+            try await connection.shrinkSocketBuffersForTesting(to: 4096)
+
+            client.send("GET /large HTTP/1.1\r\nHost: t\r\n\r\n")
+            let response = try await blocking { try client.readResponse(timeout: .seconds(60)) }
+            #expect(response?.body == body)
+            // The whole body is queued at once (it is in memory anyway), but sent chunks go:
+            // at most one chunk of sent bytes is held besides the unsent ones.
+            let snapshot = try await connection.outputSnapshot()
+            #expect(snapshot.peakRetainedCount <= size + Self.oneChunk)
+            #expect(snapshot.unsentCount == 0)
+        }
+    }
+
+    /// Block `index` of a streamed body: byte `i` of the whole body is `i % 251`, so a block
+    /// sent twice, skipped or cut short shifts every later byte (64 KiB is not a multiple of 251).
+    static func block(_ index: Int, size: Int) -> [UInt8] {
+        let start = (index * size) % 251
+        return Array(pattern[start..<start + size])
+    }
+
+    /// 0, 1, ... 250, 0, 1, ... long enough for any 64 KiB block's start; built once (debug builds loop slowly).
+    static let pattern: [UInt8] = (0..<(64 * 1024 + 251)).map { UInt8($0 % 251) }
 }
