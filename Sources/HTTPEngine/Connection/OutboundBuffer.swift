@@ -5,11 +5,13 @@
 /// being sent. (One array with a read index kept every sent byte until the whole queue
 /// drained, which a steadily fed stream never lets happen: 48 MiB streamed to a slow
 /// reader grew it to 32 MiB.) Encoders append to the newest chunk until it reaches
-/// `chunkCapacity`, so small responses still go out with one `send` from one array.
+/// `chunkCapacity`, so small responses still go out with one `send` from one array;
+/// body bytes are split so no chunk grows past it.
 struct OutboundBuffer {
-    /// Default unsent bytes above which a writer waits and a server connection stops reading.
+    /// Unsent bytes above which the client's upload writer waits (the server's
+    /// `outputHighWaterMark` defaults to the same).
     static let highWaterMark = 256 * 1024
-    /// Default unsent bytes below which waiting writers and paused reading resume.
+    /// Unsent bytes below which a waiting upload writer resumes.
     static let lowWaterMark = 64 * 1024
     /// Size at which the newest chunk stops taking appends and a new chunk starts.
     static let chunkCapacity = 64 * 1024
