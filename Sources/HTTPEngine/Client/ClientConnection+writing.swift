@@ -46,7 +46,7 @@ extension ClientConnection {
         }
         if requestFraming == .chunked {
             if outbound.isEmpty { lastActivityAt = EventLoop.monotonicNanoseconds() }
-            ResponseEncoder.appendChunk(chunk[...], to: &outbound.bytes)
+            ResponseEncoder.appendChunk(chunk[...], to: &outbound)
         } else {
             appendOutbound(chunk[...])
         }
@@ -85,7 +85,7 @@ extension ClientConnection {
 
     func appendOutbound(_ bytes: ArraySlice<UInt8>) {
         if outbound.isEmpty { lastActivityAt = EventLoop.monotonicNanoseconds() }
-        outbound.bytes.append(contentsOf: bytes)
+        outbound.append(contentsOf: bytes)
     }
 
     /// Sends as much queued output as the socket takes and wakes a waiting body writer

@@ -1,44 +1,134 @@
 /// Bytes queued for a socket, sent from the front as fast as the socket takes them.
+///
+/// A queue of chunks rather than one growing array: a chunk is released as soon as its
+/// last byte is sent, so the memory held is the unsent bytes plus at most the one chunk
+/// being sent. (One array with a read index kept every sent byte until the whole queue
+/// drained, which a steadily fed stream never lets happen: 48 MiB streamed to a slow
+/// reader grew it to 32 MiB.) Encoders append to the newest chunk until it reaches
+/// `chunkCapacity`, so small responses still go out with one `send` from one array;
+/// body bytes are split so no chunk grows past it.
 struct OutboundBuffer {
-    /// Unsent bytes above which a body writer waits.
+    /// Unsent bytes above which the client's upload writer waits (the server's
+    /// `outputHighWaterMark` defaults to the same).
     static let highWaterMark = 256 * 1024
-    /// Unsent bytes below which a waiting body writer resumes.
+    /// Unsent bytes below which a waiting upload writer resumes.
     static let lowWaterMark = 64 * 1024
+    /// Size at which the newest chunk stops taking appends and a new chunk starts.
+    static let chunkCapacity = 64 * 1024
 
-    /// The queued bytes; encoders append to it directly, only `flush` and `removeAll` take bytes away.
-    var bytes: [UInt8] = []
-    /// The index of the first unsent byte.
-    private(set) var start = 0
-
-    /// Whether every queued byte has been sent.
-    var isEmpty: Bool { start == bytes.count }
+    /// Queued chunks, oldest first; those before `firstChunk` are sent and already emptied.
+    private var chunks: [[UInt8]] = []
+    private var firstChunk = 0
+    /// Bytes of `chunks[firstChunk]` already sent.
+    private var sentInFirstChunk = 0
+    /// An emptied chunk kept for reuse, so a keep-alive connection does not allocate per response.
+    private var spare: [UInt8] = []
 
     /// The number of bytes queued but not sent yet.
-    var unsentCount: Int { bytes.count - start }
+    private(set) var unsentCount = 0
+
+    /// The most unsent bytes seen at once; lets tests check the output bound.
+    private(set) var peakUnsentCount = 0
+    /// The most bytes held at once, sent or not; lets tests check the buffer's memory bound.
+    private(set) var peakRetainedCount = 0
+
+    /// Whether every queued byte has been sent.
+    var isEmpty: Bool { unsentCount == 0 }
+
+    /// Bytes held: the unsent ones plus the sent part of the chunk being sent.
+    var retainedCount: Int { unsentCount + sentInFirstChunk }
+
+    /// Room left in the newest chunk for appends, 0 when the next append starts a new chunk.
+    private var roomInLastChunk: Int {
+        let last = chunks.count - 1
+        // The chunk being sent takes no more bytes: they would keep its sent part alive longer.
+        guard last >= firstChunk, last != firstChunk || sentInFirstChunk == 0 else { return 0 }
+        return max(Self.chunkCapacity - chunks[last].count, 0)
+    }
+
+    /// Lets `encode` append to the end of the queue (for short encodings such as heads:
+    /// what it appends stays in one chunk, whatever its size).
+    @inline(__always)
+    mutating func append(_ encode: (inout [UInt8]) -> Void) {
+        let last = chunks.count - 1
+        if roomInLastChunk > 0 {
+            let before = chunks[last].count
+            encode(&chunks[last])
+            unsentCount += chunks[last].count - before
+        } else {
+            var chunk: [UInt8] = []
+            swap(&chunk, &spare)
+            encode(&chunk)
+            guard !chunk.isEmpty else {
+                spare = chunk
+                return
+            }
+            unsentCount += chunk.count
+            chunks.append(chunk)
+        }
+        peakUnsentCount = max(peakUnsentCount, unsentCount)
+        peakRetainedCount = max(peakRetainedCount, retainedCount)
+    }
+
+    /// Appends `bytes`, split so no chunk grows past `chunkCapacity`: a large body write
+    /// then costs at most one chunk of sent bytes held, and no single send asks for megabytes.
+    mutating func append(contentsOf bytes: ArraySlice<UInt8>) {
+        var rest = bytes
+        while !rest.isEmpty {
+            let room = roomInLastChunk
+            let piece = rest.prefix(room > 0 ? room : Self.chunkCapacity)
+            append { $0.append(contentsOf: piece) }
+            rest = rest.dropFirst(piece.count)
+        }
+    }
+
+    mutating func append(contentsOf bytes: [UInt8]) {
+        append(contentsOf: bytes[...])
+    }
 
     /// Sends as much as the socket takes, calling `didSend` after each successful send;
     /// throws the socket's error, leaving the unsent bytes queued.
     @inline(__always)
     mutating func flush(to descriptor: Int32, didSend: () -> Void) throws {
-        while start < bytes.count {
-            let offset = start
-            let sent = try bytes.withUnsafeBytes { bytes in
+        while unsentCount > 0 {
+            let offset = sentInFirstChunk
+            let sent = try chunks[firstChunk].withUnsafeBytes { bytes in
                 try Socket.send(descriptor, UnsafeRawBufferPointer(rebasing: bytes[offset...]))
             }
             guard let sent else { break }
-            start += sent
+            unsentCount -= sent
+            sentInFirstChunk += sent
+            if sentInFirstChunk == chunks[firstChunk].count { releaseFirstChunk() }
             didSend()
         }
-        if start == bytes.count {
-            // Keep a modest buffer for the next message; drop a large one so idle connections stay small.
-            bytes.removeAll(keepingCapacity: bytes.capacity <= 64 * 1024)
-            start = 0
+    }
+
+    /// Drops the fully sent first chunk (keeping a modest one as the spare).
+    private mutating func releaseFirstChunk() {
+        // Keep a modest array for the next message; drop a large one so idle connections stay small.
+        if chunks[firstChunk].capacity <= Self.chunkCapacity, spare.capacity == 0 {
+            swap(&spare, &chunks[firstChunk])
+            spare.removeAll(keepingCapacity: true)
+        } else {
+            chunks[firstChunk] = []
+        }
+        firstChunk += 1
+        sentInFirstChunk = 0
+        if firstChunk == chunks.count {
+            chunks.removeAll(keepingCapacity: true)
+            firstChunk = 0
+        } else if firstChunk >= 16 {
+            // The emptied slots are small; compacting now and then keeps the queue's own array short.
+            chunks.removeFirst(firstChunk)
+            firstChunk = 0
         }
     }
 
     /// Drops everything queued, sent or not.
     mutating func removeAll() {
-        bytes.removeAll()
-        start = 0
+        chunks = []
+        firstChunk = 0
+        sentInFirstChunk = 0
+        unsentCount = 0
     }
 }

@@ -24,6 +24,10 @@ public struct HTTPServerConfiguration: Sendable {
     public var writeTimeout: Duration
     /// Longest wait for in-flight requests when `run()` is cancelled.
     public var shutdownGracePeriod: Duration
+    /// Unsent response bytes per connection above which the server stops reading and parsing
+    /// that connection and a streamed body's `write` waits; both resume at a quarter of it.
+    /// 0 (also what a negative value means) waits until all output is sent.
+    public var outputHighWaterMark: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -37,7 +41,8 @@ public struct HTTPServerConfiguration: Sendable {
         headerReadTimeout: Duration = .seconds(10),
         idleTimeout: Duration = .seconds(60),
         writeTimeout: Duration = .seconds(30),
-        shutdownGracePeriod: Duration = .seconds(10)
+        shutdownGracePeriod: Duration = .seconds(10),
+        outputHighWaterMark: Int = 256 * 1024
     ) {
         self.host = host
         self.port = port
@@ -51,5 +56,12 @@ public struct HTTPServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.writeTimeout = writeTimeout
         self.shutdownGracePeriod = shutdownGracePeriod
+        self.outputHighWaterMark = outputHighWaterMark
     }
+
+    /// `outputHighWaterMark`, a negative value counted as 0 (else a paused connection could never resume).
+    var outputPauseThreshold: Int { max(outputHighWaterMark, 0) }
+
+    /// Unsent response bytes at or below which a connection paused by `outputHighWaterMark` resumes.
+    var outputResumeThreshold: Int { outputPauseThreshold / 4 }
 }

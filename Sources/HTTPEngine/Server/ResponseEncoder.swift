@@ -44,11 +44,15 @@ enum ResponseEncoder {
         case omitted
     }
 
-    static func appendChunk(_ bytes: ArraySlice<UInt8>, to output: inout [UInt8]) {
-        appendHexadecimal(bytes.count, to: &output)
-        output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
+    /// Queues `bytes` as one chunk of chunked framing; the data is split over the buffer's
+    /// chunks like any large append (request bodies use it too).
+    static func appendChunk(_ bytes: ArraySlice<UInt8>, to output: inout OutboundBuffer) {
+        output.append { line in
+            appendHexadecimal(bytes.count, to: &line)
+            line.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
+        }
         output.append(contentsOf: bytes)
-        output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
+        output.append { $0.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed]) }
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

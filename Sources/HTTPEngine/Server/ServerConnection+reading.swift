@@ -7,6 +7,12 @@ extension ServerConnection {
         defer { isProcessingInbound = false }
         while phase == .idle || phase == .readingHead || phase == .handling {
             if phase == .handling && (isRequestBodyComplete || isBodyPaused) { break }
+            // A pipelining client that does not read would otherwise have every buffered request
+            // answered into memory; the next one waits until `flush` drains the output.
+            if phase == .idle, outbound.unsentCount > configuration.outputPauseThreshold {
+                isInputPausedForOutput = true
+                return
+            }
             let step: (event: HTTPParser.Event?, consumed: Int)
             do {
                 step = try parser.parse(inbound.readableBytes)
@@ -127,6 +133,9 @@ extension ServerConnection {
     /// End of input: close between requests; answer a complete request first; drop a truncated one.
     func handlePeerClosedInput() {
         switch phase {
+        case .idle where isInputPausedForOutput:
+            // Requests still buffered get answered first; `resumeInputAfterOutputDrained` comes back here.
+            break
         case .idle, .readingHead:
             if outbound.isEmpty { close() } else { closeAfterFlush = true }
         case .handling:

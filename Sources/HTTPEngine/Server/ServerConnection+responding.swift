@@ -60,8 +60,14 @@ extension ServerConnection {
         let connection = prepareConnectionHeader()
         let framing: HTTPBodyFraming = status.isBodyForbidden ? .none : .length(body.count)
         if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
-        ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, date: context.dateCache, to: &outbound.bytes)
-        if !isHeadRequest, !status.isBodyForbidden { outbound.bytes.append(contentsOf: body) }
+        let hasBody = !isHeadRequest && !status.isBodyForbidden
+        // A small body joins its head in one chunk (one send); a large one is split like a streamed body.
+        let isBodyInHeadChunk = hasBody && body.count <= OutboundBuffer.chunkCapacity
+        outbound.append { output in
+            ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, date: context.dateCache, to: &output)
+            if isBodyInHeadChunk { output.append(contentsOf: body) }
+        }
+        if hasBody, !isBodyInHeadChunk { outbound.append(contentsOf: body) }
         response = .complete
         flush()
         responseFinished()
@@ -78,7 +84,7 @@ extension ServerConnection {
         }
         let connection = prepareConnectionHeader()
         if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
-        ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, date: context.dateCache, to: &outbound.bytes)
+        outbound.append { ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, date: context.dateCache, to: &$0) }
         guard !isHeadRequest, framing != .none, framing != .length(0) else {
             response = .complete
             flush()
@@ -108,15 +114,17 @@ extension ServerConnection {
         bodyChannel?.fail(HTTPError(status))
         if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
         let text = Array(status.description.utf8)
-        ResponseEncoder.appendHead(
-            status: status,
-            headers: HTTPHeaders([("Content-Type", "text/plain")]),
-            framing: .length(text.count),
-            connection: .close,
-            date: context.dateCache,
-            to: &outbound.bytes
-        )
-        outbound.bytes.append(contentsOf: text)
+        outbound.append { output in
+            ResponseEncoder.appendHead(
+                status: status,
+                headers: HTTPHeaders([("Content-Type", "text/plain")]),
+                framing: .length(text.count),
+                connection: .close,
+                date: context.dateCache,
+                to: &output
+            )
+            output.append(contentsOf: text)
+        }
         phase = .closing
         closeAfterFlush = true
         flush()

@@ -1,23 +1,33 @@
 extension ServerConnection: ResponseBodySink {
-    /// Appends a body chunk; suspends while more than the high-water mark is unsent.
+    /// Queues a body chunk; first waits while more than the high-water mark is unsent,
+    /// so a writer never appends to output the socket is not taking.
     func writeBody(_ bytes: ArraySlice<UInt8>, requestNumber number: UInt64) async throws {
         try await loop.perform { try await writeBodyOnLoop(bytes, requestNumber: number) }
     }
 
     func writeBodyOnLoop(_ bytes: ArraySlice<UInt8>, requestNumber number: UInt64) async throws {
-        let mustWait = try appendBody(bytes, requestNumber: number)
+        _ = try streamState(requestNumber: number)
+        if outbound.unsentCount > configuration.outputPauseThreshold {
+            // Same thread and no suspension point since the check; `flush` (below the
+            // low-water mark) or `close` resumes the writer on this thread too.
+            try await withUnsafeThrowingContinuation { writeWaiter = $0 }
+        }
+        // `appendBody` re-checks the exchange: it may have ended while the writer waited.
+        try appendBody(bytes, requestNumber: number)
         afterEvent()
-        guard mustWait else { return }
-        // Same thread and no suspension point since `appendBody`, so nothing changed in between;
-        // `flush` or `close` resumes the writer on this thread too.
-        try await withUnsafeThrowingContinuation { writeWaiter = $0 }
     }
 
-    /// Frames and queues body bytes, then flushes; returns whether the writer must wait for the socket.
-    func appendBody(_ bytes: ArraySlice<UInt8>, requestNumber number: UInt64) throws -> Bool {
+    /// The streamed response of exchange `number`; throws once that exchange or the connection is over.
+    func streamState(requestNumber number: UInt64) throws -> (isChunked: Bool, remaining: Int?) {
         guard number == requestNumber, phase == .handling || phase == .closing,
               case .streaming(let isChunked, let remaining) = response
         else { throw ConnectionClosedError() }
+        return (isChunked, remaining)
+    }
+
+    /// Frames and queues body bytes, then flushes.
+    func appendBody(_ bytes: ArraySlice<UInt8>, requestNumber number: UInt64) throws {
+        let (isChunked, remaining) = try streamState(requestNumber: number)
         if let remaining {
             guard bytes.count <= remaining else {
                 close()
@@ -27,13 +37,12 @@ extension ServerConnection: ResponseBodySink {
         }
         if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
         if isChunked {
-            ResponseEncoder.appendChunk(bytes, to: &outbound.bytes)
+            ResponseEncoder.appendChunk(bytes, to: &outbound)
         } else {
-            outbound.bytes.append(contentsOf: bytes)
+            outbound.append(contentsOf: bytes)
         }
         flush()
         guard phase != .closed else { throw ConnectionClosedError() }
-        return outbound.unsentCount > OutboundBuffer.highWaterMark
     }
 
     /// Ends a streamed body: the last chunk, or a close when fewer bytes than declared were sent.
@@ -44,7 +53,7 @@ extension ServerConnection: ResponseBodySink {
             close()
             return
         }
-        if isChunked { outbound.bytes.append(contentsOf: ResponseEncoder.lastChunk) }
+        if isChunked { outbound.append(contentsOf: ResponseEncoder.lastChunk) }
         flush()
         responseFinished()
     }

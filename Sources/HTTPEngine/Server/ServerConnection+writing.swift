@@ -3,11 +3,11 @@ import Glibc
 extension ServerConnection {
     func appendOutbound(_ bytes: ArraySlice<UInt8>) {
         if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
-        outbound.bytes.append(contentsOf: bytes)
+        outbound.append(contentsOf: bytes)
     }
 
-    /// Sends as much queued output as the socket takes; wakes a waiting body writer
-    /// below the low-water mark and starts the lingering close once a final response is out.
+    /// Sends as much queued output as the socket takes; below the low-water mark wakes a
+    /// waiting body writer and resumes paused input; starts the lingering close once a final response is out.
     func flush() {
         guard phase != .closed else { return }
         do {
@@ -16,13 +16,26 @@ extension ServerConnection {
             close()
             return
         }
-        if let waiter = writeWaiter, outbound.unsentCount < OutboundBuffer.lowWaterMark {
-            writeWaiter = nil
-            waiter.resume()
+        if outbound.unsentCount <= configuration.outputResumeThreshold {
+            if let waiter = writeWaiter {
+                writeWaiter = nil
+                waiter.resume()
+            }
+            if isInputPausedForOutput { resumeInputAfterOutputDrained() }
         }
         if closeAfterFlush, outbound.isEmpty {
             startLingering()
         }
+    }
+
+    /// Parses the requests that waited while output was above the high-water mark
+    /// (`updateInterest` then reads again).
+    func resumeInputAfterOutputDrained() {
+        isInputPausedForOutput = false
+        // The client just read our output, so the idle time starts now, not when the last response was queued.
+        if phase == .idle { phaseStartedAt = EventLoop.monotonicNanoseconds() }
+        processInbound()
+        if hasPeerClosedInput { handlePeerClosedInput() }
     }
 
     /// Half-closes and discards input for a moment, so unread request bytes do not
@@ -49,7 +62,9 @@ extension ServerConnection {
             wanted.insert(.readable)
         case .idle, .readingHead, .handling:
             let bufferLimit = configuration.parserLimits.maxHeaderBytes + Self.readChunkSize
-            if !hasPeerClosedInput, !isBodyPaused, inbound.readableCount < bufferLimit { wanted.insert(.readable) }
+            if !hasPeerClosedInput, !isBodyPaused, !isInputPausedForOutput, inbound.readableCount < bufferLimit {
+                wanted.insert(.readable)
+            }
         case .closing, .closed:
             break
         }

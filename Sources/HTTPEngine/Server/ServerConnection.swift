@@ -48,7 +48,11 @@ final class ServerConnection: @unchecked Sendable {
     var isProcessingInbound = false
     var hasPeerClosedInput = false
     var isFirstRequest = true
+    /// Bytes read from the socket so far; lets tests see whether the connection still reads.
+    var receivedByteCount = 0
     var closeAfterFlush = false
+    /// Set while unsent output is above the high-water mark: no reading or parsing until it drains.
+    var isInputPausedForOutput = false
     var writeWaiter: UnsafeContinuation<Void, any Error>?
     var isHandlerTaskRunning = false
     var pendingRequest: (HTTPRequest, UInt64)?
@@ -152,6 +156,7 @@ extension ServerConnection: EventLoopFileDescriptorHandler {
         if count == 0 {
             hasPeerClosedInput = true
         } else {
+            receivedByteCount += count
             lastReadAt = EventLoop.monotonicNanoseconds()
         }
         processInbound()

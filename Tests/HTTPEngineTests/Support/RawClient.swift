@@ -26,9 +26,14 @@ final class RawClient: @unchecked Sendable {
     let descriptor: Int32
     private var receiver: SocketReceiver
 
-    init(port: UInt16) throws {
+    /// Connects to 127.0.0.1:`port`; `socketBufferSize` shrinks both kernel buffers first,
+    /// so a client that stops reading backs the server up after a few kilobytes.
+    init(port: UInt16, socketBufferSize: Int32? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         receiver = SocketReceiver(descriptor: descriptor)
+        if let socketBufferSize {
+            setSocketBufferSizes(descriptor, socketBufferSize)
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -58,6 +63,20 @@ final class RawClient: @unchecked Sendable {
             if sent <= 0 { return }
             offset += sent
         }
+    }
+
+    /// Sends what the socket takes now: the count, 0 when full, -1 on errors.
+    func sendWithoutBlocking(_ bytes: ArraySlice<UInt8>) -> Int {
+        let sent = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        if sent >= 0 { return sent }
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1
+    }
+
+    /// Waits until the socket can take more bytes; false on time-out.
+    func waitUntilWritable(timeout: Duration) -> Bool {
+        var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return poll(&poller, 1, milliseconds) > 0
     }
 
     /// Half-closes the sending side.
@@ -132,6 +151,13 @@ final class RawClient: @unchecked Sendable {
         while try receiveMore(before: deadline) > 0 {}
         return receiver.buffer
     }
+}
+
+/// Shrinks a socket's kernel send and receive buffers (the kernel doubles and rounds the value).
+func setSocketBufferSizes(_ descriptor: Int32, _ size: Int32) {
+    var value = size
+    _ = setsockopt(descriptor, SOL_SOCKET, SO_SNDBUF, &value, socklen_t(MemoryLayout<Int32>.size))
+    _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &value, socklen_t(MemoryLayout<Int32>.size))
 }
 
 /// Runs blocking socket work on its own thread so it never occupies the cooperative pool.

@@ -1,0 +1,65 @@
+@testable import HTTPEngine
+
+/// What a server connection buffers on its output side, read on its loop.
+struct ServerOutputSnapshot: Sendable {
+    var unsentCount: Int
+    var peakUnsentCount: Int
+    var peakRetainedCount: Int
+    var inboundCount: Int
+    var receivedByteCount: Int
+    var isInputPausedForOutput: Bool
+}
+
+extension HTTPServer {
+    /// The open connections of every loop (test access to the engine's own accounting).
+    func openConnectionsForTesting() async throws -> [ServerConnection] {
+        let contexts = lifecycle.withLock { $0.contexts }
+        var connections: [ServerConnection] = []
+        for context in contexts {
+            connections += try await context.loop.perform { Array(context.connections.values) }
+        }
+        return connections
+    }
+}
+
+extension ServerConnection {
+    func outputSnapshot() async throws -> ServerOutputSnapshot {
+        try await loop.perform {
+            ServerOutputSnapshot(
+                unsentCount: outbound.unsentCount,
+                peakUnsentCount: outbound.peakUnsentCount,
+                peakRetainedCount: outbound.peakRetainedCount,
+                inboundCount: inbound.readableCount,
+                receivedByteCount: receivedByteCount,
+                isInputPausedForOutput: isInputPausedForOutput
+            )
+        }
+    }
+
+    /// Shrinks the server side's kernel buffers, so writes come back partial and the engine's buffer must hold the rest.
+    func shrinkSocketBuffersForTesting(to size: Int32) async throws {
+        try await loop.perform { setSocketBufferSizes(descriptor, size) }
+    }
+}
+
+extension HTTPClient {
+    /// The pooled idle connections of every loop.
+    func idleConnectionsForTesting() async throws -> [ClientConnection] {
+        var connections: [ClientConnection] = []
+        for pools in loopPools.values {
+            connections += try await pools.loop.perform { pools.pools.values.flatMap(\.idle) }
+        }
+        return connections
+    }
+}
+
+extension ClientConnection {
+    /// The output buffer's peaks: unsent bytes, and bytes held (sent or not).
+    func outputPeaks() async throws -> (unsent: Int, retained: Int) {
+        try await loop.perform { (outbound.peakUnsentCount, outbound.peakRetainedCount) }
+    }
+
+    func shrinkSocketBuffersForTesting(to size: Int32) async throws {
+        try await loop.perform { setSocketBufferSizes(descriptor, size) }
+    }
+}
