@@ -1,4 +1,5 @@
 import CLinuxSystem
+import Glibc
 
 extension EventLoop {
     /// Most jobs run per iteration before epoll is polled again, so a busy task cannot starve I/O.
@@ -89,22 +90,50 @@ extension EventLoop {
         }
     }
 
-    /// Marks the loop exited (later work runs elsewhere), closes descriptors and wakes waiters.
+    /// Marks the loop exited (no more work is accepted from other threads), runs what was
+    /// accepted before — including work it enqueues on this thread — then closes the
+    /// descriptors and wakes waiters. Draining before the wake-up means a waiter never sees
+    /// an accepted closure still pending.
     func finishExit() {
-        let (closures, jobs, waiters) = remote.withLock { remote in
+        var (closures, jobs) = remote.withLock { remote in
             remote.hasExited = true
-            defer { remote.exitWaiters = [] }
-            return (remote.closures, remote.jobs, remote.exitWaiters)
+            defer {
+                remote.closures = []
+                remote.jobs = []
+            }
+            return (remote.closures, remote.jobs)
         }
-        for closure in closures { closure() }
-        for job in loopOnly.localJobs + jobs { globalConcurrentExecutor.enqueue(job) }
-        loopOnly.localJobs = []
+        while true {
+            for closure in closures { closure() }
+            loopOnly.localJobs.append(contentsOf: jobs)
+            closures = []
+            jobs = []
+            while !loopOnly.localJobs.isEmpty {
+                let batch = loopOnly.localJobs
+                loopOnly.localJobs = []
+                for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+            }
+            // Closures and jobs may have been accepted between the last check and `hasExited`.
+            (closures, jobs) = remote.withLock { remote in
+                defer {
+                    remote.closures = []
+                    remote.jobs = []
+                }
+                return (remote.closures, remote.jobs)
+            }
+            if closures.isEmpty && jobs.isEmpty && loopOnly.localJobs.isEmpty { break }
+        }
         loopOnly.timers = TimerHeap()
+        // Dropping registered handlers silently would leak their descriptors.
+        let remaining = loopOnly.registrations.compactMap { $0?.handler }
+        for handler in remaining { handler.loopDidExit() }
         loopOnly.registrations = []
         close(epollDescriptor)
         close(wakeDescriptor)
+        let waiters = remote.withLock { remote in
+            defer { remote.exitWaiters = [] }
+            return remote.exitWaiters
+        }
         for waiter in waiters { waiter.resume() }
     }
 }
-
-import Glibc

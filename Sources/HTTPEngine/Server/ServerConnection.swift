@@ -114,12 +114,21 @@ final class ServerConnection: @unchecked Sendable {
         context.connectionClosed(self)
     }
 
-    /// Graceful shutdown: idle connections close now, busy ones after their current response.
+    /// Graceful shutdown: a request that has already arrived is answered (with
+    /// `Connection: close`); an idle connection gets a lingering close (half-close, drain
+    /// input briefly, close), so a request racing the close sees a clean end of stream, not
+    /// a reset; a response still being flushed is followed by the same lingering close.
     func beginShutdown() {
         switch phase {
-        case .idle where outbound.isEmpty:
-            close()
-        case .idle, .readingHead, .handling:
+        case .idle:
+            // Bytes may sit in the socket with their readiness event not dispatched yet.
+            if outbound.isEmpty, !hasPeerClosedInput { readable() }
+            guard phase == .idle else { return }
+            phase = .closing
+            closeAfterFlush = true
+            flush()
+            afterEvent()
+        case .readingHead, .handling:
             isKeepAlive = false
         case .closing, .lingering, .closed:
             break
