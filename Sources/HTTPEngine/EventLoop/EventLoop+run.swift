@@ -90,12 +90,12 @@ extension EventLoop {
         }
     }
 
-    /// Marks the loop exited (no more work is accepted from other threads), runs what was
-    /// accepted before — including work it enqueues on this thread — then closes the
-    /// descriptors and wakes waiters. Draining before the wake-up means a waiter never sees
-    /// an accepted closure still pending.
+    /// Marks the loop exited (from now on other threads' work is refused), runs what was
+    /// accepted before — and whatever that enqueues on this thread — lets still-registered
+    /// handlers close their descriptors, then closes the loop's own and wakes waiters.
+    /// Draining before the wake-up means a waiter never sees accepted work still pending.
     func finishExit() {
-        var (closures, jobs) = remote.withLock { remote in
+        let (closures, jobs) = remote.withLock { remote in
             remote.hasExited = true
             defer {
                 remote.closures = []
@@ -103,37 +103,41 @@ extension EventLoop {
             }
             return (remote.closures, remote.jobs)
         }
-        while true {
-            for closure in closures { closure() }
-            loopOnly.localJobs.append(contentsOf: jobs)
-            closures = []
-            jobs = []
-            while !loopOnly.localJobs.isEmpty {
-                let batch = loopOnly.localJobs
-                loopOnly.localJobs = []
-                for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
-            }
-            // Closures and jobs may have been accepted between the last check and `hasExited`.
-            (closures, jobs) = remote.withLock { remote in
-                defer {
-                    remote.closures = []
-                    remote.jobs = []
-                }
-                return (remote.closures, remote.jobs)
-            }
-            if closures.isEmpty && jobs.isEmpty && loopOnly.localJobs.isEmpty { break }
-        }
-        loopOnly.timers = TimerHeap()
+        loopOnly.exitClosures = closures
+        loopOnly.localJobs.append(contentsOf: jobs)
+        drainExitWork()
         // Dropping registered handlers silently would leak their descriptors.
         let remaining = loopOnly.registrations.compactMap { $0?.handler }
         for handler in remaining { handler.loopDidExit() }
+        // Closing resumed continuations and failed waiters; run what that enqueued.
+        drainExitWork()
+        loopOnly.exitClosures = nil
+        loopOnly.timers = TimerHeap()
         loopOnly.registrations = []
         close(epollDescriptor)
         close(wakeDescriptor)
+        // A later thread may get this thread's id; it must not count as the loop.
+        threadIdentifier.store(0, ordering: .releasing)
         let waiters = remote.withLock { remote in
             defer { remote.exitWaiters = [] }
             return remote.exitWaiters
         }
         for waiter in waiters { waiter.resume() }
+    }
+
+    /// Runs exit-time closures and local jobs, and what they enqueue, until none is left.
+    func drainExitWork() {
+        while true {
+            if let closures = loopOnly.exitClosures, !closures.isEmpty {
+                loopOnly.exitClosures = []
+                for closure in closures { closure() }
+            } else if !loopOnly.localJobs.isEmpty {
+                let batch = loopOnly.localJobs
+                loopOnly.localJobs = []
+                for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+            } else {
+                return
+            }
+        }
     }
 }

@@ -36,6 +36,8 @@ public final class EventLoop: @unchecked Sendable {
         /// The other half of a double buffer for `localJobs`, so swapping batches keeps capacity.
         var spareJobs: [UnownedJob] = []
         var timers = TimerHeap()
+        /// Non-nil while the exiting loop drains: `execute` calls made on the loop thread then.
+        var exitClosures: [@Sendable () -> Void]?
     }
 
     let epollDescriptor: Int32
@@ -99,6 +101,11 @@ public final class EventLoop: @unchecked Sendable {
     /// loop has exited: running loop-only code on the caller's thread would be a data race.
     @discardableResult
     public func execute(_ work: @escaping @Sendable () -> Void) -> Bool {
+        // Work queued by work that runs during the exit drain is still accepted.
+        if inEventLoop, loopOnly.exitClosures != nil {
+            loopOnly.exitClosures?.append(work)
+            return true
+        }
         let mustWake = remote.withLock { remote -> Bool? in
             guard !remote.hasExited else { return nil }
             let wasEmpty = remote.isEmpty

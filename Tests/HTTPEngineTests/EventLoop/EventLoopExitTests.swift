@@ -12,7 +12,9 @@ struct EventLoopExitTests {
         let ranElsewhere = Atomic<Int>(0)
         let accepted = Atomic<Int>(0)
         let isDone = Atomic<Bool>(false)
+        let submitterFinished = DispatchSemaphore(value: 0)
         let submitter = Thread {
+            defer { submitterFinished.signal() }
             // Keeps submitting across the exit, so some calls land just before and some after it.
             while !isDone.load(ordering: .acquiring) {
                 let wasAccepted = loop.execute {
@@ -33,6 +35,7 @@ struct EventLoopExitTests {
         let acceptedWhenWaiterResumed = accepted.load(ordering: .relaxed)
         #expect(await waitUntil(deadline: .now + .seconds(20)) { loop.execute {} == false })
         isDone.store(true, ordering: .releasing)
+        try await blocking { submitterFinished.wait() }
         #expect(ranElsewhere.load(ordering: .relaxed) == 0)
         #expect(ranWhenWaiterResumed == ranOnLoop.load(ordering: .relaxed))
         #expect(acceptedWhenWaiterResumed <= ranWhenWaiterResumed)
@@ -69,6 +72,21 @@ struct EventLoopExitTests {
         }
         await loop.waitUntilStopped()
         #expect(ranOnLoop.value.load(ordering: .relaxed) == 10)
+    }
+
+    @Test func workEnqueuedOnTheLoopThreadDuringExitRunsThereBeforeWaitersResume() async throws {
+        let loop = try EventLoop()
+        let ranOnLoop = SharedCounter()
+        var descriptors: [Int32] = [0, 0]
+        #expect(pipe(&descriptors) == 0)
+        let handler = ExitRecorder(loop: loop, descriptor: descriptors[0], ranOnLoop: ranOnLoop)
+        try await loop.perform {
+            try loop.register(fileDescriptor: descriptors[0], interest: .readable, handler: handler)
+        }
+        await loop.shutdown()
+        #expect(ranOnLoop.value.load(ordering: .relaxed) == 2)
+        #expect(fcntl(descriptors[0], F_GETFD) == -1 || Self.link(of: descriptors[0]).hasPrefix("pipe:") == false)
+        close(descriptors[1])
     }
 
     @Test func failedEventFDClosesTheEpollDescriptor() throws {
@@ -141,4 +159,30 @@ enum FileManagerLite {
 /// A counter that escaping `@Sendable` closures can share.
 final class SharedCounter: Sendable {
     let value = Atomic<Int>(0)
+}
+
+/// Closes its pipe end when the loop exits and queues work from the loop thread right then.
+final class ExitRecorder: EventLoopFileDescriptorHandler, @unchecked Sendable {
+    let loop: EventLoop
+    let descriptor: Int32
+    let ranOnLoop: SharedCounter
+
+    init(loop: EventLoop, descriptor: Int32, ranOnLoop: SharedCounter) {
+        self.loop = loop
+        self.descriptor = descriptor
+        self.ranOnLoop = ranOnLoop
+    }
+
+    func readable() {}
+    func writable() {}
+    func hangup() {}
+
+    func loopDidExit() {
+        loop.deregister(fileDescriptor: descriptor)
+        close(descriptor)
+        let loop = loop
+        let ranOnLoop = ranOnLoop
+        loop.execute { if loop.inEventLoop { ranOnLoop.value.add(1, ordering: .relaxed) } }
+        Task(executorPreference: loop) { if loop.inEventLoop { ranOnLoop.value.add(1, ordering: .relaxed) } }
+    }
 }
