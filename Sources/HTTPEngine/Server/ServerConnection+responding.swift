@@ -149,9 +149,7 @@ extension ServerConnection {
         if context.isShuttingDown, inbound.readableCount == 0 {
             // Shutdown began after this response was encoded as keep-alive: close once it is
             // out. (Pipelined bytes already here are parsed below and answered with close.)
-            phase = .closing
-            closeAfterFlush = true
-            flush()
+            startClosingAfterFlush()
             return
         }
         phase = .idle
