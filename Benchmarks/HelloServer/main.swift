@@ -34,4 +34,11 @@ let server = HTTPServer(
 )
 let address = try await server.start()
 FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
+// SIGTERM drains (graceful shutdown, 10 s grace) instead of killing open connections.
+signal(SIGTERM, SIG_IGN)
+let terminationSource = DispatchSource.makeSignalSource(signal: SIGTERM)
+terminationSource.setEventHandler {
+    Task { await server.shutdown(gracePeriod: .seconds(10)) }
+}
+terminationSource.resume()
 try await server.run()

@@ -212,6 +212,12 @@ extension ClientConnection: EventLoopFileDescriptorHandler {
         }
     }
 
+    /// The loop exits under the pool: nothing may connect again, and this socket closes.
+    func loopDidExit() {
+        pool.shutdown()
+        close()
+    }
+
     func hangup() {
         switch state {
         case .connecting:

@@ -40,7 +40,9 @@ public final class HTTPClient: Sendable {
         // The preference keeps every step below on the loop thread, which owns the
         // pools and connections; a plain task would need a hop per socket operation.
         return try await withTaskExecutorPreference(loop) {
-            try await Self.execute(request, head: head, framing: framing, pools: pools)
+            // An exited loop runs preferring tasks elsewhere; its pools are loop-only state.
+            guard loop.inEventLoop else { throw HTTPClientError.shutDown }
+            return try await Self.execute(request, head: head, framing: framing, pools: pools)
         }
     }
 
@@ -67,7 +69,11 @@ public final class HTTPClient: Sendable {
     /// and their connections close instead of returning to the pool.
     public func shutdown() async {
         for pools in loopPools.values {
-            await withTaskExecutorPreference(pools.loop) { pools.shutdown() }
+            await withTaskExecutorPreference(pools.loop) {
+                // An exited loop already closed its connections (`loopDidExit`).
+                guard pools.loop.inEventLoop else { return }
+                pools.shutdown()
+            }
         }
     }
 }

@@ -63,7 +63,11 @@ final class ResponseBodyLifetime: Sendable {
         } else {
             // A task rather than `loop.execute`: the runtime's job hand-off is visible
             // to ThreadSanitizer, a closure queued under the loop's Mutex may not be.
-            Task(executorPreference: loop) { [onRelease] in onRelease() }
+            // After the loop exited the job runs elsewhere; the loop closed the connection then.
+            Task(executorPreference: loop) { [loop, onRelease] in
+                guard loop.inEventLoop else { return }
+                onRelease()
+            }
         }
     }
 }

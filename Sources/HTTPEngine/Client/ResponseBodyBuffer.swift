@@ -65,7 +65,9 @@ final class ResponseBodyBuffer: @unchecked Sendable {
     /// The next chunk, nil at the end (reader, any task); suspends while empty.
     func next() async throws -> [UInt8]? {
         try await withTaskExecutorPreference(loop) {
-            try await self.nextOnLoop()
+            // After the loop exited this runs elsewhere; the buffer is loop-only state.
+            guard loop.inEventLoop else { throw HTTPClientError.shutDown }
+            return try await self.nextOnLoop()
         }
     }
 

@@ -26,4 +26,11 @@ public protocol EventLoopFileDescriptorHandler: AnyObject {
     /// The socket failed or both directions hung up; called after a final `readable()`
     /// when data may still be pending.
     func hangup()
+    /// The loop is exiting with the descriptor still registered: close it now, because no
+    /// callback will ever come again (by default, the same as `hangup()`).
+    func loopDidExit()
+}
+
+extension EventLoopFileDescriptorHandler {
+    public func loopDidExit() { hangup() }
 }

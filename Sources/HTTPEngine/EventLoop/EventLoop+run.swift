@@ -1,4 +1,5 @@
 import CLinuxSystem
+import Glibc
 
 extension EventLoop {
     /// Most jobs run per iteration before epoll is polled again, so a busy task cannot starve I/O.
@@ -89,22 +90,54 @@ extension EventLoop {
         }
     }
 
-    /// Marks the loop exited (later work runs elsewhere), closes descriptors and wakes waiters.
+    /// Marks the loop exited (from now on other threads' work is refused), runs what was
+    /// accepted before — and whatever that enqueues on this thread — lets still-registered
+    /// handlers close their descriptors, then closes the loop's own and wakes waiters.
+    /// Draining before the wake-up means a waiter never sees accepted work still pending.
     func finishExit() {
-        let (closures, jobs, waiters) = remote.withLock { remote in
+        let (closures, jobs) = remote.withLock { remote in
             remote.hasExited = true
-            defer { remote.exitWaiters = [] }
-            return (remote.closures, remote.jobs, remote.exitWaiters)
+            defer {
+                remote.closures = []
+                remote.jobs = []
+            }
+            return (remote.closures, remote.jobs)
         }
-        for closure in closures { closure() }
-        for job in loopOnly.localJobs + jobs { globalConcurrentExecutor.enqueue(job) }
-        loopOnly.localJobs = []
+        loopOnly.exitClosures = closures
+        loopOnly.localJobs.append(contentsOf: jobs)
+        drainExitWork()
+        // Dropping registered handlers silently would leak their descriptors.
+        let remaining = loopOnly.registrations.compactMap { $0?.handler }
+        for handler in remaining { handler.loopDidExit() }
+        // Closing resumed continuations and failed waiters; run what that enqueued.
+        drainExitWork()
+        loopOnly.exitClosures = nil
         loopOnly.timers = TimerHeap()
         loopOnly.registrations = []
         close(epollDescriptor)
         close(wakeDescriptor)
+        // A later thread may get this thread's id; it must not count as the loop.
+        threadIdentifier.store(0, ordering: .releasing)
+        let waiters = remote.withLock { remote in
+            defer { remote.exitWaiters = [] }
+            return remote.exitWaiters
+        }
         for waiter in waiters { waiter.resume() }
     }
-}
 
-import Glibc
+    /// Runs exit-time closures and local jobs, and what they enqueue, until none is left.
+    func drainExitWork() {
+        while true {
+            if let closures = loopOnly.exitClosures, !closures.isEmpty {
+                loopOnly.exitClosures = []
+                for closure in closures { closure() }
+            } else if !loopOnly.localJobs.isEmpty {
+                let batch = loopOnly.localJobs
+                loopOnly.localJobs = []
+                for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+            } else {
+                return
+            }
+        }
+    }
+}

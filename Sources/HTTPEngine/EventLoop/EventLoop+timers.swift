@@ -45,10 +45,15 @@ extension EventLoop {
 }
 
 extension Duration {
-    /// The span in whole nanoseconds, clamped at zero.
+    /// The span in whole nanoseconds, clamped at zero and saturated at `Int64.max`
+    /// (about 292 years), so a huge time-out means "never" instead of wrapping to 0 —
+    /// and a deadline `now + span` cannot overflow either.
     var nanoseconds: UInt64 {
         let (seconds, attoseconds) = components
         guard seconds >= 0 else { return 0 }
-        return UInt64(seconds) &* 1_000_000_000 &+ UInt64(max(attoseconds, 0) / 1_000_000_000)
+        let limit = UInt64(Int64.max)
+        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow, whole < limit else { return limit }
+        return min(whole + UInt64(max(attoseconds, 0) / 1_000_000_000), limit)
     }
 }

@@ -36,6 +36,8 @@ public final class EventLoop: @unchecked Sendable {
         /// The other half of a double buffer for `localJobs`, so swapping batches keeps capacity.
         var spareJobs: [UnownedJob] = []
         var timers = TimerHeap()
+        /// Non-nil while the exiting loop drains: `execute` calls made on the loop thread then.
+        var exitClosures: [@Sendable () -> Void]?
     }
 
     let epollDescriptor: Int32
@@ -47,14 +49,27 @@ public final class EventLoop: @unchecked Sendable {
     public let index: Int
 
     /// Creates the loop and starts its thread.
-    public init(index: Int = 0) throws {
+    public convenience init(index: Int = 0) throws {
+        try self.init(index: index, makeWakeDescriptor: { cls_eventfd() })
+    }
+
+    /// Creates the loop with an injectable `eventfd` (tests make it fail); closes what it
+    /// opened when a later step fails, so a failed init leaks no descriptor.
+    init(index: Int, makeWakeDescriptor: () -> Int32) throws {
         self.index = index
         epollDescriptor = cls_epoll_create()
         guard epollDescriptor >= 0 else { throw SystemError("epoll_create1") }
-        wakeDescriptor = cls_eventfd()
-        guard wakeDescriptor >= 0 else { throw SystemError("eventfd") }
+        wakeDescriptor = makeWakeDescriptor()
+        guard wakeDescriptor >= 0 else {
+            let error = SystemError("eventfd")
+            close(epollDescriptor)
+            throw error
+        }
         guard cls_epoll_add(epollDescriptor, wakeDescriptor, CLS_EPOLLIN, Self.wakeToken) == 0 else {
-            throw SystemError("epoll_ctl(eventfd)")
+            let error = SystemError("epoll_ctl(eventfd)")
+            close(wakeDescriptor)
+            close(epollDescriptor)
+            throw error
         }
         let started = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
@@ -75,12 +90,22 @@ public final class EventLoop: @unchecked Sendable {
         threadIdentifier.load(ordering: .relaxed) == cls_thread_id()
     }
 
+    /// Traps when called off the loop thread: loop-only state touched from elsewhere is a
+    /// data race, so this stays on in release builds (an `assert` would vanish there).
     func assertInEventLoop(_ function: StaticString = #function) {
-        assert(inEventLoop, "\(function) must run on event loop \(index)")
+        precondition(inEventLoop, "\(function) must run on event loop \(index)")
     }
 
-    /// Runs `work` on the loop thread soon; safe from any thread.
-    public func execute(_ work: @escaping @Sendable () -> Void) {
+    /// Runs `work` on the loop thread soon; safe from any thread. Work accepted before the
+    /// loop exits always runs, on the loop thread. Returns false, dropping `work`, once the
+    /// loop has exited: running loop-only code on the caller's thread would be a data race.
+    @discardableResult
+    public func execute(_ work: @escaping @Sendable () -> Void) -> Bool {
+        // Work queued by work that runs during the exit drain is still accepted.
+        if inEventLoop, loopOnly.exitClosures != nil {
+            loopOnly.exitClosures?.append(work)
+            return true
+        }
         let mustWake = remote.withLock { remote -> Bool? in
             guard !remote.hasExited else { return nil }
             let wasEmpty = remote.isEmpty
@@ -89,13 +114,13 @@ public final class EventLoop: @unchecked Sendable {
         }
         switch mustWake {
         case nil:
-            // The loop is gone; running here beats silently dropping (callers resume continuations).
-            work()
+            return false
         case true?:
             _ = cls_eventfd_signal(wakeDescriptor)
         case false?:
             break
         }
+        return true
     }
 
     /// Asks the loop to exit after its current iteration; pending work still runs.
@@ -104,7 +129,7 @@ public final class EventLoop: @unchecked Sendable {
         _ = cls_eventfd_signal(wakeDescriptor)
     }
 
-    /// Suspends until the loop thread has exited.
+    /// Suspends until the loop thread has exited, after every accepted closure and job ran.
     public func waitUntilStopped() async {
         await withCheckedContinuation { continuation in
             let hasExited = remote.withLock { remote -> Bool in

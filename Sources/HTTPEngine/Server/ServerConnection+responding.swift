@@ -154,6 +154,12 @@ extension ServerConnection {
     /// Both directions of the exchange are done; parse the next (maybe pipelined) request.
     func completeExchange() {
         bodyChannel = nil
+        if context.isShuttingDown, inbound.readableCount == 0 {
+            // Shutdown began after this response was encoded as keep-alive: close once it is
+            // out. (Pipelined bytes already here are parsed below and answered with close.)
+            startClosingAfterFlush()
+            return
+        }
         phase = .idle
         phaseStartedAt = EventLoop.monotonicNanoseconds()
         processInbound()

@@ -5,6 +5,8 @@ extension ServerConnection: DeadlineTimedConnection {
     var currentDeadline: UInt64 {
         if !outbound.isEmpty { return lastWriteProgressAt &+ configuration.writeTimeout.nanoseconds }
         switch phase {
+        case .idle where shutdownIdleDeadline != 0:
+            return shutdownIdleDeadline
         case .idle:
             let limit = isFirstRequest ? configuration.headerReadTimeout : configuration.idleTimeout
             return phaseStartedAt &+ limit.nanoseconds
@@ -32,6 +34,8 @@ extension ServerConnection: DeadlineTimedConnection {
             return
         }
         switch phase {
+        case .idle where shutdownIdleDeadline != 0:
+            startClosingAfterFlush()
         case .idle where isFirstRequest:
             sendErrorAndClose(.requestTimeout)
         case .idle, .lingering, .closing, .closed:

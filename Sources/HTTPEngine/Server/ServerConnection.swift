@@ -33,6 +33,10 @@ final class ServerConnection: @unchecked Sendable {
 
     static let readChunkSize = 64 * 1024
     static let lingerTime: Duration = .seconds(2)
+    /// How long an idle connection may still deliver a request once shutdown starts. A busy
+    /// client has usually sent its next request within microseconds; answering it with
+    /// `Connection: close` beats a close it can only report as an error (wrk: a read error).
+    static let shutdownIdleGrace: Duration = .milliseconds(250)
 
     let descriptor: Int32
     let loop: EventLoop
@@ -77,6 +81,8 @@ final class ServerConnection: @unchecked Sendable {
     var lastReadAt: UInt64
     var lastWriteProgressAt: UInt64 = 0
     var lingerDeadline: UInt64 = 0
+    /// Non-zero once shutdown found the connection idle: when it gets a lingering close.
+    var shutdownIdleDeadline: UInt64 = 0
     var deadlineTimer = ConnectionDeadline()
 
     init(descriptor: Int32, loop: EventLoop, context: ServerLoopContext, remoteAddress: SocketAddress, localAddress: SocketAddress) {
@@ -118,16 +124,36 @@ final class ServerConnection: @unchecked Sendable {
         context.connectionClosed(self)
     }
 
-    /// Graceful shutdown: idle connections close now, busy ones after their current response.
+    /// Graceful shutdown: a request that has already arrived — or arrives within
+    /// `shutdownIdleGrace` — is answered (with `Connection: close`); then an idle connection
+    /// gets a lingering close (half-close, drain input briefly, close), so a request racing
+    /// the close sees a clean end of stream, not a reset. A response still being flushed is
+    /// followed by the same lingering close.
     func beginShutdown() {
         switch phase {
-        case .idle where outbound.isEmpty:
-            close()
-        case .idle, .readingHead, .handling:
+        case .idle:
+            // Bytes may sit in the socket with their readiness event not dispatched yet.
+            if outbound.isEmpty, !hasPeerClosedInput { readable() }
+            guard phase == .idle else { return }
+            if outbound.isEmpty, !hasPeerClosedInput {
+                shutdownIdleDeadline = EventLoop.monotonicNanoseconds() &+ Self.shutdownIdleGrace.nanoseconds
+                afterEvent()
+                return
+            }
+            startClosingAfterFlush()
+        case .readingHead, .handling:
             isKeepAlive = false
         case .closing, .lingering, .closed:
             break
         }
+    }
+
+    /// Stops taking requests and starts the lingering close once queued output is out.
+    func startClosingAfterFlush() {
+        phase = .closing
+        closeAfterFlush = true
+        flush()
+        afterEvent()
     }
 
     /// Re-evaluates epoll interest and the time-out after any state change.

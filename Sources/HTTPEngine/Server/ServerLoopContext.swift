@@ -128,4 +128,9 @@ extension ServerLoopContext: EventLoopFileDescriptorHandler {
     func writable() {}
 
     func hangup() {}
+
+    func loopDidExit() {
+        isShuttingDown = true
+        closeListener()
+    }
 }

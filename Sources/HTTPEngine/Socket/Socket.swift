@@ -32,7 +32,8 @@ public enum Socket {
         let result = address.withSocketAddress { connect(descriptor, $0, $1) }
         if result == 0 { return (descriptor, true) }
         let error = cls_errno()
-        guard error == EINPROGRESS else {
+        // EINTR does not abort a connect: it carries on asynchronously, exactly like EINPROGRESS.
+        guard error == EINPROGRESS || error == EINTR else {
             close(descriptor)
             throw SystemError("connect(\(address))", errorNumber: error)
         }

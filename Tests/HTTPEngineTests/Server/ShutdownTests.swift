@@ -1,3 +1,5 @@
+import Foundation
+import Glibc
 import Testing
 @testable import HTTPEngine
 
@@ -70,5 +72,69 @@ struct ShutdownTests {
         running.cancel()
         try await running.value
         #expect(server.connectionCount == 0)
+    }
+
+    @Test func returnsPromptlyWhenAConnectionWasFlushingItsLastResponse() async throws {
+        // Larger than loopback socket buffers, so the response is still queued when shutdown starts.
+        let body = [UInt8](repeating: 0x61, count: 32 * 1024 * 1024)
+        let handler = HTTPClosureHandler { _ in HTTPResponse(body: .init(bytes: body)) }
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 1)
+        configuration.idleTimeout = .seconds(600)
+        configuration.writeTimeout = .seconds(600)
+        let server = HTTPServer(configuration: configuration, handler: handler)
+        let port = try await server.start().port
+        let client = try RawClient(port: port)
+        client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        // The first byte means the whole response is encoded and the exchange is over (phase idle).
+        _ = try await blocking { try client.readUntilCount(1) }
+        let started = ContinuousClock.now
+        let shutdown = Task { await server.shutdown(deadline: .now + .seconds(60)) }
+        try await blocking { #expect(client.waitForClose(timeout: .seconds(30))) }
+        await shutdown.value
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(server.connectionCount == 0)
+    }
+
+    @Test func requestArrivingOnAnIdleConnectionAsShutdownStartsIsAnsweredOrCleanlyClosed() async throws {
+        let group = try EventLoopGroup(loopCount: 1)
+        let loop = group.loops[0]
+        let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), handler: okHandler, eventLoopGroup: group)
+        let port = try await server.start().port
+        let client = try RawClient(port: port)
+        try await blocking { () throws in
+            client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try client.readResponse()?.status == 200)
+        }
+        // Deterministic race: on the loop thread, the request lands in the server's socket
+        // buffer (loopback delivers within `send`) and shutdown starts before epoll reports it.
+        let shutdown = try await loop.perform {
+            client.send("GET /raced HTTP/1.1\r\nHost: t\r\n\r\n")
+            return Task(executorPreference: loop) { await server.shutdown(deadline: .now + .seconds(30)) }
+        }
+        let outcome = try await blocking { Self.readUntilEndOfStream(client.descriptor) }
+        #expect(outcome.errorNumber == 0, "reset instead of a response or a clean close")
+        if !outcome.bytes.isEmpty {
+            let text = String(decoding: outcome.bytes, as: UTF8.self).lowercased()
+            #expect(text.hasPrefix("http/1.1 200"))
+            #expect(text.contains("connection: close"))
+            #expect(text.hasSuffix("\r\n\r\nok"))
+        }
+        await shutdown.value
+        #expect(server.connectionCount == 0)
+        await group.shutdown()
+    }
+
+    /// Everything received until end of stream, and the errno that ended it (0 for a clean end).
+    static func readUntilEndOfStream(_ descriptor: Int32) -> (bytes: [UInt8], errorNumber: Int32) {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        while poll(&poller, 1, 30_000) > 0 {
+            let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count < 0 { return (bytes, errno) }
+            if count == 0 { return (bytes, 0) }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return (bytes, ETIMEDOUT)
     }
 }

@@ -1,0 +1,188 @@
+import Foundation
+import Glibc
+import Synchronization
+import Testing
+@testable import HTTPEngine
+
+@Suite("Event loop exit")
+struct EventLoopExitTests {
+    @Test func workAcceptedBeforeExitRunsOnTheLoopAndLaterWorkNeverRunsElsewhere() async throws {
+        let loop = try EventLoop()
+        let ranOnLoop = Atomic<Int>(0)
+        let ranElsewhere = Atomic<Int>(0)
+        let accepted = Atomic<Int>(0)
+        let isDone = Atomic<Bool>(false)
+        let submitterFinished = DispatchSemaphore(value: 0)
+        let submitter = Thread {
+            defer { submitterFinished.signal() }
+            // Keeps submitting across the exit, so some calls land just before and some after it.
+            while !isDone.load(ordering: .acquiring) {
+                let wasAccepted = loop.execute {
+                    if loop.inEventLoop {
+                        ranOnLoop.add(1, ordering: .relaxed)
+                    } else {
+                        ranElsewhere.add(1, ordering: .relaxed)
+                    }
+                }
+                if wasAccepted { accepted.add(1, ordering: .relaxed) }
+            }
+        }
+        submitter.start()
+        #expect(await waitUntil(deadline: .now + .seconds(20)) { ranOnLoop.load(ordering: .relaxed) > 100 })
+        await loop.shutdown()
+        // Waiters resume only after everything accepted has run.
+        let ranWhenWaiterResumed = ranOnLoop.load(ordering: .relaxed)
+        let acceptedWhenWaiterResumed = accepted.load(ordering: .relaxed)
+        #expect(await waitUntil(deadline: .now + .seconds(20)) { loop.execute {} == false })
+        isDone.store(true, ordering: .releasing)
+        try await blocking { submitterFinished.wait() }
+        #expect(ranElsewhere.load(ordering: .relaxed) == 0)
+        #expect(ranWhenWaiterResumed == ranOnLoop.load(ordering: .relaxed))
+        #expect(acceptedWhenWaiterResumed <= ranWhenWaiterResumed)
+        #expect(accepted.load(ordering: .relaxed) == ranOnLoop.load(ordering: .relaxed))
+    }
+
+    @Test func executeAfterExitReturnsFalseAndNeverRunsTheWork() async throws {
+        let loop = try EventLoop()
+        await loop.shutdown()
+        let hasRun = Atomic<Bool>(false)
+        #expect(loop.execute { hasRun.store(true, ordering: .relaxed) } == false)
+        #expect(hasRun.load(ordering: .relaxed) == false)
+    }
+
+    @Test func performAfterExitThrowsStoppedError() async throws {
+        let loop = try EventLoop()
+        await loop.shutdown()
+        await #expect(throws: EventLoopStoppedError.self) {
+            try await loop.perform { loop.inEventLoop }
+        }
+    }
+
+    @Test func taskJobsEnqueuedOnTheLoopWhileItExitsStillRunThere() async throws {
+        let loop = try EventLoop()
+        let ranOnLoop = SharedCounter()
+        // Jobs enqueued from the loop thread in the same turn that asks it to stop.
+        loop.execute {
+            loop.stop()
+            for _ in 0..<10 {
+                Task(executorPreference: loop) {
+                    if loop.inEventLoop { ranOnLoop.value.add(1, ordering: .relaxed) }
+                }
+            }
+        }
+        await loop.waitUntilStopped()
+        #expect(ranOnLoop.value.load(ordering: .relaxed) == 10)
+    }
+
+    @Test func workEnqueuedOnTheLoopThreadDuringExitRunsThereBeforeWaitersResume() async throws {
+        let loop = try EventLoop()
+        let ranOnLoop = SharedCounter()
+        var descriptors: [Int32] = [0, 0]
+        #expect(pipe(&descriptors) == 0)
+        let handler = ExitRecorder(loop: loop, descriptor: descriptors[0], ranOnLoop: ranOnLoop)
+        try await loop.perform {
+            try loop.register(fileDescriptor: descriptors[0], interest: .readable, handler: handler)
+        }
+        await loop.shutdown()
+        #expect(ranOnLoop.value.load(ordering: .relaxed) == 2)
+        #expect(fcntl(descriptors[0], F_GETFD) == -1 || Self.link(of: descriptors[0]).hasPrefix("pipe:") == false)
+        close(descriptors[1])
+    }
+
+    @Test func failedEventFDClosesTheEpollDescriptor() throws {
+        let epollDescriptor = Mutex<Int32>(-1)
+        #expect(throws: SystemError.self) {
+            _ = try EventLoop(index: 0, makeWakeDescriptor: {
+                // The seam runs right after epoll_create1, so the newest descriptor is the epoll one.
+                epollDescriptor.withLock { $0 = Self.newestDescriptor() }
+                errno = EMFILE
+                return -1
+            })
+        }
+        let descriptor = epollDescriptor.withLock { $0 }
+        #expect(descriptor >= 0)
+        // Closed, or (if another test reused the number at once) no longer an epoll instance of ours.
+        #expect(fcntl(descriptor, F_GETFD) == -1 || Self.link(of: descriptor) != "anon_inode:[eventpoll]")
+    }
+
+    @Test func hugeTimeoutsSaturateInsteadOfWrappingToZero() {
+        #expect(Duration.seconds(Int64.max).nanoseconds == UInt64(Int64.max))
+        #expect(Duration.seconds(20_000_000_000).nanoseconds == UInt64(Int64.max))
+        #expect(Duration.seconds(2).nanoseconds == 2_000_000_000)
+        #expect(Duration.seconds(-1).nanoseconds == 0)
+        // A deadline computed from a saturated span stays in the future.
+        let now = EventLoop.monotonicNanoseconds()
+        #expect(now &+ Duration.seconds(Int64.max).nanoseconds > now)
+    }
+
+    @Test func pooledClientConnectionsAreClosedWhenTheirLoopExits() async throws {
+        let upstream = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 1), handler: okHandler)
+        let port = try await upstream.start().port
+        let group = try EventLoopGroup(loopCount: 1)
+        let client = HTTPClient(eventLoopGroup: group)
+        let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: port))
+        #expect(try await response.body.collect(upTo: 1024) == Array("ok".utf8))
+        #expect(upstream.connectionCount == 1)
+        // The loop exits without the client being shut down: its idle socket must still close.
+        await group.shutdown()
+        #expect(await waitUntil(deadline: .now + .seconds(20)) { upstream.connectionCount == 0 })
+        await upstream.shutdown(gracePeriod: .seconds(5))
+    }
+
+    static func newestDescriptor() -> Int32 {
+        let entries = (try? FileManagerLite.list("/proc/self/fd")) ?? []
+        return entries.compactMap { Int32($0) }.max() ?? -1
+    }
+
+    static func link(of descriptor: Int32) -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let count = readlink("/proc/self/fd/\(descriptor)", &buffer, buffer.count - 1)
+        guard count > 0 else { return "" }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Directory listing without Foundation's FileManager (which opens its own descriptors lazily).
+enum FileManagerLite {
+    static func list(_ path: String) throws -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            names.append(name)
+        }
+        return names
+    }
+}
+
+/// A counter that escaping `@Sendable` closures can share.
+final class SharedCounter: Sendable {
+    let value = Atomic<Int>(0)
+}
+
+/// Closes its pipe end when the loop exits and queues work from the loop thread right then.
+final class ExitRecorder: EventLoopFileDescriptorHandler, @unchecked Sendable {
+    let loop: EventLoop
+    let descriptor: Int32
+    let ranOnLoop: SharedCounter
+
+    init(loop: EventLoop, descriptor: Int32, ranOnLoop: SharedCounter) {
+        self.loop = loop
+        self.descriptor = descriptor
+        self.ranOnLoop = ranOnLoop
+    }
+
+    func readable() {}
+    func writable() {}
+    func hangup() {}
+
+    func loopDidExit() {
+        loop.deregister(fileDescriptor: descriptor)
+        close(descriptor)
+        let loop = loop
+        let ranOnLoop = ranOnLoop
+        loop.execute { if loop.inEventLoop { ranOnLoop.value.add(1, ordering: .relaxed) } }
+        Task(executorPreference: loop) { if loop.inEventLoop { ranOnLoop.value.add(1, ordering: .relaxed) } }
+    }
+}
