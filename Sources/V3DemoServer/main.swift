@@ -1,3 +1,4 @@
+// Stage 3's demo: the middleware in front of a tiny handler on the real server, configured by environment variables.
 import Dispatch
 import Foundation
 import HTTPEngine
@@ -21,7 +22,7 @@ do {
     exit(2)
 }
 
-/// The API being protected: it says hello and echoes what the middleware saw as the client.
+/// The API being protected: it says hello and echoes the request path.
 let api = HTTPClosureHandler { request in
     // Echo the path only when it needs no JSON escaping; anything else is elided, not escaped.
     let path = request.path

@@ -1,5 +1,6 @@
 import Synchronization
 
+/// What the limiter does when its key table is full: drop buckets that carry no state, or refuse.
 extension KeyedRateLimiter {
     /// How long a sweep that found little to drop holds off the next one.
     ///

@@ -1,6 +1,7 @@
 import Testing
 import IPAddressing
 
+/// IPv4 and IPv6 text parsing: the accepted forms, the refused ones, and round trips.
 @Suite struct IPAddressParsingTests {
     @Test func parsesDottedQuadIntoFourBytes() throws {
         let address = try #require(IPAddress("192.0.2.255"))

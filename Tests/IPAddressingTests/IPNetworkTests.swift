@@ -1,6 +1,7 @@
 import Testing
 import IPAddressing
 
+/// CIDR blocks: membership, host-bit masking and the refused spellings.
 @Suite struct IPNetworkTests {
     @Test func containsAddressesInsideTheBlockOnly() throws {
         let private10 = try #require(IPNetwork("10.0.0.0/8"))

@@ -1,6 +1,7 @@
 import Testing
 import V1TokenBucket
 
+/// Every invalid limit is refused with an error naming the value; every valid one is accepted.
 @Suite struct BucketLimitValidationTests {
     @Test(arguments: [0, -1, Int.min, BucketLimit.maximumCapacity + 1])
     func rejectsCapacityOutsideRange(capacity: Int) {

@@ -13,6 +13,7 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 }
 
+/// Properties that hold for random limits and request schedules, not just the chosen examples.
 @Suite struct TokenBucketPropertyTests {
     /// Over any window of length t the bucket admits at most `capacity + rate·t` requests.
     @Test(arguments: 0..<40 as Range<UInt64>)

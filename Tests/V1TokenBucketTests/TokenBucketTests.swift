@@ -8,6 +8,7 @@ private func bucket(capacity: Int, rate: Double) throws -> TokenBucket {
     TokenBucket(limit: try BucketLimit(capacity: capacity, refillRatePerSecond: rate), now: start)
 }
 
+/// One bucket at chosen instants: capacity, proportional refill, and rounding over long runs.
 @Suite struct TokenBucketTests {
     @Test func startsFullAndAdmitsExactlyCapacityRequestsAtOneInstant() throws {
         var limiter = try bucket(capacity: 5, rate: 1)

@@ -6,6 +6,7 @@ private func key(_ extractor: some RateLimitKeyExtractor, _ request: HTTPRequest
     try extractor.key(for: request)?.rawValue
 }
 
+/// The built-in key extractors: what each reads from a request and which key it makes.
 @Suite struct KeyExtractorTests {
     @Test func builtInsAreSpelledAsDocumented() throws {
         // The list in `RateLimitKeyExtractor`'s documentation, spelled exactly as it is there.

@@ -8,6 +8,7 @@ private func limiter<Key>(capacity: Int, rate: Double = 1) throws -> KeyedRateLi
     KeyedRateLimiter(limit: try BucketLimit(capacity: capacity, refillRatePerSecond: rate))
 }
 
+/// Many keys, one limiter: independent buckets created on first use, each with its own limit.
 @Suite struct KeyedRateLimiterTests {
     @Test func keysHaveIndependentBuckets() throws {
         let limiter: KeyedRateLimiter<String> = try limiter(capacity: 2)

@@ -1,3 +1,4 @@
+/// The normalization itself: percent-decoding of unreserved bytes, dot segments, merged slashes.
 extension NormalizedPath {
     /// `path` (starting with `/`) with escapes normalized, dot segments removed, slashes merged.
     static func normalized(_ path: ArraySlice<UInt8>) throws(RateLimitKeyError) -> String {

@@ -1,6 +1,7 @@
 import HTTPEngine
 import IPAddressing
 
+/// Addresses of the engine's sockets as IP addresses, for keys and proxy checks.
 extension IPAddress {
     /// The IP address of a socket peer or local address.
     ///

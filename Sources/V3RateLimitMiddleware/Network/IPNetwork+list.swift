@@ -1,5 +1,6 @@
 import IPAddressing
 
+/// Network lists as written in configuration values.
 extension IPNetwork {
     /// Parses a comma-separated list of networks, as found in a trusted-proxy configuration value.
     ///
