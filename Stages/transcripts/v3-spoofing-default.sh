@@ -1,0 +1,2 @@
+serve 'RATE_LIMIT_CAPACITY=3 RATE_LIMIT_REFILL_PER_SECOND=0.01 swift run V3DemoServer'
+shown 'for i in $(seq 100); do curl -s -o /dev/null -w "%{http_code}\n" -H "X-Forwarded-For: 10.0.0.$i" http://127.0.0.1:8080/; done | sort | uniq -c'

@@ -1,0 +1,3 @@
+# One token per 100 s, so nothing refills while curl runs and every admission is from the burst.
+serve 'TRUSTED_PROXIES=0.0.0.0/0 RATE_LIMIT_CAPACITY=3 RATE_LIMIT_REFILL_PER_SECOND=0.01 swift run V3DemoServer'
+shown 'for i in $(seq 100); do curl -s -o /dev/null -w "%{http_code}\n" -H "X-Forwarded-For: 10.0.0.$i" http://127.0.0.1:8080/; done | sort | uniq -c'
