@@ -20,6 +20,7 @@ public enum HTTPParseError: Error, Sendable, Equatable {
     case invalidChunkSize
     case invalidChunkTerminator
     case chunkLineTooLong
+    case chunkExtensionsTooLarge
     case truncatedMessage
 
     /// The status a server sends for this error before closing the connection.

@@ -24,8 +24,11 @@ extension HTTPParser {
             for position in index..<lineEnd where !ASCII.isFieldValueCharacter(bytes[position]) {
                 throw .invalidChunkSize
             }
+            chunkExtensionBytes += lineEnd - index
+            guard chunkExtensionBytes <= limits.maxChunkExtensionBytes else { throw .chunkExtensionsTooLarge }
         }
         state = size == 0 ? .trailers(scanned: 0) : .chunkData(remaining: size)
+        bodyFramingBytes += lineFeed + 1
         return (nil, lineFeed + 1)
     }
 
@@ -37,6 +40,7 @@ extension HTTPParser {
         }
         guard bytes[0] == ASCII.carriageReturn, bytes[1] == ASCII.lineFeed else { throw .invalidChunkTerminator }
         state = .chunkLine
+        bodyFramingBytes += 2
         return (nil, 2)
     }
 
@@ -49,6 +53,7 @@ extension HTTPParser {
             if lineFeed == 1 || bytes[lineFeed - 2] == ASCII.lineFeed {
                 _ = try Self.parseFields(UnsafeRawBufferPointer(rebasing: bytes[0..<position]), from: 0, maxCount: limits.maxHeaderCount)
                 state = .endPending
+                bodyFramingBytes += position
                 return (nil, position)
             }
         }

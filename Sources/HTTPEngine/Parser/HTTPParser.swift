@@ -38,6 +38,11 @@ public struct HTTPParser: Sendable {
     /// (then it has no body whatever its headers say). Set before each response.
     public var isResponseToHeadRequest = false
     var state: State = .head(scanned: 0, sawLineEnd: false)
+    /// Chunk-extension bytes seen in the current message, against `limits.maxChunkExtensionBytes`.
+    var chunkExtensionBytes = 0
+    /// Framing bytes consumed in the current message body: chunk lines, the CRLF after each
+    /// chunk's data, trailers. Zero for a `Content-Length` body.
+    public internal(set) var bodyFramingBytes = 0
 
     public init(mode: Mode, limits: HTTPParserLimits = HTTPParserLimits()) {
         self.mode = mode
@@ -84,7 +89,7 @@ public struct HTTPParser: Sendable {
             guard !bytes.isEmpty else { return (nil, 0) }
             return (.body(0..<bytes.count), bytes.count)
         case .endPending:
-            state = .head(scanned: 0, sawLineEnd: false)
+            startNextMessage()
             return (.messageEnd, 0)
         }
     }
@@ -94,13 +99,20 @@ public struct HTTPParser: Sendable {
     public mutating func finish() throws(HTTPParseError) -> Event? {
         switch state {
         case .untilClose, .endPending:
-            state = .head(scanned: 0, sawLineEnd: false)
+            startNextMessage()
             return .messageEnd
         case .head(scanned: 0, _):
             return nil
         default:
             throw .truncatedMessage
         }
+    }
+
+    /// Resets the per-message state once a message has ended.
+    mutating func startNextMessage() {
+        state = .head(scanned: 0, sawLineEnd: false)
+        chunkExtensionBytes = 0
+        bodyFramingBytes = 0
     }
 
     /// Finds the next LF at or after `start`, insisting every LF is preceded by CR.

@@ -8,11 +8,23 @@ public struct HTTPParserLimits: Sendable, Equatable {
     public var maxHeaderCount: Int
     /// Longest chunk-size line including extensions; longer gives 400.
     public var maxChunkLineLength: Int
+    /// Most chunk-extension bytes in one message, all chunk lines together; more gives 400.
+    ///
+    /// Extensions carry nothing this engine uses, so a short line limit alone would still let a
+    /// peer send a 1 KiB extension before every one-byte chunk: 18 MB of framing for 20 KB of body.
+    public var maxChunkExtensionBytes: Int
 
-    public init(maxRequestTargetLength: Int = 8 * 1024, maxHeaderBytes: Int = 32 * 1024, maxHeaderCount: Int = 100, maxChunkLineLength: Int = 1024) {
+    public init(
+        maxRequestTargetLength: Int = 8 * 1024,
+        maxHeaderBytes: Int = 32 * 1024,
+        maxHeaderCount: Int = 100,
+        maxChunkLineLength: Int = 1024,
+        maxChunkExtensionBytes: Int = 4 * 1024
+    ) {
         self.maxRequestTargetLength = maxRequestTargetLength
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderCount = maxHeaderCount
         self.maxChunkLineLength = maxChunkLineLength
+        self.maxChunkExtensionBytes = maxChunkExtensionBytes
     }
 }

@@ -12,9 +12,11 @@ public struct HTTPServerConfiguration: Sendable {
     /// Open connections above this are answered 503 and closed at once.
     public var maxConnections: Int
     public var parserLimits: HTTPParserLimits
-    /// Largest request body accepted; more gives 413 and close.
+    /// Largest request body accepted, in wire bytes (a chunked body's framing counts: one-byte
+    /// chunks cost five bytes each); more gives 413 and close.
     public var maxRequestBodySize: Int
-    /// Unread request body the server reads and discards to keep a connection alive; more closes it.
+    /// Unread request body the server reads and discards to keep a connection alive, in wire
+    /// bytes like `maxRequestBodySize`; more closes it.
     public var maxDrainSize: Int
     /// Time allowed to receive a complete request head (also for a new connection's first request); then 408 and close.
     public var headerReadTimeout: Duration

@@ -22,6 +22,9 @@ extension ServerConnection {
             }
             guard let event = step.event else {
                 inbound.consume(step.consumed)
+                // Chunk framing costs the peer nothing to send and us the same to read as body
+                // bytes do, so it counts against the body and drain limits too.
+                if phase == .handling, step.consumed > 0, countBodyBytes(step.consumed) { return }
                 if step.consumed == 0 {
                     if phase == .idle, inbound.readableCount > 0 {
                         phase = .readingHead
@@ -98,21 +101,29 @@ extension ServerConnection {
     }
 
     func deliverBody(_ bytes: UnsafeRawBufferPointer) {
-        receivedBodyBytes += bytes.count
-        if receivedBodyBytes > configuration.maxRequestBodySize {
-            bodyChannel?.fail(HTTPError(.contentTooLarge))
-            sendErrorAndClose(.contentTooLarge)
-            return
-        }
+        if countBodyBytes(bytes.count) { return }
         // The client sent the body without waiting for 100 Continue, which it may do.
         isContinuePending = false
-        if isDraining {
-            if receivedBodyBytes > configuration.maxDrainSize { close() }
-            return
-        }
+        if isDraining { return }
         if let bodyChannel, bodyChannel.yield([UInt8](bytes)) {
             isBodyPaused = true
         }
+    }
+
+    /// Adds `count` wire bytes of body (data or framing) against the body and drain limits;
+    /// true when that ended the exchange (413 sent, or the connection closed while draining).
+    func countBodyBytes(_ count: Int) -> Bool {
+        receivedBodyBytes += count
+        if receivedBodyBytes > configuration.maxRequestBodySize {
+            bodyChannel?.fail(HTTPError(.contentTooLarge))
+            sendErrorAndClose(.contentTooLarge)
+            return true
+        }
+        if isDraining, receivedBodyBytes > configuration.maxDrainSize {
+            close()
+            return true
+        }
+        return false
     }
 
     func requestBodyEnded() {
