@@ -58,10 +58,11 @@ extension KeyedRateLimiter {
         // so room appears only when (a) some bucket is full again, the earliest instant any
         // entry can be dropped, and (b) a sweep is allowed to run and drop it. `earliestDroppable`
         // is the soonest (a) known: exact at the last sweep, and only too early since, because
-        // spending delays a bucket's refill and new buckets lower it in `noteRefill`. So the
-        // client is never told to come back later than room could appear; it may be told too
-        // early if the soonest bucket was spent meanwhile, and then gets a fresh answer.
-        // Stage 4 evicts instead, and this wait disappears.
+        // spending delays a bucket's refill and new buckets lower it in `noteRefill`; (b) is
+        // exact now. So the client is never told to come back later than room could appear.
+        // It may find no room when it does: the soonest bucket was spent meanwhile, another
+        // newcomer's sweep pushed the next one back, or another newcomer took the room first;
+        // then it gets a fresh answer. Stage 4 evicts instead, and this wait disappears.
         let roomAt = max(earliestDroppable.load(ordering: .relaxed), earliestNextSweep.load(ordering: .relaxed))
         let wait = max(MonotonicInstant(nanoseconds: roomAt).duration(since: now), .nanoseconds(1))
         return RateLimitDecision(

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import Testing
 import V3RateLimitMiddleware
 
@@ -105,6 +106,19 @@ private let start = MonotonicInstant(nanoseconds: 7_000_000_000)
         #expect(limiter.consume(key: 3, at: later).isAllowed)
         #expect(limiter.consume(key: 1, at: later).remainingTokens == 0)
         #expect(!limiter.consume(key: 1, at: later).isAllowed)
+    }
+
+    @Test func everyConcurrentRefusalOfAFullTableIsCounted() throws {
+        // Frozen time and a slow refill: nothing ever becomes droppable, so exactly 64 keys get in.
+        let limiter = KeyedRateLimiter<Int>(limit: try BucketLimit(capacity: 1, refillRatePerSecond: 0.001), maximumKeyCount: 64)
+        let admitted = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for index in 0..<500 where limiter.consume(key: worker * 1_000_000 + index, at: start).isAllowed {
+                admitted.add(1, ordering: .relaxed)
+            }
+        }
+        #expect(admitted.load(ordering: .relaxed) == 64)
+        #expect(limiter.capacityRejections == 8 * 500 - 64)
     }
 
     @Test func concurrentUniqueKeysStayWithinTheBound() throws {
