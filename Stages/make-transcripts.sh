@@ -30,7 +30,7 @@ for script in Stages/transcripts/*.sh; do
   [ "$name" = lib ] && continue
   # A subshell per script: each starts from a clean environment and stops its own server.
   if ! (export TRANSCRIPT_ROOT="$root"; source Stages/transcripts/lib.sh; source "$script") > "$work/$name.out" 2> "$work/$name.err"; then
-    echo "transcript $name failed:" >&2; cat "$work/$name.err" >&2; exit 1
+    echo "transcript $name failed:" >&2; cat "$work/$name.err" "$work/$name.out" >&2; exit 1
   fi
 done
 

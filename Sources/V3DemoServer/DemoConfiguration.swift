@@ -14,6 +14,7 @@ struct DemoConfiguration {
     var host = "127.0.0.1"
     var port = 8080
     var limit: BucketLimit
+    var maximumKeyCount = KeyedRateLimiter<RateLimitKey>.defaultMaximumKeyCount
     var keySource = "ip"
     var keyExtractor: any RateLimitKeyExtractor = .clientAddress
     var response = RateLimitResponseConfiguration()
@@ -23,6 +24,7 @@ struct DemoConfiguration {
         LISTEN_ADDR                   host:port to bind, [v6]:port for IPv6 (default 127.0.0.1:8080)
         RATE_LIMIT_CAPACITY           burst size per key (default 5)
         RATE_LIMIT_REFILL_PER_SECOND  tokens added per second (default 1)
+        RATE_LIMIT_MAX_KEYS           most clients tracked at once; new ones get 503 beyond it (default 100000)
         RATE_LIMIT_KEY                ip | api-key | api-key-or-ip | bearer | ip-and-path (default ip)
         TRUSTED_PROXIES               comma-separated CIDRs whose X-Forwarded-For is believed (default none)
         RATE_LIMIT_HEADERS            legacy | ietf | both | none (default both)
@@ -41,6 +43,10 @@ struct DemoConfiguration {
         } catch {
             let variable = if case .invalidCapacity = error { "RATE_LIMIT_CAPACITY" } else { "RATE_LIMIT_REFILL_PER_SECOND" }
             throw InvalidSetting(variable: variable, problem: error.description)
+        }
+        maximumKeyCount = try Self.integer(environment, "RATE_LIMIT_MAX_KEYS", default: maximumKeyCount)
+        guard maximumKeyCount > 0 else {
+            throw InvalidSetting(variable: "RATE_LIMIT_MAX_KEYS", problem: "expected a whole number greater than 0, got \(maximumKeyCount)")
         }
         var resolver = ClientAddressResolver.socketPeer
         if let proxies = environment["TRUSTED_PROXIES"] {

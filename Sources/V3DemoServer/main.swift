@@ -32,7 +32,12 @@ let api = HTTPClosureHandler { request in
 }
 /// The API behind the middleware; generic so the configured extractor's concrete type is used.
 func limitedAPI(keyedBy extractor: some RateLimitKeyExtractor) -> some HTTPHandler {
-    api.wrapped(in: RateLimitMiddleware(limit: configuration.limit, keyExtractor: extractor, configuration: configuration.response))
+    api.wrapped(in: RateLimitMiddleware(
+        limit: configuration.limit,
+        keyExtractor: extractor,
+        maximumKeyCount: configuration.maximumKeyCount,
+        configuration: configuration.response
+    ))
 }
 let server = HTTPServer(
     configuration: HTTPServerConfiguration(host: configuration.host, port: configuration.port),

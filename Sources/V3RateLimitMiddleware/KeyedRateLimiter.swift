@@ -22,6 +22,11 @@ public final class KeyedRateLimiter<Key: Hashable & Sendable>: Sendable {
     // Only touched with the lock held, so relaxed ordering suffices; an `Atomic` rather than a
     // `var` because a stored `var` would cost the class its checked `Sendable` conformance.
     let earliestNextSweep = Atomic<Int64>(.min)
+    /// Nanoseconds of the soonest instant a bucket could be full, and so dropped; a lower bound.
+    // Lock-held and relaxed like `earliestNextSweep`.
+    let earliestDroppable = Atomic<Int64>(.max)
+    /// Requests refused for want of room; read without the lock, hence an atomic of its own.
+    let capacityRejectionCount = Atomic<Int>(0)
 
     /// The default bound on keys: with keys of up to 256 bytes, at most about 40 MB of buckets.
     public static var defaultMaximumKeyCount: Int { 100_000 }
@@ -72,7 +77,9 @@ public final class KeyedRateLimiter<Key: Hashable & Sendable>: Sendable {
             }
             // Another thread may have created this key's bucket while we were unlocked; using
             // `default:` keeps theirs, so tokens it already spent are not handed out again.
-            return try spend(&buckets[key, default: newBucket])
+            let decision = try spend(&buckets[key, default: newBucket])
+            noteRefill(at: now, after: decision.resetAfter)
+            return decision
         }
     }
 

@@ -52,24 +52,28 @@ public struct TokenBucket: Sendable {
         return copy.tokens
     }
 
+    /// How long from `now` until the bucket is full if nobody spends; `.zero` when it already is.
+    public func timeUntilFull(at now: MonotonicInstant) -> Duration {
+        var copy = self
+        copy.refill(to: now)
+        return copy.timeToRefill(Double(limit.capacity) - copy.tokens)
+    }
+
     private mutating func spend(_ cost: Int, at now: MonotonicInstant) -> RateLimitDecision {
         refill(to: now)
         let needed = Double(cost)
-        if tokens + Self.tolerance >= needed {
+        let isAllowed = tokens + Self.tolerance >= needed
+        if isAllowed {
             tokens = max(0, tokens - needed)
-            return RateLimitDecision(
-                isAllowed: true,
-                remainingTokens: Int(tokens + Self.tolerance),
-                retryAfter: .zero,
-                resetAfter: timeToRefill(Double(limit.capacity) - tokens),
-                limit: limit
-            )
         }
+        let remaining = Int(tokens + Self.tolerance)
         return RateLimitDecision(
-            isAllowed: false,
-            remainingTokens: Int(tokens + Self.tolerance),
-            retryAfter: timeToRefill(needed - tokens),
+            outcome: isAllowed ? .allowed : .limited,
+            remainingTokens: remaining,
+            retryAfter: isAllowed ? .zero : timeToRefill(needed - tokens),
             resetAfter: timeToRefill(Double(limit.capacity) - tokens),
+            // The next whole token, not the next fraction: `remaining` is what a client sees grow.
+            nextTokenAfter: remaining >= limit.capacity ? .zero : timeToRefill(Double(remaining + 1) - tokens),
             limit: limit
         )
     }

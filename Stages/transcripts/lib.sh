@@ -31,7 +31,7 @@ serve() {
   eval "$1" > "$log" 2>&1 &
   TRANSCRIPT_SERVER=$!
   # The background job is a subshell running the server as its child: stop both.
-  trap 'pkill -P $TRANSCRIPT_SERVER 2>/dev/null; kill $TRANSCRIPT_SERVER 2>/dev/null; wait $TRANSCRIPT_SERVER 2>/dev/null || true' EXIT
+  trap 'pkill -P $TRANSCRIPT_SERVER 2>/dev/null || true; kill $TRANSCRIPT_SERVER 2>/dev/null || true; wait $TRANSCRIPT_SERVER 2>/dev/null || true' EXIT
   for _ in $(seq 200); do
     grep -q listening "$log" && break
     kill -0 "$TRANSCRIPT_SERVER" 2>/dev/null || break

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import Testing
 import V3RateLimitMiddleware
 
@@ -20,6 +21,59 @@ private let start = MonotonicInstant(nanoseconds: 7_000_000_000)
         #expect(!refused.isAllowed)
         #expect(refused.retryAfter > .zero)
         #expect(refused.retryAfter <= .seconds(1))
+    }
+
+    @Test func refusalWhileFullIsItsOwnOutcomeAndCounted() throws {
+        let limiter = KeyedRateLimiter<Int>(limit: try BucketLimit(capacity: 2, refillRatePerSecond: 1), maximumKeyCount: 1)
+        _ = limiter.consume(key: 1, at: start)
+        #expect(limiter.consume(key: 2, at: start).outcome == .limiterAtCapacity)
+        #expect(limiter.consume(key: 3, at: start).outcome == .limiterAtCapacity)
+        _ = limiter.consume(key: 1, at: start)
+        // Key 1's own empty bucket is an ordinary limit, and not counted as a capacity refusal.
+        #expect(limiter.consume(key: 1, at: start).outcome == .limited)
+        #expect(limiter.capacityRejections == 2)
+    }
+
+    @Test func refusalWhileFullWaitsForTheSoonestBucketToRefill() throws {
+        // Key 1 refills in 10 s, key 2 in 4 s: room for a third key exists 4 s from now, not before.
+        let limiter = KeyedRateLimiter<Int>(maximumKeyCount: 2) { key in
+            try! BucketLimit(capacity: 1, refillRatePerSecond: key == 1 ? 0.1 : 0.25)
+        }
+        _ = limiter.consume(key: 1, at: start)
+        _ = limiter.consume(key: 2, at: start)
+        #expect(limiter.consume(key: 3, at: start).retryAfter == .seconds(4))
+        // A sweep at +2 s finds nothing to drop and holds off until +3 s; key 2 still decides.
+        #expect(limiter.consume(key: 3, at: start + .seconds(2)).retryAfter == .seconds(2))
+        #expect(limiter.consume(key: 3, at: start + .seconds(4)).isAllowed)
+        #expect(limiter.capacityRejections == 2)
+    }
+
+    @Test func refusalWhileFullNeverPromisesRoomBeforeTheNextSweep() throws {
+        // Key 2 is full again after 0.5 s, but the sweep at `start` found nothing and backs off 1 s.
+        let limiter = KeyedRateLimiter<Int>(maximumKeyCount: 2) { key in
+            try! BucketLimit(capacity: 1, refillRatePerSecond: key == 1 ? 0.1 : 2)
+        }
+        _ = limiter.consume(key: 1, at: start)
+        _ = limiter.consume(key: 2, at: start)
+        #expect(limiter.consume(key: 3, at: start).retryAfter == .seconds(1))
+        #expect(!limiter.consume(key: 3, at: start + .milliseconds(600)).isAllowed)
+        #expect(limiter.consume(key: 3, at: start + .seconds(1)).isAllowed)
+    }
+
+    @Test func bucketsAddedAfterTheLastSweepCanBringTheWaitForward() throws {
+        // The sweep at +100 s records the soonest refill among what it kept (nothing: it drops
+        // both keys); key 4 then arrives with a fast bucket the sweep never saw.
+        let limiter = KeyedRateLimiter<Int>(maximumKeyCount: 2) { key in
+            try! BucketLimit(capacity: 1, refillRatePerSecond: key == 4 ? 0.5 : 0.01)
+        }
+        _ = limiter.consume(key: 1, at: start)
+        _ = limiter.consume(key: 2, at: start)
+        // At +100 s key 1 and 2 are full again: the sweep drops both, keys 3 and 4 move in.
+        let later = start + .seconds(100)
+        #expect(limiter.consume(key: 3, at: later).isAllowed)
+        #expect(limiter.consume(key: 4, at: later).isAllowed)
+        // Key 4 refills in 2 s, sooner than anything the sweep at +100 s saw.
+        #expect(limiter.consume(key: 5, at: later).retryAfter == .seconds(2))
     }
 
     @Test func keysThatHaveABucketAreUnaffectedByAFullTable() throws {
@@ -52,6 +106,19 @@ private let start = MonotonicInstant(nanoseconds: 7_000_000_000)
         #expect(limiter.consume(key: 3, at: later).isAllowed)
         #expect(limiter.consume(key: 1, at: later).remainingTokens == 0)
         #expect(!limiter.consume(key: 1, at: later).isAllowed)
+    }
+
+    @Test func everyConcurrentRefusalOfAFullTableIsCounted() throws {
+        // Frozen time and a slow refill: nothing ever becomes droppable, so exactly 64 keys get in.
+        let limiter = KeyedRateLimiter<Int>(limit: try BucketLimit(capacity: 1, refillRatePerSecond: 0.001), maximumKeyCount: 64)
+        let admitted = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for index in 0..<500 where limiter.consume(key: worker * 1_000_000 + index, at: start).isAllowed {
+                admitted.add(1, ordering: .relaxed)
+            }
+        }
+        #expect(admitted.load(ordering: .relaxed) == 64)
+        #expect(limiter.capacityRejections == 8 * 500 - 64)
     }
 
     @Test func concurrentUniqueKeysStayWithinTheBound() throws {

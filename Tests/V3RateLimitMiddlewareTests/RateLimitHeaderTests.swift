@@ -47,7 +47,8 @@ private struct Harness {
         #expect(refused.headers["Retry-After"] == "1")
         #expect(refused.headers["X-RateLimit-Remaining"] == "0")
         #expect(refused.headers["X-RateLimit-Reset"] == "3")
-        #expect(refused.headers["RateLimit"] == #""default";r=0;t=3"#)
+        // The IETF `t` is the wait for the next token, the same wait Retry-After reports.
+        #expect(refused.headers["RateLimit"] == #""default";r=0;t=1"#)
         #expect(refused.headers["RateLimit-Policy"] == #""default";q=5;w=3"#)
 
         harness.clock.advance(by: .milliseconds(400))
@@ -62,7 +63,8 @@ private struct Harness {
         #expect(admitted.status == .ok)
         #expect(admitted.headers["X-RateLimit-Remaining"] == "2")
         #expect(admitted.headers["X-RateLimit-Reset"] == "2")
-        #expect(admitted.headers["RateLimit"] == #""default";r=2;t=2"#)
+        // Exactly 2.0 tokens left: the third is 0.5 s away.
+        #expect(admitted.headers["RateLimit"] == #""default";r=2;t=1"#)
         #expect(harness.handler.calls.value == 6)
     }
 
@@ -98,12 +100,17 @@ private struct Harness {
             #expect(remaining == expected.remainingTokens)
             #expect(reset == RateLimitFields.wholeSeconds(expected.resetAfter))
             #expect(remaining <= 7)
-            #expect(response.headers["RateLimit"] == #""default";r=\#(remaining);t=\#(reset)"#)
+            let nextQuota = RateLimitFields.wholeSeconds(expected.nextTokenAfter)
+            let t = remaining == 7 ? "" : ";t=\(nextQuota)"
+            #expect(response.headers["RateLimit"] == #""default";r=\#(remaining)\#(t)"#)
+            #expect(nextQuota <= reset)
             if let retryAfter = response.headers["Retry-After"].flatMap(Int64.init) {
                 #expect(retryAfter >= 1)
                 // Waiting out Reset always includes waiting out Retry-After.
                 #expect(retryAfter <= reset)
                 #expect(retryAfter == max(1, RateLimitFields.wholeSeconds(expected.retryAfter)))
+                // The draft: Retry-After never earlier than `t`; for one token they are equal.
+                #expect(retryAfter == nextQuota)
             }
         }
     }

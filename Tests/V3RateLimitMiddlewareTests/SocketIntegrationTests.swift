@@ -44,7 +44,8 @@ private func limited(
             #expect(refused.header("Content-Type") == "application/json")
             #expect(refused.header("Retry-After") == "1")
             #expect(refused.header("Cache-Control") == "no-store")
-            #expect(refused.header("RateLimit") == #""default";r=0;t=3"#)
+            #expect(refused.header("RateLimit") == #""default";r=0;t=1"#)
+            #expect(refused.header("X-RateLimit-Reset") == "3")
 
             clock.advance(by: .seconds(1))
             let again = try await client.get("/")
@@ -62,7 +63,7 @@ private func limited(
             let refused = try await client.get("/")
             #expect(refused.status == 429)
             #expect(refused.header("Content-Type") == "application/problem+json")
-            #expect(refused.bodyText == #"{"type":"about:blank","title":"Too Many Requests","status":429,"detail":"Rate limit exceeded; retry after 2 seconds.","error":"rate_limited","retry_after":2}"#)
+            #expect(refused.bodyText == #"{"type":"https://iana.org/assignments/http-problem-types#quota-exceeded","title":"Quota Exceeded","status":429,"detail":"Rate limit exceeded; retry after 2 seconds.","violated-policies":["default"],"error":"rate_limited","retry_after":2}"#)
         }
     }
 

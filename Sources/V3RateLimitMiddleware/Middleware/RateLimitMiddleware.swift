@@ -3,7 +3,8 @@ import HTTPEngine
 /// HTTP middleware that spends one token per request from the bucket of the request's key.
 ///
 /// Admitted requests go on to the next handler, and its response gains the rate-limit fields;
-/// refused ones are answered here with 429 and `Retry-After`; requests whose key material is
+/// refused ones are answered here with 429 and `Retry-After`; a new key the limiter has no room
+/// for gets 503 and `Retry-After` (see `capacityRejections`); requests whose key material is
 /// unusable (too long, not UTF-8, control characters, repeated) get 400 and spend nothing.
 ///
 /// ```swift
@@ -51,6 +52,9 @@ public struct RateLimitMiddleware<KeyExtractor: RateLimitKeyExtractor>: HTTPMidd
         )
     }
 
+    /// How many requests got 503 because the limiter's key table was full; see `KeyedRateLimiter.capacityRejections`.
+    public var capacityRejections: Int { limiter.capacityRejections }
+
     public func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse {
         let key: RateLimitKey
         switch Result(catching: { () throws(RateLimitKeyError) in try requiredKey(for: request) }) {
@@ -59,8 +63,10 @@ public struct RateLimitMiddleware<KeyExtractor: RateLimitKeyExtractor>: HTTPMidd
         }
         let decision = limiter.consume(key: key, at: clock())
         let fields = RateLimitFields(decision)
-        guard decision.isAllowed else {
-            return RateLimitResponses.tooManyRequests(fields, configuration: configuration)
+        switch decision.outcome {
+        case .allowed: break
+        case .limited: return RateLimitResponses.tooManyRequests(fields, configuration: configuration)
+        case .limiterAtCapacity: return RateLimitResponses.limiterAtCapacity(retryAfter: decision.retryAfter, configuration: configuration)
         }
         var response = try await next.handle(request)
         // The fields describe the bucket at the moment of the decision, before the handler ran;

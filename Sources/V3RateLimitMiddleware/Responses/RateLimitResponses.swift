@@ -1,12 +1,14 @@
 import HTTPEngine
 
-/// The responses the middleware writes itself: 429 for a refused request, 400 for unusable key material.
+/// The responses the middleware writes itself: 429 for a refused request, 503 when the limiter
+/// has no room for a new key, 400 for unusable key material.
 enum RateLimitResponses {
     /// `429 Too Many Requests` with `Retry-After`, `Cache-Control: no-store` and a JSON body.
     static func tooManyRequests(_ fields: RateLimitFields, configuration: RateLimitResponseConfiguration) -> HTTPResponse {
         let seconds = fields.retryAfterSeconds
         var response = errorResponse(
             .tooManyRequests,
+            problem: .quotaExceeded(violatedPolicies: [configuration.policyName]),
             members: [("error", .string("rate_limited")), ("retry_after", .integer(seconds))],
             detail: "Rate limit exceeded; retry after \(seconds) \(seconds == 1 ? "second" : "seconds").",
             format: configuration.errorBodyFormat
@@ -18,10 +20,31 @@ enum RateLimitResponses {
         return response
     }
 
+    /// `503 Service Unavailable` for a new key the full table has no room for.
+    ///
+    /// 503, not 429: the client sent too little to be limited; the server cannot serve it right
+    /// now, which is what 503 means (nginx's `limit_req` answers 503 when its zone cannot hold a
+    /// new key). No rate-limit fields: no bucket speaks for this client, and `r=0` would claim
+    /// a quota it has not spent.
+    static func limiterAtCapacity(retryAfter: Duration, configuration: RateLimitResponseConfiguration) -> HTTPResponse {
+        let seconds = max(1, RateLimitFields.wholeSeconds(retryAfter))
+        var response = errorResponse(
+            .serviceUnavailable,
+            problem: .limiterAtCapacity,
+            members: [("error", .string("limiter_at_capacity")), ("retry_after", .integer(seconds))],
+            detail: "The rate limiter tracks as many clients as it may; retry after \(seconds) \(seconds == 1 ? "second" : "seconds").",
+            format: configuration.errorBodyFormat
+        )
+        response.headers.add(name: "Retry-After", value: String(seconds))
+        response.headers.add(name: "Cache-Control", value: "no-store")
+        return response
+    }
+
     /// `400 Bad Request` naming what is wrong with the key material.
     static func badRequest(_ error: RateLimitKeyError, configuration: RateLimitResponseConfiguration) -> HTTPResponse {
         var response = errorResponse(
             .badRequest,
+            problem: .statusOnly,
             members: [("error", .string(error.code)), ("detail", .string(error.description))],
             detail: error.description,
             format: configuration.errorBodyFormat
@@ -36,6 +59,7 @@ enum RateLimitResponses {
     /// a flood of refused requests exercises.
     private static func errorResponse(
         _ status: HTTPStatus,
+        problem: RateLimitProblemType,
         members: [(String, JSONValue)],
         detail: @autoclosure () -> String,
         format: RateLimitErrorBodyFormat
@@ -47,14 +71,13 @@ enum RateLimitResponses {
             body = members
             contentType = "application/json"
         case .problemDetails:
-            // "about:blank" says the status code is the whole story; title is then its reason phrase.
-            let problem: [(String, JSONValue)] = [
-                ("type", .string("about:blank")),
-                ("title", .string(status.reasonPhrase)),
+            let standard: [(String, JSONValue)] = [
+                ("type", .string(problem.uri)),
+                ("title", .string(problem.title ?? status.reasonPhrase)),
                 ("status", .integer(Int64(status.code))),
                 ("detail", .string(detail())),
             ]
-            body = problem + members.filter { $0.0 != "detail" }
+            body = standard + problem.extensionMembers + members.filter { $0.0 != "detail" }
             contentType = "application/problem+json"
         }
         return HTTPResponse(
@@ -65,10 +88,11 @@ enum RateLimitResponses {
     }
 }
 
-/// The two kinds of JSON value the error bodies contain.
+/// The kinds of JSON value the error bodies contain.
 enum JSONValue {
     case string(String)
     case integer(Int64)
+    case strings([String])
 
     /// A compact JSON object with members in the given order (stable for tests and docs).
     static func object(_ members: [(String, JSONValue)]) -> String {
@@ -80,6 +104,7 @@ enum JSONValue {
         switch self {
         case .string(let text): Self.quoted(text)
         case .integer(let number): String(number)
+        case .strings(let texts): "[" + texts.map(Self.quoted).joined(separator: ",") + "]"
         }
     }
 
