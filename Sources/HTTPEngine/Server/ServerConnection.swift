@@ -57,7 +57,9 @@ final class ServerConnection: @unchecked Sendable {
     var closeAfterFlush = false
     /// Set while unsent output is above the high-water mark: no reading or parsing until it drains.
     var isInputPausedForOutput = false
-    var writeWaiter: UnsafeContinuation<Void, any Error>?
+    /// The streamed-body writer waiting for output to drain; made on first use, so
+    /// connections that never back up do not pay for it.
+    var writeWaiter: SingleWaiter<Void>?
     var isHandlerTaskRunning = false
     var pendingRequest: (HTTPRequest, UInt64)?
     var requestWaiter: UnsafeContinuation<(HTTPRequest, UInt64)?, Never>?
@@ -114,9 +116,7 @@ final class ServerConnection: @unchecked Sendable {
         deadlineTimer.cancel(on: loop)
         bodyChannel?.fail(ConnectionClosedError())
         bodyChannel = nil
-        let waiter = writeWaiter
-        writeWaiter = nil
-        waiter?.resume(throwing: ConnectionClosedError())
+        writeWaiter?.resume(throwing: ConnectionClosedError())
         pendingRequest = nil
         let handlerTask = requestWaiter
         requestWaiter = nil
