@@ -28,6 +28,11 @@ public struct HTTPServerConfiguration: Sendable {
     /// that connection and a streamed body's `write` waits; both resume at a quarter of it.
     /// 0 (also what a negative value means) waits until all output is sent.
     public var outputHighWaterMark: Int
+    /// Called with an error a handler threw that is not an `HTTPError` (it is answered 500),
+    /// and the request it failed. Not called for the cancellation of a handler whose client
+    /// went away. Runs on the connection's loop: keep it short. Default: one line on stderr;
+    /// nil reports nothing.
+    public var onHandlerError: (@Sendable (any Error, HTTPRequestHead) -> Void)?
 
     public init(
         host: String = "127.0.0.1",
@@ -42,7 +47,8 @@ public struct HTTPServerConfiguration: Sendable {
         idleTimeout: Duration = .seconds(60),
         writeTimeout: Duration = .seconds(30),
         shutdownGracePeriod: Duration = .seconds(10),
-        outputHighWaterMark: Int = 256 * 1024
+        outputHighWaterMark: Int = 256 * 1024,
+        onHandlerError: (@Sendable (any Error, HTTPRequestHead) -> Void)? = HTTPServerConfiguration.printHandlerError
     ) {
         self.host = host
         self.port = port
@@ -57,6 +63,13 @@ public struct HTTPServerConfiguration: Sendable {
         self.writeTimeout = writeTimeout
         self.shutdownGracePeriod = shutdownGracePeriod
         self.outputHighWaterMark = outputHighWaterMark
+        self.onHandlerError = onHandlerError
+    }
+
+    /// The default `onHandlerError`: `HTTPEngine: GET /path failed: <error>` on stderr, as one line.
+    public static let printHandlerError: @Sendable (any Error, HTTPRequestHead) -> Void = { error, head in
+        let description = String(describing: error).replacingOccurrences(of: "\n", with: " ")
+        FileHandle.standardError.write(Data("HTTPEngine: \(head.method.rawValue) \(head.path) failed: \(description)\n".utf8))
     }
 
     /// `outputHighWaterMark`, a negative value counted as 0 (else a paused connection could never resume).

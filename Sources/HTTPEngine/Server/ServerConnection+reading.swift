@@ -130,7 +130,8 @@ extension ServerConnection {
         sendErrorAndClose(error.status)
     }
 
-    /// End of input: close between requests; answer a complete request first; drop a truncated one.
+    /// End of input: close between requests; drop a truncated request; while a complete one
+    /// is handled, answer every request already buffered, or cancel the handler when none is.
     func handlePeerClosedInput() {
         switch phase {
         case .idle where isInputPausedForOutput:
@@ -140,7 +141,17 @@ extension ServerConnection {
             if outbound.isEmpty { close() } else { closeAfterFlush = true }
         case .handling:
             if isRequestBodyComplete {
+                guard inbound.readableCount == 0 else {
+                    // Pipelined requests are buffered: the client half-closed after sending
+                    // them and waits for every answer. Keep-alive stays on, so they are parsed
+                    // after this one; the last gets `Connection: close`, then the connection closes.
+                    break
+                }
+                // A client that closed and one that half-closed after its last request look
+                // the same here; like nginx (499) and Go (request context cancelled) we take
+                // it as gone and stop the handler's work. A response it still returns is sent.
                 isKeepAlive = false
+                cancelHandler()
             } else {
                 bodyChannel?.fail(HTTPError(.badRequest, message: "request body truncated"))
                 close()

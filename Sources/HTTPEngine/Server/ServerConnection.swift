@@ -61,6 +61,8 @@ final class ServerConnection: @unchecked Sendable {
     /// connections that never back up do not pay for it.
     var writeWaiter: SingleWaiter<Void>?
     var isHandlerTaskRunning = false
+    /// The connection's handler task; cancelled once no response it makes can reach the client.
+    var handlerTask: Task<Void, Never>?
     var pendingRequest: (HTTPRequest, UInt64)?
     var requestWaiter: UnsafeContinuation<(HTTPRequest, UInt64)?, Never>?
 
@@ -114,6 +116,8 @@ final class ServerConnection: @unchecked Sendable {
         loop.deregister(fileDescriptor: descriptor)
         Glibc.close(descriptor)
         deadlineTimer.cancel(on: loop)
+        // Before failing the body: a handler resumed by that failure already sees the cancellation.
+        cancelHandler()
         bodyChannel?.fail(ConnectionClosedError())
         bodyChannel = nil
         writeWaiter?.resume(throwing: ConnectionClosedError())
