@@ -20,6 +20,15 @@ public struct HTTPServerConfiguration: Sendable {
     public var headerReadTimeout: Duration
     /// Time a keep-alive connection may sit idle between requests, and a request body may stall.
     public var idleTimeout: Duration
+    /// Time a request body may take before its receive rate counts; then 408 and close.
+    /// Each `minRequestBodyRate` bytes received add one second, so a body must arrive
+    /// within `requestBodyTimeout + size / minRequestBodyRate` (time the handler holds the
+    /// body back does not count). Bounds a client trickling a byte every few seconds,
+    /// which `idleTimeout` (a stall between reads) never catches.
+    public var requestBodyTimeout: Duration
+    /// Bytes per second a request body must average after `requestBodyTimeout`; 0 (or
+    /// less) turns the total deadline off, leaving only `idleTimeout` for stalls.
+    public var minRequestBodyRate: Int
     /// Time a pending write may make no progress before the connection is dropped.
     public var writeTimeout: Duration
     /// Longest wait for in-flight requests when `run()` is cancelled.
@@ -46,6 +55,8 @@ public struct HTTPServerConfiguration: Sendable {
         headerReadTimeout: Duration = .seconds(10),
         idleTimeout: Duration = .seconds(60),
         writeTimeout: Duration = .seconds(30),
+        requestBodyTimeout: Duration = .seconds(20),
+        minRequestBodyRate: Int = 500,
         shutdownGracePeriod: Duration = .seconds(10),
         outputHighWaterMark: Int = 256 * 1024,
         onHandlerError: (@Sendable (any Error, HTTPRequestHead) -> Void)? = HTTPServerConfiguration.printHandlerError
@@ -61,6 +72,8 @@ public struct HTTPServerConfiguration: Sendable {
         self.headerReadTimeout = headerReadTimeout
         self.idleTimeout = idleTimeout
         self.writeTimeout = writeTimeout
+        self.requestBodyTimeout = requestBodyTimeout
+        self.minRequestBodyRate = minRequestBodyRate
         self.shutdownGracePeriod = shutdownGracePeriod
         self.outputHighWaterMark = outputHighWaterMark
         self.onHandlerError = onHandlerError

@@ -83,6 +83,9 @@ extension ServerConnection {
         isContinuePending = hasBody && head.isExpectingContinue
         let number = requestNumber
         if hasBody {
+            // Now, not the head's read time: a pipelined head may have waited behind others.
+            bodyClockStartedAt = EventLoop.monotonicNanoseconds()
+            bodyClockPausedAt = 0
             bodyChannel = RequestBodyChannel(loop: loop) { [self] in bodyDemanded(requestNumber: number) }
         } else {
             bodyChannel = nil

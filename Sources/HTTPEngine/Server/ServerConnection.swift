@@ -84,6 +84,11 @@ final class ServerConnection: @unchecked Sendable {
     var phaseStartedAt: UInt64
     var lastReadAt: UInt64
     var lastWriteProgressAt: UInt64 = 0
+    /// When the request body's total deadline started counting, moved later by the time
+    /// the server held the body back (handler not reading, 100 Continue not sent yet).
+    var bodyClockStartedAt: UInt64 = 0
+    /// When the server started holding the body back; 0 while the client is being waited for.
+    var bodyClockPausedAt: UInt64 = 0
     var lingerDeadline: UInt64 = 0
     /// Non-zero once shutdown found the connection idle: when it gets a lingering close.
     var shutdownIdleDeadline: UInt64 = 0
@@ -164,6 +169,7 @@ final class ServerConnection: @unchecked Sendable {
     func afterEvent() {
         guard phase != .closed else { return }
         updateInterest()
+        if phase == .handling, !isRequestBodyComplete { updateBodyClock() }
         refreshDeadline()
     }
 }
