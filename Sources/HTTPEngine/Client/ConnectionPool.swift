@@ -7,7 +7,9 @@ import Glibc
 /// pins its tasks to the loop; connections call back from loop callbacks). One pool
 /// per loop keeps it lock-free, at the price of connections not being shared across loops.
 final class ConnectionPool: @unchecked Sendable {
-    typealias Completion = (Result<ClientConnection, HTTPClientError>) -> Void
+    /// Gets a connection or why there is none: an `HTTPClientError`, or `CancellationError`
+    /// for a queued request whose task was cancelled.
+    typealias Completion = (Result<ClientConnection, any Error>) -> Void
 
     /// A request queued for a connection, failed with `poolExhausted` when its timer fires.
     struct Waiter {
@@ -40,14 +42,22 @@ final class ConnectionPool: @unchecked Sendable {
     /// a new one while under the cap, else a place in the queue (loop thread only).
     func acquire(isFresh: Bool) async throws -> ClientConnection {
         loop.assertInEventLoop()
-        return try await withUnsafeThrowingContinuation { continuation in
-            acquire(isFresh: isFresh) { continuation.resume(with: $0) }
+        let identifier = nextWaiterIdentifier
+        nextWaiterIdentifier &+= 1
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { continuation in
+                acquire(isFresh: isFresh, identifier: identifier) { continuation.resume(with: $0) }
+            }
+        } onCancel: {
+            // Any thread; the queue is loop-only. Cancelled before it was queued, the waiter
+            // is queued before this job runs (the caller is on the loop until it suspends).
+            _ = loop.execute { [self] in cancelWaiter(identifier) }
         }
     }
 
-    func acquire(isFresh: Bool, completion: @escaping Completion) {
+    func acquire(isFresh: Bool, identifier: UInt64, completion: @escaping Completion) {
         if isShutDown {
-            completion(.failure(.shutDown))
+            completion(.failure(HTTPClientError.shutDown))
             return
         }
         if !isFresh, let connection = idle.popLast() {
@@ -64,17 +74,24 @@ final class ConnectionPool: @unchecked Sendable {
             return
         }
         guard waiters.count < configuration.maxWaitingRequests else {
-            completion(.failure(.poolExhausted(upstream: upstream.description)))
+            completion(.failure(HTTPClientError.poolExhausted(upstream: upstream.description)))
             return
         }
-        let identifier = nextWaiterIdentifier
-        nextWaiterIdentifier &+= 1
         let timer = loop.scheduleTimer(after: configuration.connectTimeout) { [self] in
             guard let index = waiters.firstIndex(where: { $0.identifier == identifier }) else { return }
             let waiter = waiters.remove(at: index)
-            waiter.completion(.failure(.poolExhausted(upstream: upstream.description)))
+            waiter.completion(.failure(HTTPClientError.poolExhausted(upstream: upstream.description)))
         }
         waiters.append(Waiter(identifier: identifier, timer: timer, completion: completion))
+    }
+
+    /// A queued request's task was cancelled: it leaves the queue at once, instead of
+    /// holding its place until a connection or `connectTimeout` comes.
+    func cancelWaiter(_ identifier: UInt64) {
+        guard let index = waiters.firstIndex(where: { $0.identifier == identifier }) else { return }
+        let waiter = waiters.remove(at: index)
+        loop.cancelTimer(waiter.timer)
+        waiter.completion(.failure(CancellationError()))
     }
 
     func openConnection(_ completion: @escaping Completion) {
@@ -82,7 +99,7 @@ final class ConnectionPool: @unchecked Sendable {
         case .failure(let error):
             completion(.failure(error))
         case .success(let address):
-            ClientConnection.connect(to: address, pool: self, completion: completion)
+            ClientConnection.connect(to: address, pool: self) { completion($0.mapError { $0 }) }
         }
     }
 
@@ -129,7 +146,7 @@ final class ConnectionPool: @unchecked Sendable {
         self.waiters = []
         for waiter in waiters {
             loop.cancelTimer(waiter.timer)
-            waiter.completion(.failure(.shutDown))
+            waiter.completion(.failure(HTTPClientError.shutDown))
         }
     }
 

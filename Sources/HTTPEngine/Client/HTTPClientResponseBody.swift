@@ -2,7 +2,9 @@
 ///
 /// While nobody reads, the client stops reading the upstream socket once about
 /// 256 KiB are buffered. Dropping the body before its end closes the upstream
-/// connection (it cannot be reused with unread bytes on it). Iterate it at most once.
+/// connection (it cannot be reused with unread bytes on it). Iterate it at most once,
+/// from one task at a time: a second concurrent waiter gets `ConcurrentWaitError`, and
+/// a cancelled reader's wait throws `CancellationError`.
 public struct HTTPClientResponseBody: AsyncSequence, Sendable {
     public typealias Element = [UInt8]
 

@@ -19,7 +19,8 @@ final class ResponseBodyBuffer: @unchecked Sendable {
     private var bufferedBytes = 0
     private var isFinished = false
     private var failure: (any Error)?
-    private var waiter: UnsafeContinuation<[UInt8]?, any Error>?
+    /// The reader waiting for a chunk; resumed by the producer or by the reader's cancellation.
+    let waiter = SingleWaiter<[UInt8]?>(operation: "response body read")
     private var isProducerPaused = false
     /// Resumes the producer once the reader drained below the low-water mark.
     private let onDemand: () -> Void
@@ -32,11 +33,7 @@ final class ResponseBodyBuffer: @unchecked Sendable {
     /// Adds a chunk (producer); returns true when the producer should pause until `onDemand`.
     func yield(_ chunk: [UInt8]) -> Bool {
         loop.assertInEventLoop()
-        if let waiter {
-            self.waiter = nil
-            waiter.resume(returning: chunk)
-            return false
-        }
+        if waiter.resume(returning: chunk) { return false }
         chunks.append(chunk)
         bufferedBytes += chunk.count
         isProducerPaused = bufferedBytes >= Self.highWaterMark
@@ -47,9 +44,7 @@ final class ResponseBodyBuffer: @unchecked Sendable {
     func finish() {
         loop.assertInEventLoop()
         isFinished = true
-        let waiter = waiter
-        self.waiter = nil
-        waiter?.resume(returning: nil)
+        waiter.resume(returning: nil)
     }
 
     /// Ends the body with an error the reader sees after the buffered chunks.
@@ -57,9 +52,7 @@ final class ResponseBodyBuffer: @unchecked Sendable {
         loop.assertInEventLoop()
         guard !isFinished, failure == nil else { return }
         failure = error
-        let waiter = waiter
-        self.waiter = nil
-        waiter?.resume(throwing: error)
+        waiter.resume(throwing: error)
     }
 
     /// The next chunk, nil at the end (reader, any task); suspends while empty.
@@ -89,8 +82,8 @@ final class ResponseBodyBuffer: @unchecked Sendable {
         }
         if let failure { throw failure }
         if isFinished { return nil }
-        return try await withUnsafeThrowingContinuation { continuation in
-            waiter = continuation
-        }
+        // On the loop with no suspension since the checks above, so the producer (also on
+        // the loop) cannot add a chunk in between.
+        return try await waiter.wait()
     }
 }

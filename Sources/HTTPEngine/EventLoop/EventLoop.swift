@@ -50,16 +50,16 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Creates the loop and starts its thread.
     public convenience init(index: Int = 0) throws {
-        try self.init(index: index, makeWakeDescriptor: { cls_eventfd() })
+        try self.init(index: index, makeWakeDescriptor: { _ in cls_eventfd() })
     }
 
-    /// Creates the loop with an injectable `eventfd` (tests make it fail); closes what it
-    /// opened when a later step fails, so a failed init leaks no descriptor.
-    init(index: Int, makeWakeDescriptor: () -> Int32) throws {
+    /// Creates the loop with an injectable `eventfd` (tests make it fail; it gets the new epoll
+    /// descriptor); closes what it opened when a later step fails, so a failed init leaks no descriptor.
+    init(index: Int, makeWakeDescriptor: (_ epollDescriptor: Int32) -> Int32) throws {
         self.index = index
         epollDescriptor = cls_epoll_create()
         guard epollDescriptor >= 0 else { throw SystemError("epoll_create1") }
-        wakeDescriptor = makeWakeDescriptor()
+        wakeDescriptor = makeWakeDescriptor(epollDescriptor)
         guard wakeDescriptor >= 0 else {
             let error = SystemError("eventfd")
             close(epollDescriptor)

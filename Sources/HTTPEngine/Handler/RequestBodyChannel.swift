@@ -11,7 +11,6 @@ final class RequestBodyChannel: Sendable {
         var peakBufferedBytes = 0
         var isFinished = false
         var failure: (any Error)?
-        var waiter: UnsafeContinuation<[UInt8]?, any Error>?
         /// Set when the producer stopped reading, or before the first read (100-continue).
         var isDemandSignalNeeded = true
     }
@@ -20,6 +19,9 @@ final class RequestBodyChannel: Sendable {
     static let lowWaterMark = 64 * 1024
 
     let state = Locked(State())
+    /// The consumer waiting for a chunk. It waits only on `loop`, where the producer runs,
+    /// so nothing can arrive between its look at `state` and its wait.
+    let waiter = SingleWaiter<[UInt8]?>(operation: "request body read")
     /// Called (without the lock held) when the consumer wants more and the producer must resume.
     let onDemand: @Sendable () -> Void
     /// The producer's loop; a consumer elsewhere moves there before waiting, so the
@@ -51,41 +53,31 @@ final class RequestBodyChannel: Sendable {
 
     /// Adds a chunk (producer); returns true when the producer should stop reading until `onDemand`.
     func yield(_ chunk: [UInt8]) -> Bool {
-        let (waiter, shouldPause) = state.withLock { state -> (UnsafeContinuation<[UInt8]?, any Error>?, Bool) in
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return (waiter, false)
-            }
+        if waiter.resume(returning: chunk) { return false }
+        return state.withLock { state in
             state.chunks.append(chunk)
             state.bufferedBytes += chunk.count
             state.peakBufferedBytes = max(state.peakBufferedBytes, state.bufferedBytes)
             let shouldPause = state.bufferedBytes >= Self.highWaterMark
             if shouldPause { state.isDemandSignalNeeded = true }
-            return (nil, shouldPause)
+            return shouldPause
         }
-        waiter?.resume(returning: chunk)
-        return shouldPause
     }
 
     /// Marks the end of the body (producer).
     func finish() {
-        let waiter = state.withLock { state in
-            state.isFinished = true
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(returning: nil)
+        state.withLock { $0.isFinished = true }
+        waiter.resume(returning: nil)
     }
 
     /// Ends the body with an error the consumer will see after buffered chunks.
     func fail(_ error: any Error) {
-        let waiter = state.withLock { state -> UnsafeContinuation<[UInt8]?, any Error>? in
-            guard !state.isFinished, state.failure == nil else { return nil }
+        let isFailing = state.withLock { state in
+            guard !state.isFinished, state.failure == nil else { return false }
             state.failure = error
-            defer { state.waiter = nil }
-            return state.waiter
+            return true
         }
-        waiter?.resume(throwing: error)
+        if isFailing { waiter.resume(throwing: error) }
     }
 
     /// The next chunk, nil at the end (consumer); suspends while empty.
@@ -124,22 +116,14 @@ final class RequestBodyChannel: Sendable {
             if let loop, !loop.inEventLoop {
                 return try await loop.perform { try await next() }
             }
-            return try await withUnsafeThrowingContinuation { continuation in
-                // Re-check under the lock: the producer may have added data since the first look.
-                let (ready, signal) = state.withLock { state -> (Result<[UInt8]?, any Error>?, Bool) in
-                    if state.firstChunk < state.chunks.count || state.isFinished || state.failure != nil {
-                        if let failure = state.failure, state.firstChunk == state.chunks.count { return (.failure(failure), false) }
-                        if state.firstChunk == state.chunks.count { return (.success(nil), false) }
-                        let chunk = state.chunks[state.firstChunk]
-                        state.firstChunk += 1
-                        state.bufferedBytes -= chunk.count
-                        return (.success(chunk), false)
-                    }
-                    state.waiter = continuation
+            // On the loop now, with no suspension since the look above: the producer runs
+            // here too, so nothing arrived in between. The demand signal goes out only once
+            // the waiter is in place, because it may deliver a chunk at once.
+            return try await waiter.wait {
+                let signal = state.withLock { state in
                     defer { state.isDemandSignalNeeded = false }
-                    return (nil, state.isDemandSignalNeeded)
+                    return state.isDemandSignalNeeded
                 }
-                if let ready { continuation.resume(with: ready) }
                 if signal { onDemand() }
             }
         }

@@ -4,6 +4,10 @@ protocol ResponseBodySink: Sendable {
 }
 
 /// Writes a streamed response body; `write` suspends while the socket is backed up.
+///
+/// One writer at a time: a `write` that would wait while another task's `write` waits
+/// throws `ConcurrentWaitError`; a cancelled writer's wait throws `CancellationError`
+/// (the bytes of that call are not sent).
 public struct ResponseBodyWriter: Sendable {
     let sink: any ResponseBodySink
     let requestNumber: UInt64

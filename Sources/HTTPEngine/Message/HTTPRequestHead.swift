@@ -2,35 +2,42 @@
 public struct HTTPRequestHead: Sendable {
     public var method: HTTPMethod
     public var version: HTTPVersion
-    /// Header fields; the storage also holds the request line that `target` points into.
+    /// Header fields; replacing or editing them leaves the target as it is.
     public var headers: HTTPHeaders
     /// How the request body is delimited.
     public var bodyFraming: HTTPBodyFraming
-    /// Range of the request target inside `headers.storage`.
+    /// Bytes holding the request target at `targetRange`. A parsed head shares the buffer of
+    /// `headers.storage` (one more reference, no copy), so the target does not depend on
+    /// `headers` staying the same: a proxy that swaps the headers keeps a valid target.
+    /// (Re-anchoring a range into `headers` on every assignment was the rejected alternative:
+    /// a `didSet` cannot see edits made through the headers' own mutating methods.)
+    let targetStorage: [UInt8]
+    /// Range of the request target inside `targetStorage`.
     let targetRange: Range<Int>
 
-    /// Creates a head for a request built in code (the target is stored with the headers).
+    /// Creates a head for a request built in code.
     public init(method: HTTPMethod, target: String, version: HTTPVersion = .http1_1, headers: HTTPHeaders = HTTPHeaders()) {
-        var headers = headers
-        let start = headers.storage.count
-        headers.storage.append(contentsOf: target.utf8)
+        let targetStorage = Array(target.utf8)
         self.method = method
         self.version = version
         self.headers = headers
-        self.targetRange = start..<headers.storage.count
+        self.targetStorage = targetStorage
+        self.targetRange = 0..<targetStorage.count
         self.bodyFraming = .none
     }
 
+    /// A parsed head: `targetRange` points into `headers.storage`, which holds the request line.
     init(method: HTTPMethod, version: HTTPVersion, headers: HTTPHeaders, targetRange: Range<Int>, bodyFraming: HTTPBodyFraming) {
         self.method = method
         self.version = version
         self.headers = headers
+        self.targetStorage = headers.storage
         self.targetRange = targetRange
         self.bodyFraming = bodyFraming
     }
 
     /// The request target as raw bytes (origin form `/path?query` in the usual case).
-    public var targetBytes: ArraySlice<UInt8> { headers.storage[targetRange] }
+    public var targetBytes: ArraySlice<UInt8> { targetStorage[targetRange] }
 
     /// The request target as sent, e.g. `/items?id=3`.
     public var target: String { String(decoding: targetBytes, as: UTF8.self) }

@@ -22,6 +22,15 @@ public struct HTTPServerConfiguration: Sendable {
     public var headerReadTimeout: Duration
     /// Time a keep-alive connection may sit idle between requests, and a request body may stall.
     public var idleTimeout: Duration
+    /// Time a request body may take before its receive rate counts; then 408 and close.
+    /// Each `minRequestBodyRate` bytes received add one second, so a body must arrive
+    /// within `requestBodyTimeout + size / minRequestBodyRate` (time the handler holds the
+    /// body back does not count). Bounds a client trickling a byte every few seconds,
+    /// which `idleTimeout` (a stall between reads) never catches.
+    public var requestBodyTimeout: Duration
+    /// Bytes per second a request body must average after `requestBodyTimeout`; 0 (or
+    /// less) turns the total deadline off, leaving only `idleTimeout` for stalls.
+    public var minRequestBodyRate: Int
     /// Time a pending write may make no progress before the connection is dropped.
     public var writeTimeout: Duration
     /// Longest wait for in-flight requests when `run()` is cancelled.
@@ -30,6 +39,11 @@ public struct HTTPServerConfiguration: Sendable {
     /// that connection and a streamed body's `write` waits; both resume at a quarter of it.
     /// 0 (also what a negative value means) waits until all output is sent.
     public var outputHighWaterMark: Int
+    /// Called with an error a handler threw that is not an `HTTPError` (it is answered 500),
+    /// and the request it failed. Not called for the cancellation of a handler whose client
+    /// went away. Runs on the connection's loop: keep it short. Default: one line on stderr;
+    /// nil reports nothing.
+    public var onHandlerError: (@Sendable (any Error, HTTPRequestHead) -> Void)?
 
     public init(
         host: String = "127.0.0.1",
@@ -43,8 +57,11 @@ public struct HTTPServerConfiguration: Sendable {
         headerReadTimeout: Duration = .seconds(10),
         idleTimeout: Duration = .seconds(60),
         writeTimeout: Duration = .seconds(30),
+        requestBodyTimeout: Duration = .seconds(20),
+        minRequestBodyRate: Int = 500,
         shutdownGracePeriod: Duration = .seconds(10),
-        outputHighWaterMark: Int = 256 * 1024
+        outputHighWaterMark: Int = 256 * 1024,
+        onHandlerError: (@Sendable (any Error, HTTPRequestHead) -> Void)? = HTTPServerConfiguration.printHandlerError
     ) {
         self.host = host
         self.port = port
@@ -57,8 +74,17 @@ public struct HTTPServerConfiguration: Sendable {
         self.headerReadTimeout = headerReadTimeout
         self.idleTimeout = idleTimeout
         self.writeTimeout = writeTimeout
+        self.requestBodyTimeout = requestBodyTimeout
+        self.minRequestBodyRate = minRequestBodyRate
         self.shutdownGracePeriod = shutdownGracePeriod
         self.outputHighWaterMark = outputHighWaterMark
+        self.onHandlerError = onHandlerError
+    }
+
+    /// The default `onHandlerError`: `HTTPEngine: GET /path failed: <error>` on stderr, as one line.
+    public static let printHandlerError: @Sendable (any Error, HTTPRequestHead) -> Void = { error, head in
+        let description = String(describing: error).replacingOccurrences(of: "\n", with: " ")
+        FileHandle.standardError.write(Data("HTTPEngine: \(head.method.rawValue) \(head.path) failed: \(description)\n".utf8))
     }
 
     /// `outputHighWaterMark`, a negative value counted as 0 (else a paused connection could never resume).

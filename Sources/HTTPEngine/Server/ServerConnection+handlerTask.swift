@@ -15,7 +15,8 @@ extension ServerConnection {
         guard !isHandlerTaskRunning else { return }
         isHandlerTaskRunning = true
         let handler = context.handler
-        Task(executorPreference: loop) { [self] in
+        let onHandlerError = configuration.onHandlerError
+        handlerTask = Task(executorPreference: loop) { [self] in
             while let (request, number) = await nextRequest() {
                 let response: HTTPResponse
                 do {
@@ -23,11 +24,22 @@ extension ServerConnection {
                 } catch let error as HTTPError {
                     response = .text(error.status, error.message)
                 } catch {
+                    // A cancelled task means the client is gone: what the handler threw then
+                    // is a consequence, not news (reporting it would log every disconnect).
+                    if !Task.isCancelled { onHandlerError?(error, request.head) }
                     response = .text(.internalServerError, "")
                 }
                 await send(response, requestNumber: number)
             }
         }
+    }
+
+    /// Cancels the handler task because no later response can reach the client (the
+    /// connection closed, is closing with an error answer, or the client left). Only
+    /// called when no further request will be handled: the task serves the whole
+    /// connection, and its cancellation is permanent.
+    func cancelHandler() {
+        handlerTask?.cancel()
     }
 
     /// The next request for the handler task; nil once the connection is closed.

@@ -86,6 +86,9 @@ extension ServerConnection {
         isContinuePending = hasBody && head.isExpectingContinue
         let number = requestNumber
         if hasBody {
+            // Now, not the head's read time: a pipelined head may have waited behind others.
+            bodyClockStartedAt = EventLoop.monotonicNanoseconds()
+            bodyClockPausedAt = 0
             bodyChannel = RequestBodyChannel(loop: loop) { [self] in bodyDemanded(requestNumber: number) }
         } else {
             bodyChannel = nil
@@ -141,7 +144,8 @@ extension ServerConnection {
         sendErrorAndClose(error.status)
     }
 
-    /// End of input: close between requests; answer a complete request first; drop a truncated one.
+    /// End of input: close between requests; drop a truncated request; while a complete one
+    /// is handled, answer every request already buffered, or cancel the handler when none is.
     func handlePeerClosedInput() {
         switch phase {
         case .idle where isInputPausedForOutput:
@@ -151,7 +155,17 @@ extension ServerConnection {
             if outbound.isEmpty { close() } else { closeAfterFlush = true }
         case .handling:
             if isRequestBodyComplete {
+                guard inbound.readableCount == 0 else {
+                    // Pipelined requests are buffered: the client half-closed after sending
+                    // them and waits for every answer. Keep-alive stays on, so they are parsed
+                    // after this one; the last gets `Connection: close`, then the connection closes.
+                    break
+                }
+                // A client that closed and one that half-closed after its last request look
+                // the same here; like nginx (499) and Go (request context cancelled) we take
+                // it as gone and stop the handler's work. A response it still returns is sent.
                 isKeepAlive = false
+                cancelHandler()
             } else {
                 bodyChannel?.fail(HTTPError(.badRequest, message: "request body truncated"))
                 close()

@@ -45,6 +45,8 @@ extension ServerConnection {
     /// still owes a body we will not wait for.
     func prepareConnectionHeader() -> ResponseEncoder.ConnectionHeader {
         if context.isShuttingDown { isKeepAlive = false }
+        // The client ended its input and no pipelined request waits: this is the last response.
+        if hasPeerClosedInput, inbound.readableCount == 0 { isKeepAlive = false }
         if !isRequestBodyComplete {
             if isContinuePending { isKeepAlive = false }
             if let declaredBodyLength, declaredBodyLength - receivedBodyBytes > configuration.maxDrainSize { isKeepAlive = false }
@@ -111,6 +113,8 @@ extension ServerConnection {
         }
         response = .complete
         isKeepAlive = false
+        // The handler's own response will be dropped, so its work is wasted from here on.
+        cancelHandler()
         bodyChannel?.fail(HTTPError(status))
         if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
         let text = Array(status.description.utf8)

@@ -9,8 +9,11 @@ extension ServerConnection: ResponseBodySink {
         _ = try streamState(requestNumber: number)
         if outbound.unsentCount > configuration.outputPauseThreshold {
             // Same thread and no suspension point since the check; `flush` (below the
-            // low-water mark) or `close` resumes the writer on this thread too.
-            try await withUnsafeThrowingContinuation { writeWaiter = $0 }
+            // low-water mark) or `close` resumes the writer on this thread too. A second
+            // concurrent writer gets `ConcurrentWaitError`, a cancelled one `CancellationError`.
+            let waiter = writeWaiter ?? SingleWaiter(operation: "response body write")
+            writeWaiter = waiter
+            try await waiter.wait()
         }
         // `appendBody` re-checks the exchange: it may have ended while the writer waited.
         try appendBody(bytes, requestNumber: number)

@@ -16,13 +16,39 @@ extension ServerConnection: DeadlineTimedConnection {
             // Only a client that owes body bytes we are ready to take can stall us;
             // a slow handler or a paused reader is not the client's fault.
             guard !isRequestBodyComplete, !isBodyPaused, !isContinuePending else { return 0 }
-            return lastReadAt &+ configuration.idleTimeout.nanoseconds
+            return min(lastReadAt &+ configuration.idleTimeout.nanoseconds, bodyDeadline)
         case .closing:
             return 0
         case .lingering:
             return lingerDeadline
         case .closed:
             return 0
+        }
+    }
+
+    /// The request body's total deadline: `requestBodyTimeout` plus one second per
+    /// `minRequestBodyRate` bytes received (mod_reqtimeout's MinRate), so a client that
+    /// trickles a byte just inside `idleTimeout` still runs out of time.
+    var bodyDeadline: UInt64 {
+        let rate = configuration.minRequestBodyRate
+        guard rate > 0 else { return .max }
+        let limit = UInt64(Int64.max)
+        let (scaled, overflow) = UInt64(receivedBodyBytes).multipliedReportingOverflow(by: 1_000_000_000)
+        let credit = overflow ? limit : scaled / UInt64(rate)
+        // Both terms are at most Int64.max, so their sum fits; it saturates like every span.
+        let span = min(configuration.requestBodyTimeout.nanoseconds + min(credit, limit), limit)
+        return bodyClockStartedAt &+ span
+    }
+
+    /// Stops the body's total deadline while the server holds the body back and moves it
+    /// later by that time once the client is waited for again; runs after every event.
+    func updateBodyClock() {
+        let isWaitingForClient = !isBodyPaused && !isContinuePending
+        if isWaitingForClient, bodyClockPausedAt != 0 {
+            bodyClockStartedAt &+= EventLoop.monotonicNanoseconds() &- bodyClockPausedAt
+            bodyClockPausedAt = 0
+        } else if !isWaitingForClient, bodyClockPausedAt == 0 {
+            bodyClockPausedAt = EventLoop.monotonicNanoseconds()
         }
     }
 

@@ -17,10 +17,7 @@ extension ServerConnection {
             return
         }
         if outbound.unsentCount <= configuration.outputResumeThreshold {
-            if let waiter = writeWaiter {
-                writeWaiter = nil
-                waiter.resume()
-            }
+            writeWaiter?.resume(returning: ())
             if isInputPausedForOutput { resumeInputAfterOutputDrained() }
         }
         if closeAfterFlush, outbound.isEmpty {

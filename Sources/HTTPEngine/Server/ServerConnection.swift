@@ -57,8 +57,12 @@ final class ServerConnection: @unchecked Sendable {
     var closeAfterFlush = false
     /// Set while unsent output is above the high-water mark: no reading or parsing until it drains.
     var isInputPausedForOutput = false
-    var writeWaiter: UnsafeContinuation<Void, any Error>?
+    /// The streamed-body writer waiting for output to drain; made on first use, so
+    /// connections that never back up do not pay for it.
+    var writeWaiter: SingleWaiter<Void>?
     var isHandlerTaskRunning = false
+    /// The connection's handler task; cancelled once no response it makes can reach the client.
+    var handlerTask: Task<Void, Never>?
     var pendingRequest: (HTTPRequest, UInt64)?
     var requestWaiter: UnsafeContinuation<(HTTPRequest, UInt64)?, Never>?
 
@@ -80,6 +84,11 @@ final class ServerConnection: @unchecked Sendable {
     var phaseStartedAt: UInt64
     var lastReadAt: UInt64
     var lastWriteProgressAt: UInt64 = 0
+    /// When the request body's total deadline started counting, moved later by the time
+    /// the server held the body back (handler not reading, 100 Continue not sent yet).
+    var bodyClockStartedAt: UInt64 = 0
+    /// When the server started holding the body back; 0 while the client is being waited for.
+    var bodyClockPausedAt: UInt64 = 0
     var lingerDeadline: UInt64 = 0
     /// Non-zero once shutdown found the connection idle: when it gets a lingering close.
     var shutdownIdleDeadline: UInt64 = 0
@@ -112,11 +121,11 @@ final class ServerConnection: @unchecked Sendable {
         loop.deregister(fileDescriptor: descriptor)
         Glibc.close(descriptor)
         deadlineTimer.cancel(on: loop)
+        // Before failing the body: a handler resumed by that failure already sees the cancellation.
+        cancelHandler()
         bodyChannel?.fail(ConnectionClosedError())
         bodyChannel = nil
-        let waiter = writeWaiter
-        writeWaiter = nil
-        waiter?.resume(throwing: ConnectionClosedError())
+        writeWaiter?.resume(throwing: ConnectionClosedError())
         pendingRequest = nil
         let handlerTask = requestWaiter
         requestWaiter = nil
@@ -160,6 +169,7 @@ final class ServerConnection: @unchecked Sendable {
     func afterEvent() {
         guard phase != .closed else { return }
         updateInterest()
+        if phase == .handling, !isRequestBodyComplete { updateBodyClock() }
         refreshDeadline()
     }
 }

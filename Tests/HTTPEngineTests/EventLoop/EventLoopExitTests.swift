@@ -1,3 +1,4 @@
+import CLinuxSystem
 import Foundation
 import Glibc
 import Synchronization
@@ -90,19 +91,34 @@ struct EventLoopExitTests {
     }
 
     @Test func failedEventFDClosesTheEpollDescriptor() throws {
+        var marker: [Int32] = [0, 0]
+        #expect(pipe(&marker) == 0)
+        defer { close(marker[0]); close(marker[1]) }
+        let markerDescriptor = marker[0]
         let epollDescriptor = Mutex<Int32>(-1)
         #expect(throws: SystemError.self) {
-            _ = try EventLoop(index: 0, makeWakeDescriptor: {
-                // The seam runs right after epoll_create1, so the newest descriptor is the epoll one.
-                epollDescriptor.withLock { $0 = Self.newestDescriptor() }
+            _ = try EventLoop(index: 0, makeWakeDescriptor: { epoll in
+                // Marks this epoll instance. (Taking the newest descriptor number was the rejected
+                // alternative: tests running in parallel open descriptors too.)
+                _ = cls_epoll_add(epoll, markerDescriptor, CLS_EPOLLIN, 42)
+                epollDescriptor.withLock { $0 = epoll }
                 errno = EMFILE
                 return -1
             })
         }
         let descriptor = epollDescriptor.withLock { $0 }
         #expect(descriptor >= 0)
-        // Closed, or (if another test reused the number at once) no longer an epoll instance of ours.
-        #expect(fcntl(descriptor, F_GETFD) == -1 || Self.link(of: descriptor) != "anon_inode:[eventpoll]")
+        // Closed; a parallel test may reuse the number at once, but not with our marker in it.
+        #expect(!Self.epoll(descriptor, watches: markerDescriptor))
+    }
+
+    /// Whether `descriptor` is an epoll instance watching `target` (from /proc/self/fdinfo).
+    static func epoll(_ descriptor: Int32, watches target: Int32) -> Bool {
+        guard let info = try? String(contentsOfFile: "/proc/self/fdinfo/\(descriptor)", encoding: .utf8) else { return false }
+        return info.split(separator: "\n").contains { line in
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            return fields.count >= 2 && fields[0] == "tfd:" && fields[1] == "\(target)"
+        }
     }
 
     @Test func hugeTimeoutsSaturateInsteadOfWrappingToZero() {
@@ -129,30 +145,11 @@ struct EventLoopExitTests {
         await upstream.shutdown(gracePeriod: .seconds(5))
     }
 
-    static func newestDescriptor() -> Int32 {
-        let entries = (try? FileManagerLite.list("/proc/self/fd")) ?? []
-        return entries.compactMap { Int32($0) }.max() ?? -1
-    }
-
     static func link(of descriptor: Int32) -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         let count = readlink("/proc/self/fd/\(descriptor)", &buffer, buffer.count - 1)
         guard count > 0 else { return "" }
         return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-}
-
-/// Directory listing without Foundation's FileManager (which opens its own descriptors lazily).
-enum FileManagerLite {
-    static func list(_ path: String) throws -> [String] {
-        guard let directory = opendir(path) else { return [] }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            names.append(name)
-        }
-        return names
     }
 }
 

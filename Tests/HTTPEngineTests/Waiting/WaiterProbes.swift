@@ -1,0 +1,14 @@
+@testable import HTTPEngine
+
+// Whether a task is suspended in each of the engine's waits; read on the owner's loop.
+extension RequestBodyChannel {
+    var hasWaiter: Bool { waiter.isWaiting }
+}
+
+extension ResponseBodyBuffer {
+    var hasWaiter: Bool { waiter.isWaiting }
+}
+
+extension ServerConnection {
+    var hasWriteWaiter: Bool { writeWaiter?.isWaiting ?? false }
+}
