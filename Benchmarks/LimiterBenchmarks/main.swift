@@ -18,6 +18,12 @@ let clock = Scenarios.clockRead(rounds: rounds, operations: operations)
 rows.append(Row(scenario: "clock read (CLOCK_MONOTONIC)", stage: "-", sample: clock, target: "floor"))
 rows.append(Row(scenario: "clock read (ContinuousClock.now)", stage: "-",
                 sample: Scenarios.continuousClockRead(rounds: rounds, operations: operations), target: "-"))
+rows.append(Row(scenario: "elapsed -> tokens, Int64 ns", stage: "-",
+                sample: Scenarios.elapsedTokensFromNanoseconds(rounds: rounds, operations: operations), target: "-"))
+rows.append(Row(scenario: "elapsed -> tokens, Duration.comps", stage: "-",
+                sample: Scenarios.elapsedTokensFromDuration(rounds: rounds, operations: operations), target: "-"))
+rows.append(Row(scenario: "elapsed -> tokens, Duration / 1s", stage: "-",
+                sample: Scenarios.elapsedTokensFromDurationRatio(rounds: rounds, operations: operations), target: "-"))
 
 func singleThreadRows<Subject: SingleThreadSubject>(_ subject: Subject.Type, stage: String) -> [Row] {
     [
