@@ -27,60 +27,6 @@ enum Scenarios {
         }
     }
 
-    /// 1,024 instants a few microseconds apart, read from memory so the compiler cannot fold the
-    /// difference of two neighbours into a constant step.
-    private static func jitteredNanoseconds() -> [Int64] {
-        var generator = SystemRandomNumberGenerator()
-        var now = MonotonicInstant.now().nanoseconds
-        return (0..<1_024).map { _ in
-            now += Int64.random(in: 1_000...3_000, using: &generator)
-            return now
-        }
-    }
-
-    /// The refill step (`tokens = min(capacity, tokens + elapsed × rate)`) with time kept as
-    /// `ContinuousClock.Instant`: the elapsed `Duration` as fractional seconds via `components`,
-    /// which divides a 128-bit count of attoseconds by 10^18.
-    static func elapsedTokensFromDuration(rounds: Int, operations: Int) -> Sample {
-        let origin = ContinuousClock.now
-        let instants = jitteredNanoseconds().map { origin + .nanoseconds($0) }
-        return measure(rounds: rounds, operations: operations) { count in
-            var tokens = 0.0
-            for index in 0..<count {
-                let (seconds, attoseconds) = (instants[(index + 1) & 1_023] - instants[index & 1_023]).components
-                tokens = min(Double(capacity), tokens + (Double(seconds) + Double(attoseconds) * 1e-18) * refillPerSecond)
-            }
-            blackHole(tokens)
-        }
-    }
-
-    /// The same with `Duration / Duration`, the other way to get seconds as a `Double`.
-    static func elapsedTokensFromDurationRatio(rounds: Int, operations: Int) -> Sample {
-        let origin = ContinuousClock.now
-        let instants = jitteredNanoseconds().map { origin + .nanoseconds($0) }
-        return measure(rounds: rounds, operations: operations) { count in
-            var tokens = 0.0
-            for index in 0..<count {
-                tokens = min(Double(capacity), tokens + (instants[(index + 1) & 1_023] - instants[index & 1_023]) / .seconds(1) * refillPerSecond)
-            }
-            blackHole(tokens)
-        }
-    }
-
-    /// The same with time as integer nanoseconds, as the stages keep it: subtract, multiply.
-    static func elapsedTokensFromNanoseconds(rounds: Int, operations: Int) -> Sample {
-        let instants = jitteredNanoseconds().map(MonotonicInstant.init(nanoseconds:))
-        let tokensPerNanosecond = refillPerSecond / 1e9
-        return measure(rounds: rounds, operations: operations) { count in
-            var tokens = 0.0
-            for index in 0..<count {
-                let elapsed = instants[(index + 1) & 1_023].nanoseconds &- instants[index & 1_023].nanoseconds
-                tokens = min(Double(capacity), tokens + Double(elapsed) * tokensPerNanosecond)
-            }
-            blackHole(tokens)
-        }
-    }
-
     /// One key, one thread, the instant passed in: the decision's own cost.
     static func oneKeyInstantPassedIn<Subject: SingleThreadSubject>(_: Subject.Type, rounds: Int, operations: Int) -> Sample {
         var subject = Subject(capacity: capacity, refillPerSecond: refillPerSecond)
