@@ -51,13 +51,15 @@ func isPreempted(_ attemptNumber: Int) -> Bool {
     attemptNumber % yieldEvery == yieldEvery - 1
 }
 
+/// One table cell: admissions, and how many of them exceeded the capacity.
+func describe(_ admitted: Int) -> String {
+    "\(admitted) admitted (\(admitted - capacity) over)"
+}
+
 print("\(threadCount) threads x \(attemptsPerThread) attempts, capacity \(capacity), time frozen, \(trials) trials")
 print("trial  unprotected TokenBucket         KeyedRateLimiter")
 var unprotectedResults: [Int] = []
 var protectedResults: [Int] = []
-func describe(_ admitted: Int) -> String {
-    "\(admitted) admitted (\(admitted - capacity) over)"
-}
 for trial in 1...trials {
     // Swift 6 refuses to compile a plain `var` captured by concurrently running closures;
     // `nonisolated(unsafe)` is the escape hatch that says "trust me". This is what it buys.
@@ -88,7 +90,9 @@ for trial in 1...trials {
     }
     protectedResults.append(protected)
 
-    print("\(trial)".padding(toLength: 7, withPad: " ", startingAt: 0) + describe(unprotected).padding(toLength: 32, withPad: " ", startingAt: 0) + describe(protected))
+    print("\(trial)".padding(toLength: 7, withPad: " ", startingAt: 0)
+          + describe(unprotected).padding(toLength: 32, withPad: " ", startingAt: 0)
+          + describe(protected))
 }
 print("over capacity, min...max: unprotected \(unprotectedResults.min()! - capacity)...\(unprotectedResults.max()! - capacity), "
       + "KeyedRateLimiter \(protectedResults.min()! - capacity)...\(protectedResults.max()! - capacity)")
