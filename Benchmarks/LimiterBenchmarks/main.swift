@@ -1,5 +1,6 @@
 // Measures every stage with the same scenarios and prints one table.
 // Build with optimizations: `swift run -c release LimiterBenchmarks [--rounds N] [--quick]`.
+import Foundation
 
 let arguments = CommandLine.arguments
 let isQuick = arguments.contains("--quick")
@@ -13,11 +14,27 @@ struct Row {
     var target: String
 }
 
+// A server is multi-threaded, and glibc takes shortcuts until a process starts its first thread
+// (`pthread_mutex_lock` without an atomic instruction, `malloc` without arena locks), which would
+// flatter some rows. One short-lived thread switches them off for the rest of the process.
+Thread { }.start()
+while !Thread.isMultiThreaded() {}
+
 var rows: [Row] = []
 let clock = Scenarios.clockRead(rounds: rounds, operations: operations)
 rows.append(Row(scenario: "clock read (CLOCK_MONOTONIC)", stage: "-", sample: clock, target: "floor"))
 rows.append(Row(scenario: "clock read (ContinuousClock.now)", stage: "-",
                 sample: Scenarios.continuousClockRead(rounds: rounds, operations: operations), target: "-"))
+rows.append(Row(scenario: "elapsed -> tokens, Int64 ns", stage: "-",
+                sample: Scenarios.elapsedTokensFromNanoseconds(rounds: rounds, operations: operations), target: "-"))
+rows.append(Row(scenario: "elapsed -> tokens, Duration.comps", stage: "-",
+                sample: Scenarios.elapsedTokensFromDuration(rounds: rounds, operations: operations), target: "-"))
+rows.append(Row(scenario: "elapsed -> tokens, Duration / 1s", stage: "-",
+                sample: Scenarios.elapsedTokensFromDurationRatio(rounds: rounds, operations: operations), target: "-"))
+rows.append(Row(scenario: "lock + unlock, Mutex", stage: "-",
+                sample: Scenarios.mutexLockAndUnlock(rounds: rounds, operations: operations), target: "-"))
+rows.append(Row(scenario: "lock + unlock, pthread_mutex_t", stage: "-",
+                sample: Scenarios.pthreadMutexLockAndUnlock(rounds: rounds, operations: operations), target: "-"))
 
 func singleThreadRows<Subject: SingleThreadSubject>(_ subject: Subject.Type, stage: String) -> [Row] {
     [

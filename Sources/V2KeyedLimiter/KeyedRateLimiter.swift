@@ -8,8 +8,9 @@ import ThreadSanitizerAnnotations
 ///   actor's executor (a suspension, often a thread switch) for a decision that takes nanoseconds.
 /// - Lock-free atomics per bucket need a compare-and-swap loop over two fields (tokens and
 ///   last refill) packed into one word, and still need a safe way to add new keys to the map.
-/// - A lock held for ~20 ns, never across an `await` or a call into user code, is the simplest
-///   thing that is correct. Its cost is contention: all keys share it. Stage 4 shards it.
+/// - A lock held for one decision's arithmetic, never across an `await` or a call into user
+///   code, is the simplest thing that is correct. Its cost is contention: all keys share it
+///   (figures in `docs/benchmarks.md`). Stage 4 shards it.
 public final class KeyedRateLimiter<Key: Hashable & Sendable>: Sendable {
     private let buckets = Mutex<[Key: TokenBucket]>([:])
     private let limitForKey: @Sendable (Key) -> BucketLimit
@@ -62,7 +63,7 @@ public final class KeyedRateLimiter<Key: Hashable & Sendable>: Sendable {
     /// How many keys currently have a bucket.
     ///
     /// Grows with every distinct key and never shrinks: a stream of unique keys (say, spoofed
-    /// client addresses) exhausts memory. Stage 4 adds eviction.
+    /// client addresses) exhausts memory. Stage 3 bounds the count; stage 4 adds eviction.
     public var keyCount: Int {
         withLockedBuckets { $0.count }
     }

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A reading of the system's monotonic clock, in nanoseconds since an arbitrary origin.
 ///
@@ -7,7 +11,8 @@ import Glibc
 /// rather than `ContinuousClock.Instant`: turning a `Duration` into fractional seconds goes
 /// through 128-bit arithmetic that costs more than the whole token-bucket decision, and
 /// `ContinuousClock.now` reads a slower clock than `CLOCK_MONOTONIC` on Linux.
-/// (`Benchmarks/LimiterBenchmarks` prints both costs.)
+/// (`Benchmarks/LimiterBenchmarks` prints both costs, the "elapsed -> tokens" and "clock read"
+/// rows; figures in `docs/benchmarks.md`.)
 public struct MonotonicInstant: Hashable, Comparable, Sendable {
     /// Nanoseconds since the clock's arbitrary origin.
     public var nanoseconds: Int64

@@ -60,14 +60,23 @@ private let frozen = MonotonicInstant(nanoseconds: 42_000_000_000)
 
     @Test func concurrentFirstUseOfOneKeyCreatesOneBucket() throws {
         let limit = try BucketLimit(capacity: 3, refillRatePerSecond: 1)
-        for trial in 0..<200 {
-            let limiter = KeyedRateLimiter<Int>(limit: limit)
-            let admitted = Atomic<Int>(0)
-            DispatchQueue.concurrentPerform(iterations: 6) { _ in
-                if limiter.consume(key: trial, at: frozen).isAllowed { admitted.add(1, ordering: .relaxed) }
+        let racers = 6
+        for trial in 0..<20 {
+            // `limitForKey` runs after a thread has missed the lookup and before it inserts, so
+            // holding every racer inside it until all six have arrived forces the race on every
+            // trial: six misses, then six inserts. Left to the scheduler, the window is a few
+            // nanoseconds wide, and a slow path that overwrote the bucket passed 30 of 33 runs.
+            let barrier = StartBarrier(parties: racers)
+            let limiter = KeyedRateLimiter<Int> { _ in
+                barrier.arriveAndWait()
+                return limit
             }
-            // Even when several threads build a bucket for the same new key, only one survives.
-            #expect(admitted.load(ordering: .relaxed) == 3)
+            let decisions = runOnThreads(racers) { _ in limiter.consume(key: trial, at: frozen) }
+            #expect(barrier.hasReleasedEveryPartyTogether)
+            // Six buckets were built for one new key and only the first inserted survives, so
+            // its three tokens are spent once; a later insert replacing it would admit all six.
+            #expect(decisions.filter(\.isAllowed).count == 3)
+            #expect(!limiter.consume(key: trial, at: frozen).isAllowed)
             #expect(limiter.keyCount == 1)
         }
     }
