@@ -19,6 +19,11 @@ let package = Package(
         .executableTarget(name: "V3DemoServer", dependencies: ["V3RateLimitMiddleware", "HTTPEngine", "IPAddressing"]),
         .testTarget(name: "V3RateLimitMiddlewareTests", dependencies: ["V3RateLimitMiddleware", "HTTPEngine", "IPAddressing"]),
 
+        // Stage 4: months under hostile traffic: a clock abstraction, lock-free GCRA buckets, a fixed-size evicting table.
+        .target(name: "V4LongRunningLimiter", dependencies: ["HTTPEngine", "IPAddressing", "ThreadSanitizerAnnotations"]),
+        .executableTarget(name: "V4DemoServer", dependencies: ["V4LongRunningLimiter", "HTTPEngine", "IPAddressing"]),
+        .testTarget(name: "V4LongRunningLimiterTests", dependencies: ["V4LongRunningLimiter", "HTTPEngine", "IPAddressing"]),
+
         // Tells ThreadSanitizer about lock hand-offs it cannot see (Mutex's kernel futex path).
         .target(name: "ThreadSanitizerAnnotations"),
 

@@ -1,0 +1,225 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+import ThreadSanitizerAnnotations
+
+/// Fixed-size storage for buckets: sets of eight slots, each slot two atomic 64-bit words.
+///
+/// A slot holds a key's *identity* (56 bits of its hash, plus the index of its limit in the low
+/// byte; 0 means empty) and its bucket's *arrival*, the GCRA theoretical arrival time. A key's
+/// hash picks one set; the key may live in any of that set's eight slots ("8-way
+/// set-associative", like a CPU cache). Each set is one 64-byte line of identities followed by
+/// one line of arrivals, so finding a key touches two cache lines.
+///
+/// Why this shape, and what was rejected:
+/// - A `Dictionary` behind locks (stages 2–3) allocates per key, rehashes as it grows, and needs
+///   the lock even to read. Here memory is allocated once (`mmap`, so untouched pages cost
+///   nothing), and looking up or updating a key takes no lock at all.
+/// - Storing the key itself would make slots variable-sized (a `String` may live on the heap)
+///   and could not be compared atomically. Storing 56 bits of Swift's per-process randomly
+///   seeded hash instead means two keys share a bucket only if they collide in those bits *and*
+///   in the set index: about 5 × 10⁻¹¹ for a full table of a million keys, and an attacker
+///   cannot aim for it without the seed.
+/// - Writers that add or evict a key take the set's lock (a striped `Mutex`), so two threads
+///   cannot both add the same new key and hand it two fresh buckets (stage 2's first-use race).
+///   Decisions on keys already present never take it.
+final class BucketTable: @unchecked Sendable {
+    // @unchecked: the raw words are only touched through `Atomic`, and the locks guard
+    // nothing but the writers' order; see the type's comment.
+
+    /// Slots per set; one 64-byte cache line of identity words.
+    static let waysPerSet = 8
+    /// Bytes each key costs: an identity word and an arrival word.
+    static let bytesPerKey = 16
+    /// Identity bits that come from the hash; the low byte holds the limit's index.
+    static let hashMask: UInt64 = ~0xFF
+
+    /// Number of sets; the table holds `setCount × waysPerSet` keys.
+    let setCount: Int
+    private let words: UnsafeMutablePointer<Atomic<UInt64>>
+    private let mappedByteCount: Int
+    private let locks: UnsafeMutablePointer<PaddedMutex>
+    private let lockMask: Int
+
+    /// A table with room for at least `minimumKeyCount` keys, rounded up to whole sets.
+    init(minimumKeyCount: Int) {
+        precondition(minimumKeyCount > 0, "maximumKeyCount must be positive")
+        setCount = (minimumKeyCount + Self.waysPerSet - 1) / Self.waysPerSet
+        mappedByteCount = setCount * Self.waysPerSet * Self.bytesPerKey
+        // Anonymous mappings arrive zeroed and are backed by memory only once touched, so a
+        // large table costs nothing until keys arrive; all-zero bits are an empty slot
+        // (`Atomic<UInt64>` is laid out exactly as a `UInt64`).
+        #if canImport(Glibc)
+        let flags = MAP_PRIVATE | MAP_ANONYMOUS
+        #else
+        let flags = MAP_PRIVATE | MAP_ANON
+        #endif
+        let mapped = mmap(nil, mappedByteCount, PROT_READ | PROT_WRITE, flags, -1, 0)
+        guard let mapped, mapped != UnsafeMutableRawPointer(bitPattern: -1) else {
+            fatalError("BucketTable: cannot map \(mappedByteCount) bytes for \(minimumKeyCount) keys")
+        }
+        words = mapped.bindMemory(to: Atomic<UInt64>.self, capacity: setCount * 2 * Self.waysPerSet)
+        // One lock per set would cost 64 bytes a set (padding against false sharing); a
+        // thousand stripes already make two writers on one stripe rare.
+        var lockCount = 1
+        while lockCount < min(setCount, 1024) { lockCount <<= 1 }
+        lockMask = lockCount - 1
+        locks = .allocate(capacity: lockCount)
+        for index in 0..<lockCount { (locks + index).initialize(to: PaddedMutex()) }
+    }
+
+    deinit {
+        munmap(UnsafeMutableRawPointer(words), mappedByteCount)
+        locks.deinitialize(count: lockMask + 1)
+        locks.deallocate()
+    }
+
+    /// Keys the table can hold.
+    var capacity: Int { setCount * Self.waysPerSet }
+    /// Bytes of key storage, allocated up front; pages are backed as keys touch them.
+    var memoryBudget: Int { mappedByteCount }
+
+    /// The set `hash` belongs to: its high bits scaled to `0..<setCount` (no modulo, no power of two).
+    @inline(__always)
+    func set(for hash: UInt64) -> Int {
+        Int(truncatingIfNeeded: hash.multipliedFullWidth(by: UInt64(setCount)).high)
+    }
+
+    /// The slot in `set` whose identity carries `tag`, and that identity; nil if absent.
+    @inline(__always)
+    func find(tag: UInt64, inSet set: Int) -> (way: Int, identity: UInt64)? {
+        let base = set &* (2 * Self.waysPerSet)
+        for way in 0..<Self.waysPerSet {
+            let identity = words[base &+ way].load(ordering: .acquiring)
+            if identity != 0, identity & Self.hashMask == tag { return (way, identity) }
+        }
+        return nil
+    }
+
+    /// The identity word of a slot; 0 when empty.
+    @inline(__always)
+    func identity(set: Int, way: Int) -> UInt64 {
+        words[set &* (2 * Self.waysPerSet) &+ way].load(ordering: .acquiring)
+    }
+
+    /// The arrival word of a slot, as nanoseconds on the limiter's clock.
+    @inline(__always)
+    func arrival(set: Int, way: Int) -> Int64 {
+        Int64(bitPattern: arrivalWord(set: set, way: way).pointee.load(ordering: .acquiring))
+    }
+
+    /// Replaces a slot's arrival if it still equals `expected`; else returns what it is now.
+    @inline(__always)
+    func exchangeArrival(set: Int, way: Int, expected: Int64, desired: Int64) -> (exchanged: Bool, current: Int64) {
+        let (exchanged, original) = arrivalWord(set: set, way: way).pointee.compareExchange(
+            expected: UInt64(bitPattern: expected), desired: UInt64(bitPattern: desired), ordering: .acquiringAndReleasing
+        )
+        return (exchanged, Int64(bitPattern: original))
+    }
+
+    @inline(__always)
+    private func arrivalWord(set: Int, way: Int) -> UnsafeMutablePointer<Atomic<UInt64>> {
+        words + (set &* (2 * Self.waysPerSet) &+ Self.waysPerSet &+ way)
+    }
+
+    private func identityWord(set: Int, way: Int) -> UnsafeMutablePointer<Atomic<UInt64>> {
+        words + (set &* (2 * Self.waysPerSet) &+ way)
+    }
+
+    /// Runs `body` holding the lock that orders writers of `set`.
+    func withSetLocked<Result>(_ set: Int, _ body: () -> Result) -> Result {
+        let lock = locks + (set & lockMask)
+        return lock.pointee.mutex.withLock { _ in
+            // Mutex's futex path is invisible to ThreadSanitizer; say what it orders.
+            ThreadSanitizer.acquire(UnsafeMutableRawPointer(lock))
+            defer { ThreadSanitizer.release(UnsafeMutableRawPointer(lock)) }
+            return body()
+        }
+    }
+
+    /// Puts a new key in `set`, evicting the slot with the earliest arrival. Set lock held.
+    ///
+    /// The earliest arrival is the bucket with the least state to lose: an empty slot first,
+    /// then a full bucket (its arrival is in the past; dropping it changes no decision), then the
+    /// bucket nearest to full. This is what least-recently-used approximates, measured in
+    /// tokens rather than time: a key drained a minute ago at a slow rate may owe more than one
+    /// used an hour ago at a fast one.
+    ///
+    /// The identity is cleared before the new arrival is written and set after it, so a reader
+    /// that sees the new identity also sees the new arrival, and a reader that loaded the old
+    /// identity notices the change when it checks again (see `KeyedRateLimiter.decide`).
+    func claim(set: Int, identity: UInt64, arrival: Int64, now: Int64) -> Eviction {
+        var victim = 0
+        var victimArrival = Int64.max
+        var eviction = Eviction.none
+        for way in 0..<Self.waysPerSet {
+            if identityWord(set: set, way: way).pointee.load(ordering: .relaxed) == 0 {
+                victim = way
+                eviction = .none
+                break
+            }
+            let candidate = Int64(bitPattern: arrivalWord(set: set, way: way).pointee.load(ordering: .relaxed))
+            if candidate < victimArrival {
+                victim = way
+                victimArrival = candidate
+                eviction = candidate <= now ? .fullBucket : .bucketWithState
+            }
+        }
+        identityWord(set: set, way: victim).pointee.store(0, ordering: .releasing)
+        arrivalWord(set: set, way: victim).pointee.store(UInt64(bitPattern: arrival), ordering: .releasing)
+        identityWord(set: set, way: victim).pointee.store(identity, ordering: .releasing)
+        return eviction
+    }
+
+    /// Empties the slots of `set` whose arrival is at or before `cutoff`; returns how many. Set lock held.
+    ///
+    /// The identity is cleared first and the arrival then swapped out with compare-and-swap: a
+    /// lock-free decision that spent from the bucket since we looked makes the swap fail, and
+    /// the identity is put back, so that spending is never lost. A decision that comes after
+    /// the swap finds `.min`, an arrival it did not load, fails its own swap, and sees the
+    /// cleared identity.
+    func removeArrivals(atOrBefore cutoff: Int64, inSet set: Int) -> Int {
+        var removed = 0
+        for way in 0..<Self.waysPerSet {
+            let identity = identityWord(set: set, way: way).pointee.load(ordering: .relaxed)
+            guard identity != 0 else { continue }
+            let observed = arrival(set: set, way: way)
+            guard observed <= cutoff else { continue }
+            identityWord(set: set, way: way).pointee.store(0, ordering: .releasing)
+            if exchangeArrival(set: set, way: way, expected: observed, desired: .min).exchanged {
+                removed += 1
+            } else {
+                identityWord(set: set, way: way).pointee.store(identity, ordering: .releasing)
+            }
+        }
+        return removed
+    }
+
+    /// How many slots hold a key; walks the whole table.
+    func occupiedSlotCount() -> Int {
+        var count = 0
+        for set in 0..<setCount {
+            for way in 0..<Self.waysPerSet where identity(set: set, way: way) != 0 { count += 1 }
+        }
+        return count
+    }
+
+    /// What a new key displaced.
+    enum Eviction {
+        /// Nothing: the slot was empty.
+        case none
+        /// A bucket that had refilled completely: no decision changes.
+        case fullBucket
+        /// A bucket still refilling: its key starts over with a full bucket if it returns.
+        case bucketWithState
+    }
+}
+
+/// A `Mutex` alone on its cache line, so threads locking neighbouring stripes do not slow each other.
+struct PaddedMutex: ~Copyable {
+    let mutex = Mutex(())
+    private let padding: (Int64, Int64, Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0, 0, 0)
+}
