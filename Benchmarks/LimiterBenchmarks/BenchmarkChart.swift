@@ -38,7 +38,8 @@ struct BenchmarkChart {
                 + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">",
             "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>",
             text("Limiter decisions by stage: median ns per decision (lower is better)", x: 20, y: 28, size: 17, weight: "bold"),
-            text("\(results.rounds) rounds × \(grouped(results.operations)) decisions per bar; line = fastest to slowest round",
+            text("Median of \(results.rounds) round\(results.rounds == 1 ? "" : "s") × \(grouped(results.operations)) decisions per bar; "
+                 + "black line: fastest to slowest round",
                  x: 20, y: 50, size: 12, fill: "#555555"),
         ]
         // Legend: one swatch per stage present, in table order.
@@ -54,7 +55,8 @@ struct BenchmarkChart {
         }
         svg.append(text("nanoseconds per decision (linear)", x: (plotLeft + plotRight) / 2, y: plotBottom + 40,
                          size: 12, anchor: "middle", fill: "#444444"))
-        // Bars, group by group.
+        // Bars, group by group; value labels are kept back to go on top of the floor line.
+        var labels: [String] = []
         var top = plotTop + barGap
         for group in groups {
             let groupHeight = Double(group.rows.count) * (barHeight + barGap) - barGap
@@ -68,17 +70,19 @@ struct BenchmarkChart {
                                     stroke: "#222222", width: 1.5))
                 }
                 let labelX = x(max(row.sample.median, row.sample.maximum.isFinite ? row.sample.maximum : 0)) + 5
-                svg.append(text("\(row.stage) \(formatted(row.sample.median))", x: labelX, y: middle + 4, size: 12))
+                labels.append(text("\(row.stage) \(formatted(row.sample.median))", x: labelX, y: middle + 4, size: 12,
+                                   halo: true))
                 top += barHeight + barGap
             }
             top += groupGap
         }
-        // The floor goes last so it is drawn over the bars it crosses.
+        // The floor crosses the bars it exceeds; drawn over them, under the labels.
         let floorX = x(results.floor.median)
-        svg.append("<line x1=\"\(formatted(floorX))\" y1=\"\(formatted(plotTop - 8))\" x2=\"\(formatted(floorX))\" y2=\"\(formatted(plotBottom))\" "
-                   + "stroke=\"#c00000\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>")
+        svg.append("<line x1=\"\(formatted(floorX))\" y1=\"\(formatted(plotTop - 8))\" x2=\"\(formatted(floorX))\" "
+                   + "y2=\"\(formatted(plotBottom))\" stroke=\"#c00000\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>")
         svg.append(text("clock read floor \(formatted(results.floor.median)) ns", x: floorX + 4, y: plotTop - 12,
-                        size: 12, fill: "#c00000"))
+                        size: 12, fill: "#c00000", halo: true))
+        svg += labels
         svg.append("</svg>")
         return svg.joined(separator: "\n") + "\n"
     }
@@ -124,12 +128,14 @@ private func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String
         + "stroke=\"\(stroke)\" stroke-width=\"\(formatted(width))\"/>"
 }
 
+/// A `<text>`; with `halo`, a white outline keeps it readable where it crosses a line.
 private func text(
     _ content: String, x: Double, y: Double, size: Int, anchor: String = "start", weight: String = "normal",
-    fill: String = "#222222"
+    fill: String = "#222222", halo: Bool = false
 ) -> String {
-    "<text x=\"\(formatted(x))\" y=\"\(formatted(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\" font-weight=\"\(weight)\" "
-        + "fill=\"\(fill)\">\(escapedForXML(content))</text>"
+    let outline = halo ? " stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\"" : ""
+    return "<text x=\"\(formatted(x))\" y=\"\(formatted(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\" "
+        + "font-weight=\"\(weight)\" fill=\"\(fill)\"\(outline)>\(escapedForXML(content))</text>"
 }
 
 private func escapedForXML(_ text: String) -> String {
