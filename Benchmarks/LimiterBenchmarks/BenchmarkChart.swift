@@ -25,13 +25,12 @@ struct BenchmarkChart {
     /// The chart as a complete SVG document.
     func svg() -> String {
         let groups = scenarioGroups()
-        let stages = groups.flatMap { $0.rows.map(\.stage) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let bars = Double(groups.reduce(0) { $0 + $1.rows.count })
         let plotBottom = plotTop + bars * (barHeight + barGap) + Double(max(groups.count - 1, 0)) * groupGap + barGap
         let height = plotBottom + 56
         let largest = groups.flatMap(\.rows).map { max($0.sample.median, $0.sample.maximum.isFinite ? $0.sample.maximum : 0) }
         let (step, axisMaximum) = Self.axis(upTo: max(largest.max() ?? 1, results.floor.median))
-        let x = { (value: Double) in self.plotLeft + (self.plotRight - self.plotLeft) * min(value, axisMaximum) / axisMaximum }
+        let scale = Scale(left: plotLeft, right: plotRight, maximum: axisMaximum)
 
         var svg = [
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
@@ -42,42 +41,18 @@ struct BenchmarkChart {
                  + "black line: fastest to slowest round",
                  x: 20, y: 50, size: 12, fill: "#555555"),
         ]
-        // Legend: one swatch per stage present, in table order.
-        for (index, stage) in stages.enumerated() {
-            let left = 20 + Double(index) * 80
-            svg.append(rect(x: left, y: 62, width: 14, height: 14, fill: Self.colour(of: stage)))
-            svg.append(text(stage, x: left + 20, y: 74, size: 13))
-        }
-        // Gridlines and axis labels.
+        svg += legend(for: groups)
         for tick in stride(from: 0.0, through: axisMaximum + step / 2, by: step) {
-            svg.append(line(x1: x(tick), y1: plotTop, x2: x(tick), y2: plotBottom, stroke: tick == 0 ? "#444444" : "#dddddd"))
-            svg.append(text(formattedTick(tick), x: x(tick), y: plotBottom + 18, size: 12, anchor: "middle", fill: "#444444"))
+            svg.append(line(x1: scale.x(tick), y1: plotTop, x2: scale.x(tick), y2: plotBottom,
+                            stroke: tick == 0 ? "#444444" : "#dddddd"))
+            svg.append(text(formattedTick(tick), x: scale.x(tick), y: plotBottom + 18, size: 12, anchor: "middle", fill: "#444444"))
         }
         svg.append(text("nanoseconds per decision (linear)", x: (plotLeft + plotRight) / 2, y: plotBottom + 40,
-                         size: 12, anchor: "middle", fill: "#444444"))
-        // Bars, group by group; value labels are kept back to go on top of the floor line.
-        var labels: [String] = []
-        var top = plotTop + barGap
-        for group in groups {
-            let groupHeight = Double(group.rows.count) * (barHeight + barGap) - barGap
-            svg.append(text(group.scenario, x: plotLeft - 10, y: top + groupHeight / 2 + 4, size: 13, anchor: "end"))
-            for row in group.rows {
-                let middle = top + barHeight / 2
-                svg.append(rect(x: plotLeft, y: top, width: x(row.sample.median) - plotLeft, height: barHeight,
-                                fill: Self.colour(of: row.stage)))
-                if row.sample.minimum.isFinite, row.sample.maximum > row.sample.minimum {
-                    svg.append(line(x1: x(row.sample.minimum), y1: middle, x2: x(row.sample.maximum), y2: middle,
-                                    stroke: "#222222", width: 1.5))
-                }
-                let labelX = x(max(row.sample.median, row.sample.maximum.isFinite ? row.sample.maximum : 0)) + 5
-                labels.append(text("\(row.stage) \(formatted(row.sample.median))", x: labelX, y: middle + 4, size: 12,
-                                   halo: true))
-                top += barHeight + barGap
-            }
-            top += groupGap
-        }
+                        size: 12, anchor: "middle", fill: "#444444"))
+        let (shapes, labels) = barsAndLabels(for: groups, scale: scale)
+        svg += shapes
         // The floor crosses the bars it exceeds; drawn over them, under the labels.
-        let floorX = x(results.floor.median)
+        let floorX = scale.x(results.floor.median)
         svg.append("<line x1=\"\(formatted(floorX))\" y1=\"\(formatted(plotTop - 8))\" x2=\"\(formatted(floorX))\" "
                    + "y2=\"\(formatted(plotBottom))\" stroke=\"#c00000\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>")
         svg.append(text("clock read floor \(formatted(results.floor.median)) ns", x: floorX + 4, y: plotTop - 12,
@@ -85,6 +60,44 @@ struct BenchmarkChart {
         svg += labels
         svg.append("</svg>")
         return svg.joined(separator: "\n") + "\n"
+    }
+
+    /// One swatch per stage present, in table order.
+    private func legend(for groups: [(scenario: String, rows: [Row])]) -> [String] {
+        var stages: [String] = []
+        for row in groups.flatMap(\.rows) where !stages.contains(row.stage) { stages.append(row.stage) }
+        return stages.enumerated().flatMap { index, stage in
+            let left = 20 + Double(index) * 80
+            return [rect(x: left, y: 62, width: 14, height: 14, fill: Self.colour(of: stage)),
+                    text(stage, x: left + 20, y: 74, size: 13)]
+        }
+    }
+
+    /// Scenario labels, bars and round-spread lines; and, apart, the value labels that go on top.
+    private func barsAndLabels(for groups: [(scenario: String, rows: [Row])], scale: Scale) -> (shapes: [String], labels: [String]) {
+        var shapes: [String] = []
+        var labels: [String] = []
+        var top = plotTop + barGap
+        for group in groups {
+            let groupHeight = Double(group.rows.count) * (barHeight + barGap) - barGap
+            shapes.append(text(group.scenario, x: plotLeft - 10, y: top + groupHeight / 2 + 4, size: 13, anchor: "end"))
+            for row in group.rows {
+                let middle = top + barHeight / 2
+                shapes.append(rect(x: plotLeft, y: top, width: scale.x(row.sample.median) - plotLeft, height: barHeight,
+                                   fill: Self.colour(of: row.stage)))
+                if row.sample.minimum.isFinite, row.sample.maximum > row.sample.minimum {
+                    shapes.append(line(x1: scale.x(row.sample.minimum), y1: middle, x2: scale.x(row.sample.maximum), y2: middle,
+                                       stroke: "#222222", width: 1.5))
+                }
+                // After the spread line's end, so label and line never overlap.
+                let labelX = scale.x(max(row.sample.median, row.sample.maximum.isFinite ? row.sample.maximum : 0)) + 5
+                labels.append(text("\(row.stage) \(formatted(row.sample.median))", x: labelX, y: middle + 4, size: 12,
+                                   halo: true))
+                top += barHeight + barGap
+            }
+            top += groupGap
+        }
+        return (shapes, labels)
     }
 
     /// Scenarios with stage rows, in the order they were measured, each with its rows.
@@ -108,12 +121,24 @@ struct BenchmarkChart {
         return (step, (largest * 1.1 / step).rounded(.up) * step)
     }
 
+    /// A stage's fixed colour; grey for a stage the palette does not know yet.
     static func colour(of stage: String) -> String {
         palette[stage] ?? unknownStageColour
     }
 
     private func formattedTick(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : formatted(value)
+    }
+}
+
+/// Maps nanoseconds onto the plot's horizontal pixels, clamping past the axis end.
+private struct Scale {
+    var left: Double
+    var right: Double
+    var maximum: Double
+
+    func x(_ value: Double) -> Double {
+        left + (right - left) * min(max(value, 0), maximum) / maximum
     }
 }
 
