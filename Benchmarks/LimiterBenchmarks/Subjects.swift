@@ -13,13 +13,51 @@ protocol SingleThreadSubject {
 }
 
 /// A limiter shared by threads and keyed: stage 2 onwards.
+///
+/// Only `init(capacity:refillPerSecond:)` and `decide` are required; the memory and key-flood
+/// commands use the other members, whose defaults suit a stage that has no key bound and cannot
+/// count its keys, so a new stage overrides only what it has.
 protocol SharedSubject: Sendable {
     init(capacity: Int, refillPerSecond: Double)
+    /// A limiter keeping at most `maximumKeyCount` keys, for stages whose table has a bound.
+    init(capacity: Int, refillPerSecond: Double, maximumKeyCount: Int)
     func decide(key: UInt64, atNanoseconds nanoseconds: Int64) -> Bool
+    /// One decision for `key`, telling a full key table apart from an empty bucket.
+    func decideWithOutcome(key: UInt64, atNanoseconds nanoseconds: Int64) -> DecisionOutcome
+    /// How many keys hold a bucket now; nil when the stage cannot say.
+    var keyCount: Int? { get }
+    /// Whether `init(capacity:refillPerSecond:maximumKeyCount:)` honours its bound.
+    static var boundsKeyCount: Bool { get }
+}
+
+/// What became of one decision, in the terms every stage can map onto.
+enum DecisionOutcome {
+    /// Admitted.
+    case allowed
+    /// Refused: the key's bucket lacked tokens.
+    case limited
+    /// Refused: the key had no bucket and the table had no room for one.
+    case atCapacity
+}
+
+extension SharedSubject {
+    // A stage without a bound grows its table instead; the flood shows what that costs.
+    init(capacity: Int, refillPerSecond: Double, maximumKeyCount: Int) {
+        self.init(capacity: capacity, refillPerSecond: refillPerSecond)
+    }
+
+    func decideWithOutcome(key: UInt64, atNanoseconds nanoseconds: Int64) -> DecisionOutcome {
+        decide(key: key, atNanoseconds: nanoseconds) ? .allowed : .limited
+    }
+
+    var keyCount: Int? { nil }
+
+    static var boundsKeyCount: Bool { false }
 }
 
 // Each stage is a separate module with its own types, so each gets a thin adapter here;
-// adding stage N to every scenario means one adapter and one line in `main.swift`.
+// adding stage N to every scenario (timed rows, memory per key, key flood, chart) means one
+// adapter here and one line in `Stages.swift`.
 
 /// Stage 1: one `TokenBucket`; it has no keys, so the key is ignored.
 struct StageOneSubject: SingleThreadSubject {
@@ -54,17 +92,24 @@ struct StageTwoSubject: SingleThreadSubject, SharedSubject {
     func decideNow(key: UInt64) -> Bool {
         limiter.consume(key: key, at: .now()).isAllowed
     }
+
+    var keyCount: Int? { limiter.keyCount }
 }
 
-/// Stage 3: stage 2's limiter plus a bound on the number of keys (raised here above the
-/// million-key scenario, so the bound's sweep is not what gets measured).
+/// Stage 3: stage 2's limiter plus a bound on the number of keys (raised by default above the
+/// million-key scenario, so the bound's sweep is not what gets measured; the key flood passes
+/// its own bound).
 struct StageThreeSubject: SingleThreadSubject, SharedSubject {
     let limiter: V3RateLimitMiddleware.KeyedRateLimiter<UInt64>
 
     init(capacity: Int, refillPerSecond: Double) {
+        self.init(capacity: capacity, refillPerSecond: refillPerSecond, maximumKeyCount: 2_000_000)
+    }
+
+    init(capacity: Int, refillPerSecond: Double, maximumKeyCount: Int) {
         limiter = .init(
             limit: try! .init(capacity: capacity, refillRatePerSecond: refillPerSecond),
-            maximumKeyCount: 2_000_000
+            maximumKeyCount: maximumKeyCount
         )
     }
 
@@ -75,4 +120,16 @@ struct StageThreeSubject: SingleThreadSubject, SharedSubject {
     func decideNow(key: UInt64) -> Bool {
         limiter.consume(key: key, at: .now()).isAllowed
     }
+
+    func decideWithOutcome(key: UInt64, atNanoseconds nanoseconds: Int64) -> DecisionOutcome {
+        switch limiter.consume(key: key, at: .init(nanoseconds: nanoseconds)).outcome {
+        case .allowed: .allowed
+        case .limited: .limited
+        case .limiterAtCapacity: .atCapacity
+        }
+    }
+
+    var keyCount: Int? { limiter.keyCount }
+
+    static var boundsKeyCount: Bool { true }
 }

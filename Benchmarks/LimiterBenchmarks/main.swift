@@ -1,18 +1,44 @@
 // Measures every stage with the same scenarios and prints one table.
-// Build with optimizations: `swift run -c release LimiterBenchmarks [--rounds N] [--quick]`.
+// Build with optimizations: `swift run -c release LimiterBenchmarks [--rounds N] [--quick]`;
+// `--help` lists the rest (Markdown and SVG output, the key flood).
 import Foundation
 
-let arguments = CommandLine.arguments
-let isQuick = arguments.contains("--quick")
-let rounds = arguments.firstIndex(of: "--rounds").flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? 7
-let operations = isQuick ? 200_000 : 5_000_000
-
-struct Row {
-    var scenario: String
-    var stage: String
-    var sample: Sample
-    var target: String
+let options: Options
+do {
+    options = try Options(parsing: Array(CommandLine.arguments.dropFirst()))
+} catch {
+    exitWithUsage(error.message)
 }
+
+switch options.command {
+case .measure:
+    break
+case .help:
+    print(Options.usage)
+    exit(0)
+case .memoryPerKey(let stageName):
+    // The child process of `MemoryPerKey.measureInChildProcess`: one number, nothing else.
+    guard let measure = BenchmarkStage.named(stageName)?.memoryPerKey else {
+        exitWithUsage("--memory-per-key: no keyed stage called \(stageName)")
+    }
+    guard let bytesPerKey = measure(options.keys ?? MemoryPerKey.keyCount) else {
+        printToStandardError("cannot read /proc/self/statm")
+        exit(1)
+    }
+    print(bytesPerKey)
+    exit(0)
+case .keyFlood:
+    guard let flood = BenchmarkStage.named(options.stage)?.keyFlood else {
+        let keyed = BenchmarkStage.all.filter { $0.keyFlood != nil }.map(\.name).joined(separator: ", ")
+        exitWithUsage("--stage: no keyed stage called \(options.stage) (keyed stages: \(keyed))")
+    }
+    flood(KeyFloodSettings(duration: .seconds(options.seconds), maximumKeyCount: options.maximumKeyCount,
+                           memoryLimitMiB: options.memoryLimitMiB))
+    exit(0)
+}
+
+let rounds = options.rounds
+let operations = options.isQuick ? 200_000 : 5_000_000
 
 // A server is multi-threaded, and glibc takes shortcuts until a process starts its first thread
 // (`pthread_mutex_lock` without an atomic instruction, `malloc` without arena locks), which would
@@ -36,47 +62,30 @@ rows.append(Row(scenario: "lock + unlock, Mutex", stage: "-",
 rows.append(Row(scenario: "lock + unlock, pthread_mutex_t", stage: "-",
                 sample: Scenarios.pthreadMutexLockAndUnlock(rounds: rounds, operations: operations), target: "-"))
 
-func singleThreadRows<Subject: SingleThreadSubject>(_ subject: Subject.Type, stage: String) -> [Row] {
-    [
-        Row(scenario: "one key, instant passed in", stage: stage,
-            sample: Scenarios.oneKeyInstantPassedIn(subject, rounds: rounds, operations: operations), target: "<= 8 ns"),
-        Row(scenario: "one key, clock read included", stage: stage,
-            sample: Scenarios.oneKeyWithClockRead(subject, rounds: rounds, operations: operations), target: "<= 1.5x floor"),
-    ]
+// Each stage's rows, in the order of `BenchmarkStage.all`; a new stage adds one line there.
+for stage in BenchmarkStage.all {
+    rows += stage.timedRows(rounds, operations)
 }
 
-func sharedRows<Subject: SharedSubject>(_ subject: Subject.Type, stage: String) -> [Row] {
-    [
-        Row(scenario: "1,000,000 random keys", stage: stage,
-            sample: Scenarios.millionRandomKeys(subject, rounds: rounds, operations: operations), target: "-"),
-        Row(scenario: "two threads, one key", stage: stage,
-            sample: Scenarios.twoThreadsOneKey(subject, rounds: rounds, operations: operations / 2), target: "<= 75 ns"),
-    ]
-}
+let results = BenchmarkResults(
+    rounds: rounds,
+    operations: operations,
+    rows: rows,
+    floor: clock,
+    memoryPerKey: MemoryPerKey.measureAllStages(keys: MemoryPerKey.keyCount)
+)
+results.printTable()
 
-// Each new stage adds its adapter's rows here.
-rows += singleThreadRows(StageOneSubject.self, stage: "V1")
-rows += singleThreadRows(StageTwoSubject.self, stage: "V2")
-rows += sharedRows(StageTwoSubject.self, stage: "V2")
-rows += singleThreadRows(StageThreeSubject.self, stage: "V3")
-rows += sharedRows(StageThreeSubject.self, stage: "V3")
-
-func formatted(_ value: Double) -> String {
-    let text = String(Int((value * 10).rounded()))
-    let whole = text.dropLast().isEmpty ? "0" : String(text.dropLast())
-    return "\(whole).\(text.last!)"
-}
-
-func padded(_ text: String, _ width: Int) -> String {
-    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-}
-
-print("Limiter benchmarks: median of \(rounds) rounds x \(operations) operations, ns per decision (wall clock)")
-print(padded("scenario", 34) + padded("stage", 7) + padded("median", 9) + padded("min", 9) + padded("max", 9)
-      + padded("x floor", 9) + "target")
-for row in rows {
-    let ratio = row.sample.median / clock.median
-    print(padded(row.scenario, 34) + padded(row.stage, 7) + padded(formatted(row.sample.median), 9)
-          + padded(formatted(row.sample.minimum), 9) + padded(formatted(row.sample.maximum), 9)
-          + padded(formatted(ratio), 9) + row.target)
+do {
+    if let path = options.markdownPath {
+        try results.markdown().write(toFile: path, atomically: true, encoding: .utf8)
+        print("wrote \(path)")
+    }
+    if let path = options.svgPath {
+        try BenchmarkChart(results: results).svg().write(toFile: path, atomically: true, encoding: .utf8)
+        print("wrote \(path)")
+    }
+} catch {
+    printToStandardError("cannot write output: \(error)")
+    exit(1)
 }
