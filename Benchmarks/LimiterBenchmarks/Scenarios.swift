@@ -82,4 +82,22 @@ enum Scenarios {
             blackHole(admitted)
         }
     }
+
+    /// Two threads deciding for one key whose bucket is empty: every decision is a refusal.
+    ///
+    /// What a flood from one client costs. A stage that refuses without writing shared memory
+    /// lets both cores read the bucket's cache line at once; one that locks makes them take turns.
+    static func twoThreadsOneKeyMostlyRejected<Subject: SharedSubject>(_: Subject.Type, rounds: Int, operations: Int) -> Sample {
+        // One token, refilled once in 10^6 s: spent by the warm-up, never back during the run.
+        let subject = Subject(capacity: 1, refillPerSecond: 1e-6)
+        return measureConcurrently(threads: 2, rounds: rounds, operations: operations) { count in
+            var admitted = 0
+            var now = MonotonicInstant.now().nanoseconds
+            for _ in 0..<count {
+                now &+= 2 * step
+                if subject.decide(key: 1, atNanoseconds: now) { admitted &+= 1 }
+            }
+            blackHole(admitted)
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import V1TokenBucket
 import V2KeyedLimiter
 import V3RateLimitMiddleware
+import V4LongRunningLimiter
 
 /// A limiter driven from one thread, one key: every stage can play this part.
 protocol SingleThreadSubject {
@@ -132,4 +133,52 @@ struct StageThreeSubject: SingleThreadSubject, SharedSubject {
     var keyCount: Int? { limiter.keyCount }
 
     static var boundsKeyCount: Bool { true }
+}
+
+/// Stage 4: the lock-free table of fixed size (2^21 keys, 32 MiB, by default: room for the
+/// million-key scenario without evicting), reading `MonotonicClock` when it reads the time itself.
+struct StageFourSubject: SingleThreadSubject, SharedSubject {
+    let limiter: V4LongRunningLimiter.KeyedRateLimiter<UInt64, V4LongRunningLimiter.MonotonicClock>
+
+    init(capacity: Int, refillPerSecond: Double) {
+        self.init(capacity: capacity, refillPerSecond: refillPerSecond, maximumKeyCount: 1 << 21)
+    }
+
+    init(capacity: Int, refillPerSecond: Double, maximumKeyCount: Int) {
+        limiter = .init(
+            limit: try! .init(capacity: capacity, refillRatePerSecond: refillPerSecond),
+            maximumKeyCount: maximumKeyCount,
+            clock: .init()
+        )
+    }
+
+    func decide(key: UInt64, atNanoseconds nanoseconds: Int64) -> Bool {
+        limiter.consume(key: key, at: .init(nanoseconds: nanoseconds)).isAllowed
+    }
+
+    func decideNow(key: UInt64) -> Bool {
+        limiter.consume(key: key).isAllowed
+    }
+
+    // A walk over the whole table: fine once a second in the flood, not per decision.
+    var keyCount: Int? { limiter.keyCount }
+
+    static var boundsKeyCount: Bool { true }
+}
+
+/// Stage 4 reading `CoarseMonotonicClock` (the kernel's last tick): the amortised clock read.
+struct StageFourCoarseClockSubject: SingleThreadSubject {
+    let limiter: V4LongRunningLimiter.KeyedRateLimiter<UInt64, V4LongRunningLimiter.CoarseMonotonicClock>
+
+    init(capacity: Int, refillPerSecond: Double) {
+        limiter = .init(limit: try! .init(capacity: capacity, refillRatePerSecond: refillPerSecond), maximumKeyCount: 1 << 10, clock: .init())
+    }
+
+    func decide(key: UInt64, atNanoseconds nanoseconds: Int64) -> Bool {
+        limiter.consume(key: key, at: .init(nanoseconds: nanoseconds)).isAllowed
+    }
+
+    func decideNow(key: UInt64) -> Bool {
+        limiter.consume(key: key).isAllowed
+    }
 }

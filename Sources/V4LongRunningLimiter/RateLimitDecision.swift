@@ -1,4 +1,10 @@
 /// The answer to one request: whether it may proceed, and what the client should be told.
+///
+/// Stores only what the decision itself computed (the outcome and two spans in nanoseconds);
+/// everything a response reports is derived when read. A server refusing a flood reads
+/// `isAllowed` millions of times a second and the rest only when it writes headers, and the
+/// derived values cost an integer division and three 128-bit `Duration`s, more than the whole
+/// decision.
 public struct RateLimitDecision: Hashable, Sendable {
     /// What became of a request.
     public enum Outcome: Hashable, Sendable {
@@ -13,67 +19,53 @@ public struct RateLimitDecision: Hashable, Sendable {
 
     /// What became of the request.
     public let outcome: Outcome
-    /// Whole tokens left in the bucket after this decision.
-    public let remainingTokens: Int
     /// The limit of the bucket that decided, so a response can state capacity and window.
     public let limit: BucketLimit
-    // The three spans are kept as nanoseconds and turned into `Duration`s only when read: a
-    // `Duration` is 128-bit attoseconds, and building three of them cost more than the decision
-    // itself on the hot path, where most callers read only `isAllowed`.
+    /// Nanoseconds until the bucket is full again, after this decision: GCRA's TAT − now.
+    let backlogNanoseconds: Int64
+    /// Nanoseconds until a refused request could be admitted; 0 when it was.
     let retryAfterNanoseconds: Int64
-    let resetAfterNanoseconds: Int64
-    let nextTokenAfterNanoseconds: Int64
+
+    /// A decision for a bucket under `limit` that will be full `resetAfter` from now.
+    public init(outcome: Outcome, limit: BucketLimit, resetAfter: Duration, retryAfter: Duration) {
+        self.init(outcome: outcome, limit: limit, backlogNanoseconds: resetAfter.wholeNanoseconds, retryAfterNanoseconds: retryAfter.wholeNanoseconds)
+    }
+
+    init(outcome: Outcome, limit: BucketLimit, backlogNanoseconds: Int64, retryAfterNanoseconds: Int64) {
+        self.outcome = outcome
+        self.limit = limit
+        self.backlogNanoseconds = min(max(backlogNanoseconds, 0), limit.capacityNanoseconds)
+        self.retryAfterNanoseconds = retryAfterNanoseconds
+    }
 
     /// Whether the request was admitted (and its tokens taken).
     public var isAllowed: Bool { outcome == .allowed }
+
+    /// Whole tokens left in the bucket after this decision: capacity − backlog / T, rounded down.
+    public var remainingTokens: Int {
+        Int((limit.capacityNanoseconds - backlogNanoseconds) / limit.emissionIntervalNanoseconds)
+    }
 
     /// How long until the same request could be admitted; `.zero` when it was.
     ///
     /// Exact to the nanosecond, so waiting exactly this long always succeeds if nobody else
     /// spends tokens in between. HTTP's `Retry-After` rounds it up to seconds.
     public var retryAfter: Duration { .nanoseconds(retryAfterNanoseconds) }
+
     /// How long until the bucket is full again if nobody spends; what `X-RateLimit-Reset` reports.
     ///
     /// Never shorter than `nextTokenAfter`. In GCRA terms: theoretical arrival time minus now.
-    public var resetAfter: Duration { .nanoseconds(resetAfterNanoseconds) }
+    public var resetAfter: Duration { .nanoseconds(backlogNanoseconds) }
+
     /// How long until `remainingTokens` grows by one; `.zero` when the bucket is full.
     ///
     /// What the IETF `t` parameter reports ("time until additional quota is made available").
     /// For a refused request of cost 1 it equals `retryAfter`.
-    public var nextTokenAfter: Duration { .nanoseconds(nextTokenAfterNanoseconds) }
-
-    /// A decision with the given outcome and spans.
-    public init(
-        outcome: Outcome,
-        remainingTokens: Int,
-        retryAfter: Duration,
-        resetAfter: Duration,
-        nextTokenAfter: Duration,
-        limit: BucketLimit
-    ) {
-        self.init(
-            outcome: outcome,
-            remainingTokens: remainingTokens,
-            retryAfterNanoseconds: retryAfter.wholeNanoseconds,
-            resetAfterNanoseconds: resetAfter.wholeNanoseconds,
-            nextTokenAfterNanoseconds: nextTokenAfter.wholeNanoseconds,
-            limit: limit
-        )
-    }
-
-    init(
-        outcome: Outcome,
-        remainingTokens: Int,
-        retryAfterNanoseconds: Int64,
-        resetAfterNanoseconds: Int64,
-        nextTokenAfterNanoseconds: Int64,
-        limit: BucketLimit
-    ) {
-        self.outcome = outcome
-        self.remainingTokens = remainingTokens
-        self.retryAfterNanoseconds = retryAfterNanoseconds
-        self.resetAfterNanoseconds = resetAfterNanoseconds
-        self.nextTokenAfterNanoseconds = nextTokenAfterNanoseconds
-        self.limit = limit
+    public var nextTokenAfter: Duration {
+        let remaining = Int64(remainingTokens)
+        guard remaining < Int64(limit.capacity) else { return .zero }
+        // `remaining + 1` tokens are back when the backlog has shrunk to (capacity − remaining − 1)·T.
+        let backlogThen = limit.capacityNanoseconds - (remaining + 1) * limit.emissionIntervalNanoseconds
+        return .nanoseconds(backlogNanoseconds - backlogThen)
     }
 }

@@ -85,18 +85,11 @@ public struct TokenBucket: Sendable {
         let needed = Int64(cost) &* interval
         let (afterSpending, overflow) = backlog.addingReportingOverflow(needed)
         let isAllowed = !overflow && afterSpending <= limit.capacityNanoseconds
-        let newBacklog = isAllowed ? afterSpending : backlog
-        let remaining = (limit.capacityNanoseconds - min(newBacklog, limit.capacityNanoseconds)) / interval
-        // Tokens reach `remaining + 1` when the backlog has shrunk to capacity·T − (remaining + 1)·T.
-        let nextToken = remaining >= Int64(limit.capacity)
-            ? 0 : newBacklog - (limit.capacityNanoseconds - (remaining + 1) * interval)
         let decision = RateLimitDecision(
             outcome: isAllowed ? .allowed : .limited,
-            remainingTokens: Int(remaining),
-            retryAfterNanoseconds: isAllowed ? 0 : (overflow ? .max : afterSpending - limit.capacityNanoseconds),
-            resetAfterNanoseconds: newBacklog,
-            nextTokenAfterNanoseconds: nextToken,
-            limit: limit
+            limit: limit,
+            backlogNanoseconds: isAllowed ? afterSpending : backlog,
+            retryAfterNanoseconds: isAllowed ? 0 : (overflow ? .max : afterSpending - limit.capacityNanoseconds)
         )
         return (decision, isAllowed ? max(arrival, now).saturatingAdding(needed) : nil)
     }

@@ -74,7 +74,7 @@ private func middleware(
 
     @Test func fullBucketOmitsTBecauseNoAdditionalQuotaIsComing() throws {
         let limit = try BucketLimit(capacity: 3, refillRatePerSecond: 1)
-        let full = RateLimitDecision(outcome: .allowed, remainingTokens: 3, retryAfter: .zero, resetAfter: .zero, nextTokenAfter: .zero, limit: limit)
+        let full = RateLimitDecision(outcome: .allowed, limit: limit, resetAfter: .zero, retryAfter: .zero)
         var headers = HTTPHeaders()
         RateLimitFields(full).apply(to: &headers, style: .both, policyName: "burst")
         #expect(headers["RateLimit"] == #""burst";r=3"#)
