@@ -36,4 +36,26 @@ extension Scenarios {
             blackHole(expected)
         }
     }
+
+    /// One dependent read at a random place in 32 MiB: the memory-latency floor under the
+    /// million-key rows, which every keyed stage pays at least once per decision.
+    ///
+    /// Each index comes from the value read before it (a random cycle through the array), so
+    /// the processor cannot overlap the misses as it can for independent lookups.
+    static func randomReadIn32MiB(rounds: Int, operations: Int) -> Sample {
+        let count = (32 << 20) / MemoryLayout<Int>.stride
+        var generator = SystemRandomNumberGenerator()
+        // Sattolo's shuffle: one cycle through every slot, so the chase never repeats early.
+        var next = Array(0..<count)
+        for index in stride(from: count - 1, to: 0, by: -1) {
+            next.swapAt(index, Int.random(in: 0..<index, using: &generator))
+        }
+        return next.withUnsafeBufferPointer { table in
+            measure(rounds: rounds, operations: operations) { operationCount in
+                var position = 0
+                for _ in 0..<operationCount { position = table[position] }
+                blackHole(position)
+            }
+        }
+    }
 }

@@ -69,6 +69,8 @@ for stage in BenchmarkStage.all {
 // Stage 4's building blocks, and its way of amortising the clock read: the kernel's last tick.
 rows.append(Row(scenario: "hash one word (hashValue)", stage: "-",
                 sample: Scenarios.hashOfOneWord(rounds: rounds, operations: operations), target: "-"))
+rows.append(Row(scenario: "random read in 32 MiB", stage: "-",
+                sample: Scenarios.randomReadIn32MiB(rounds: rounds, operations: operations), target: "-"))
 rows.append(Row(scenario: "compare-and-swap, uncontended", stage: "-",
                 sample: Scenarios.compareAndSwap(rounds: rounds, operations: operations), target: "-"))
 rows.append(Row(scenario: "clock read (MONOTONIC_COARSE)", stage: "-",

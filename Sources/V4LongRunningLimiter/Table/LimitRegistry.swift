@@ -1,4 +1,5 @@
 import Synchronization
+import ThreadSanitizerAnnotations
 
 /// The distinct limits a limiter has handed out, numbered 1...255 so a slot can name its
 /// bucket's limit in the low byte of its identity word.
@@ -23,7 +24,7 @@ final class LimitRegistry: @unchecked Sendable {
     }
 
     deinit {
-        let count = indices.withLock { $0.count }
+        let count = withLockedIndices { $0.count }
         (limits + 1).deinitialize(count: count)
         limits.deallocate()
     }
@@ -36,7 +37,7 @@ final class LimitRegistry: @unchecked Sendable {
 
     /// The number of `limit`, registering it if it is new.
     func index(for limit: BucketLimit) -> UInt8 {
-        indices.withLock { indices in
+        withLockedIndices { indices in
             if let index = indices[limit] { return index }
             // Loud rather than wrong: sharing a number would give keys another limit's bucket.
             precondition(
@@ -47,6 +48,17 @@ final class LimitRegistry: @unchecked Sendable {
             (limits + Int(index)).initialize(to: limit)
             indices[limit] = index
             return index
+        }
+    }
+
+    /// `indices.withLock`, with the critical section announced to ThreadSanitizer, which cannot
+    /// see `Mutex`'s futex hand-off.
+    private func withLockedIndices<Result>(_ body: (inout [BucketLimit: UInt8]) -> Result) -> Result {
+        let identity = Unmanaged.passUnretained(self).toOpaque()
+        return indices.withLock { indices in
+            ThreadSanitizer.acquire(identity)
+            defer { ThreadSanitizer.release(identity) }
+            return body(&indices)
         }
     }
 }
