@@ -36,7 +36,11 @@ struct ResponseOutputMemoryBoundTests {
             let connection = try #require(try await server.openConnectionsForTesting().first)
             let bound = Self.highWaterMark + Self.oneSmallResponse
             var snapshot = try await connection.outputSnapshot()
-            let deadline = ContinuousClock.now + .seconds(30)
+            // An upper bound only: the pause normally comes within about a second, but the server
+            // must first answer enough requests to fill the socket buffers, which takes a
+            // ThreadSanitizer build on a loaded 2-core machine more than 30 s. Exceeding the
+            // memory bound on the way still ends the wait at once and fails below.
+            let deadline = ContinuousClock.now + .seconds(120)
             while !snapshot.isInputPausedForOutput, snapshot.peakUnsentCount <= bound, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(2))
                 snapshot = try await connection.outputSnapshot()

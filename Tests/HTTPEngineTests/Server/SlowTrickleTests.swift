@@ -5,6 +5,13 @@ import Testing
 /// be cut off: heads by their total deadline, bodies by the minimum receive rate.
 @Suite("Slow trickle")
 struct SlowTrickleTests {
+    /// How long a client trickles before giving up on the server. A server without the cut-off
+    /// under test keeps reading all that time (one byte per 50 ms is far inside every stall
+    /// time-out), so a response within `cutOffBound`, half of it, proves the cut-off.
+    static let giveUp = Duration.seconds(60)
+    /// The cut-off comes about half a second in; the rest is room for a loaded machine.
+    static let cutOffBound = Duration.seconds(30)
+
     /// Sends `prefix`, then one byte of `trickle` every `interval` until the server answers
     /// or closes; returns the response and how long that took.
     static func trickle(port: UInt16, prefix: String, byte: UInt8, interval: Duration, giveUpAfter limit: Duration) throws -> (response: TestResponse?, elapsed: Duration) {
@@ -31,10 +38,10 @@ struct SlowTrickleTests {
             $0.idleTimeout = .seconds(30)
         }, handler: okHandler) { _, port in
             let (response, elapsed) = try await blocking {
-                try Self.trickle(port: port, prefix: "GET / HTTP/1.1\r\nX-Slow: ", byte: UInt8(ascii: "a"), interval: .milliseconds(50), giveUpAfter: .seconds(8))
+                try Self.trickle(port: port, prefix: "GET / HTTP/1.1\r\nX-Slow: ", byte: UInt8(ascii: "a"), interval: .milliseconds(50), giveUpAfter: Self.giveUp)
             }
             #expect(response?.status == 408)
-            #expect(elapsed < .seconds(5))
+            #expect(elapsed < Self.cutOffBound)
         }
     }
 
@@ -46,10 +53,10 @@ struct SlowTrickleTests {
             $0.idleTimeout = .seconds(30)
         }, handler: echoHandler) { _, port in
             let (response, elapsed) = try await blocking {
-                try Self.trickle(port: port, prefix: "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n", byte: UInt8(ascii: "b"), interval: .milliseconds(50), giveUpAfter: .seconds(8))
+                try Self.trickle(port: port, prefix: "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n", byte: UInt8(ascii: "b"), interval: .milliseconds(50), giveUpAfter: Self.giveUp)
             }
             #expect(response?.status == 408)
-            #expect(elapsed < .seconds(5))
+            #expect(elapsed < Self.cutOffBound)
         }
     }
 

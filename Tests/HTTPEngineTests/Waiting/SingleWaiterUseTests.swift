@@ -6,7 +6,11 @@ import Testing
 /// (the first still completes), and a cancelled waiter resumes at once.
 @Suite("Single waiters in body reads and writes")
 struct SingleWaiterUseTests {
-    static let patience = Duration.seconds(10)
+    /// How long a test waits for a task to reach its wait or to finish after being resumed.
+    /// Both take milliseconds when the process runs alone; the bound only keeps a broken wait
+    /// from hanging the run. Generous because the whole test run shares the cooperative pool's
+    /// few threads (as many as cores) and, on CI, the cores with other jobs.
+    static let patience = Duration.seconds(60)
 
     /// Where a waiting task ended up.
     enum Outcome: Equatable {
