@@ -5,13 +5,13 @@ import V4LongRunningLimiter
 /// The lock-free paths racing the locked ones: decisions on a hot key while other threads
 /// insert and evict in the same set, under ThreadSanitizer in CI.
 @Suite struct KeyTableConcurrencyTests {
-    @Test func hotKeyGetsExactlyItsCapacityWhileOtherThreadsEvictAroundIt() throws {
+    @Test func hotKeyGetsExactlyItsCapacityWhileOtherThreadsEvictAroundIt() async throws {
         let capacity = 2_000
         // No refill: time stands still on the manual clock, so every admission is a spent token.
         let limiter = KeyedRateLimiter<Int, ManualClock>(
             limit: try BucketLimit(capacity: capacity, refillRatePerSecond: 1), maximumKeyCount: 8, clock: ManualClock()
         )
-        let results = runOnThreads(4) { thread -> Int in
+        let results = await runOnThreads(4) { thread -> Int in
             var admitted = 0
             if thread < 2 {
                 for _ in 0..<capacity where limiter.consume(key: -1).isAllowed { admitted += 1 }
@@ -26,12 +26,12 @@ import V4LongRunningLimiter
         #expect(!limiter.consume(key: -1).isAllowed)
     }
 
-    @Test func concurrentCleanupNeverLosesSpending() throws {
+    @Test func concurrentCleanupNeverLosesSpending() async throws {
         let clock = ManualClock()
         let limiter = KeyedRateLimiter<Int, ManualClock>(
             limit: try BucketLimit(capacity: 1_000, refillRatePerSecond: 1), maximumKeyCount: 64, clock: clock
         )
-        let results = runOnThreads(3) { thread -> Int in
+        let results = await runOnThreads(3) { thread -> Int in
             if thread == 0 {
                 // Removes buckets that are full *now* (idle time zero): exactly the ones the
                 // other threads are about to spend from, the tightest race the removal has.

@@ -7,20 +7,23 @@ import V4LongRunningLimiter
 private let frozen = MonotonicInstant(nanoseconds: 42_000_000_000)
 
 @Suite struct KeyedRateLimiterConcurrencyTests {
-    @Test func threadsHammeringOneKeyGetExactlyCapacityAdmissions() throws {
+    @Test func threadsHammeringOneKeyGetExactlyCapacityAdmissions() async throws {
         let capacity = 20_000
         let limiter = KeyedRateLimiter<String, ManualClock>(limit: try BucketLimit(capacity: capacity, refillRatePerSecond: 1), clock: ManualClock())
-        let admitted = Atomic<Int>(0)
         let workers = 8
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            var mine = 0
-            for _ in 0..<(capacity / 2) where limiter.consume(key: "shared", at: frozen).isAllowed {
-                mine += 1
+        let admitted = await onOwnThread {
+            let admitted = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                var mine = 0
+                for _ in 0..<(capacity / 2) where limiter.consume(key: "shared", at: frozen).isAllowed {
+                    mine += 1
+                }
+                admitted.add(mine, ordering: .relaxed)
             }
-            admitted.add(mine, ordering: .relaxed)
+            return admitted.load(ordering: .relaxed)
         }
         // 8 workers × 10,000 attempts = 80,000 tries for 20,000 tokens.
-        #expect(admitted.load(ordering: .relaxed) == capacity)
+        #expect(admitted == capacity)
     }
 
     @Test func tasksHammeringOneKeyGetExactlyCapacityAdmissions() async throws {
@@ -37,28 +40,31 @@ private let frozen = MonotonicInstant(nanoseconds: 42_000_000_000)
         #expect(admitted == capacity)
     }
 
-    @Test func manyKeysConcurrentlyEachGetExactlyTheirCapacity() throws {
+    @Test func manyKeysConcurrentlyEachGetExactlyTheirCapacity() async throws {
         let capacity = 50
         let keys = 400
         let limiter = KeyedRateLimiter<Int, ManualClock>(limit: try BucketLimit(capacity: capacity, refillRatePerSecond: 1), clock: ManualClock())
-        let perKey = Mutex([Int](repeating: 0, count: keys))
-        DispatchQueue.concurrentPerform(iterations: 8) { worker in
-            var mine = [Int](repeating: 0, count: keys)
-            // Each worker walks the keys in a different order so first-use races happen on every key.
-            for round in 0..<(capacity / 4 + 1) {
-                for step in 0..<keys {
-                    let key = (step * 7 + worker * 53 + round) % keys
-                    if limiter.consume(key: key, at: frozen).isAllowed { mine[key] += 1 }
+        let perKey = await onOwnThread {
+            let perKey = Mutex([Int](repeating: 0, count: keys))
+            DispatchQueue.concurrentPerform(iterations: 8) { worker in
+                var mine = [Int](repeating: 0, count: keys)
+                // Each worker walks the keys in a different order so first-use races happen on every key.
+                for round in 0..<(capacity / 4 + 1) {
+                    for step in 0..<keys {
+                        let key = (step * 7 + worker * 53 + round) % keys
+                        if limiter.consume(key: key, at: frozen).isAllowed { mine[key] += 1 }
+                    }
                 }
+                perKey.withLock { totals in for key in 0..<keys { totals[key] += mine[key] } }
             }
-            perKey.withLock { totals in for key in 0..<keys { totals[key] += mine[key] } }
+            return perKey.withLock { $0 }
         }
         // 8 workers × 13 rounds = 104 tries per key for 50 tokens.
         #expect(limiter.keyCount == keys)
-        #expect(perKey.withLock { $0.allSatisfy { $0 == capacity } })
+        #expect(perKey.allSatisfy { $0 == capacity })
     }
 
-    @Test func concurrentFirstUseOfOneKeyCreatesOneBucket() throws {
+    @Test func concurrentFirstUseOfOneKeyCreatesOneBucket() async throws {
         let limit = try BucketLimit(capacity: 3, refillRatePerSecond: 1)
         let racers = 6
         for trial in 0..<20 {
@@ -71,7 +77,7 @@ private let frozen = MonotonicInstant(nanoseconds: 42_000_000_000)
                 barrier.arriveAndWait()
                 return limit
             }
-            let decisions = runOnThreads(racers) { _ in limiter.consume(key: trial, at: frozen) }
+            let decisions = await runOnThreads(racers) { _ in limiter.consume(key: trial, at: frozen) }
             #expect(barrier.hasReleasedEveryPartyTogether)
             // Six buckets were built for one new key and only the first inserted survives, so
             // its three tokens are spent once; a later insert replacing it would admit all six.

@@ -1,11 +1,13 @@
-import Dispatch
+import Foundation
 import Glibc
 
 /// A minimal HTTP/1.1 client over a blocking loopback socket, for tests against a real server.
 ///
 /// Every receive has a deadline (`SO_RCVTIMEO`), so a server that never answers fails the test
-/// instead of hanging it. The blocking calls run on a Dispatch queue, not on the Swift
-/// concurrency pool, which has only as many threads as cores and must stay free for the server.
+/// instead of hanging it. The blocking calls run on a thread of their own: the Swift concurrency
+/// pool has only as many threads as cores and must stay free for the server and the other tests,
+/// and Dispatch's global queue is no better a home (on Linux it also runs about one item per core
+/// and adds a thread only about once a second while they block).
 final class BlockingHTTPClient: @unchecked Sendable {
     // @unchecked: the descriptor is written once in init and read-only afterwards; each test
     // uses one client from one task at a time, so calls never overlap.
@@ -65,9 +67,7 @@ final class BlockingHTTPClient: @unchecked Sendable {
     /// Sends `raw` bytes exactly as given (for malformed input) and returns the response.
     func exchange(raw: [UInt8]) async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try self.sendAndReceive(raw) })
-            }
+            Thread { continuation.resume(with: Result { try self.sendAndReceive(raw) }) }.start()
         }
     }
 
