@@ -47,6 +47,8 @@ final class BucketTable: @unchecked Sendable {
     /// A table with room for at least `minimumKeyCount` keys, rounded up to whole sets.
     init(minimumKeyCount: Int) {
         precondition(minimumKeyCount > 0, "maximumKeyCount must be positive")
+        // Beyond this the byte count overflows `Int`; no machine could map it anyway.
+        precondition(minimumKeyCount <= Int.max / 64, "maximumKeyCount \(minimumKeyCount) is too large to map")
         setCount = (minimumKeyCount + Self.waysPerSet - 1) / Self.waysPerSet
         mappedByteCount = setCount * Self.waysPerSet * Self.bytesPerKey
         // Anonymous mappings arrive zeroed and are backed by memory only once touched, so a
