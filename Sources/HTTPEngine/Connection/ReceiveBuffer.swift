@@ -52,6 +52,19 @@ final class ReceiveBuffer {
         return UnsafeMutableRawBufferPointer(start: storage + writerIndex, count: capacity - writerIndex)
     }
 
+    /// Gives back storage above `capacity` bytes while nothing is buffered.
+    ///
+    /// A connection that once received a large body would otherwise keep its largest buffer
+    /// for as long as it stays open, idle keep-alive time included.
+    func releaseCapacity(above target: Int) {
+        guard readableCount == 0, capacity > target else { return }
+        storage.deallocate()
+        storage = .allocate(byteCount: target, alignment: 16)
+        capacity = target
+        readerIndex = 0
+        writerIndex = 0
+    }
+
     func didWrite(_ count: Int) {
         writerIndex += count
     }

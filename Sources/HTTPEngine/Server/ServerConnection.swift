@@ -32,6 +32,8 @@ final class ServerConnection: @unchecked Sendable {
     }
 
     static let readChunkSize = 64 * 1024
+    /// The first read's size, enough for a typical request head.
+    static let initialReadSize = 4096
     static let lingerTime: Duration = .seconds(2)
     /// How long an idle connection may still deliver a request once shutdown starts. A busy
     /// client has usually sent its next request within microseconds; answering it with
@@ -44,7 +46,9 @@ final class ServerConnection: @unchecked Sendable {
     let remoteAddress: SocketAddress
     let localAddress: SocketAddress
     let configuration: HTTPServerConfiguration
-    let inbound = ReceiveBuffer(capacity: 4096)
+    let inbound = ReceiveBuffer(capacity: ServerConnection.initialReadSize)
+    /// How much the next read asks for: 4 KiB for request heads, up to 64 KiB while a body streams in.
+    var readSize = AdaptiveReadSize(minimum: ServerConnection.initialReadSize, maximum: ServerConnection.readChunkSize)
     var parser: HTTPParser
     var outbound = OutboundBuffer()
     var interest: EventInterest = .readable
@@ -183,7 +187,7 @@ extension ServerConnection: EventLoopFileDescriptorHandler {
         guard phase != .closed, phase != .closing else { return }
         let count: Int?
         do {
-            count = try inbound.read(from: descriptor, reserving: min(Self.readChunkSize, 4096), upTo: Self.readChunkSize)
+            count = try inbound.read(from: descriptor, reserving: readSize.current, upTo: readSize.current)
         } catch {
             close()
             return
@@ -194,8 +198,11 @@ extension ServerConnection: EventLoopFileDescriptorHandler {
         } else {
             receivedByteCount += count
             lastReadAt = EventLoop.monotonicNanoseconds()
+            readSize.record(count)
         }
         processInbound()
+        // Back to small reads with nothing buffered: the body is over, keep-alive may idle long.
+        if readSize.isAtMinimum { inbound.releaseCapacity(above: 4 * Self.initialReadSize) }
         if hasPeerClosedInput { handlePeerClosedInput() }
         afterEvent()
     }

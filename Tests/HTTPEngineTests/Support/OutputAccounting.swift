@@ -23,6 +23,11 @@ extension HTTPServer {
 }
 
 extension ServerConnection {
+    /// The receive buffer's allocated size, read on the connection's loop.
+    func inboundCapacityForTesting() async throws -> Int {
+        try await loop.perform { inbound.capacity }
+    }
+
     func outputSnapshot() async throws -> ServerOutputSnapshot {
         try await loop.perform {
             ServerOutputSnapshot(
