@@ -71,16 +71,7 @@ enum Scenarios {
 
     /// Two threads deciding for the same key: the lock is contended on every call.
     static func twoThreadsOneKey<Subject: SharedSubject>(_: Subject.Type, rounds: Int, operations: Int) -> Sample {
-        let subject = Subject(capacity: capacity, refillPerSecond: refillPerSecond)
-        return measureConcurrently(threads: 2, rounds: rounds, operations: operations) { count in
-            var admitted = 0
-            var now = MonotonicInstant.now().nanoseconds
-            for _ in 0..<count {
-                now &+= 2 * step
-                if subject.decide(key: 1, atNanoseconds: now) { admitted &+= 1 }
-            }
-            blackHole(admitted)
-        }
+        twoThreadsDeciding(for: Subject(capacity: capacity, refillPerSecond: refillPerSecond), rounds: rounds, operations: operations)
     }
 
     /// Two threads deciding for one key whose bucket is empty: every decision is a refusal.
@@ -89,8 +80,12 @@ enum Scenarios {
     /// lets both cores read the bucket's cache line at once; one that locks makes them take turns.
     static func twoThreadsOneKeyMostlyRejected<Subject: SharedSubject>(_: Subject.Type, rounds: Int, operations: Int) -> Sample {
         // One token, refilled once in 10^6 s: spent by the warm-up, never back during the run.
-        let subject = Subject(capacity: 1, refillPerSecond: 1e-6)
-        return measureConcurrently(threads: 2, rounds: rounds, operations: operations) { count in
+        twoThreadsDeciding(for: Subject(capacity: 1, refillPerSecond: 1e-6), rounds: rounds, operations: operations)
+    }
+
+    /// Two threads deciding for key 1 of `subject` at once, each with its own advancing instant.
+    private static func twoThreadsDeciding<Subject: SharedSubject>(for subject: Subject, rounds: Int, operations: Int) -> Sample {
+        measureConcurrently(threads: 2, rounds: rounds, operations: operations) { count in
             var admitted = 0
             var now = MonotonicInstant.now().nanoseconds
             for _ in 0..<count {
