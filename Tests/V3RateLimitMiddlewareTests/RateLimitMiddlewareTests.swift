@@ -74,4 +74,20 @@ import V3RateLimitMiddleware
         #expect(premiumResponse.headers["X-RateLimit-Limit"] == "3")
         #expect(standardResponse.headers["X-RateLimit-Limit"] == "1")
     }
+
+    @Test func answersToThrownErrorsCarryTheRateLimitFields() async throws {
+        struct UpstreamBroke: Error {}
+        let middleware = RateLimitMiddleware(limit: try BucketLimit(capacity: 5, refillRatePerSecond: 1), keyExtractor: .clientAddress, clock: ManualClock().reading)
+        // Composed as the server runs it: the engine answers the thrown error inside the chain.
+        let forbidden = HTTPClosureHandler { _ in throw HTTPError(.forbidden, message: "not yours") }.wrapped(in: middleware)
+        let broken = HTTPClosureHandler { _ in throw UpstreamBroke() }.wrapped(in: middleware)
+        let first = try await forbidden.handle(TestRequests.request())
+        let second = try await broken.handle(TestRequests.request())
+        #expect(first.status == .forbidden)
+        #expect(first.headers["X-RateLimit-Remaining"] == "4")
+        #expect(first.headers["RateLimit"] == #""default";r=4;t=1"#)
+        #expect(second.status == .internalServerError)
+        #expect(second.headers["X-RateLimit-Remaining"] == "3")
+        #expect(second.headers["RateLimit-Policy"] == #""default";q=5;w=5"#)
+    }
 }

@@ -1,7 +1,7 @@
 /// Answers one request; the server calls it on the event loop that owns the connection.
 public protocol HTTPHandler: Sendable {
     /// Returns the response for `request`; a thrown `HTTPError` becomes its status,
-    /// any other error a 500.
+    /// any other error a 500, answered where the middleware around this handler sees it.
     func handle(_ request: HTTPRequest) async throws -> HTTPResponse
 }
 

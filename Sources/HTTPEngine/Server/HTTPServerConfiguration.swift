@@ -39,9 +39,10 @@ public struct HTTPServerConfiguration: Sendable {
     /// that connection and a streamed body's `write` waits; both resume at a quarter of it.
     /// 0 (also what a negative value means) waits until all output is sent.
     public var outputHighWaterMark: Int
-    /// Called with an error a handler threw that is not an `HTTPError` (it is answered 500),
-    /// and the request it failed. Not called for the cancellation of a handler whose client
-    /// went away. Runs on the connection's loop: keep it short. Default: one line on stderr;
+    /// Called once with each error a handler or middleware threw that is not an `HTTPError`
+    /// (it is answered 500, inside the middleware chain), and the request it failed. Not
+    /// called for the cancellation of a handler whose client went away. Runs in the handler's
+    /// task, normally on the connection's loop: keep it short. Default: one line on stderr;
     /// nil reports nothing.
     public var onHandlerError: (@Sendable (any Error, HTTPRequestHead) -> Void)?
 

@@ -17,19 +17,19 @@ extension ServerConnection {
         let handler = context.handler
         let onHandlerError = configuration.onHandlerError
         handlerTask = Task(executorPreference: loop) { [self] in
-            while let (request, number) = await nextRequest() {
-                let response: HTTPResponse
-                do {
-                    response = try await handler.handle(request)
-                } catch let error as HTTPError {
-                    response = .text(error.status, error.message)
-                } catch {
-                    // A cancelled task means the client is gone: what the handler threw then
-                    // is a consequence, not news (reporting it would log every disconnect).
-                    if !Task.isCancelled { onHandlerError?(error, request.head) }
-                    response = .text(.internalServerError, "")
+            // Bound once for the connection: errors answered inside the middleware chain
+            // are reported from there, with no per-request cost.
+            await HandlerErrorAnswer.$reporter.withValue(onHandlerError) {
+                while let (request, number) = await nextRequest() {
+                    let response: HTTPResponse
+                    do {
+                        response = try await handler.handle(request)
+                    } catch {
+                        // Thrown by the outermost layer; inner layers' errors arrive as responses.
+                        response = HandlerErrorAnswer.response(to: error, for: request.head)
+                    }
+                    await send(response, requestNumber: number)
                 }
-                await send(response, requestNumber: number)
             }
         }
     }

@@ -62,7 +62,7 @@ public struct RateLimitMiddleware<KeyExtractor: RateLimitKeyExtractor, LimiterCl
         var response = try await next.handle(request)
         // The fields describe the bucket at the moment of the decision, before the handler ran;
         // re-reading the bucket now would report tokens other requests spent meanwhile as ours.
-        // A handler that throws loses them: the engine turns the error into a response we never see.
+        // A handler that throws gets them too: the engine hands us a response for its error.
         fields.apply(to: &response.headers, style: configuration.headerStyle, policyName: configuration.policyName)
         return response
     }
