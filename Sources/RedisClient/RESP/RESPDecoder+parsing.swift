@@ -106,7 +106,8 @@ extension RESPDecoder {
         guard let first = text.first else { throw .invalidLength }
         if buffer[first] == Self.minus {
             let magnitude = text.dropFirst()
-            guard isCanonicalNumber(magnitude) else { throw .invalidLength }
+            // `-0` is refused as a spelling, like `05`: zero has one spelling, `0`.
+            guard isCanonicalNumber(magnitude), buffer[magnitude.lowerBound] != UInt8(ascii: "0") else { throw .invalidLength }
             guard magnitude.count == 1, buffer[magnitude.lowerBound] == UInt8(ascii: "1") else { throw .negativeLength }
             return nil
         }
