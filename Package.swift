@@ -31,6 +31,10 @@ let package = Package(
         .target(name: "IPAddressing"),
         .testTarget(name: "IPAddressingTests", dependencies: ["IPAddressing"]),
 
+        // The project's own Redis client for stage 5's store: RESP2 codec, bounded decoder, addresses, errors.
+        .target(name: "RedisClient", dependencies: ["IPAddressing"]),
+        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient"]),
+
         // Linux system calls the Glibc module does not expose (epoll, eventfd, accept4).
         .target(name: "CLinuxSystem"),
         // The project's own HTTP/1.1 server and upstream client; shared by stages 3 and 5.

@@ -1,0 +1,108 @@
+import Foundation
+import Glibc
+
+/// Whether the real-server tests can run on this machine, and whether they must.
+enum RedisServerAvailability {
+    /// `redis-server` found on `PATH` (Debian's `redis-server` package installs it in /usr/bin).
+    static let executablePath: String? = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return path.split(separator: ":").map { "\($0)/redis-server" }.first { access($0, X_OK) == 0 }
+    }()
+
+    /// Whether `CI` is set: there a missing binary must fail the tests, not skip them.
+    static let isCI = !(ProcessInfo.processInfo.environment["CI"] ?? "").isEmpty
+
+    /// Run when the binary exists, and always in CI, where `RedisServerProcess` then throws.
+    static let shouldRun = executablePath != nil || isCI
+}
+
+/// Why a test server could not be started.
+enum RedisServerProcessError: Error, CustomStringConvertible {
+    case notInstalled
+    case didNotStart(log: String)
+
+    var description: String {
+        switch self {
+        case .notInstalled: "redis-server is not on PATH and CI is set: install it (apt-get install redis-server)"
+        case .didNotStart(let log): "redis-server did not start; its log ends with:\n\(log)"
+        }
+    }
+}
+
+/// A real `redis-server` on a free loopback port with a throw-away directory and no persistence,
+/// stopped (SIGTERM, then waited for) by `stop()` or when the object goes away.
+final class RedisServerProcess {
+    let port: UInt16
+    let directory: String
+    private let process: ChildProcess
+
+    /// Starts a server and returns once it answers; retries on another port if the chosen one was
+    /// taken between finding it and the server binding it.
+    init() throws {
+        guard let executable = RedisServerAvailability.executablePath else { throw RedisServerProcessError.notInstalled }
+        var template = Array(URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("redis-test-XXXXXX").path.utf8CString)
+        // The real path, because that is what the server reports for `CONFIG GET dir`.
+        guard mkdtemp(&template) != nil, let resolved = realpath(template, nil) else {
+            throw RedisServerProcessError.didNotStart(log: "no temporary directory: errno \(errno)")
+        }
+        directory = String(cString: resolved)
+        free(resolved)
+        var lastLog = ""
+        for _ in 0..<5 {
+            let port = try Self.freeLoopbackPort()
+            let process = try ChildProcess(executable: executable, arguments: [
+                "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", directory, "--logfile", "\(directory)/redis.log", "--daemonize", "no",
+            ])
+            if Self.waitUntilServing(process: process, port: port, directory: directory, deadline: .now + .seconds(20)) {
+                self.port = port
+                self.process = process
+                return
+            }
+            process.terminate()
+            lastLog = (try? String(contentsOfFile: "\(directory)/redis.log", encoding: .utf8)) ?? ""
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+        throw RedisServerProcessError.didNotStart(log: String(lastLog.suffix(2000)))
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// Stops the server and removes its directory; safe to call more than once.
+    func stop() {
+        process.terminate()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// A port the kernel just handed out for 127.0.0.1; free now, though another program may take it first.
+    private static func freeLoopbackPort() throws -> UInt16 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard bound else { throw RedisServerProcessError.didNotStart(log: "no free loopback port: errno \(errno)") }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    /// Polls until the server on `port` answers and is this process (its `dir` is `directory`:
+    /// on a port conflict another program may be the one answering); false if the process exits
+    /// or the deadline passes.
+    private static func waitUntilServing(process: ChildProcess, port: UInt16, directory: String, deadline: ContinuousClock.Instant) -> Bool {
+        while process.isRunning, ContinuousClock.now < deadline {
+            if let connection = try? BlockingRedisConnection(port: port),
+               let reply = try? connection.command(["CONFIG", "GET", "dir"]) {
+                return reply.elements?.last?.bytes.map { String(decoding: $0, as: UTF8.self) } == directory && process.isRunning
+            }
+            // A short pause between connection attempts keeps the poll from spinning a core.
+            usleep(5_000)
+        }
+        return false
+    }
+}
