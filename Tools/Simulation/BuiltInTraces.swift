@@ -4,11 +4,11 @@
 public enum BuiltInTrace: String, CaseIterable, Sendable {
     /// 4 × capacity requests, evenly spaced at twice the rate: the bucket drains, then half are refused.
     case steady
-    /// 2 × capacity requests at once, idle for 2 W (the bucket refills), then the same burst again.
+    /// 2 × capacity requests at once at W/5, idle for 2 W (the bucket refills), then the same burst again.
     case burstThenIdle = "burst-then-idle"
     /// Three ramps, each from nothing up to three times the rate over 2 W, then a sudden stop.
     case sawtooth
-    /// Capacity requests in the last tenth of W before the boundary at 2 W, and capacity in the first tenth after.
+    /// Capacity requests in the last fifth of W before the fixed window's boundary at W, and capacity in the first fifth after.
     case boundaryBurst = "boundary-burst"
     /// 3 × capacity clients sharing one key, refused together; each wave retries after the same Retry-After, W.
     case thunderingHerd = "thundering-herd"
@@ -17,9 +17,9 @@ public enum BuiltInTrace: String, CaseIterable, Sendable {
     public var summary: String {
         switch self {
         case .steady: "4×capacity requests evenly spaced at twice the rate"
-        case .burstThenIdle: "2×capacity at once, idle 2W, the same burst again (W = capacity/rate)"
+        case .burstThenIdle: "2×capacity at once at W/5, idle 2W, the same burst again (W = capacity/rate)"
         case .sawtooth: "three ramps from 0 to 3×rate over 2W each, then a sudden stop"
-        case .boundaryBurst: "capacity requests just before the window boundary at 2W, capacity just after"
+        case .boundaryBurst: "capacity requests in the W/5 before the window boundary at W, capacity in the W/5 after"
         case .thunderingHerd: "3×capacity clients on one key, refused together, all retrying after W"
         }
     }
@@ -37,7 +37,8 @@ public enum BuiltInTrace: String, CaseIterable, Sendable {
             times = (0..<(4 * capacity)).map { Double($0) * interval / 2 }
             end = Double(4 * capacity) * interval / 2 + window
         case .burstThenIdle:
-            times = Array(repeating: 0, count: 2 * capacity) + Array(repeating: 2 * window, count: 2 * capacity)
+            // Starting a little after zero keeps the first burst off the chart's edge.
+            times = Array(repeating: window / 5, count: 2 * capacity) + Array(repeating: window / 5 + 2 * window, count: 2 * capacity)
             end = 3 * window
         case .sawtooth:
             // A rate growing linearly from 0 to 3·rate over a period P has N(s) = 1.5·rate·s²/P
@@ -51,12 +52,11 @@ public enum BuiltInTrace: String, CaseIterable, Sendable {
             }
             end = 3 * period + window / 2
         case .boundaryBurst:
-            // Evenly spread over a tenth of a window on each side, so the whole burst spans W/5.
-            let spacing = window / 10 / Double(capacity)
-            let boundary = 2 * window
-            times = (0..<capacity).map { boundary - window / 10 + Double($0) * spacing }
-                + (0..<capacity).map { boundary + Double($0) * spacing }
-            end = 3 * window
+            // Evenly spread over a fifth of a window on each side, so the whole burst spans 2W/5.
+            let spacing = window / 5 / Double(capacity)
+            times = (0..<capacity).map { window - window / 5 + Double($0) * spacing }
+                + (0..<capacity).map { window + Double($0) * spacing }
+            end = 2 * window
         case .thunderingHerd:
             // Every wave admits capacity and tells the rest the same Retry-After, so they all return together.
             key = "shared"

@@ -9,11 +9,10 @@ public enum CSVTrace {
     /// The trace in `text`, named `name`; costs above `limit.capacity` are refused, as they could never pass.
     public static func parse(_ text: String, name: String, limit: SimulationLimit) throws(SimulationError) -> Trace {
         var requests: [TraceRequest] = []
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        for (offset, rawLine) in lines.enumerated() {
+        // Swift reads "\r\n" (spreadsheet exports) as one newline character, so both endings split here.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        for (offset, line) in lines.enumerated() {
             let number = offset + 1
-            // Windows line endings are common in exported spreadsheets.
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine[...]
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             if requests.isEmpty, headers.contains(line.filter { $0 != " " }) { continue }
             let request = try parseLine(line, number: number, limit: limit)

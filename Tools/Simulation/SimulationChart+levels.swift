@@ -3,10 +3,10 @@ extension SimulationChart {
     func levelPanels(top: Double) -> (shapes: [String], bottom: Double) {
         let key = runs.first?.chartedKey ?? "-"
         var shapes = [
-            text("Allowance of key '\(key)' over time (tokens; for the fixed window, requests left in the window)",
+            text("Allowance of key '\(key)' over time: tokens" + (showsBoundaries ? "; for the fixed window, requests left in the window" : ""),
                  x: 20, y: top, size: 12, fill: "#555555"),
         ]
-        shapes += legend(x: 20, y: top + 12)
+        shapes += legend(x: 20, y: top + 12, withBoundaries: showsBoundaries)
         var panelTop = top + 50
         for run in runs {
             shapes += panel(for: run, top: panelTop)
@@ -18,12 +18,15 @@ extension SimulationChart {
     }
 
     /// The marks' meaning, drawn once above the panels.
-    private func legend(x: Double, y: Double) -> [String] {
-        [
+    private func legend(x: Double, y: Double, withBoundaries: Bool) -> [String] {
+        let marks = [
             line(x1: x + 5, y1: y + 2, x2: x + 5, y2: y + 14, stroke: Self.admittedColour, width: 2.5),
             text("admitted", x: x + 14, y: y + 12, size: 12),
             cross(x: x + 95, y: y + 8),
             text("refused", x: x + 104, y: y + 12, size: 12),
+        ]
+        guard withBoundaries else { return marks }
+        return marks + [
             line(x1: x + 175, y1: y + 8, x2: x + 205, y2: y + 8, stroke: "#999999", dash: "4 3"),
             text("fixed-window boundary", x: x + 211, y: y + 12, size: 12),
         ]
@@ -46,7 +49,7 @@ extension SimulationChart {
         // Boundaries in every panel, not just the fixed window's: the token buckets ignore them, which is the point.
         let windowLength = run.limit.window.inSeconds
         var boundary = windowLength
-        while boundary < trace.end.inSeconds {
+        while showsBoundaries, boundary < trace.end.inSeconds {
             let x = timeScale.position(boundary)
             shapes.append(line(x1: x, y1: top, x2: x, y2: bottom, stroke: "#999999", dash: "4 3"))
             boundary += windowLength
@@ -61,6 +64,11 @@ extension SimulationChart {
                 : cross(x: x, y: y))
         }
         return shapes
+    }
+
+    /// Whether a fixed window is among the runs; only then are its boundaries worth drawing.
+    private var showsBoundaries: Bool {
+        runs.contains { $0.algorithm == FixedWindowCounter.name }
     }
 
     /// A red "×" centred on (x, y).

@@ -11,9 +11,9 @@ extension SimulationChart {
         let worst = summaries.indices.max { summaries[$0].maximumInWindow < summaries[$1].maximumInWindow }
         let anchor = worst.flatMap { summaries[$0].busiestWindowStart?.inSeconds } ?? 0
         // Step back from the anchor to the first window that still reaches time zero.
-        let first = anchor - (anchor / length).rounded(.down) * length
+        var start = anchor - (anchor / length).rounded(.down) * length
+        if start > 0 { start -= length }
         var starts: [Double] = []
-        var start = first
         while start <= trace.end.inSeconds {
             starts.append(start)
             start += length
