@@ -17,9 +17,9 @@ public enum BuiltInTrace: String, CaseIterable, Sendable {
     public var summary: String {
         switch self {
         case .steady: "4×capacity requests evenly spaced at twice the rate"
-        case .burstThenIdle: "2×capacity at once at W/5, idle 2W, the same burst again (W = capacity/rate)"
+        case .burstThenIdle: "2×capacity at once at W/5, idle 2W, the same burst again"
         case .sawtooth: "three ramps from 0 to 3×rate over 2W each, then a sudden stop"
-        case .boundaryBurst: "capacity requests in the W/5 before the window boundary at W, capacity in the W/5 after"
+        case .boundaryBurst: "capacity requests in the W/5 before the boundary at W, capacity after"
         case .thunderingHerd: "3×capacity clients on one key, refused together, all retrying after W"
         }
     }

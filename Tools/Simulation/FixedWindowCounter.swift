@@ -7,7 +7,7 @@
 /// in a moment. `boundary-burst` shows it.
 public struct FixedWindowCounter: RateLimitAlgorithm {
     public static let name = "fixed-window"
-    public static let summary = "a fixed-window counter (simulator only): capacity requests per window of capacity / rate seconds"
+    public static let summary = "simulator only: capacity requests per window of capacity/rate seconds"
 
     private let capacity: Int
     private let windowNanoseconds: Int64

@@ -87,8 +87,9 @@ public struct SimulatorOptions: Sendable {
 
     /// The usage text `--help` prints, listing every trace and algorithm from their registries.
     public static var usage: String {
-        let traces = BuiltInTrace.allCases.map { "  \($0.rawValue.padding(16))\($0.summary)" }.joined(separator: "\n")
-        let algorithms = RateLimitAlgorithms.all.map { "  \($0.name.padding(16))\($0.summary)" }.joined(separator: "\n")
+        // Six spaces: the interpolated lines sit under the flag descriptions, outside the literal's indentation.
+        let traces = BuiltInTrace.allCases.map { "      \($0.rawValue.padding(16))\($0.summary)" }.joined(separator: "\n")
+        let algorithms = RateLimitAlgorithms.all.map { "      \($0.name.padding(16))\($0.summary)" }.joined(separator: "\n")
         return """
         Usage: swift run Simulator [options]
 
@@ -96,7 +97,7 @@ public struct SimulatorOptions: Sendable {
         the same output on every run. Prints a table per algorithm; --svg also draws the run.
 
         Options:
-          --trace NAME        a built-in trace (default boundary-burst), scaled to the limit:
+          --trace NAME        a built-in trace (default boundary-burst), scaled to the limit (W = capacity/rate):
         \(traces)
           --csv FILE          read the trace from FILE instead: lines of time_seconds,key[,cost]
                               (header optional, times in seconds from 0, in order; cost defaults to 1)

@@ -7,7 +7,7 @@ import V4LongRunningLimiter
 /// Stage 1's token bucket, unchanged: tokens as a `Double`, refilled lazily from elapsed time.
 public struct StageOneTokenBucket: RateLimitAlgorithm {
     public static let name = "v1-token-bucket"
-    public static let summary = "stage 1's token bucket (V1TokenBucket.TokenBucket): capacity tokens, refilled at rate per second"
+    public static let summary = "stage 1's token bucket: tokens as a Double, refilled from elapsed time"
 
     private var bucket: V1TokenBucket.TokenBucket
 
@@ -36,7 +36,7 @@ public struct StageOneTokenBucket: RateLimitAlgorithm {
 /// Stage 4's token bucket, unchanged: the same bucket kept as one instant (GCRA), in integer nanoseconds.
 public struct StageFourGCRA: RateLimitAlgorithm {
     public static let name = "v4-gcra"
-    public static let summary = "stage 4's GCRA token bucket (V4LongRunningLimiter.TokenBucket): the same limit, kept as one instant"
+    public static let summary = "stage 4's GCRA: the same token bucket, kept as one instant"
 
     private var bucket: V4LongRunningLimiter.TokenBucket
 
