@@ -54,6 +54,15 @@ import Testing
         #expect(start == .milliseconds(2500))
     }
 
+    @Test func chartsFollowTheKeyWithTheMostRequests() {
+        func busiest(_ keys: [String]) -> String? {
+            Trace(name: "keys", requests: keys.map { TraceRequest(time: .zero, key: $0) }).busiestKey
+        }
+        #expect(busiest(["a", "b", "b", "a", "b"]) == "b")
+        #expect(busiest(["a", "b", "b", "a"]) == "b")
+        #expect(busiest([]) == nil)
+    }
+
     @Test func sameTraceGivesTheSameChartEveryTime() throws {
         let trace = BuiltInTrace.sawtooth.trace(for: limit)
         func chart() throws -> String {

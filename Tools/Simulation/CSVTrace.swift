@@ -25,7 +25,8 @@ public enum CSVTrace {
         guard !requests.isEmpty else {
             throw SimulationError("\(name): no requests; expected lines of time_seconds,key[,cost]")
         }
-        return Trace(name: name, requests: requests)
+        // Watched one window past the last request, so a chart also shows the recovery after it.
+        return Trace(name: name, requests: requests, end: requests[requests.count - 1].time + limit.window)
     }
 
     private static func parseLine(_ line: Substring, number: Int, limit: SimulationLimit) throws(SimulationError) -> TraceRequest {

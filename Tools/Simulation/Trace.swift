@@ -32,17 +32,20 @@ public struct Trace: Sendable {
         self.end = max(end ?? last, last)
     }
 
-    /// The key with the most requests (the earliest such key on a tie): the one charts follow.
+    /// The key with the most requests (on a tie, the one that reached that count first): the one charts follow.
     public var busiestKey: String? {
         var counts: [String: Int] = [:]
-        var order: [String] = []
-        for request in requests {
-            if counts[request.key] == nil { order.append(request.key) }
-            counts[request.key, default: 0] += 1
-        }
-        // `max(by:)` keeps the last of equal elements, so ties are broken by first appearance explicitly.
         var best: String?
-        for key in order where best == nil || counts[key]! > counts[best!]! { best = key }
+        var bestCount = 0
+        for request in requests {
+            let count = counts[request.key, default: 0] + 1
+            counts[request.key] = count
+            // Strictly more, so on a tie the key that reached the count first keeps it.
+            if count > bestCount {
+                best = request.key
+                bestCount = count
+            }
+        }
         return best
     }
 }
