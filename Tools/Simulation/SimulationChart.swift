@@ -6,9 +6,13 @@
 /// window of `--window` seconds as grouped bars, windows aligned on the busiest one, against the
 /// capacity and the token bucket's bound. Written by hand, in the style of `BenchmarkChart`.
 public struct SimulationChart {
+    /// One run per algorithm, all over `trace`, drawn top to bottom in this order.
     public var runs: [AlgorithmRun]
+    /// The trace the runs replayed; its end is the time axis's end.
     public var trace: Trace
+    /// The bars' window length, `--window`.
     public var window: Duration
+    /// Which sections to draw.
     public var kind: SimulatorOptions.Chart
 
     /// A chart of `runs` over `trace`; `window` is the bars' window length.

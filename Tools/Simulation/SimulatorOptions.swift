@@ -12,17 +12,25 @@ public struct SimulatorOptions: Sendable {
 
     /// Where the trace comes from: a built-in pattern or a CSV file's path.
     public enum TraceSource: Sendable {
+        /// A pattern from `BuiltInTrace`, scaled to the limit.
         case builtIn(BuiltInTrace)
+        /// A CSV file at this path.
         case csvFile(String)
     }
 
+    /// `--trace` or `--csv`; the boundary burst by default, the trace that tells the algorithms apart.
     public var traceSource: TraceSource = .builtIn(.boundaryBurst)
+    /// `--algorithms`, in registry order unless listed otherwise.
     public var algorithms: [any RateLimitAlgorithm.Type] = RateLimitAlgorithms.all
+    /// `--capacity` and `--rate`, shared by every algorithm.
     public var limit: SimulationLimit
     /// The window for "max admitted in any window"; nil means the limit's own window, capacity / rate.
     public var window: Duration?
+    /// `--svg`: where to write the chart; nil for no chart.
     public var svgPath: String?
+    /// `--chart`: which sections the SVG holds.
     public var chart: Chart = .both
+    /// Whether `--help` was given; then nothing runs.
     public var showsHelp = false
 
     /// The options in `arguments` (without the program name); the error names the bad flag or value.
