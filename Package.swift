@@ -43,6 +43,12 @@ let package = Package(
         // A "hello" server for the engine's benchmark and conformance scripts.
         .executableTarget(name: "HelloServer", dependencies: ["HTTPEngine"], path: "Benchmarks/HelloServer"),
 
+        // Replays request traces through the stages' limiters on simulated time; tables and SVG charts.
+        .target(name: "Simulation", dependencies: ["V1TokenBucket", "V4LongRunningLimiter"], path: "Tools/Simulation"),
+        // The simulator's command line: `swift run Simulator --help`.
+        .executableTarget(name: "Simulator", dependencies: ["Simulation"], path: "Tools/Simulator"),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulation"]),
+
         // One harness that measures every stage with the same scenarios.
         .executableTarget(
             name: "LimiterBenchmarks",
