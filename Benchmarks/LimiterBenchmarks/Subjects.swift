@@ -160,7 +160,7 @@ struct StageFourSubject: SingleThreadSubject, SharedSubject {
         limiter.consume(key: key).isAllowed
     }
 
-    // A walk over the whole table: fine once a second in the flood, not per decision.
+    // One atomic load: the table counts its keys as writers add and remove them.
     var keyCount: Int? { limiter.keyCount }
 
     static var boundsKeyCount: Bool { true }

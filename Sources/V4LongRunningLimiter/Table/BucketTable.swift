@@ -43,6 +43,8 @@ final class BucketTable: @unchecked Sendable {
     private let mappedByteCount: Int
     private let locks: UnsafeMutablePointer<PaddedMutex>
     private let lockMask: Int
+    /// Slots holding a key: changed only by writers (under a set lock), read by anyone.
+    private let occupied = Atomic<Int>(0)
 
     /// A table with room for at least `minimumKeyCount` keys, rounded up to whole sets.
     init(minimumKeyCount: Int) {
@@ -178,6 +180,7 @@ final class BucketTable: @unchecked Sendable {
         identityWord(set: set, way: victim).pointee.store(0, ordering: .releasing)
         arrivalWord(set: set, way: victim).pointee.store(UInt64(bitPattern: arrival), ordering: .releasing)
         identityWord(set: set, way: victim).pointee.store(identity, ordering: .releasing)
+        if eviction == .none { occupied.add(1, ordering: .relaxed) }
         return eviction
     }
 
@@ -198,6 +201,7 @@ final class BucketTable: @unchecked Sendable {
             identityWord(set: set, way: way).pointee.store(0, ordering: .releasing)
             if exchangeArrival(set: set, way: way, expected: observed, desired: .min).exchanged {
                 removed += 1
+                occupied.subtract(1, ordering: .relaxed)
             } else {
                 identityWord(set: set, way: way).pointee.store(identity, ordering: .releasing)
             }
@@ -205,14 +209,9 @@ final class BucketTable: @unchecked Sendable {
         return removed
     }
 
-    /// How many slots hold a key; walks the whole table.
-    func occupiedSlotCount() -> Int {
-        var count = 0
-        for set in 0..<setCount {
-            for way in 0..<Self.waysPerSet where identity(set: set, way: way) != 0 { count += 1 }
-        }
-        return count
-    }
+    /// How many slots hold a key: a counter kept by the writers, so reading it costs one load
+    /// (a metrics scrape must not walk a table of millions of slots).
+    var occupiedSlotCount: Int { occupied.load(ordering: .relaxed) }
 
     /// What a new key displaced.
     enum Eviction {

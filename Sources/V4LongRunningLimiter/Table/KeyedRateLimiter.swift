@@ -83,10 +83,10 @@ public final class KeyedRateLimiter<Key: Hashable & Sendable, LimiterClock: Rate
         try decide(cost: cost, key: key, at: now.nanoseconds)
     }
 
-    /// Keys with a bucket right now; walks the whole table, so meant for tests and metrics.
-    public var keyCount: Int { table.occupiedSlotCount() }
+    /// Keys with a bucket right now; exact whenever no key is being added or removed.
+    public var keyCount: Int { table.occupiedSlotCount }
 
-    /// Counts of what the table holds and has evicted; `keyCount` walks the table.
+    /// Counts of what the table holds and has evicted.
     public var statistics: LimiterStatistics {
         LimiterStatistics(
             keyCount: keyCount,
