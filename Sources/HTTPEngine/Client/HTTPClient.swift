@@ -50,7 +50,12 @@ public final class HTTPClient: Sendable {
             guard loop.inEventLoop else { throw HTTPClientError.shutDown }
             let pool = try pools.admitRequest(to: Upstream(host: request.host, port: request.port))
             defer { pools.requestFinished(on: pool) }
-            return try await Self.execute(request, head: head, framing: framing, pool: pool)
+            guard let timeout = request.timeout else {
+                return try await Self.execute(request, head: head, framing: framing, pool: pool)
+            }
+            return try await Self.execute(within: timeout) { [head] in
+                try await Self.execute(request, head: head, framing: framing, pool: pool)
+            }
         }
     }
 
