@@ -83,8 +83,8 @@ public final class HTTPClient: Sendable {
     ///
     /// With `gracePeriod`, requests still running when it ends fail with `.shutDown`
     /// and their connections close; without, it waits for them however long they take.
-    /// Safe to call again: a later call returns when the first one's shutdown is over
-    /// (its own grace period is ignored).
+    /// Cancelling the calling task ends the grace period at once. Safe to call again: a
+    /// later call returns when the first one's shutdown is over (its own grace period is ignored).
     public func shutdown(gracePeriod: Duration? = nil) async {
         isShutDown.store(true, ordering: .releasing)
         // Every loop starts draining (and its grace period running) before any is awaited.
@@ -95,10 +95,17 @@ public final class HTTPClient: Sendable {
                 pools.beginShutdown(gracePeriod: gracePeriod)
             }
         }
-        for pools in loopPools.values {
-            await withTaskExecutorPreference(pools.loop) {
-                guard pools.loop.inEventLoop else { return }
-                await pools.waitUntilClosed()
+        await withTaskCancellationHandler {
+            for pools in loopPools.values {
+                await withTaskExecutorPreference(pools.loop) {
+                    guard pools.loop.inEventLoop else { return }
+                    await pools.waitUntilClosed()
+                }
+            }
+        } onCancel: {
+            // A service being cancelled (its grace period over) wants out now: end the grace period.
+            for pools in loopPools.values {
+                _ = pools.loop.execute { pools.closeAll() }
             }
         }
     }

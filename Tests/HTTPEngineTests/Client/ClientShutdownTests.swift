@@ -121,6 +121,30 @@ extension ClientTests {
             }
         }
 
+        @Test func cancellingTheShutdownTaskEndsTheWaitLikeAnExpiredGracePeriod() async throws {
+            let received = ThreadGate()
+            let closed = ThreadGate()
+            try await withScriptedUpstream(script: { connection in
+                _ = try connection.readRequest()
+                received.open()
+                if connection.waitForClose() { closed.open() }
+            }) { upstream in
+                try await withClient { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    let inFlight = Task { try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), on: loop) }
+                    let receivedOpened = try await received.wait()
+                    #expect(receivedOpened)
+                    let shutdown = Task { await client.shutdown() }
+                    #expect(await waitUntil(deadline: .now + .seconds(10)) { (try? await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.isShutDown }) == true })
+                    shutdown.cancel()
+                    await shutdown.value
+                    await #expect(throws: HTTPClientError.shutDown) { _ = try await inFlight.value }
+                    let closedOpened = try await closed.wait()
+                    #expect(closedOpened)
+                }
+            }
+        }
+
         @Test func gracePeriodEndFailsAResponseBodyStillStreaming() async throws {
             try await withScriptedUpstream(script: { connection in
                 _ = try connection.readRequest()
