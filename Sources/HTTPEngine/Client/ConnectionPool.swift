@@ -19,8 +19,8 @@ final class ConnectionPool: @unchecked Sendable {
     }
 
     let upstream: Upstream
-    // Unowned: the loop's pools own this pool and outlive it.
-    unowned let owner: LoopPools
+    // Weak: connections keep their pool alive after a client dropped without `shutdown()`.
+    weak var owner: LoopPools?
     let loop: EventLoop
     let configuration: HTTPClientConfiguration
     /// Resolved once, when the pool is created.
@@ -44,8 +44,8 @@ final class ConnectionPool: @unchecked Sendable {
     init(upstream: Upstream, owner: LoopPools) {
         self.upstream = upstream
         self.owner = owner
-        self.loop = owner.loop
-        self.configuration = owner.configuration
+        loop = owner.loop
+        configuration = owner.configuration
         address = Result { () throws(HTTPClientError) in try upstream.resolve() }
     }
 
@@ -114,7 +114,7 @@ final class ConnectionPool: @unchecked Sendable {
         let waiter = waiters.remove(at: index)
         loop.cancelTimer(waiter.timer)
         waiter.completion(.failure(CancellationError()))
-        owner.poolMayBeUnused(self)
+        owner?.poolMayBeUnused(self)
     }
 
     /// Opens a connection for the request `identifier`; if that request stopped waiting
@@ -170,7 +170,7 @@ final class ConnectionPool: @unchecked Sendable {
             loop.cancelTimer(waiter.timer)
             openConnection(for: waiter.identifier, waiter.completion)
         }
-        owner.poolMayBeUnused(self)
+        owner?.poolMayBeUnused(self)
     }
 
     /// Client shutdown began: idle connections close, busy ones close after their exchange;

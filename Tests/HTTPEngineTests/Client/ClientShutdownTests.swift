@@ -145,6 +145,25 @@ extension ClientTests {
             }
         }
 
+        @Test func clientDroppedWithoutShutdownStillClosesItsIdleConnectionAfterTheIdleTime() async throws {
+            let closed = ThreadGate()
+            try await withScriptedUpstream(script: { connection in
+                _ = try connection.readRequest()
+                connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                if connection.waitForClose() { closed.open() }
+            }) { upstream in
+                var configuration = HTTPClientConfiguration()
+                configuration.idleTimeout = .milliseconds(100)
+                var client: HTTPClient? = HTTPClient(eventLoopGroup: clientTestGroup.group, configuration: configuration)
+                let response = try await client!.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
+                #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
+                // The pooled connection outlives the client; closing it must not touch the freed client.
+                client = nil
+                let closedOpened = try await closed.wait()
+                #expect(closedOpened)
+            }
+        }
+
         @Test func gracePeriodEndFailsAResponseBodyStillStreaming() async throws {
             try await withScriptedUpstream(script: { connection in
                 _ = try connection.readRequest()
