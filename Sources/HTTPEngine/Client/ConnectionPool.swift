@@ -23,13 +23,13 @@ final class ConnectionPool: @unchecked Sendable {
     weak var owner: LoopPools?
     let loop: EventLoop
     let configuration: HTTPClientConfiguration
-    /// Resolved once, when the pool is created.
-    let address: Result<SocketAddress, HTTPClientError>
     /// Idle connections; the most recently used is last and is reused first.
     var idle: [ClientConnection] = []
     /// Connections connecting, leased or idle.
     var connections: [ObjectIdentifier: ClientConnection] = [:]
-    var openCount: Int { connections.count }
+    /// Host lookups under way for a connection; they count as connections against the cap.
+    var lookupsPending = 0
+    var openCount: Int { connections.count + lookupsPending }
     var waiters: [Waiter] = []
     /// Requests whose connection is being opened for them, by waiter identifier.
     var pendingConnects: [UInt64: Completion] = [:]
@@ -46,7 +46,6 @@ final class ConnectionPool: @unchecked Sendable {
         self.owner = owner
         loop = owner.loop
         configuration = owner.configuration
-        address = Result { () throws(HTTPClientError) in try upstream.resolve() }
     }
 
     /// Whether nothing uses the pool: no request, no waiter, no connection.
@@ -117,21 +116,46 @@ final class ConnectionPool: @unchecked Sendable {
         owner?.poolMayBeUnused(self)
     }
 
-    /// Opens a connection for the request `identifier`; if that request stopped waiting
-    /// meanwhile, the new connection goes to the next waiter or the idle list.
+    /// Opens a connection for the request `identifier`, trying the host's addresses in
+    /// turn; if that request stopped waiting meanwhile, the new connection goes to the
+    /// next waiter or the idle list.
     func openConnection(for identifier: UInt64, _ completion: @escaping Completion) {
-        switch address {
-        case .failure(let error):
-            completion(.failure(error))
-        case .success(let address):
-            pendingConnects[identifier] = completion
-            ClientConnection.connect(to: address, pool: self) { [self] result in
-                guard let completion = pendingConnects.removeValue(forKey: identifier) else {
-                    if case .success(let connection) = result { release(connection) }
+        guard let resolver = owner?.resolver else {
+            completion(.failure(HTTPClientError.shutDown))
+            return
+        }
+        pendingConnects[identifier] = completion
+        lookupsPending += 1
+        resolver.addresses(for: upstream) { [self] answer in
+            lookupsPending -= 1
+            switch answer {
+            case .failure(let error):
+                pendingConnects.removeValue(forKey: identifier)?(.failure(error))
+                owner?.poolMayBeUnused(self)
+            case .success(let addresses):
+                // Gave up (or shut down) during the lookup: no connect for nobody.
+                guard pendingConnects[identifier] != nil, !isShutDown else {
+                    owner?.poolMayBeUnused(self)
                     return
                 }
-                completion(result.mapError { $0 })
+                connect(to: addresses[...], for: identifier)
             }
+        }
+    }
+
+    /// Connects to the first address; a refused or failed connect moves on to the next.
+    func connect(to addresses: ArraySlice<SocketAddress>, for identifier: UInt64) {
+        ClientConnection.connect(to: addresses.first!, pool: self) { [self] result in
+            if case .failure(let error) = result, error.isConnectFailure, addresses.count > 1,
+               pendingConnects[identifier] != nil, !isShutDown {
+                connect(to: addresses.dropFirst(), for: identifier)
+                return
+            }
+            guard let completion = pendingConnects.removeValue(forKey: identifier) else {
+                if case .success(let connection) = result { release(connection) }
+                return
+            }
+            completion(result.mapError { $0 })
         }
     }
 

@@ -40,6 +40,14 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
         }
     }
 
+    /// Whether a connect to one address failed, so another address of the host may answer.
+    var isConnectFailure: Bool {
+        switch self {
+        case .connectRefused, .connectTimeout, .connectFailed: true
+        default: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .connectRefused(let upstream): "connection to \(upstream) refused"

@@ -3,7 +3,7 @@
 /// The client writes `Content-Length` or `Transfer-Encoding: chunked` itself (copies
 /// in `headers` are dropped) and adds `Host` when it is missing.
 public struct HTTPClientRequest: Sendable {
-    /// Host to connect to: a numeric IP, `localhost`, or a name resolved once per pool.
+    /// Host to connect to: a numeric IP, `localhost`, or a name (looked up off the loop, answers cached).
     public var host: String
     public var port: UInt16
     public var method: HTTPMethod

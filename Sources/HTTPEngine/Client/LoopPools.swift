@@ -5,6 +5,8 @@ final class LoopPools: @unchecked Sendable {
     let loop: EventLoop
     let configuration: HTTPClientConfiguration
     var pools: [Upstream: ConnectionPool] = [:]
+    /// Outlives the pools, so a trimmed pool's upstream is not looked up again at once.
+    let resolver: HostResolver
     /// `execute` calls between their admission and their return on this loop.
     var requestsInFlight = 0
     /// Set when shutdown begins: no request is admitted any more.
@@ -18,10 +20,10 @@ final class LoopPools: @unchecked Sendable {
     init(loop: EventLoop, configuration: HTTPClientConfiguration) {
         self.loop = loop
         self.configuration = configuration
+        resolver = HostResolver(loop: loop, configuration: configuration)
     }
 
-    /// Admits one request to `upstream`: its pool, created (and its host resolved) on
-    /// first use; throws `.shutDown` once shutdown began (loop thread only). Every
+    /// Admits one request to `upstream`: its pool, created on first use; throws `.shutDown` once shutdown began (loop thread only). Every
     /// admitted request must call `requestFinished` once.
     func admitRequest(to upstream: Upstream) throws(HTTPClientError) -> ConnectionPool {
         loop.assertInEventLoop()
