@@ -77,6 +77,28 @@ public final class HTTPClient: Sendable {
         }
     }
 
+    /// Runs `exchange` (on the caller's loop) and cancels it when the request's own
+    /// `timeout` passes first; cancelling leaves the pool queue, stops waiting for a
+    /// lookup or connect, and closes a connection mid-exchange, so a late answer never
+    /// lands on a reused connection.
+    private static func execute(
+        within timeout: Duration,
+        _ exchange: @escaping @Sendable () async throws -> HTTPClientResponse
+    ) async throws -> HTTPClientResponse {
+        try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
+            // Child tasks inherit the loop preference, so the exchange stays on the loop.
+            group.addTask { try await exchange() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw HTTPClientError.requestTimeout
+            }
+            defer { group.cancelAll() }
+            // The first to finish decides; the other is cancelled (and awaited) on the way out.
+            guard let response = try await group.next() ?? nil else { throw HTTPClientError.requestTimeout }
+            return response
+        }
+    }
+
     /// Shuts the client down, for a service's graceful stop: new requests fail at once
     /// with `.shutDown`, requests already running finish (response bodies included),
     /// then every connection is closed and this returns.
