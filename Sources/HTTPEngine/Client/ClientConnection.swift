@@ -214,7 +214,7 @@ extension ClientConnection: EventLoopFileDescriptorHandler {
 
     /// The loop exits under the pool: nothing may connect again, and this socket closes.
     func loopDidExit() {
-        pool.shutdown()
+        if let owner = pool.owner { owner.closeAll() } else { pool.closeAll() }
         close()
     }
 

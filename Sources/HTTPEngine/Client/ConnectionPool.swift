@@ -19,23 +19,38 @@ final class ConnectionPool: @unchecked Sendable {
     }
 
     let upstream: Upstream
+    // Weak: connections keep their pool alive after a client dropped without `shutdown()`.
+    weak var owner: LoopPools?
     let loop: EventLoop
     let configuration: HTTPClientConfiguration
-    /// Resolved once, when the pool is created.
-    let address: Result<SocketAddress, HTTPClientError>
     /// Idle connections; the most recently used is last and is reused first.
     var idle: [ClientConnection] = []
     /// Connections connecting, leased or idle.
-    var openCount = 0
+    var connections: [ObjectIdentifier: ClientConnection] = [:]
+    /// Host lookups under way for a connection; they count as connections against the cap.
+    var lookupsPending = 0
+    var openCount: Int { connections.count + lookupsPending }
     var waiters: [Waiter] = []
+    /// Requests whose connection is being opened for them, by waiter identifier.
+    var pendingConnects: [UInt64: Completion] = [:]
     var nextWaiterIdentifier: UInt64 = 0
+    /// Admitted requests that have not returned yet.
+    var requestsInFlight = 0
+    /// Set when the client shuts down: connections are not kept idle any more.
+    var isDraining = false
+    /// Set when every connection was closed for good: nothing may connect again.
     var isShutDown = false
 
-    init(upstream: Upstream, loop: EventLoop, configuration: HTTPClientConfiguration) {
+    init(upstream: Upstream, owner: LoopPools) {
         self.upstream = upstream
-        self.loop = loop
-        self.configuration = configuration
-        address = Result { () throws(HTTPClientError) in try upstream.resolve() }
+        self.owner = owner
+        loop = owner.loop
+        configuration = owner.configuration
+    }
+
+    /// Whether nothing uses the pool: no request, no waiter, no connection.
+    var isUnused: Bool {
+        requestsInFlight == 0 && connections.isEmpty && waiters.isEmpty && pendingConnects.isEmpty
     }
 
     /// A connection for one request: an idle one (unless `isFresh`, used for a retry),
@@ -70,7 +85,7 @@ final class ConnectionPool: @unchecked Sendable {
             spare.close()
         }
         if openCount < configuration.maxConnectionsPerUpstream {
-            openConnection(completion)
+            openConnection(for: identifier, completion)
             return
         }
         guard waiters.count < configuration.maxWaitingRequests else {
@@ -85,27 +100,68 @@ final class ConnectionPool: @unchecked Sendable {
         waiters.append(Waiter(identifier: identifier, timer: timer, completion: completion))
     }
 
-    /// A queued request's task was cancelled: it leaves the queue at once, instead of
-    /// holding its place until a connection or `connectTimeout` comes.
+    /// A queued or connecting request's task was cancelled: it stops waiting at once,
+    /// instead of holding its place until a connection or `connectTimeout` comes.
     func cancelWaiter(_ identifier: UInt64) {
+        if let completion = pendingConnects.removeValue(forKey: identifier) {
+            // The connect goes on; its connection then serves the pool.
+            completion(.failure(CancellationError()))
+            if isDraining { closeAbandonedConnects() }
+            return
+        }
         guard let index = waiters.firstIndex(where: { $0.identifier == identifier }) else { return }
         let waiter = waiters.remove(at: index)
         loop.cancelTimer(waiter.timer)
         waiter.completion(.failure(CancellationError()))
+        owner?.poolMayBeUnused(self)
     }
 
-    func openConnection(_ completion: @escaping Completion) {
-        switch address {
-        case .failure(let error):
-            completion(.failure(error))
-        case .success(let address):
-            ClientConnection.connect(to: address, pool: self) { completion($0.mapError { $0 }) }
+    /// Opens a connection for the request `identifier`, trying the host's addresses in
+    /// turn; if that request stopped waiting meanwhile, the new connection goes to the
+    /// next waiter or the idle list.
+    func openConnection(for identifier: UInt64, _ completion: @escaping Completion) {
+        guard let resolver = owner?.resolver else {
+            completion(.failure(HTTPClientError.shutDown))
+            return
+        }
+        pendingConnects[identifier] = completion
+        lookupsPending += 1
+        resolver.addresses(for: upstream) { [self] answer in
+            lookupsPending -= 1
+            switch answer {
+            case .failure(let error):
+                pendingConnects.removeValue(forKey: identifier)?(.failure(error))
+                owner?.poolMayBeUnused(self)
+            case .success(let addresses):
+                // Gave up (or shut down) during the lookup: no connect for nobody.
+                guard pendingConnects[identifier] != nil, !isShutDown else {
+                    owner?.poolMayBeUnused(self)
+                    return
+                }
+                connect(to: addresses[...], for: identifier)
+            }
+        }
+    }
+
+    /// Connects to the first address; a refused or failed connect moves on to the next.
+    func connect(to addresses: ArraySlice<SocketAddress>, for identifier: UInt64) {
+        ClientConnection.connect(to: addresses.first!, pool: self) { [self] result in
+            if case .failure(let error) = result, error.isConnectFailure, addresses.count > 1,
+               pendingConnects[identifier] != nil, !isShutDown {
+                connect(to: addresses.dropFirst(), for: identifier)
+                return
+            }
+            guard let completion = pendingConnects.removeValue(forKey: identifier) else {
+                if case .success(let connection) = result { release(connection) }
+                return
+            }
+            completion(result.mapError { $0 })
         }
     }
 
     /// Counts a connection whose socket is registered; `connectionClosed` undoes it.
     func connectionOpened(_ connection: ClientConnection) {
-        openCount += 1
+        connections[ObjectIdentifier(connection)] = connection
     }
 
     /// A connection finished an exchange and may be reused: a waiter gets it, else the idle list.
@@ -120,7 +176,8 @@ final class ConnectionPool: @unchecked Sendable {
             waiter.completion(.success(connection))
             return
         }
-        guard idle.count < configuration.maxIdleConnectionsPerUpstream else {
+        // While draining, an idle connection would only wait to be closed.
+        guard !isDraining, idle.count < configuration.maxIdleConnectionsPerUpstream else {
             connection.close()
             return
         }
@@ -130,24 +187,47 @@ final class ConnectionPool: @unchecked Sendable {
 
     /// A connection closed: its slot goes to the first waiter, if any.
     func connectionClosed(_ connection: ClientConnection) {
-        openCount -= 1
+        connections[ObjectIdentifier(connection)] = nil
         if let index = idle.firstIndex(where: { $0 === connection }) { idle.remove(at: index) }
-        guard !isShutDown, !waiters.isEmpty, openCount < configuration.maxConnectionsPerUpstream else { return }
-        let waiter = waiters.removeFirst()
-        loop.cancelTimer(waiter.timer)
-        openConnection(waiter.completion)
+        if !isShutDown, !waiters.isEmpty, openCount < configuration.maxConnectionsPerUpstream {
+            let waiter = waiters.removeFirst()
+            loop.cancelTimer(waiter.timer)
+            openConnection(for: waiter.identifier, waiter.completion)
+        }
+        owner?.poolMayBeUnused(self)
     }
 
-    /// Closes idle connections and fails waiters; leased connections close after their exchange.
-    func shutdown() {
-        isShutDown = true
+    /// Client shutdown began: idle connections close, busy ones close after their exchange;
+    /// queued requests (admitted before shutdown) still get a connection.
+    func beginDrain() {
+        isDraining = true
         for connection in idle { connection.close() }
+        closeAbandonedConnects()
+    }
+
+    /// While draining, a connect nobody waits for any more would only delay shutdown
+    /// until it finished or timed out. Each request waiting on a connect is in
+    /// `pendingConnects`, so with none there (and no queue) every connect is abandoned.
+    func closeAbandonedConnects() {
+        guard pendingConnects.isEmpty, waiters.isEmpty else { return }
+        for connection in connections.values where connection.state == .connecting { connection.close() }
+    }
+
+    /// Closes every connection for good: requests waiting for one, or for their response
+    /// head, or reading a body, fail with `.shutDown`.
+    func closeAll() {
+        isDraining = true
+        isShutDown = true
         let waiters = waiters
         self.waiters = []
         for waiter in waiters {
             loop.cancelTimer(waiter.timer)
             waiter.completion(.failure(HTTPClientError.shutDown))
         }
+        let pendingConnects = pendingConnects
+        self.pendingConnects = [:]
+        for completion in pendingConnects.values { completion(.failure(HTTPClientError.shutDown)) }
+        for connection in Array(connections.values) { connection.fail(HTTPClientError.shutDown) }
     }
 
     /// The typed error for a failed connect.

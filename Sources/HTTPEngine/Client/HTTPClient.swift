@@ -1,3 +1,5 @@
+import Synchronization
+
 /// An HTTP/1.1 client for upstream servers, with keep-alive pools per upstream
 /// and per event loop.
 ///
@@ -9,6 +11,8 @@ public final class HTTPClient: Sendable {
     public let eventLoopGroup: EventLoopGroup
     public let configuration: HTTPClientConfiguration
     let loopPools: [ObjectIdentifier: LoopPools]
+    /// Set by the first `shutdown()`: from then on `execute` fails at once.
+    let isShutDown = Atomic<Bool>(false)
 
     /// Creates a client whose connections live on the loops of `eventLoopGroup`
     /// (share the server's group to keep proxied requests on their loop).
@@ -28,8 +32,10 @@ public final class HTTPClient: Sendable {
     /// `eventLoop` picks the loop (one of the group's); by default the caller's loop,
     /// else round-robin. A pooled connection found closed before any response byte is
     /// replaced once, transparently, for idempotent requests with in-memory bodies.
-    /// Throws `HTTPClientError` (or `CancellationError`).
+    /// Throws `HTTPClientError` (`.shutDown` at once after `shutdown()` was called)
+    /// or `CancellationError`.
     public func execute(_ request: HTTPClientRequest, on eventLoop: EventLoop? = nil) async throws -> HTTPClientResponse {
+        guard !isShutDown.load(ordering: .acquiring) else { throw HTTPClientError.shutDown }
         let framing = RequestEncoder.framing(of: request)
         var head: [UInt8] = []
         try RequestEncoder.appendHead(of: request, framing: framing, to: &head)
@@ -42,7 +48,14 @@ public final class HTTPClient: Sendable {
         return try await withTaskExecutorPreference(loop) {
             // An exited loop runs preferring tasks elsewhere; its pools are loop-only state.
             guard loop.inEventLoop else { throw HTTPClientError.shutDown }
-            return try await Self.execute(request, head: head, framing: framing, pools: pools)
+            let pool = try pools.admitRequest(to: Upstream(host: request.host, port: request.port))
+            defer { pools.requestFinished(on: pool) }
+            guard let timeout = request.timeout else {
+                return try await Self.execute(request, head: head, framing: framing, pool: pool)
+            }
+            return try await Self.execute(within: timeout) { [head] in
+                try await Self.execute(request, head: head, framing: framing, pool: pool)
+            }
         }
     }
 
@@ -50,9 +63,8 @@ public final class HTTPClient: Sendable {
         _ request: HTTPClientRequest,
         head: [UInt8],
         framing: HTTPBodyFraming,
-        pools: LoopPools
+        pool: ConnectionPool
     ) async throws -> HTTPClientResponse {
-        let pool = try pools.pool(for: Upstream(host: request.host, port: request.port))
         var isRetry = false
         while true {
             let connection = try await pool.acquire(isFresh: isRetry)
@@ -65,14 +77,57 @@ public final class HTTPClient: Sendable {
         }
     }
 
-    /// Closes idle connections and refuses new requests; exchanges in progress finish
-    /// and their connections close instead of returning to the pool.
-    public func shutdown() async {
+    /// Runs `exchange` (on the caller's loop) and cancels it when the request's own
+    /// `timeout` passes first; cancelling leaves the pool queue, stops waiting for a
+    /// lookup or connect, and closes a connection mid-exchange, so a late answer never
+    /// lands on a reused connection.
+    private static func execute(
+        within timeout: Duration,
+        _ exchange: @escaping @Sendable () async throws -> HTTPClientResponse
+    ) async throws -> HTTPClientResponse {
+        try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
+            // Child tasks inherit the loop preference, so the exchange stays on the loop.
+            group.addTask { try await exchange() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw HTTPClientError.requestTimeout
+            }
+            defer { group.cancelAll() }
+            // The first to finish decides; the other is cancelled (and awaited) on the way out.
+            guard let response = try await group.next() ?? nil else { throw HTTPClientError.requestTimeout }
+            return response
+        }
+    }
+
+    /// Shuts the client down, for a service's graceful stop: new requests fail at once
+    /// with `.shutDown`, requests already running finish (response bodies included),
+    /// then every connection is closed and this returns.
+    ///
+    /// With `gracePeriod`, requests still running when it ends fail with `.shutDown`
+    /// and their connections close; without, it waits for them however long they take.
+    /// Cancelling the calling task ends the grace period at once. Safe to call again: a
+    /// later call returns when the first one's shutdown is over (its own grace period is ignored).
+    public func shutdown(gracePeriod: Duration? = nil) async {
+        isShutDown.store(true, ordering: .releasing)
+        // Every loop starts draining (and its grace period running) before any is awaited.
         for pools in loopPools.values {
             await withTaskExecutorPreference(pools.loop) {
                 // An exited loop already closed its connections (`loopDidExit`).
                 guard pools.loop.inEventLoop else { return }
-                pools.shutdown()
+                pools.beginShutdown(gracePeriod: gracePeriod)
+            }
+        }
+        await withTaskCancellationHandler {
+            for pools in loopPools.values {
+                await withTaskExecutorPreference(pools.loop) {
+                    guard pools.loop.inEventLoop else { return }
+                    await pools.waitUntilClosed()
+                }
+            }
+        } onCancel: {
+            // A service being cancelled (its grace period over) wants out now: end the grace period.
+            for pools in loopPools.values {
+                _ = pools.loop.execute { pools.closeAll() }
             }
         }
     }

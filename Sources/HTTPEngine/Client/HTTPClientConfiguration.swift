@@ -16,6 +16,14 @@ public struct HTTPClientConfiguration: Sendable {
     public var idleTimeout: Duration
     /// Limits for parsing response heads and chunk lines.
     public var parserLimits: HTTPParserLimits
+    /// How long a host name's addresses are reused before it is looked up again.
+    public var nameCacheDuration: Duration = .seconds(30)
+    /// How long a failed lookup is remembered (requests fail at once meanwhile).
+    public var failedNameCacheDuration: Duration = .seconds(5)
+    /// Looks a host up (blocking); replaced by tests to control resolution.
+    var lookup: @Sendable (Upstream) -> Result<[SocketAddress], HTTPClientError> = { upstream in
+        Result { () throws(HTTPClientError) in try upstream.resolveAll() }
+    }
 
     public init(
         maxConnectionsPerUpstream: Int = 64,

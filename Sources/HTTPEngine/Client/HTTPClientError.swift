@@ -10,6 +10,8 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
     case unresolvableHost(String)
     /// The upstream was silent for longer than `responseTimeout`.
     case responseTimeout
+    /// The request's own `timeout` ran out before the response head arrived.
+    case requestTimeout
     /// The upstream closed or reset the connection before the response was complete.
     case upstreamClosedEarly
     /// The upstream sent bytes that are not a valid HTTP/1.x response.
@@ -30,11 +32,19 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
     /// 504 for time-outs, 502 for everything the upstream got wrong.
     public var status: HTTPStatus {
         switch self {
-        case .connectTimeout, .responseTimeout: .gatewayTimeout
+        case .connectTimeout, .responseTimeout, .requestTimeout: .gatewayTimeout
         case .poolExhausted, .shutDown: .serviceUnavailable
         case .invalidRequest, .requestBodyFailed: .badRequest
         case .connectRefused, .connectFailed, .unresolvableHost, .upstreamClosedEarly, .malformedResponse, .responseBodyTooLarge:
             .badGateway
+        }
+    }
+
+    /// Whether a connect to one address failed, so another address of the host may answer.
+    var isConnectFailure: Bool {
+        switch self {
+        case .connectRefused, .connectTimeout, .connectFailed: true
+        default: false
         }
     }
 
@@ -45,6 +55,7 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
         case .connectFailed(let upstream, let errorNumber): "connection to \(upstream) failed (errno \(errorNumber))"
         case .unresolvableHost(let host): "cannot resolve host \(host)"
         case .responseTimeout: "upstream response timed out"
+        case .requestTimeout: "request timed out before the response head arrived"
         case .upstreamClosedEarly: "upstream closed the connection before the response was complete"
         case .malformedResponse(let error): "malformed upstream response (\(error))"
         case .poolExhausted(let upstream): "no connection to \(upstream) available"

@@ -9,11 +9,17 @@ struct Upstream: Hashable, Sendable, CustomStringConvertible {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
-    /// The address to connect to: numeric hosts and `localhost` directly, other
-    /// names through `getaddrinfo` (blocking, so pools call it once when created).
-    func resolve() throws(HTTPClientError) -> SocketAddress {
+    /// The address of a numeric host or `localhost`, which need no lookup; nil for names.
+    var numericAddress: SocketAddress? {
         if let address = SocketAddress(host: host, port: port) { return address }
         if host.lowercased() == "localhost" { return SocketAddress(host: "127.0.0.1", port: port)! }
+        return nil
+    }
+
+    /// Every address the host has, in `getaddrinfo`'s order, without repeats. Blocks
+    /// for as long as the lookup takes: `HostResolver` calls it on a thread of its own.
+    func resolveAll() throws(HTTPClientError) -> [SocketAddress] {
+        if let numericAddress { return [numericAddress] }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_flags = AI_ADDRCONFIG
@@ -22,6 +28,7 @@ struct Upstream: Hashable, Sendable, CustomStringConvertible {
             throw .unresolvableHost(host)
         }
         defer { freeaddrinfo(first) }
+        var addresses: [SocketAddress] = []
         var entry: UnsafeMutablePointer<addrinfo>? = first
         while let current = entry {
             if let socketAddress = current.pointee.ai_addr {
@@ -30,11 +37,13 @@ struct Upstream: Hashable, Sendable, CustomStringConvertible {
                     target.copyMemory(from: UnsafeRawBufferPointer(start: socketAddress, count: Int(current.pointee.ai_addrlen)))
                 }
                 if let address = SocketAddress(storage) {
-                    return SocketAddress(family: address.family, addressBytes: address.addressBytes, port: port)
+                    let withPort = SocketAddress(family: address.family, addressBytes: address.addressBytes, port: port)
+                    if !addresses.contains(withPort) { addresses.append(withPort) }
                 }
             }
             entry = current.pointee.ai_next
         }
-        throw .unresolvableHost(host)
+        guard !addresses.isEmpty else { throw .unresolvableHost(host) }
+        return addresses
     }
 }

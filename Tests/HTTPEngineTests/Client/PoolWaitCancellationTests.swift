@@ -27,7 +27,7 @@ extension ClientTests {
                     let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
                     let first = try await client.execute(request, on: loop)
                     let queued = Task { try await client.execute(request, on: loop) }
-                    let pool = try await loop.perform { try client.loopPools[ObjectIdentifier(loop)]!.pool(for: Upstream(host: "127.0.0.1", port: upstream.port)) }
+                    let pool = try #require(await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.pools[Upstream(host: "127.0.0.1", port: upstream.port)] })
                     #expect(await waitUntil(deadline: .now + .seconds(10)) { (try? await loop.perform { pool.waiters.count }) == 1 })
                     let cancelledAt = ContinuousClock.now
                     queued.cancel()
