@@ -34,6 +34,10 @@ struct ResponseOutputMemoryBoundTests {
             }
 
             let connection = try #require(try await server.openConnectionsForTesting().first)
+            // Small kernel buffers on the server side too: with loopback's default (autotuned to
+            // megabytes) the kernel absorbed every answer, and in a full parallel run the client
+            // sometimes stopped being able to send before the server's own buffer passed its mark.
+            try await connection.shrinkSocketBuffersForTesting(to: 4096)
             let bound = Self.highWaterMark + Self.oneSmallResponse
             var snapshot = try await connection.outputSnapshot()
             // An upper bound only: the pause normally comes within about a second, but the server
