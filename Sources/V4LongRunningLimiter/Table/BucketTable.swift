@@ -114,23 +114,29 @@ final class BucketTable: @unchecked Sendable {
         words[set &* (2 * Self.waysPerSet) &+ way].load(ordering: .acquiring)
     }
 
-    /// The arrival word of a slot, as nanoseconds on the limiter's clock.
+    /// A slot's arrival word as stored: the arrival and a 4-bit generation (see `ArrivalWord`).
     @inline(__always)
-    func arrival(set: Int, way: Int) -> Int64 {
-        Int64(bitPattern: arrivalWord(set: set, way: way).pointee.load(ordering: .acquiring))
+    func arrivalWord(set: Int, way: Int) -> UInt64 {
+        arrivalPointer(set: set, way: way).pointee.load(ordering: .acquiring)
     }
 
-    /// Replaces a slot's arrival if it still equals `expected`; else returns what it is now.
+    /// Replaces a slot's arrival, keeping its generation, if the word still equals `expected`;
+    /// else returns the word it holds now.
+    ///
+    /// Comparing the whole word, generation included, is what makes the swap safe against an
+    /// eviction in between: a new key's first arrival can equal the old key's to the nanosecond
+    /// (a stalled or coarse clock makes that common), but its generation differs.
     @inline(__always)
-    func exchangeArrival(set: Int, way: Int, expected: Int64, desired: Int64) -> (exchanged: Bool, current: Int64) {
-        let (exchanged, original) = arrivalWord(set: set, way: way).pointee.compareExchange(
-            expected: UInt64(bitPattern: expected), desired: UInt64(bitPattern: desired), ordering: .acquiringAndReleasing
+    func exchangeArrival(set: Int, way: Int, expected: UInt64, desired: Int64) -> (exchanged: Bool, current: UInt64) {
+        let replacement = ArrivalWord.packing(desired, generation: ArrivalWord.generation(of: expected))
+        let (exchanged, original) = arrivalPointer(set: set, way: way).pointee.compareExchange(
+            expected: expected, desired: replacement, ordering: .acquiringAndReleasing
         )
-        return (exchanged, Int64(bitPattern: original))
+        return (exchanged, original)
     }
 
     @inline(__always)
-    private func arrivalWord(set: Int, way: Int) -> UnsafeMutablePointer<Atomic<UInt64>> {
+    private func arrivalPointer(set: Int, way: Int) -> UnsafeMutablePointer<Atomic<UInt64>> {
         words + (set &* (2 * Self.waysPerSet) &+ Self.waysPerSet &+ way)
     }
 
@@ -170,15 +176,19 @@ final class BucketTable: @unchecked Sendable {
                 eviction = .none
                 break
             }
-            let candidate = Int64(bitPattern: arrivalWord(set: set, way: way).pointee.load(ordering: .relaxed))
+            let candidate = ArrivalWord.arrival(of: arrivalPointer(set: set, way: way).pointee.load(ordering: .relaxed))
             if candidate < victimArrival {
                 victim = way
                 victimArrival = candidate
                 eviction = candidate <= now ? .fullBucket : .bucketWithState
             }
         }
+        let previous = arrivalPointer(set: set, way: victim).pointee.load(ordering: .relaxed)
+        let generation = ArrivalWord.generation(of: previous) &+ 1
         identityWord(set: set, way: victim).pointee.store(0, ordering: .releasing)
-        arrivalWord(set: set, way: victim).pointee.store(UInt64(bitPattern: arrival), ordering: .releasing)
+        // A new generation, so a decision still holding the evicted key's word cannot swap into
+        // the new key's bucket even if the two arrivals are equal.
+        arrivalPointer(set: set, way: victim).pointee.store(ArrivalWord.packing(arrival, generation: generation), ordering: .releasing)
         identityWord(set: set, way: victim).pointee.store(identity, ordering: .releasing)
         if eviction == .none { occupied.add(1, ordering: .relaxed) }
         return eviction
@@ -189,17 +199,21 @@ final class BucketTable: @unchecked Sendable {
     /// The identity is cleared first and the arrival then swapped out with compare-and-swap: a
     /// lock-free decision that spent from the bucket since we looked makes the swap fail, and
     /// the identity is put back, so that spending is never lost. A decision that comes after
-    /// the swap finds `.min`, an arrival it did not load, fails its own swap, and sees the
+    /// the swap finds a new generation, a word it did not load, fails its own swap, and sees the
     /// cleared identity.
     func removeArrivals(atOrBefore cutoff: Int64, inSet set: Int) -> Int {
         var removed = 0
         for way in 0..<Self.waysPerSet {
             let identity = identityWord(set: set, way: way).pointee.load(ordering: .relaxed)
             guard identity != 0 else { continue }
-            let observed = arrival(set: set, way: way)
-            guard observed <= cutoff else { continue }
+            let observed = arrivalWord(set: set, way: way)
+            guard ArrivalWord.arrival(of: observed) <= cutoff else { continue }
             identityWord(set: set, way: way).pointee.store(0, ordering: .releasing)
-            if exchangeArrival(set: set, way: way, expected: observed, desired: .min).exchanged {
+            let retired = ArrivalWord.packing(ArrivalWord.earliest, generation: ArrivalWord.generation(of: observed) &+ 1)
+            let (exchanged, _) = arrivalPointer(set: set, way: way).pointee.compareExchange(
+                expected: observed, desired: retired, ordering: .acquiringAndReleasing
+            )
+            if exchanged {
                 removed += 1
                 occupied.subtract(1, ordering: .relaxed)
             } else {

@@ -22,24 +22,22 @@ extension KeyedRateLimiter {
     /// The lock-free part: read the arrival, decide, publish the new arrival if tokens were taken.
     ///
     /// Returns nil if the slot stops holding `identity` before the decision is settled. The
-    /// identity is checked *after* reading the arrival (as a sequence lock's reader checks its
-    /// counter), so the arrival decided on belonged to this key; a refusal then returns without
-    /// writing anything shared, and an admission's compare-and-swap succeeds only if nobody
-    /// changed the arrival since it was read.
-    ///
-    /// One gap, accepted: if the slot is evicted and its new key's first arrival happens to equal
-    /// the old one to the nanosecond, the swap succeeds and one token is charged to the new key.
+    /// identity is checked *after* reading the arrival word (as a sequence lock's reader checks
+    /// its counter), so the arrival decided on belonged to this key; a refusal then returns
+    /// without writing anything shared, and an admission's compare-and-swap succeeds only if the
+    /// word, generation included, is unchanged since it was read (see `ArrivalWord`).
     @inline(__always)
     func spend(_ cost: Int, set: Int, way: Int, identity: UInt64, limit: BucketLimit, at now: Int64) -> RateLimitDecision? {
-        var arrival = table.arrival(set: set, way: way)
+        var word = table.arrivalWord(set: set, way: way)
         while true {
             guard table.identity(set: set, way: way) == identity else { return nil }
+            let arrival = ArrivalWord.arrival(of: word)
             let (decision, newArrival) = TokenBucket.decide(cost: cost, arrival: arrival, at: now, limit: limit)
             guard let newArrival else { return decision }
-            let (exchanged, current) = table.exchangeArrival(set: set, way: way, expected: arrival, desired: newArrival)
+            let (exchanged, current) = table.exchangeArrival(set: set, way: way, expected: word, desired: newArrival)
             if exchanged { return decision }
-            // Another thread spent from this bucket first: decide again on what it left.
-            arrival = current
+            // Another thread spent from this bucket first, or the slot changed hands: look again.
+            word = current
         }
     }
 
