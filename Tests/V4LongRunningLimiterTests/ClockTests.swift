@@ -95,3 +95,27 @@ import V4LongRunningLimiter
         #expect(clock.sleeperCount == 0)
     }
 }
+
+/// The table packs arrivals into 60 bits; it keeps time relative to the limiter's creation, so a
+/// clock whose readings are far from zero still limits.
+@Suite struct ClockOriginTests {
+    @Test func clockReadingsFarFromZeroStillLimit() throws {
+        // 2^62 ns is 146 years: beyond the 60-bit window if arrivals were kept as raw readings.
+        let clock = ManualClock(startingAt: MonotonicInstant(nanoseconds: 1 << 62))
+        let limiter = KeyedRateLimiter<Int, ManualClock>(limit: try BucketLimit(capacity: 3, refillRatePerSecond: 1), clock: clock)
+        for _ in 0..<3 { #expect(limiter.consume(key: 1).isAllowed) }
+        #expect(!limiter.consume(key: 1).isAllowed)
+        clock.advance(by: .seconds(1))
+        #expect(limiter.consume(key: 1).isAllowed)
+        #expect(!limiter.consume(key: 1).isAllowed)
+    }
+
+    @Test func idleCleanupUsesTheSameTimeAsDecisions() throws {
+        let clock = ManualClock(startingAt: MonotonicInstant(nanoseconds: 1 << 62))
+        let limiter = KeyedRateLimiter<Int, ManualClock>(limit: try BucketLimit(capacity: 3, refillRatePerSecond: 1), clock: clock)
+        _ = limiter.consume(key: 1)
+        #expect(limiter.removeIdleBuckets(idleFor: .zero, at: clock.now) == 0)
+        clock.advance(by: .seconds(1))
+        #expect(limiter.removeIdleBuckets(idleFor: .zero, at: clock.now) == 1)
+    }
+}

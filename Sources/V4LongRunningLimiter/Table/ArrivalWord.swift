@@ -13,8 +13,8 @@
 /// (`cmpxchg16b`), but then every plain read of the pair is one too, a locked write even for a
 /// refusal, which is what stage 4 set out to avoid.
 ///
-/// The cost: arrivals keep 60 bits, ±2^59 ns (18 years) around the clock's origin; the table
-/// clamps to that range, and a monotonic clock starts at boot.
+/// The cost: arrivals keep 60 bits, ±2^59 ns (18 years) around the limiter's creation (the
+/// table keeps time relative to it); the table clamps to that range.
 enum ArrivalWord {
     /// Bits of the generation.
     static let generationBits: UInt64 = 4

@@ -17,7 +17,7 @@ extension KeyedRateLimiter {
     @discardableResult
     public func removeIdleBuckets(idleFor idleTime: Duration, at now: MonotonicInstant, setLimit: Int = .max) -> Int {
         precondition(idleTime >= .zero, "removeIdleBuckets(idleFor:) needs a time that is not negative")
-        let cutoff = now.nanoseconds.saturatingAdding(-idleTime.wholeNanoseconds)
+        let cutoff = tableTime(now).saturatingAdding(-idleTime.wholeNanoseconds)
         let visits = min(max(setLimit, 0), table.setCount)
         var removed = 0
         for _ in 0..<visits {

@@ -1,6 +1,6 @@
 /// One decision: find the key's slot without a lock, then spend with compare-and-swap.
 extension KeyedRateLimiter {
-    /// Spends `cost` tokens of `key`'s bucket at `now` (nanoseconds on the limiter's clock).
+    /// Spends `cost` tokens of `key`'s bucket at `now` (nanoseconds since the limiter's `epoch`).
     func decide(cost: Int, key: Key, at now: Int64) throws(RateLimitError) -> RateLimitDecision {
         // One hash per decision: its high bits pick the set, its other bits identify the key.
         let hash = UInt64(UInt(bitPattern: key.hashValue))

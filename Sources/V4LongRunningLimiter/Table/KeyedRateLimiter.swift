@@ -20,6 +20,9 @@ import Synchronization
 public final class KeyedRateLimiter<Key: Hashable & Sendable, LimiterClock: RateLimitClock>: Sendable {
     /// The clock every decision and the cleanup task read.
     public let clock: LimiterClock
+    /// The clock's reading when the limiter was made; the table keeps time relative to it, so
+    /// its ±2^59 ns (18-year) window is centred on the limiter's life, wherever the clock's origin is.
+    let epoch: Int64
     let table: BucketTable
     let limits: LimitRegistry
     /// Nil when every key has the same limit, number 1: new keys then skip the closure and the registry.
@@ -43,6 +46,7 @@ public final class KeyedRateLimiter<Key: Hashable & Sendable, LimiterClock: Rate
     /// A limiter giving every key the same limit, reading time from `clock`.
     public init(limit: BucketLimit, maximumKeyCount: Int = defaultMaximumKeyCount, clock: LimiterClock) {
         self.clock = clock
+        self.epoch = clock.now.nanoseconds
         self.table = BucketTable(minimumKeyCount: maximumKeyCount)
         self.limits = LimitRegistry()
         self.limitForKey = nil
@@ -55,6 +59,7 @@ public final class KeyedRateLimiter<Key: Hashable & Sendable, LimiterClock: Rate
     /// At most 255 distinct limits per limiter (a precondition); give each group its own limiter beyond that.
     public init(maximumKeyCount: Int = defaultMaximumKeyCount, clock: LimiterClock, limitForKey: @escaping @Sendable (Key) -> BucketLimit) {
         self.clock = clock
+        self.epoch = clock.now.nanoseconds
         self.table = BucketTable(minimumKeyCount: maximumKeyCount)
         self.limits = LimitRegistry()
         self.limitForKey = limitForKey
@@ -72,7 +77,7 @@ public final class KeyedRateLimiter<Key: Hashable & Sendable, LimiterClock: Rate
     /// Takes one token from `key`'s bucket at `now`, creating a full bucket on first use.
     public func consume(key: Key, at now: MonotonicInstant) -> RateLimitDecision {
         do {
-            return try decide(cost: 1, key: key, at: now.nanoseconds)
+            return try decide(cost: 1, key: key, at: tableTime(now))
         } catch {
             preconditionFailure("a cost of 1 fits every capacity")
         }
@@ -80,7 +85,7 @@ public final class KeyedRateLimiter<Key: Hashable & Sendable, LimiterClock: Rate
 
     /// Takes `cost` tokens from `key`'s bucket if that many are available; all or nothing.
     public func consume(_ cost: Int, key: Key, at now: MonotonicInstant) throws(RateLimitError) -> RateLimitDecision {
-        try decide(cost: cost, key: key, at: now.nanoseconds)
+        try decide(cost: cost, key: key, at: tableTime(now))
     }
 
     /// Keys with a bucket right now; exact whenever no key is being added or removed.
@@ -95,5 +100,13 @@ public final class KeyedRateLimiter<Key: Hashable & Sendable, LimiterClock: Rate
             bucketsWithStateEvicted: bucketsWithStateEvicted.load(ordering: .relaxed),
             idleBucketsRemoved: idleBucketsRemoved.load(ordering: .relaxed)
         )
+    }
+
+    /// `instant` as the table keeps time: nanoseconds since `epoch`, saturating.
+    @inline(__always)
+    func tableTime(_ instant: MonotonicInstant) -> Int64 {
+        let (difference, overflow) = instant.nanoseconds.subtractingReportingOverflow(epoch)
+        if overflow { return instant.nanoseconds < epoch ? .min : .max }
+        return difference
     }
 }
