@@ -68,7 +68,10 @@ extension EventLoop {
         }
         for closure in closures { closure() }
         loopOnly.localJobs.append(contentsOf: jobs)
-        return isStopping && closures.isEmpty && jobs.isEmpty && loopOnly.localJobs.isEmpty
+        // Exit as soon as a stop is seen, not once a turn finds no work: a thread that keeps
+        // submitting would otherwise keep the loop alive, its queue growing without bound (a test
+        // run reached 13 GB). `finishExit` refuses work from then on and runs all that was accepted.
+        return isStopping
     }
 
     func runLocalJobs() {
