@@ -24,6 +24,11 @@ let package = Package(
         .executableTarget(name: "V4DemoServer", dependencies: ["V4LongRunningLimiter", "HTTPEngine", "IPAddressing"]),
         .testTarget(name: "V4LongRunningLimiterTests", dependencies: ["V4LongRunningLimiter", "HTTPEngine", "IPAddressing"]),
 
+        // Stage 5: production backends: an async store protocol, algorithms per limit, a failure policy, metrics.
+        .target(name: "V5ProductionLimiter", dependencies: ["HTTPEngine", "IPAddressing", "ThreadSanitizerAnnotations"]),
+        // Stage 5's tests, including the behavioural suite every store must pass.
+        .testTarget(name: "V5ProductionLimiterTests", dependencies: ["V5ProductionLimiter", "HTTPEngine", "IPAddressing"]),
+
         // Tells ThreadSanitizer about lock hand-offs it cannot see (Mutex's kernel futex path).
         .target(name: "ThreadSanitizerAnnotations"),
 

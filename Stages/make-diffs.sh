@@ -48,6 +48,13 @@ purpose_of() { # $1 = file
 
 lines_in() { cat "$@" 2>/dev/null | wc -l | tr -d ' '; }
 
+# One summary cell: a role's directory, its Swift files and lines; "none" for a stage without
+# that role (a stage may have no demo yet, e.g. stage 5 before its proxy binary).
+role_summary() { # $1 = real dir, or empty
+  [ -n "$1" ] || { echo "none"; return; }
+  printf '`%s`: %s Swift files, %s lines' "$1" "$(find "$1" -name '*.swift' | wc -l | tr -d ' ')" "$(lines_in $(find "$1" -name '*.swift'))"
+}
+
 stages=$(ls -d Sources/V[0-9]* 2>/dev/null | sed -E 's|Sources/V([0-9]+).*|\1|' | sort -n | uniq)
 for stage in $stages; do
   for dir in Sources/V"$stage"* Tests/V"$stage"*; do
@@ -93,9 +100,7 @@ write_pair() { # $1 = previous stage, $2 = stage, $3 = output file
       local a b
       a=$(real_dir "$from" "$role"); b=$(real_dir "$to" "$role")
       [ -n "$a$b" ] || continue
-      printf '| %s | `%s`: %s Swift files, %s lines | `%s`: %s Swift files, %s lines |\n' "$role" \
-        "$a" "$(find "$a" -name '*.swift' | wc -l | tr -d ' ')" "$(lines_in $(find "$a" -name '*.swift'))" \
-        "$b" "$(find "$b" -name '*.swift' | wc -l | tr -d ' ')" "$(lines_in $(find "$b" -name '*.swift'))"
+      printf '| %s | %s | %s |\n' "$role" "$(role_summary "$a")" "$(role_summary "$b")"
     done
     echo
     local numstat="$work/numstat-$to"
