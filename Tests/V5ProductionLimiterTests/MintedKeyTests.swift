@@ -10,17 +10,15 @@ import V5ProductionLimiter
     ])
     func distinctMintedKeysAreEachAdmitted(header: String, prefix: String) async throws {
         let handler = CountingHandler()
-        let middleware = RateLimitMiddleware(
+        let (middleware, store) = memoryMiddleware(
             limit: try BucketLimit(capacity: 1, refillRatePerSecond: 0.001),
-            keyExtractor: .firstAvailable(.apiKey(), .bearerToken()),
-            clock: ManualClock()
-        )
+            keyExtractor: .firstAvailable(.apiKey(), .bearerToken()))
         // Same client, same instant, a burst of 1: only fresh keys get it past the limit.
         for index in 0..<1_000 {
             let request = TestRequests.request(headers: [(header, prefix + String(index))])
             #expect(try await middleware.handle(request, next: handler).status == .ok)
         }
         #expect(handler.calls.value == 1_000)
-        #expect(middleware.limiter.keyCount == 1_000)
+        #expect(store.statistics.keyCount == 1_000)
     }
 }

@@ -19,15 +19,13 @@ import V5ProductionLimiter
     ])
     func reSpelledPathSharesTheExhaustedBucket(target: String) async throws {
         let handler = CountingHandler()
-        let middleware = RateLimitMiddleware(
+        let (middleware, store) = memoryMiddleware(
             limit: try BucketLimit(capacity: 1, refillRatePerSecond: 1),
-            keyExtractor: .clientAddressAndPath(),
-            clock: ManualClock()
-        )
+            keyExtractor: .clientAddressAndPath())
         #expect(try await middleware.handle(TestRequests.request(path: "/api"), next: handler).status == .ok)
         #expect(try await middleware.handle(TestRequests.request(path: target), next: handler).status == .tooManyRequests)
         #expect(handler.calls.value == 1)
-        #expect(middleware.limiter.keyCount == 1)
+        #expect(store.statistics.keyCount == 1)
     }
 
     @Test(arguments: [
@@ -76,15 +74,13 @@ import V5ProductionLimiter
 
     @Test func malformedPathGets400AndSpendsNothing() async throws {
         let handler = CountingHandler()
-        let middleware = RateLimitMiddleware(
+        let (middleware, store) = memoryMiddleware(
             limit: try BucketLimit(capacity: 1, refillRatePerSecond: 1),
-            keyExtractor: .clientAddressAndPath(),
-            clock: ManualClock()
-        )
+            keyExtractor: .clientAddressAndPath())
         let response = try await middleware.handle(TestRequests.request(path: "/a%zz"), next: handler)
         #expect(response.status == .badRequest)
         #expect(handler.calls.value == 0)
-        #expect(middleware.limiter.keyCount == 0)
+        #expect(store.statistics.keyCount == 0)
     }
 
     @Test func normalizingANormalizedPathChangesNothing() throws {

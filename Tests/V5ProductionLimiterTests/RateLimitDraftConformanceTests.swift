@@ -8,7 +8,7 @@ private func middleware(
     rate: Double,
     configuration: RateLimitResponseConfiguration = RateLimitResponseConfiguration(),
     clock: ManualClock
-) throws -> RateLimitMiddleware<ClientAddressKeyExtractor, ManualClock> {
+) throws -> RateLimitMiddleware<ClientAddressKeyExtractor> {
     RateLimitMiddleware(
         limit: try BucketLimit(capacity: capacity, refillRatePerSecond: rate),
         keyExtractor: .clientAddress,
@@ -76,7 +76,7 @@ private func middleware(
         let limit = try BucketLimit(capacity: 3, refillRatePerSecond: 1)
         let full = RateLimitDecision(outcome: .allowed, limit: limit, resetAfter: .zero, retryAfter: .zero)
         var headers = HTTPHeaders()
-        RateLimitFields(full).apply(to: &headers, style: .both, policyName: "burst")
+        RateLimitFields(StoreDecision(full, limit: RateLimit(defaultFor: limit))).apply(to: &headers, style: .both, policyName: "burst")
         #expect(headers["RateLimit"] == #""burst";r=3"#)
         #expect(headers["RateLimit-Policy"] == #""burst";q=3;w=3"#)
         #expect(headers["X-RateLimit-Reset"] == "0")
@@ -87,7 +87,7 @@ private func middleware(
         var bucket = TokenBucket(limit: try BucketLimit(capacity: 3, refillRatePerSecond: 1), now: MonotonicInstant(nanoseconds: 0))
         _ = try bucket.consume(3, at: MonotonicInstant(nanoseconds: 0))
         let refused = try bucket.consume(3, at: MonotonicInstant(nanoseconds: 500_000_000))
-        let fields = RateLimitFields(refused)
+        let fields = RateLimitFields(StoreDecision(refused, limit: RateLimit(defaultFor: refused.limit)))
         #expect(fields.nextQuotaSeconds == 1)
         #expect(fields.retryAfterSeconds == 3)
         #expect(fields.resetSeconds == 3)

@@ -6,7 +6,7 @@ import V5ProductionLimiter
 private struct Harness {
     let clock = ManualClock()
     let handler = CountingHandler()
-    let middleware: RateLimitMiddleware<ClientAddressKeyExtractor, ManualClock>
+    let middleware: RateLimitMiddleware<ClientAddressKeyExtractor>
 
     init(capacity: Int, rate: Double, configuration: RateLimitResponseConfiguration = RateLimitResponseConfiguration()) throws {
         middleware = RateLimitMiddleware(

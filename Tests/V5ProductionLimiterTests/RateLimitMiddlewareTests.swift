@@ -48,27 +48,30 @@ import V5ProductionLimiter
 
     @Test func oversizedApiKeyGets400AndSpendsNothing() async throws {
         let handler = CountingHandler()
-        let middleware = RateLimitMiddleware(limit: try BucketLimit(capacity: 1, refillRatePerSecond: 1), keyExtractor: .apiKey(), clock: ManualClock())
+        let (middleware, store) = memoryMiddleware(limit: try BucketLimit(capacity: 1, refillRatePerSecond: 1), keyExtractor: .apiKey())
         let huge = TestRequests.request(headers: [("X-API-Key", String(repeating: "k", count: 10 * 1024))])
         let response = try await middleware.handle(huge, next: handler)
         #expect(response.status == .badRequest)
         #expect(response.headers["Content-Type"] == "application/json")
         #expect(handler.calls.value == 0)
-        #expect(middleware.limiter.keyCount == 0)
+        #expect(store.statistics.keyCount == 0)
     }
 
     @Test func missingKeyGets400() async throws {
-        let middleware = RateLimitMiddleware(limit: try BucketLimit(capacity: 1, refillRatePerSecond: 1), keyExtractor: .apiKey(), clock: ManualClock())
+        let (middleware, store) = memoryMiddleware(limit: try BucketLimit(capacity: 1, refillRatePerSecond: 1), keyExtractor: .apiKey())
         let response = try await middleware.handle(TestRequests.request(), next: CountingHandler())
         #expect(response.status == .badRequest)
-        #expect(middleware.limiter.keyCount == 0)
+        #expect(store.statistics.keyCount == 0)
     }
 
     @Test func perKeyLimitsComeFromTheSharedLimiter() async throws {
         let premium = try BucketLimit(capacity: 3, refillRatePerSecond: 1)
         let standard = try BucketLimit(capacity: 1, refillRatePerSecond: 1)
-        let limiter = KeyedRateLimiter<RateLimitKey, ManualClock>(clock: ManualClock()) { $0.rawValue.hasPrefix("key:premium-") ? premium : standard }
-        let middleware = RateLimitMiddleware(limiter: limiter, keyExtractor: .apiKey())
+        let clock = ManualClock()
+        let store = GuardedStore(store: InMemoryStore(clock: clock), mode: .failClosed, timeout: .seconds(60), clock: clock)
+        let middleware = RateLimitMiddleware(store: store, keyExtractor: .apiKey()) { key in
+            [RateLimit(defaultFor: key.rawValue.hasPrefix("key:premium-") ? premium : standard)]
+        }
         let premiumResponse = try await middleware.handle(TestRequests.request(headers: [("X-API-Key", "premium-1")]), next: CountingHandler())
         let standardResponse = try await middleware.handle(TestRequests.request(headers: [("X-API-Key", "free-1")]), next: CountingHandler())
         #expect(premiumResponse.headers["X-RateLimit-Limit"] == "3")

@@ -1,51 +1,82 @@
 import HTTPEngine
 
-/// HTTP middleware that spends one token per request from the bucket of the request's key.
+/// HTTP middleware that asks a store, through its failure policy, whether a request's key may
+/// spend one unit of each of its limits.
 ///
-/// Admitted requests go on to the next handler, and its response gains the rate-limit fields;
-/// refused ones are answered here with 429 and `Retry-After`; requests whose key material is
-/// unusable (too long, not UTF-8, control characters, repeated) get 400 and spend nothing.
-/// Every key gets a bucket: a full table evicts (see `KeyedRateLimiter.statistics`).
+/// Admitted requests go on to the next handler, and its response gains the rate-limit fields
+/// (of the most restrictive limit); refused ones are answered here with 429 and `Retry-After`;
+/// requests whose key material is unusable get 400 and spend nothing. When the store fails, the
+/// policy decides: fail-closed answers 503 with a JSON body, fail-open admits and marks the
+/// response with `X-RateLimit-Degraded: fail-open`, the fallback decides locally and marks it
+/// `X-RateLimit-Degraded: fallback`.
 ///
 /// ```swift
+/// let guarded = GuardedStore(store: store, mode: .failClosed, timeout: .milliseconds(50), clock: MonotonicClock())
 /// let limited = api.wrapped(in: RateLimitMiddleware(
-///     limit: try BucketLimit(capacity: 10, refillRatePerSecond: 1),
+///     store: guarded,
+///     limits: [try RateLimit(name: "10/s", 10, per: .seconds(1)), try RateLimit(name: "1000/h", 1000, per: .seconds(3600))],
 ///     keyExtractor: .firstAvailable(.apiKey(), .clientAddress)
 /// ))
 /// ```
-public struct RateLimitMiddleware<KeyExtractor: RateLimitKeyExtractor, LimiterClock: RateLimitClock>: HTTPMiddleware {
-    /// The buckets, one per key, and the clock they are judged by; shared if several
-    /// middlewares should count together.
-    public let limiter: KeyedRateLimiter<RateLimitKey, LimiterClock>
+public struct RateLimitMiddleware<KeyExtractor: RateLimitKeyExtractor>: HTTPMiddleware {
+    /// The store behind its failure policy; shared if several middlewares should count together.
+    public let store: GuardedStore
+    /// The limits a key is held to.
+    public let limitsForKey: @Sendable (RateLimitKey) -> [RateLimit]
     /// How a request's key is found.
     public let keyExtractor: KeyExtractor
     /// Which headers and bodies responses carry.
     public let configuration: RateLimitResponseConfiguration
 
-    /// A middleware deciding with `limiter`, which may give keys different limits.
+    /// The response header that says a response was decided without the shared store.
+    public static var degradedHeaderName: String { "X-RateLimit-Degraded" }
+
+    /// A middleware holding each key to `limitsForKey(key)`, decided by `store`.
+    ///
+    /// A closure returning limits no request can carry (none, too many, duplicate names) makes
+    /// the request fail with 500 naming the problem: a configuration error, reported per request
+    /// rather than crashing the server.
     public init(
-        limiter: KeyedRateLimiter<RateLimitKey, LimiterClock>,
+        store: GuardedStore,
         keyExtractor: KeyExtractor,
-        configuration: RateLimitResponseConfiguration = RateLimitResponseConfiguration()
+        configuration: RateLimitResponseConfiguration = RateLimitResponseConfiguration(),
+        limitsForKey: @escaping @Sendable (RateLimitKey) -> [RateLimit]
     ) {
-        self.limiter = limiter
+        self.store = store
+        self.limitsForKey = limitsForKey
         self.keyExtractor = keyExtractor
         self.configuration = configuration
     }
 
-    /// A middleware giving every key `limit`, with room for `maximumKeyCount` buckets, on `clock`.
+    /// A middleware holding every key to `limits`; they must form a valid request (a precondition).
     public init(
+        store: GuardedStore,
+        limits: [RateLimit],
+        keyExtractor: KeyExtractor,
+        configuration: RateLimitResponseConfiguration = RateLimitResponseConfiguration()
+    ) {
+        do {
+            _ = try RateLimitRequest(key: "", limits: limits)
+        } catch {
+            preconditionFailure("RateLimitMiddleware: \(error)")
+        }
+        self.init(store: store, keyExtractor: keyExtractor, configuration: configuration) { _ in limits }
+    }
+
+    /// A middleware giving every key one token bucket of `limit` (named `default`), counted in
+    /// this process with room for `maximumKeyCount` keys, on `clock`: stage 4's setup.
+    public init<LimiterClock: RateLimitClock>(
         limit: BucketLimit,
         keyExtractor: KeyExtractor,
-        maximumKeyCount: Int = KeyedRateLimiter<RateLimitKey, LimiterClock>.defaultMaximumKeyCount,
+        maximumKeyCount: Int = InMemoryStore<LimiterClock>.defaultMaximumKeyCount,
         configuration: RateLimitResponseConfiguration = RateLimitResponseConfiguration(),
-        clock: LimiterClock
+        clock: LimiterClock = MonotonicClock()
     ) {
-        self.init(
-            limiter: KeyedRateLimiter(limit: limit, maximumKeyCount: maximumKeyCount, clock: clock),
-            keyExtractor: keyExtractor,
-            configuration: configuration
-        )
+        let memory = InMemoryStore(maximumKeyCount: maximumKeyCount, clock: clock)
+        // Memory never fails, so the mode is never used; fail-closed is the loud choice if it did.
+        let store = GuardedStore(store: memory, mode: .failClosed, timeout: .seconds(60), clock: clock)
+        let limits = [RateLimit(defaultFor: limit)]
+        self.init(store: store, keyExtractor: keyExtractor, configuration: configuration) { _ in limits }
     }
 
     public func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse {
@@ -54,17 +85,40 @@ public struct RateLimitMiddleware<KeyExtractor: RateLimitKeyExtractor, LimiterCl
         case .success(let found): key = found
         case .failure(let error): return RateLimitResponses.badRequest(error, configuration: configuration)
         }
-        let decision = limiter.consume(key: key)
-        let fields = RateLimitFields(decision)
-        guard decision.isAllowed else {
-            return RateLimitResponses.tooManyRequests(fields, configuration: configuration)
+        let question: RateLimitRequest
+        do {
+            question = try RateLimitRequest(key: key.rawValue, limits: limitsForKey(key))
+        } catch {
+            throw HTTPError(.internalServerError, message: "rate limit configuration: \(error)")
+        }
+        let decision = await store.decide(question)
+        let fields = decision.storeDecision.map(RateLimitFields.init)
+        switch decision {
+        case .failedClosed(let cause):
+            return RateLimitResponses.serviceUnavailable(cause, configuration: configuration)
+        case .decided, .fellBack, .failedOpen:
+            if let fields, !decision.isAllowed {
+                var refused = RateLimitResponses.tooManyRequests(fields, configuration: configuration)
+                Self.markDegraded(decision, in: &refused.headers)
+                return refused
+            }
         }
         var response = try await next.handle(request)
-        // The fields describe the bucket at the moment of the decision, before the handler ran;
-        // re-reading the bucket now would report tokens other requests spent meanwhile as ours.
+        // The fields describe the limits at the moment of the decision, before the handler ran;
+        // re-reading them now would report units other requests spent meanwhile as ours.
         // A handler that throws gets them too: the engine hands us a response for its error.
-        fields.apply(to: &response.headers, style: configuration.headerStyle, policyName: configuration.policyName)
+        fields?.apply(to: &response.headers, style: configuration.headerStyle, policyName: configuration.policyName)
+        Self.markDegraded(decision, in: &response.headers)
         return response
+    }
+
+    /// Marks a response decided without the store, so clients and logs can see it.
+    private static func markDegraded(_ decision: PolicyDecision, in headers: inout HTTPHeaders) {
+        switch decision {
+        case .decided, .failedClosed: break
+        case .failedOpen: headers.replaceOrAdd(name: degradedHeaderName, value: "fail-open")
+        case .fellBack: headers.replaceOrAdd(name: degradedHeaderName, value: "fallback")
+        }
     }
 
     /// The request's key; throws when it is malformed or every source is absent.
@@ -73,17 +127,5 @@ public struct RateLimitMiddleware<KeyExtractor: RateLimitKeyExtractor, LimiterCl
             throw .missing(sources: keyExtractor.sourceDescription)
         }
         return key
-    }
-}
-
-extension RateLimitMiddleware where LimiterClock == MonotonicClock {
-    /// A middleware giving every key `limit` on the system's monotonic clock.
-    public init(
-        limit: BucketLimit,
-        keyExtractor: KeyExtractor,
-        maximumKeyCount: Int = KeyedRateLimiter<RateLimitKey, MonotonicClock>.defaultMaximumKeyCount,
-        configuration: RateLimitResponseConfiguration = RateLimitResponseConfiguration()
-    ) {
-        self.init(limit: limit, keyExtractor: keyExtractor, maximumKeyCount: maximumKeyCount, configuration: configuration, clock: MonotonicClock())
     }
 }

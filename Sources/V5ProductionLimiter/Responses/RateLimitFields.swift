@@ -31,12 +31,12 @@ public struct RateLimitFields: Hashable, Sendable {
     /// 3 per second advertises 10 per 4 s, not 10 per 3.33 s).
     public let windowSeconds: Int64
 
-    /// The fields describing `decision`.
-    public init(_ decision: RateLimitDecision) {
+    /// The fields describing `decision`, which reports its most restrictive limit.
+    public init(_ decision: StoreDecision) {
         limit = decision.limit.capacity
-        remaining = decision.remainingTokens
+        remaining = decision.remaining
         resetSeconds = Self.wholeSeconds(decision.resetAfter)
-        let nextQuota = remaining >= limit ? nil : Self.wholeSeconds(decision.nextTokenAfter)
+        let nextQuota = remaining >= limit ? nil : Self.wholeSeconds(decision.nextUnitAfter)
         nextQuotaSeconds = nextQuota
         // A refused request always waits at least a second: `Retry-After: 0` invites an instant,
         // equally refused retry, and the wait itself may be a few nanoseconds. It is never below
@@ -44,7 +44,7 @@ public struct RateLimitFields: Hashable, Sendable {
         // than the reset parameter" (Section 6). For a request costing one token the two are
         // the same number, both rounded up from the same nanosecond wait.
         retryAfterSeconds = decision.isAllowed ? 0 : max(1, Self.wholeSeconds(decision.retryAfter), nextQuota ?? 0)
-        let window = Double(decision.limit.capacity) / decision.limit.refillRatePerSecond
+        let window = Double(decision.limit.capacity) / decision.limit.bucket.refillRatePerSecond
         // BucketLimit keeps capacity / rate below ~146 years, so the window fits in Int64.
         windowSeconds = max(1, Int64(window.rounded(.up)))
     }

@@ -19,6 +19,25 @@ enum RateLimitResponses {
         return response
     }
 
+    /// `503 Service Unavailable` for a fail-closed policy: the limits could not be consulted.
+    ///
+    /// Says so plainly, so a client (and whoever reads the logs) can tell "you sent too much"
+    /// (429) from "we could not check" (503); `Retry-After: 1` because a breaker probes the
+    /// store about that often, and a client that backs off helps it recover.
+    static func serviceUnavailable(_ cause: RateLimitStoreError, configuration: RateLimitResponseConfiguration) -> HTTPResponse {
+        let detail = "Rate limits could not be checked (\(cause.kind)); the request was not processed."
+        var response = errorResponse(
+            .serviceUnavailable,
+            problem: .statusOnly,
+            members: [("error", .string("rate_limiter_unavailable")), ("detail", .string(detail))],
+            detail: detail,
+            format: configuration.errorBodyFormat
+        )
+        response.headers.add(name: "Retry-After", value: "1")
+        response.headers.add(name: "Cache-Control", value: "no-store")
+        return response
+    }
+
     /// `400 Bad Request` naming what is wrong with the key material.
     static func badRequest(_ error: RateLimitKeyError, configuration: RateLimitResponseConfiguration) -> HTTPResponse {
         var response = errorResponse(

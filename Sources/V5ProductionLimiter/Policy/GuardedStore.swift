@@ -1,0 +1,116 @@
+/// A store behind a failure policy: a time-out, a circuit breaker, and a `FailureMode` for
+/// when neither gets an answer; never throws, always decides.
+///
+/// ```swift
+/// let guarded = GuardedStore(store: redisStore, mode: .fallback(share: 0.5), timeout: .milliseconds(50), clock: MonotonicClock())
+/// switch await guarded.decide(request) { ... }
+/// ```
+///
+/// The store is asked only when the breaker allows it. A call that outlives `timeout` is
+/// abandoned (cancelled, its late answer dropped) and counts as a failure; so no request waits
+/// for the store longer than the time-out, whatever the store does.
+public final class GuardedStore: Sendable {
+    /// The store asked first.
+    public let store: any RateLimitStore
+    /// What happens without an answer.
+    public let mode: FailureMode
+    /// The longest a request waits for the store.
+    public let timeout: Duration
+    /// The breaker in front of the store.
+    public let breaker: CircuitBreaker
+    private let clock: any RateLimitClock
+    private let metrics: any RateLimitMetrics
+    /// The local limiter of `.fallback`: an in-memory store on the same clock, nil for other modes.
+    private let fallback: (@Sendable (RateLimitRequest) -> StoreDecision)?
+    private let fallbackShare: Double
+
+    /// A policy around `store`; `timeout` must be positive, a fallback share in (0, 1].
+    public init<PolicyClock: RateLimitClock>(
+        store: any RateLimitStore,
+        mode: FailureMode,
+        timeout: Duration,
+        breaker configuration: CircuitBreaker.Configuration = CircuitBreaker.Configuration(),
+        fallbackMaximumKeyCount: Int = InMemoryStore<PolicyClock>.defaultMaximumKeyCount,
+        clock: PolicyClock,
+        metrics: any RateLimitMetrics = NoOpRateLimitMetrics()
+    ) {
+        precondition(timeout > .zero, "GuardedStore: timeout must be positive, got \(timeout)")
+        self.store = store
+        self.mode = mode
+        self.timeout = timeout
+        self.clock = clock
+        self.metrics = metrics
+        self.breaker = CircuitBreaker(configuration: configuration, clock: clock, metrics: metrics)
+        if case .fallback(let share) = mode {
+            precondition(share > 0 && share <= 1, "GuardedStore: a fallback share must be in (0, 1], got \(share)")
+            let local = InMemoryStore(maximumKeyCount: fallbackMaximumKeyCount, clock: clock, metrics: metrics)
+            fallback = { request in local.decideNow(request) }
+            fallbackShare = share
+        } else {
+            fallback = nil
+            fallbackShare = 1
+        }
+    }
+
+    /// The decision for `request`: the store's if it answers in time, else the mode's.
+    public func decide(_ request: RateLimitRequest) async -> PolicyDecision {
+        let decision: PolicyDecision
+        switch await askStore(request) {
+        case .success(let answer): decision = .decided(answer)
+        case .failure(let error): decision = decideWithout(request, cause: error)
+        }
+        metrics.decisionMade(outcome: decision.outcome, path: decision.path)
+        return decision
+    }
+
+    /// The store's answer within the time-out, or why there is none; feeds the breaker.
+    private func askStore(_ request: RateLimitRequest) async -> Result<StoreDecision, RateLimitStoreError> {
+        guard breaker.allowsRequest() else {
+            metrics.storeFailed(.circuitOpen)
+            return .failure(.circuitOpen)
+        }
+        let started = clock.now
+        let first = FirstResult<StoreDecision, RateLimitStoreError>()
+        let store = self.store
+        let call = Task {
+            do throws(RateLimitStoreError) {
+                first.offer(.success(try await store.decide(request)))
+            } catch {
+                first.offer(.failure(error))
+            }
+        }
+        let timeout = self.timeout
+        let clock = self.clock
+        let timer = Task {
+            // Cancelled when the store answers first: the sleep throws and nothing is offered.
+            guard (try? await clock.sleep(for: timeout)) != nil else { return }
+            first.offer(.failure(.timedOut(timeout)))
+        }
+        let result = await first.wait()
+        call.cancel()
+        timer.cancel()
+        metrics.storeAnswered(after: started.duration(to: clock.now))
+        switch result {
+        case .success: breaker.recordSuccess()
+        case .failure(let error):
+            breaker.recordFailure()
+            metrics.storeFailed(error)
+        }
+        return result
+    }
+
+    /// What the mode does with `request` when the store gave no answer.
+    private func decideWithout(_ request: RateLimitRequest, cause: RateLimitStoreError) -> PolicyDecision {
+        switch mode {
+        case .failOpen: return .failedOpen(cause: cause)
+        case .failClosed: return .failedClosed(cause: cause)
+        case .fallback:
+            guard let fallback, let local = try? RateLimitRequest(key: request.key, limits: request.limits.map { $0.scaled(by: fallbackShare) }, cost: request.cost) else {
+                // The cost fits the global limits but not this instance's share of them:
+                // refusing is the fallback's answer for a request it can never admit.
+                return .failedClosed(cause: cause)
+            }
+            return .fellBack(fallback(local), cause: cause)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+/// One decision: every limit of the key read, decided, and charged together under one lock.
+extension InMemoryStore {
+    func decide(_ request: RateLimitRequest, at now: Int64) -> StoreDecision {
+        let hash = UInt64(UInt(bitPattern: request.key.hashValue))
+        // The low byte is stage 4's limit index; here it only keeps an identity non-zero.
+        let identity = (hash & BucketTable.hashMask) | 1
+        let set = table.set(for: hash)
+        return table.withSetLocked(set) {
+            let way = table.find(tag: identity & BucketTable.hashMask, inSet: set)?.way ?? claimSlot(set: set, identity: identity, at: now)
+            let slot = set * BucketTable.waysPerSet + way
+            var charged: [LimitState] = []
+            var answers: [StoreDecision] = []
+            for limit in request.limits {
+                let state = entries[slot].first { $0.limit == limit }?.state ?? .fresh(at: now)
+                let (answer, newState) = state.decide(cost: request.cost, limit: limit, at: now)
+                answers.append(answer)
+                if let newState { charged.append(newState) }
+            }
+            let decision = StoreDecision.combining(answers)
+            // All or nothing: a refusal by any limit writes no limit's state.
+            if decision.isAllowed {
+                for (limit, state) in zip(request.limits, charged) { store(state, for: limit, inSlot: slot, at: now) }
+                publishForgettableInstant(set: set, way: way, slot: slot)
+            }
+            return decision
+        }
+    }
+
+    /// Gives a new key a slot of `set`, evicting the key with the least state to lose. Set lock held.
+    private func claimSlot(set: Int, identity: UInt64, at now: Int64) -> Int {
+        // A new key's arrival is "now": its limits are fresh, so it is as forgettable as a full bucket.
+        switch table.claim(set: set, identity: identity, arrival: now, now: now) {
+        case .none: metrics.liveKeysChanged(by: 1)
+        case .fullBucket:
+            fullBucketsEvicted.add(1, ordering: .relaxed)
+            metrics.keyEvicted(hadState: false)
+        case .bucketWithState:
+            bucketsWithStateEvicted.add(1, ordering: .relaxed)
+            metrics.keyEvicted(hadState: true)
+        }
+        let way = table.find(tag: identity & BucketTable.hashMask, inSet: set)!.way
+        entries[set * BucketTable.waysPerSet + way] = []
+        return way
+    }
+
+    /// Replaces `limit`'s state in the slot, adding it if new; a slot over the limit count drops
+    /// the state that is forgettable earliest. Set lock held.
+    private func store(_ state: LimitState, for limit: RateLimit, inSlot slot: Int, at now: Int64) {
+        if let index = entries[slot].firstIndex(where: { $0.limit == limit }) {
+            entries[slot][index].state = state
+            return
+        }
+        // Forget states that no longer matter before growing: a key whose limits were
+        // reconfigured would otherwise carry the old ones until evicted.
+        entries[slot].removeAll { $0.state.forgettableAt(limit: $0.limit) <= now }
+        if entries[slot].count >= RateLimitRequest.maximumLimitCount,
+           let oldest = entries[slot].indices.min(by: { entries[slot][$0].state.forgettableAt(limit: entries[slot][$0].limit) < entries[slot][$1].state.forgettableAt(limit: entries[slot][$1].limit) }) {
+            entries[slot].remove(at: oldest)
+        }
+        entries[slot].append(LimitEntry(limit: limit, state: state))
+    }
+
+    /// Sets the slot's arrival word to the latest instant any of its limits is forgettable, so
+    /// stage 4's eviction order ("least state to lose first") holds for keys with several limits.
+    private func publishForgettableInstant(set: Int, way: Int, slot: Int) {
+        let latest = entries[slot].map { $0.state.forgettableAt(limit: $0.limit) }.max() ?? .min
+        // Every writer holds the set lock, so the swap cannot meet a concurrent change.
+        let word = table.arrivalWord(set: set, way: way)
+        _ = table.exchangeArrival(set: set, way: way, expected: word, desired: latest)
+    }
+}
