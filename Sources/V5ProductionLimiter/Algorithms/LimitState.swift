@@ -38,7 +38,7 @@ struct LimitState: Hashable, Sendable {
         case .tokenBucket:
             return first
         case .slidingWindow:
-            let window = limit.bucket.capacityNanoseconds
+            let window = limit.windowNanoseconds
             if second > 0 { return first.saturatingAdding(window).saturatingAdding(window) }
             return third > 0 ? first.saturatingAdding(window) : first
         }

@@ -25,7 +25,7 @@ struct SlidingWindowCounter {
 
     /// The window state of `state` as of `now`: whole windows that passed are rolled forward.
     init(state: LimitState, limit: RateLimit, at now: Int64) {
-        window = limit.bucket.capacityNanoseconds
+        window = limit.windowNanoseconds
         capacity = Int64(limit.capacity)
         // A clock that steps back is held at the window's start: it can only make us stricter.
         let since = max(now, state.first) - state.first

@@ -21,6 +21,9 @@ public struct RateLimit: Hashable, Sendable, CustomStringConvertible {
     public let bucket: BucketLimit
     /// How the limit counts.
     public let algorithm: Algorithm
+    /// The window in nanoseconds exactly as configured; `capacity × T` can exceed it by up to
+    /// `capacity` ns because `T` is rounded up, and a sliding window must not drift by that.
+    let windowNanoseconds: Int64
 
     /// The most characters a name may have; names are part of store keys.
     public static let maximumNameLength = 64
@@ -28,13 +31,8 @@ public struct RateLimit: Hashable, Sendable, CustomStringConvertible {
     /// A limit of `bucket` counted by `algorithm`; throws if the name is empty, too long or has
     /// characters a store key should not carry.
     public init(name: String, bucket: BucketLimit, algorithm: Algorithm = .tokenBucket) throws(RateLimitError) {
-        let isSafe = name.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_./".unicodeScalars.contains(scalar))
-        }
-        guard !name.isEmpty, name.count <= Self.maximumNameLength, isSafe else { throw .invalidLimitName(name) }
-        self.name = name
-        self.bucket = bucket
-        self.algorithm = algorithm
+        try Self.validate(name: name)
+        self.init(validatedName: name, bucket: bucket, algorithm: algorithm, windowNanoseconds: bucket.capacityNanoseconds)
     }
 
     /// `count` units per `window`, named e.g. `"1000/h"`; the window must be positive.
@@ -44,14 +42,17 @@ public struct RateLimit: Hashable, Sendable, CustomStringConvertible {
     public init(name: String, _ count: Int, per window: Duration, algorithm: Algorithm = .tokenBucket) throws(RateLimitError) {
         let seconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
         guard seconds > 0 else { throw .invalidWindow(window) }
-        try self.init(name: name, bucket: BucketLimit(capacity: count, refillRatePerSecond: Double(count) / seconds), algorithm: algorithm)
+        try Self.validate(name: name)
+        let bucket = try BucketLimit(capacity: count, refillRatePerSecond: Double(count) / seconds)
+        // The bucket's validation bounds capacity × T, and the window is at most that.
+        self.init(validatedName: name, bucket: bucket, algorithm: algorithm, windowNanoseconds: window.wholeNanoseconds)
     }
 
     /// The most units the limit admits at once: the bucket's burst, or the window's count.
     public var capacity: Int { bucket.capacity }
 
-    /// The span over which `capacity` units refill: `capacity × T`.
-    public var window: Duration { .nanoseconds(bucket.capacityNanoseconds) }
+    /// The span over which `capacity` units refill, as configured.
+    public var window: Duration { .nanoseconds(windowNanoseconds) }
 
     /// The same limit with capacity and rate multiplied by `share` (capacity at least 1): what
     /// one of several instances enforces locally when the shared store is down.
@@ -61,18 +62,26 @@ public struct RateLimit: Hashable, Sendable, CustomStringConvertible {
         // Scaling both keeps the window (capacity / rate) the same, which a sliding window needs.
         let rate = bucket.refillRatePerSecond * Double(capacity) / Double(bucket.capacity)
         guard let scaled = try? BucketLimit(capacity: capacity, refillRatePerSecond: rate) else { return self }
-        return RateLimit(validatedName: name, bucket: scaled, algorithm: algorithm)
+        return RateLimit(validatedName: name, bucket: scaled, algorithm: algorithm, windowNanoseconds: windowNanoseconds)
     }
 
     /// The token bucket `bucket` named `default`: a single limit, as stages 1–4 had.
     public init(defaultFor bucket: BucketLimit) {
-        self.init(validatedName: "default", bucket: bucket, algorithm: .tokenBucket)
+        self.init(validatedName: "default", bucket: bucket, algorithm: .tokenBucket, windowNanoseconds: bucket.capacityNanoseconds)
     }
 
-    private init(validatedName: String, bucket: BucketLimit, algorithm: Algorithm) {
+    private static func validate(name: String) throws(RateLimitError) {
+        let isSafe = name.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_./".unicodeScalars.contains(scalar))
+        }
+        guard !name.isEmpty, name.count <= maximumNameLength, isSafe else { throw .invalidLimitName(name) }
+    }
+
+    private init(validatedName: String, bucket: BucketLimit, algorithm: Algorithm, windowNanoseconds: Int64) {
         self.name = validatedName
         self.bucket = bucket
         self.algorithm = algorithm
+        self.windowNanoseconds = windowNanoseconds
     }
 
     public var description: String { "\(name): \(capacity) per \(window) (\(algorithm.rawValue))" }

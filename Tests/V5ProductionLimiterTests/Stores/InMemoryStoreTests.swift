@@ -1,0 +1,54 @@
+import Testing
+import V5ProductionLimiter
+
+/// What only the in-memory store promises: all-or-nothing under threads, a bounded table.
+@Suite struct InMemoryStoreTests {
+    @Test func concurrentRequestsChargeEveryLimitOrNone() async throws {
+        let store = InMemoryStore(clock: ManualClock())
+        let wide = try RateLimit(name: "wide", 100, per: .seconds(3600))
+        let narrow = try RateLimit(name: "narrow", 50, per: .seconds(3600))
+        let request = try RateLimitRequest(key: "hot", limits: [wide, narrow])
+        let admitted = await runOnThreads(8) { _ in
+            (0..<100).filter { _ in store.decideNow(request).isAllowed }.count
+        }
+        #expect(admitted.reduce(0, +) == 50)
+        // 750 refusals by the narrow limit must have left the wide one charged 50 times only.
+        let wideAlone = store.decideNow(try RateLimitRequest(key: "hot", limits: [wide]))
+        #expect(wideAlone.remaining == 49)
+    }
+
+    @Test func aFloodOfNewKeysEvictsButNeverGrowsTheTable() throws {
+        let clock = ManualClock()
+        let store = InMemoryStore(maximumKeyCount: 64, clock: clock)
+        let limit = try RateLimit(name: "1/h", 1, per: .seconds(3600))
+        for index in 0..<10_000 {
+            #expect(store.decideNow(try RateLimitRequest(key: "junk-\(index)", limits: [limit])).isAllowed)
+        }
+        let statistics = store.statistics
+        #expect(statistics.keyCount == 64)
+        #expect(statistics.maximumKeyCount == 64)
+        #expect(statistics.bucketsWithStateEvicted + statistics.fullBucketsEvicted == 10_000 - 64)
+    }
+
+    @Test func aKeyWhoseLimitsChangeKeepsTheStateOfTheLimitsItStillHas() throws {
+        let store = InMemoryStore(clock: ManualClock())
+        let kept = try RateLimit(name: "kept", 2, per: .seconds(60))
+        let dropped = try RateLimit(name: "dropped", 5, per: .seconds(60))
+        _ = store.decideNow(try RateLimitRequest(key: "a", limits: [kept, dropped]))
+        #expect(store.decideNow(try RateLimitRequest(key: "a", limits: [kept])).remaining == 0)
+    }
+
+    @Test func aClockSteppingBackNeverAdmitsMore() throws {
+        let clock = ManualClock(startingAt: MonotonicInstant(nanoseconds: 1_000_000_000_000))
+        let store = InMemoryStore(clock: clock)
+        for algorithm in RateLimit.Algorithm.allCases {
+            let limit = try RateLimit(name: "2/m", 2, per: .seconds(60), algorithm: algorithm)
+            let request = try RateLimitRequest(key: algorithm.rawValue, limits: [limit])
+            clock.set(to: MonotonicInstant(nanoseconds: 1_000_000_000_000))
+            _ = store.decideNow(request)
+            _ = store.decideNow(request)
+            clock.set(to: MonotonicInstant(nanoseconds: 0))
+            #expect(!store.decideNow(request).isAllowed, "\(algorithm)")
+        }
+    }
+}
