@@ -1,0 +1,132 @@
+import Testing
+import V5ProductionLimiter
+
+/// What the failure policy does when the store fails, hangs, or comes back; no test sleeps.
+@Suite struct GuardedStoreTests {
+    static let limit = try! RateLimit(name: "10/m", 10, per: .seconds(60))
+    static let request = try! RateLimitRequest(key: "ip:192.0.2.1", limits: [limit])
+
+    struct Subject {
+        let clock = ManualClock()
+        let store: ScriptedStore
+        let metrics = PrometheusMetrics()
+        let guarded: GuardedStore
+
+        init(mode: FailureMode, breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(failureThreshold: 3, openDuration: .seconds(5))) {
+            store = ScriptedStore(clock: clock)
+            guarded = GuardedStore(store: store, mode: mode, timeout: .milliseconds(50), breaker: breaker, clock: clock, metrics: metrics)
+        }
+    }
+
+    @Test func aHealthyStoreDecides() async {
+        let subject = Subject(mode: .failClosed)
+        let decision = await subject.guarded.decide(Self.request)
+        #expect(decision.path == .store && decision.isAllowed)
+    }
+
+    @Test func failOpenAdmitsAndCountsIt() async {
+        let subject = Subject(mode: .failOpen)
+        subject.store.behave(.fail(.unreachable("connection refused")))
+        let decision = await subject.guarded.decide(Self.request)
+        #expect(decision == .failedOpen(cause: .unreachable("connection refused")))
+        #expect(subject.metrics.decisionCount(outcome: .allowed, path: .failOpen) == 1)
+        #expect(subject.metrics.storeErrorCount(kind: "unreachable") == 1)
+    }
+
+    @Test func failClosedRefusesWithoutALimit() async {
+        let subject = Subject(mode: .failClosed)
+        subject.store.behave(.fail(.serverError("BUSY")))
+        let decision = await subject.guarded.decide(Self.request)
+        #expect(decision == .failedClosed(cause: .serverError("BUSY")))
+        #expect(decision.storeDecision == nil && !decision.isAllowed)
+    }
+
+    @Test func fallbackEnforcesItsShareOfTheLimitLocally() async {
+        let subject = Subject(mode: .fallback(share: 0.5), breaker: CircuitBreaker.Configuration(failureThreshold: 100))
+        subject.store.behave(.fail(.unreachable("down")))
+        var admitted = 0
+        for _ in 0..<20 {
+            let decision = await subject.guarded.decide(Self.request)
+            #expect(decision.path == .fallback)
+            if decision.isAllowed { admitted += 1 }
+        }
+        #expect(admitted == 5)
+    }
+
+    @Test func aHangingStoreCostsExactlyTheTimeOut() async throws {
+        let subject = Subject(mode: .failClosed)
+        subject.store.behave(.hang)
+        let pending = Task { await subject.guarded.decide(Self.request) }
+        await subject.store.waitForHanging(count: 1)
+        await subject.clock.waitForSleepers(count: 1)
+        subject.clock.advance(by: .milliseconds(49))
+        #expect(subject.clock.sleeperCount == 1)
+        subject.clock.advance(by: .milliseconds(1))
+        // The store is still hanging: the answer came from the time-out alone.
+        #expect(await pending.value == .failedClosed(cause: .timedOut(.milliseconds(50))))
+        subject.store.releaseHanging()
+    }
+
+    @Test func theBreakerOpensAfterTheThresholdAndStopsAskingTheStore() async {
+        let subject = Subject(mode: .failClosed)
+        subject.store.behave(.fail(.unreachable("down")))
+        for _ in 0..<3 { _ = await subject.guarded.decide(Self.request) }
+        #expect(subject.guarded.breaker.state == .open)
+        for _ in 0..<100 {
+            #expect(await subject.guarded.decide(Self.request) == .failedClosed(cause: .circuitOpen))
+        }
+        #expect(subject.store.calls == 3)
+    }
+
+    @Test func theBreakerProbesOnceAfterTheOpenTimeAndClosesOnSuccess() async {
+        let subject = Subject(mode: .failClosed)
+        subject.store.behave(.fail(.unreachable("down")))
+        for _ in 0..<3 { _ = await subject.guarded.decide(Self.request) }
+        subject.store.behave(.answer)
+        subject.clock.advance(by: .milliseconds(4_999))
+        #expect(await subject.guarded.decide(Self.request) == .failedClosed(cause: .circuitOpen))
+        subject.clock.advance(by: .milliseconds(1))
+        #expect(await subject.guarded.decide(Self.request).path == .store)
+        #expect(subject.guarded.breaker.state == .closed)
+        #expect(subject.store.calls == 4)
+    }
+
+    @Test func aFailedProbeReopensForAnotherOpenTime() async {
+        let subject = Subject(mode: .failClosed)
+        subject.store.behave(.fail(.unreachable("down")))
+        for _ in 0..<3 { _ = await subject.guarded.decide(Self.request) }
+        subject.clock.advance(by: .seconds(5))
+        #expect(await subject.guarded.decide(Self.request) == .failedClosed(cause: .unreachable("down")))
+        #expect(subject.guarded.breaker.state == .open)
+        subject.clock.advance(by: .milliseconds(4_999))
+        _ = await subject.guarded.decide(Self.request)
+        #expect(subject.store.calls == 4)
+    }
+
+    @Test func whileTheProbeIsOutNobodyElseAsksTheStore() async {
+        let subject = Subject(mode: .failOpen)
+        subject.store.behave(.fail(.unreachable("down")))
+        for _ in 0..<3 { _ = await subject.guarded.decide(Self.request) }
+        subject.clock.advance(by: .seconds(5))
+        subject.store.behave(.hang)
+        let probe = Task { await subject.guarded.decide(Self.request) }
+        await subject.store.waitForHanging(count: 1)
+        #expect(subject.guarded.breaker.state == .halfOpen)
+        #expect(await subject.guarded.decide(Self.request) == .failedOpen(cause: .circuitOpen))
+        #expect(subject.store.calls == 4)
+        subject.store.releaseHanging()
+        #expect(await probe.value.path == .store)
+        #expect(subject.guarded.breaker.state == .closed)
+    }
+
+    @Test func successesResetTheFailureCount() async {
+        let subject = Subject(mode: .failClosed)
+        for _ in 0..<5 {
+            subject.store.behave(.fail(.unreachable("flaky")))
+            for _ in 0..<2 { _ = await subject.guarded.decide(Self.request) }
+            subject.store.behave(.answer)
+            _ = await subject.guarded.decide(Self.request)
+        }
+        #expect(subject.guarded.breaker.state == .closed)
+    }
+}
