@@ -1,6 +1,3 @@
-import Synchronization
-import ThreadSanitizerAnnotations
-
 /// Stops asking a store that keeps failing, and asks again now and then to see if it is back.
 ///
 /// Without it a dead store costs every request the full time-out before the failure policy
@@ -45,7 +42,7 @@ public final class CircuitBreaker: Sendable {
     public let configuration: Configuration
     private let clock: any RateLimitClock
     private let metrics: any RateLimitMetrics
-    private let status = Mutex(Status())
+    private let status = Locked(Status())
 
     /// A closed breaker timing its open state on `clock`.
     public init(configuration: Configuration = Configuration(), clock: any RateLimitClock, metrics: any RateLimitMetrics = NoOpRateLimitMetrics()) {
@@ -55,12 +52,12 @@ public final class CircuitBreaker: Sendable {
     }
 
     /// Where the breaker stands now.
-    public var state: State { withStatus { $0.state } }
+    public var state: State { status.withLock { $0.state } }
 
     /// Whether this request may ask the store; in half-open state only the first caller may.
     public func allowsRequest() -> Bool {
         let now = clock.now
-        let (allowed, change) = withStatus { status -> (Bool, State?) in
+        let (allowed, change) = status.withLock { status -> (Bool, State?) in
             switch status.state {
             case .closed:
                 return (true, nil)
@@ -78,7 +75,7 @@ public final class CircuitBreaker: Sendable {
 
     /// The store answered: the breaker closes and the failure count starts over.
     public func recordSuccess() {
-        let change = withStatus { status -> State? in
+        let change = status.withLock { status -> State? in
             status.consecutiveFailures = 0
             guard status.state != .closed else { return nil }
             status.state = .closed
@@ -90,7 +87,7 @@ public final class CircuitBreaker: Sendable {
     /// The store failed: a failed probe reopens, enough failures in a row open.
     public func recordFailure() {
         let now = clock.now
-        let change = withStatus { status -> State? in
+        let change = status.withLock { status -> State? in
             status.consecutiveFailures += 1
             let opens = status.state == .halfOpen
                 || (status.state == .closed && status.consecutiveFailures >= configuration.failureThreshold)
@@ -100,15 +97,5 @@ public final class CircuitBreaker: Sendable {
             return .open
         }
         if let change { metrics.breakerChanged(to: change) }
-    }
-
-    /// `status.withLock`, announced to ThreadSanitizer, which cannot see `Mutex`'s futex hand-off.
-    private func withStatus<Result>(_ body: (inout Status) -> Result) -> Result {
-        let identity = Unmanaged.passUnretained(self).toOpaque()
-        return status.withLock { status in
-            ThreadSanitizer.acquire(identity)
-            defer { ThreadSanitizer.release(identity) }
-            return body(&status)
-        }
     }
 }

@@ -1,6 +1,3 @@
-import Synchronization
-import ThreadSanitizerAnnotations
-
 /// The first of several offered results, handed to one waiter; later offers are dropped.
 ///
 /// How a decision races the store against its time-out without waiting for the loser: a
@@ -14,12 +11,12 @@ final class FirstResult<Success: Sendable, Failure: Error>: Sendable {
         case taken
     }
 
-    private let slot = Mutex(Slot.empty)
+    private let slot = Locked(Slot.empty)
 
     /// Offers `result`; returns whether it was the first.
     @discardableResult
     func offer(_ result: Result<Success, Failure>) -> Bool {
-        let waiter = withSlot { slot -> CheckedContinuation<Result<Success, Failure>, Never>?? in
+        let waiter = slot.withLock { slot -> CheckedContinuation<Result<Success, Failure>, Never>?? in
             switch slot {
             case .empty:
                 slot = .offered(result)
@@ -39,7 +36,7 @@ final class FirstResult<Success: Sendable, Failure: Error>: Sendable {
     /// The first result offered, waiting for it if none has been; called once.
     func wait() async -> Result<Success, Failure> {
         await withCheckedContinuation { continuation in
-            let ready = withSlot { slot -> Result<Success, Failure>? in
+            let ready = slot.withLock { slot -> Result<Success, Failure>? in
                 switch slot {
                 case .empty:
                     slot = .waiting(continuation)
@@ -52,16 +49,6 @@ final class FirstResult<Success: Sendable, Failure: Error>: Sendable {
                 }
             }
             if let ready { continuation.resume(returning: ready) }
-        }
-    }
-
-    /// `slot.withLock`, announced to ThreadSanitizer, which cannot see `Mutex`'s futex hand-off.
-    private func withSlot<Result>(_ body: (inout Slot) -> Result) -> Result {
-        let identity = Unmanaged.passUnretained(self).toOpaque()
-        return slot.withLock { slot in
-            ThreadSanitizer.acquire(identity)
-            defer { ThreadSanitizer.release(identity) }
-            return body(&slot)
         }
     }
 }

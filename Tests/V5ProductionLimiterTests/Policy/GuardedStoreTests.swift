@@ -16,6 +16,12 @@ import V5ProductionLimiter
             store = ScriptedStore(clock: clock)
             guarded = GuardedStore(store: store, mode: mode, timeout: .milliseconds(50), breaker: breaker, clock: clock, metrics: metrics)
         }
+
+        /// Fails the store three times, the default threshold here, which opens the breaker.
+        func openBreaker() async {
+            store.behave(.fail(.unreachable("down")))
+            for _ in 0..<3 { _ = await guarded.decide(GuardedStoreTests.request) }
+        }
     }
 
     @Test func aHealthyStoreDecides() async {
@@ -69,8 +75,7 @@ import V5ProductionLimiter
 
     @Test func theBreakerOpensAfterTheThresholdAndStopsAskingTheStore() async {
         let subject = Subject(mode: .failClosed)
-        subject.store.behave(.fail(.unreachable("down")))
-        for _ in 0..<3 { _ = await subject.guarded.decide(Self.request) }
+        await subject.openBreaker()
         #expect(subject.guarded.breaker.state == .open)
         for _ in 0..<100 {
             #expect(await subject.guarded.decide(Self.request) == .failedClosed(cause: .circuitOpen))
@@ -80,8 +85,7 @@ import V5ProductionLimiter
 
     @Test func theBreakerProbesOnceAfterTheOpenTimeAndClosesOnSuccess() async {
         let subject = Subject(mode: .failClosed)
-        subject.store.behave(.fail(.unreachable("down")))
-        for _ in 0..<3 { _ = await subject.guarded.decide(Self.request) }
+        await subject.openBreaker()
         subject.store.behave(.answer)
         subject.clock.advance(by: .milliseconds(4_999))
         #expect(await subject.guarded.decide(Self.request) == .failedClosed(cause: .circuitOpen))
@@ -93,8 +97,7 @@ import V5ProductionLimiter
 
     @Test func aFailedProbeReopensForAnotherOpenTime() async {
         let subject = Subject(mode: .failClosed)
-        subject.store.behave(.fail(.unreachable("down")))
-        for _ in 0..<3 { _ = await subject.guarded.decide(Self.request) }
+        await subject.openBreaker()
         subject.clock.advance(by: .seconds(5))
         #expect(await subject.guarded.decide(Self.request) == .failedClosed(cause: .unreachable("down")))
         #expect(subject.guarded.breaker.state == .open)
@@ -105,8 +108,7 @@ import V5ProductionLimiter
 
     @Test func whileTheProbeIsOutNobodyElseAsksTheStore() async {
         let subject = Subject(mode: .failOpen)
-        subject.store.behave(.fail(.unreachable("down")))
-        for _ in 0..<3 { _ = await subject.guarded.decide(Self.request) }
+        await subject.openBreaker()
         subject.clock.advance(by: .seconds(5))
         subject.store.behave(.hang)
         let probe = Task { await subject.guarded.decide(Self.request) }
