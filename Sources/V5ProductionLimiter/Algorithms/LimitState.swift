@@ -1,6 +1,7 @@
-/// What a store keeps for one limit of one key: three 64-bit numbers whose meaning depends on
-/// the algorithm, so every limit fits the same slot whichever way it counts.
+/// What a store keeps for one limit of one key, whichever algorithm counts it.
 ///
+/// Three 64-bit numbers whose meaning depends on the algorithm, so every limit fits the same
+/// slot:
 /// - token bucket: `first` is GCRA's theoretical arrival time (the others are unused);
 /// - sliding window: `first` is the current window's start, `second` its count, `third` the
 ///   previous window's count.

@@ -8,6 +8,7 @@ extension InMemoryStore {
         return table.withSetLocked(set) {
             let way = table.find(tag: identity & BucketTable.hashMask, inSet: set)?.way ?? claimSlot(set: set, identity: identity, at: now)
             let slot = set * BucketTable.waysPerSet + way
+            if request.limits.count == 1 { return decideSingle(request, slot: slot, set: set, way: way, at: now) }
             var charged: [LimitState] = []
             var answers: [StoreDecision] = []
             for limit in request.limits {
@@ -24,6 +25,18 @@ extension InMemoryStore {
             }
             return decision
         }
+    }
+
+    /// The common case, one limit: the same rule without the arrays. Set lock held.
+    private func decideSingle(_ request: RateLimitRequest, slot: Int, set: Int, way: Int, at now: Int64) -> StoreDecision {
+        let limit = request.limits[0]
+        let state = entries[slot].first { $0.limit == limit }?.state ?? .fresh(at: now)
+        let (decision, charged) = state.decide(cost: request.cost, limit: limit, at: now)
+        if let charged {
+            store(charged, for: limit, inSlot: slot, at: now)
+            publishForgettableInstant(set: set, way: way, slot: slot)
+        }
+        return decision
     }
 
     /// Gives a new key a slot of `set`, evicting the key with the least state to lose. Set lock held.

@@ -73,6 +73,12 @@ public final class InMemoryStore<StoreClock: RateLimitClock>: RateLimitStore, @u
         decide(request, at: tableTime(clock.now))
     }
 
+    /// The decision as if the clock read `instant`: for simulations and benchmarks that drive
+    /// time themselves. `decide(_:)`, the protocol's call, always reads the store's own clock.
+    public func decide(_ request: RateLimitRequest, at instant: MonotonicInstant) -> StoreDecision {
+        decide(request, at: tableTime(instant))
+    }
+
     /// `instant` as the table keeps time: nanoseconds since `epoch`, saturating.
     func tableTime(_ instant: MonotonicInstant) -> Int64 {
         let (difference, overflow) = instant.nanoseconds.subtractingReportingOverflow(epoch)

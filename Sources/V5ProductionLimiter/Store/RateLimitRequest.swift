@@ -1,4 +1,4 @@
-/// One question for a store: may `key` spend `cost` units of every limit in `limits`?
+/// One question for a store: may `key` spend `cost` units of every limit in `limits`.
 ///
 /// Validated once, here, so no store has to: every limit must be able to admit the cost
 /// (a cost above a capacity could never succeed), and names must be distinct because they
@@ -20,7 +20,9 @@ public struct RateLimitRequest: Hashable, Sendable {
         guard !limits.isEmpty, limits.count <= Self.maximumLimitCount else {
             throw .invalidLimitSet("between 1 and \(Self.maximumLimitCount) limits are needed, got \(limits.count)")
         }
-        guard Set(limits.map(\.name)).count == limits.count else {
+        // Pairwise rather than through a `Set`: at most 8 limits, and no allocation per request.
+        let hasDuplicate = limits.indices.contains { index in limits[..<index].contains { $0.name == limits[index].name } }
+        guard !hasDuplicate else {
             throw .invalidLimitSet("two limits share a name: \(limits.map(\.name).joined(separator: ", "))")
         }
         for limit in limits where cost < 1 || cost > limit.capacity {
