@@ -57,7 +57,7 @@ let package = Package(
         // One harness that measures every stage with the same scenarios.
         .executableTarget(
             name: "LimiterBenchmarks",
-            dependencies: ["V1TokenBucket", "V2KeyedLimiter", "V3RateLimitMiddleware", "V4LongRunningLimiter"],
+            dependencies: ["V1TokenBucket", "V2KeyedLimiter", "V3RateLimitMiddleware", "V4LongRunningLimiter", "V5ProductionLimiter"],
             path: "Benchmarks/LimiterBenchmarks"
         ),
     ]

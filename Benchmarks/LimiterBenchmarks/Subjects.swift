@@ -2,6 +2,7 @@ import V1TokenBucket
 import V2KeyedLimiter
 import V3RateLimitMiddleware
 import V4LongRunningLimiter
+import V5ProductionLimiter
 
 /// A limiter driven from one thread, one key: every stage can play this part.
 protocol SingleThreadSubject {
@@ -181,4 +182,36 @@ struct StageFourCoarseClockSubject: SingleThreadSubject {
     func decideNow(key: UInt64) -> Bool {
         limiter.consume(key: key).isAllowed
     }
+}
+
+/// Stage 5: the in-memory store (stage 4's table, every limit of a key under its set's lock),
+/// one token-bucket limit, the key as a decimal string as a request would carry it.
+struct StageFiveSubject: SingleThreadSubject, SharedSubject {
+    let store: V5ProductionLimiter.InMemoryStore<V5ProductionLimiter.MonotonicClock>
+    let limits: [V5ProductionLimiter.RateLimit]
+
+    init(capacity: Int, refillPerSecond: Double) {
+        self.init(capacity: capacity, refillPerSecond: refillPerSecond, maximumKeyCount: 1 << 21)
+    }
+
+    init(capacity: Int, refillPerSecond: Double, maximumKeyCount: Int) {
+        store = .init(maximumKeyCount: maximumKeyCount, clock: .init())
+        limits = [.init(defaultFor: try! .init(capacity: capacity, refillRatePerSecond: refillPerSecond))]
+    }
+
+    func decide(key: UInt64, atNanoseconds nanoseconds: Int64) -> Bool {
+        store.decide(request(for: key), at: .init(nanoseconds: nanoseconds)).isAllowed
+    }
+
+    func decideNow(key: UInt64) -> Bool {
+        store.decideNow(request(for: key)).isAllowed
+    }
+
+    private func request(for key: UInt64) -> V5ProductionLimiter.RateLimitRequest {
+        try! .init(key: String(key), limits: limits)
+    }
+
+    var keyCount: Int? { store.statistics.keyCount }
+
+    static var boundsKeyCount: Bool { true }
 }
