@@ -72,9 +72,7 @@ public struct RateLimitMiddleware<KeyExtractor: RateLimitKeyExtractor>: HTTPMidd
         configuration: RateLimitResponseConfiguration = RateLimitResponseConfiguration(),
         clock: LimiterClock = MonotonicClock()
     ) {
-        let memory = InMemoryStore(maximumKeyCount: maximumKeyCount, clock: clock)
-        // Memory never fails, so the mode is never used; fail-closed is the loud choice if it did.
-        let store = GuardedStore(store: memory, mode: .failClosed, timeout: .seconds(60), clock: clock)
+        let store = GuardedStore.inMemory(InMemoryStore(maximumKeyCount: maximumKeyCount, clock: clock))
         let limits = [RateLimit(defaultFor: limit)]
         self.init(store: store, keyExtractor: keyExtractor, configuration: configuration) { _ in limits }
     }

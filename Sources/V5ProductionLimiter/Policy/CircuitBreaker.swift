@@ -20,9 +20,9 @@ public final class CircuitBreaker: Sendable {
     /// When to open and how long to stay open.
     public struct Configuration: Hashable, Sendable {
         /// Consecutive failures that open the breaker; at least 1.
-        public var failureThreshold: Int
+        public let failureThreshold: Int
         /// How long the breaker stays open before one probe is let through; positive.
-        public var openDuration: Duration
+        public let openDuration: Duration
 
         public init(failureThreshold: Int = 5, openDuration: Duration = .seconds(1)) {
             precondition(failureThreshold >= 1, "CircuitBreaker: failureThreshold must be at least 1, got \(failureThreshold)")

@@ -23,6 +23,8 @@ public final class GuardedStore: Sendable {
     /// The local limiter of `.fallback`: an in-memory store on the same clock, nil for other modes.
     private let fallback: (@Sendable (RateLimitRequest) -> StoreDecision)?
     private let fallbackShare: Double
+    /// A store that cannot fail, asked directly: set by `inMemory(_:metrics:)` only.
+    private let infallible: (@Sendable (RateLimitRequest) -> StoreDecision)?
 
     /// A policy around `store`; `timeout` must be positive, a fallback share in (0, 1].
     public init<PolicyClock: RateLimitClock>(
@@ -50,11 +52,36 @@ public final class GuardedStore: Sendable {
             fallback = nil
             fallbackShare = 1
         }
+        infallible = nil
+    }
+
+    /// A policy around memory in this process, which cannot fail or hang: decisions skip the
+    /// time-out race (two tasks and a timer per request) and go straight to the store.
+    public static func inMemory<StoreClock: RateLimitClock>(_ store: InMemoryStore<StoreClock>, metrics: any RateLimitMetrics = NoOpRateLimitMetrics()) -> GuardedStore {
+        GuardedStore(infallible: store, metrics: metrics)
+    }
+
+    private init<StoreClock: RateLimitClock>(infallible store: InMemoryStore<StoreClock>, metrics: any RateLimitMetrics) {
+        self.store = store
+        // Never used: the store cannot fail; fail-closed is the loud choice if that ever changed.
+        self.mode = .failClosed
+        self.timeout = .seconds(60)
+        self.clock = store.clock
+        self.metrics = metrics
+        self.breaker = CircuitBreaker(clock: store.clock, metrics: metrics)
+        self.fallback = nil
+        self.fallbackShare = 1
+        self.infallible = { request in store.decideNow(request) }
     }
 
     /// The decision for `request`: the store's if it answers in time, else the mode's.
     public func decide(_ request: RateLimitRequest) async -> PolicyDecision {
         let decision: PolicyDecision
+        if let infallible {
+            decision = .decided(infallible(request))
+            metrics.decisionMade(outcome: decision.outcome, path: decision.path)
+            return decision
+        }
         switch await askStore(request) {
         case .success(let answer): decision = .decided(answer)
         case .failure(let error): decision = decideWithout(request, cause: error)

@@ -7,7 +7,7 @@ func memoryMiddleware<KeyExtractor: RateLimitKeyExtractor>(
     clock: ManualClock = ManualClock()
 ) -> (RateLimitMiddleware<KeyExtractor>, InMemoryStore<ManualClock>) {
     let store = InMemoryStore(clock: clock)
-    let guarded = GuardedStore(store: store, mode: .failClosed, timeout: .seconds(60), clock: clock)
+    let guarded = GuardedStore.inMemory(store)
     let middleware = RateLimitMiddleware(store: guarded, limits: [RateLimit(defaultFor: limit)], keyExtractor: keyExtractor)
     return (middleware, store)
 }
