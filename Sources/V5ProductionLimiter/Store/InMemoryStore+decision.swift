@@ -30,12 +30,16 @@ extension InMemoryStore {
     /// The common case, one limit: the same rule without the arrays. Set lock held.
     private func decideSingle(_ request: RateLimitRequest, slot: Int, set: Int, way: Int, at now: Int64) -> StoreDecision {
         let limit = request.limits[0]
-        let state = entries[slot].first { $0.limit == limit }?.state ?? .fresh(at: now)
+        let index = entries[slot].firstIndex { $0.limit == limit }
+        let state = index.map { entries[slot][$0].state } ?? .fresh(at: now)
         let (decision, charged) = state.decide(cost: request.cost, limit: limit, at: now)
-        if let charged {
+        guard let charged else { return decision }
+        if let index {
+            entries[slot][index].state = charged
+        } else {
             store(charged, for: limit, inSlot: slot, at: now)
-            publishForgettableInstant(set: set, way: way, slot: slot)
         }
+        publishForgettableInstant(set: set, way: way, slot: slot)
         return decision
     }
 
@@ -76,7 +80,9 @@ extension InMemoryStore {
     /// Sets the slot's arrival word to the latest instant any of its limits is forgettable, so
     /// stage 4's eviction order ("least state to lose first") holds for keys with several limits.
     private func publishForgettableInstant(set: Int, way: Int, slot: Int) {
-        let latest = entries[slot].map { $0.state.forgettableAt(limit: $0.limit) }.max() ?? .min
+        // A loop, not `map(...).max()`: this runs on every admission, and `map` allocates.
+        var latest = Int64.min
+        for entry in entries[slot] { latest = max(latest, entry.state.forgettableAt(limit: entry.limit)) }
         // Every writer holds the set lock, so the swap cannot meet a concurrent change.
         let word = table.arrivalWord(set: set, way: way)
         _ = table.exchangeArrival(set: set, way: way, expected: word, desired: latest)
