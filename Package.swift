@@ -31,9 +31,9 @@ let package = Package(
         .target(name: "IPAddressing"),
         .testTarget(name: "IPAddressingTests", dependencies: ["IPAddressing"]),
 
-        // The project's own Redis client for stage 5's store: RESP2 codec, bounded decoder, addresses, errors.
-        .target(name: "RedisClient", dependencies: ["IPAddressing"]),
-        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient"]),
+        // The project's own Redis client for stage 5's store: RESP2 on the engine's pipelined connections.
+        .target(name: "RedisClient", dependencies: ["HTTPEngine", "IPAddressing"]),
+        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "HTTPEngine"]),
 
         // Linux system calls the Glibc module does not expose (epoll, eventfd, accept4).
         .target(name: "CLinuxSystem"),
