@@ -20,8 +20,18 @@ final class LoopPipeline<Codec: PipelineCodec>: @unchecked Sendable {
     private var isShuttingDown = false
     private var shutdownWaiters: [UnsafeContinuation<Void, Never>] = []
     private lazy var resolver = HostResolver(loop: loop, configuration: HTTPClientConfiguration())
-    /// Connections opened so far; lets tests see reconnects.
-    private(set) var connectionsOpened = 0
+    /// Counts of connections that have closed, plus connects started.
+    private var closedTotals = PipelineStatistics()
+
+    /// Counts for tests and operators: connections opened, writes, replies.
+    var statistics: PipelineStatistics {
+        var totals = closedTotals
+        if let connection {
+            totals.writes += connection.writeCount
+            totals.replies += connection.replyCount
+        }
+        return totals
+    }
 
     init(loop: EventLoop, server: Upstream, configuration: PipelineConfiguration, setup: PipelineSetup<Codec>) {
         self.loop = loop
@@ -51,7 +61,7 @@ final class LoopPipeline<Codec: PipelineCodec>: @unchecked Sendable {
     private func openConnection() -> PipelinedConnection<Codec> {
         let connection = PipelinedConnection(loop: loop, configuration: configuration, codec: setup.makeCodec())
         self.connection = connection
-        connectionsOpened += 1
+        closedTotals.connectionsOpened += 1
         connection.onClose = { [unowned self, unowned connection] error in
             connectionClosed(connection, error: error)
         }
@@ -72,6 +82,8 @@ final class LoopPipeline<Codec: PipelineCodec>: @unchecked Sendable {
 
     private func connectionClosed(_ closed: PipelinedConnection<Codec>, error: PipelineError?) {
         if connection === closed { connection = nil }
+        closedTotals.writes += closed.writeCount
+        closedTotals.replies += closed.replyCount
         if closed.wasEstablished {
             consecutiveFailures = 0
             lastFailure = nil

@@ -43,11 +43,11 @@ package final class PipelinedClient<Codec: PipelineCodec>: Sendable {
         }
     }
 
-    /// Connections opened on `loop` so far (reconnects included); for tests and statistics.
-    package func connectionsOpened(on loop: EventLoop) async -> Int {
-        guard let pipeline = pipelines[ObjectIdentifier(loop)] else { return 0 }
+    /// What `loop`'s pipeline has done so far (reconnects included); for tests and statistics.
+    package func statistics(on loop: EventLoop) async -> PipelineStatistics {
+        guard let pipeline = pipelines[ObjectIdentifier(loop)] else { return PipelineStatistics() }
         return await withTaskExecutorPreference(loop) {
-            loop.inEventLoop ? pipeline.connectionsOpened : 0
+            loop.inEventLoop ? pipeline.statistics : PipelineStatistics()
         }
     }
 

@@ -73,7 +73,7 @@ extension PipelinedConnection: EventLoopFileDescriptorHandler {
     /// Writes what the socket takes.
     func flush() {
         do {
-            try outbound.flush(to: descriptor) {}
+            try outbound.flush(to: descriptor) { writeCount += 1 }
         } catch {
             fail(.closed)
         }

@@ -82,6 +82,7 @@ extension PipelinedConnection {
             guard pendingCount > 0 else { return fail(.malformedReply(PipelineUnexpectedReply())) }
             let entry = pending[pendingHead]
             pendingHead += 1
+            replyCount += 1
             if pendingHead == pending.count {
                 pending.removeAll(keepingCapacity: true)
                 pendingHead = 0

@@ -63,6 +63,10 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
     var deadlineTimer = ConnectionDeadline()
     /// Addresses still to try if the current connect fails.
     var remainingAddresses: ArraySlice<SocketAddress> = []
+    /// Successful socket writes; with batching, far fewer than requests.
+    var writeCount = 0
+    /// Replies handed out (to callers, setup checks or abandoned places).
+    var replyCount = 0
     /// Called once, when the connection closes: nil after a clean close, else why it failed.
     var onClose: ((PipelineError?) -> Void)?
 

@@ -81,7 +81,7 @@ public final class RedisConnectionPool: Sendable {
 
     /// Connections opened on `loop` so far, reconnects included.
     public func connectionsOpened(on loop: EventLoop) async -> Int {
-        await client.connectionsOpened(on: loop)
+        await client.statistics(on: loop).connectionsOpened
     }
 
     func redisError(for error: PipelineError) -> RedisError {
