@@ -36,9 +36,9 @@ let package = Package(
         .target(name: "IPAddressing"),
         .testTarget(name: "IPAddressingTests", dependencies: ["IPAddressing"]),
 
-        // The project's own Redis client for stage 5's store: RESP2 codec, bounded decoder, addresses, errors.
-        .target(name: "RedisClient", dependencies: ["IPAddressing"]),
-        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient"]),
+        // The project's own Redis client for stage 5's store: RESP2 on the engine's pipelined connections.
+        .target(name: "RedisClient", dependencies: ["HTTPEngine", "IPAddressing"]),
+        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "HTTPEngine"]),
 
         // Linux system calls the Glibc module does not expose (epoll, eventfd, accept4).
         .target(name: "CLinuxSystem"),
@@ -47,6 +47,9 @@ let package = Package(
         .testTarget(name: "HTTPEngineTests", dependencies: ["HTTPEngine"]),
         // A "hello" server for the engine's benchmark and conformance scripts.
         .executableTarget(name: "HelloServer", dependencies: ["HTTPEngine"], path: "Benchmarks/HelloServer"),
+
+        // Drives EVALSHA through the Redis client for `Benchmarks/Redis/compare-with-redis-benchmark.sh`.
+        .executableTarget(name: "RedisBenchmark", dependencies: ["RedisClient", "HTTPEngine"], path: "Benchmarks/RedisBenchmark"),
 
         // Replays request traces through the stages' limiters on simulated time; tables and SVG charts.
         .target(name: "Simulation", dependencies: ["V1TokenBucket", "V4LongRunningLimiter"], path: "Tools/Simulation"),

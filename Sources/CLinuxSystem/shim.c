@@ -70,6 +70,13 @@ ssize_t cls_send(int fd, const void *bytes, size_t count) {
     return send(fd, bytes, count, MSG_NOSIGNAL);
 }
 
+ssize_t cls_send_vector(int fd, const struct iovec *vectors, int count) {
+    struct msghdr message = {0};
+    message.msg_iov = (struct iovec *)vectors;
+    message.msg_iovlen = (size_t)count;
+    return sendmsg(fd, &message, MSG_NOSIGNAL);
+}
+
 int cls_errno(void) { return errno; }
 
 uint64_t cls_monotonic_nanoseconds(void) {

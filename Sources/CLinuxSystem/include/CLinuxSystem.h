@@ -1,6 +1,7 @@
 #ifndef C_LINUX_SYSTEM_H
 #define C_LINUX_SYSTEM_H
 
+#include <sys/uio.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -38,6 +39,9 @@ int cls_accept(int listen_fd, struct sockaddr_storage *address, socklen_t *lengt
 int cls_set_int_option(int fd, int level, int name, int value);
 /* send() that never raises SIGPIPE. */
 ssize_t cls_send(int fd, const void *bytes, size_t count);
+
+/* sendmsg() of several buffers at once (a gathered write) that never raises SIGPIPE. */
+ssize_t cls_send_vector(int fd, const struct iovec *vectors, int count);
 /* Current errno, because Swift cannot read the thread-local macro reliably. */
 int cls_errno(void);
 /* CLOCK_MONOTONIC in nanoseconds; cheaper than ContinuousClock.now on the hot path. */

@@ -123,6 +123,7 @@ final class ClientConnection: @unchecked Sendable {
         }
         state = .active
         stateStartedAt = EventLoop.monotonicNanoseconds()
+        configuration.observer?.upstreamConnected(pool.upstream.description)
         let completion = connectCompletion
         connectCompletion = nil
         afterEvent()

@@ -97,6 +97,17 @@ final class ConnectionPool: @unchecked Sendable {
             let waiter = waiters.remove(at: index)
             waiter.completion(.failure(HTTPClientError.poolExhausted(upstream: upstream.description)))
         }
+        var completion = completion
+        if let observer = configuration.observer {
+            // Wrapped only with an observer, so an unobserved wait costs no closure.
+            let queuedAt = ContinuousClock.now
+            let upstream = upstream.description
+            let reply = completion
+            completion = { result in
+                observer.poolWaitEnded(upstream, duration: .now - queuedAt)
+                reply(result)
+            }
+        }
         waiters.append(Waiter(identifier: identifier, timer: timer, completion: completion))
     }
 
@@ -151,6 +162,7 @@ final class ConnectionPool: @unchecked Sendable {
                 connect(to: addresses.dropFirst(), for: identifier)
                 return
             }
+            if case .failure(let error) = result { configuration.observer?.upstreamConnectFailed(upstream.description, error: error) }
             guard let completion = pendingConnects.removeValue(forKey: identifier) else {
                 if case .success(let connection) = result { release(connection) }
                 return

@@ -20,6 +20,8 @@ public struct HTTPClientConfiguration: Sendable {
     public var nameCacheDuration: Duration = .seconds(30)
     /// How long a failed lookup is remembered (requests fail at once meanwhile).
     public var failedNameCacheDuration: Duration = .seconds(5)
+    /// Hears connects, failed connects and pool waits; nil, the default, costs one check per event.
+    public var observer: (any HTTPClientObserver)? = nil
     /// Looks a host up (blocking); replaced by tests to control resolution.
     var lookup: @Sendable (Upstream) -> Result<[SocketAddress], HTTPClientError> = { upstream in
         Result { () throws(HTTPClientError) in try upstream.resolveAll() }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Bytes queued for a socket, sent from the front as fast as the socket takes them.
 ///
 /// A queue of chunks rather than one growing array: a chunk is released as soon as its
@@ -86,20 +88,58 @@ struct OutboundBuffer {
         append(contentsOf: bytes[...])
     }
 
+    /// Most chunks gathered into one `sendmsg`: 16 × 64 KiB is more than a socket buffer takes at once.
+    static let maxChunksPerSend = 16
+
     /// Sends as much as the socket takes, calling `didSend` after each successful send;
     /// throws the socket's error, leaving the unsent bytes queued.
+    ///
+    /// Several queued chunks go out in one gathered write (`sendmsg` with an `iovec` per chunk)
+    /// instead of one `send` each: a response head and its body, or the commands many callers
+    /// queued in one loop turn, cost one system call. One chunk, the common case, uses `send`.
     @inline(__always)
     mutating func flush(to descriptor: Int32, didSend: () -> Void) throws {
         while unsentCount > 0 {
-            let offset = sentInFirstChunk
-            let sent = try chunks[firstChunk].withUnsafeBytes { bytes in
-                try Socket.send(descriptor, UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+            let chunkCount = min(chunks.count - firstChunk, Self.maxChunksPerSend)
+            let sent: Int?
+            if chunkCount == 1 {
+                let offset = sentInFirstChunk
+                sent = try chunks[firstChunk].withUnsafeBytes { bytes in
+                    try Socket.send(descriptor, UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                }
+            } else {
+                sent = try withUnsafeTemporaryAllocation(of: iovec.self, capacity: chunkCount) { vectors in
+                    try gatherUnsentChunks(into: vectors.baseAddress!, count: chunkCount, filled: 0) {
+                        try Socket.send(descriptor, vectors: UnsafeBufferPointer(rebasing: vectors[..<chunkCount]))
+                    }
+                }
             }
-            guard let sent else { break }
+            guard var sent else { break }
             unsentCount -= sent
-            sentInFirstChunk += sent
-            if sentInFirstChunk == chunks[firstChunk].count { releaseFirstChunk() }
+            while sent > 0 {
+                let rest = chunks[firstChunk].count - sentInFirstChunk
+                let taken = min(rest, sent)
+                sentInFirstChunk += taken
+                sent -= taken
+                if sentInFirstChunk == chunks[firstChunk].count { releaseFirstChunk() }
+            }
             didSend()
+        }
+    }
+
+    /// Points `vectors[filled...]` at the unsent bytes of the next chunks and calls `body` while
+    /// every one of them is pinned (each `withUnsafeBytes` nests in the previous one's closure).
+    private func gatherUnsentChunks<Result>(
+        into vectors: UnsafeMutablePointer<iovec>,
+        count: Int,
+        filled: Int,
+        _ body: () throws -> Result
+    ) throws -> Result {
+        guard filled < count else { return try body() }
+        return try chunks[firstChunk + filled].withUnsafeBytes { bytes in
+            let offset = filled == 0 ? sentInFirstChunk : 0
+            vectors[filled] = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress! + offset), iov_len: bytes.count - offset)
+            return try gatherUnsentChunks(into: vectors, count: count, filled: filled + 1, body)
         }
     }
 

@@ -38,6 +38,8 @@ public final class EventLoop: @unchecked Sendable {
         var timers = TimerHeap()
         /// Non-nil while the exiting loop drains: `execute` calls made on the loop thread then.
         var exitClosures: [@Sendable () -> Void]?
+        /// Actions to run once this turn's jobs have run, before epoll is polled again.
+        var endOfTurnActions: [() -> Void] = []
     }
 
     let epollDescriptor: Int32

@@ -9,6 +9,9 @@ public struct HTTPRequest: Sendable {
     public let localAddress: SocketAddress
     /// The loop that owns the connection; start outbound work here to avoid thread hops.
     public let eventLoop: EventLoop?
+    /// Facts shared by the layers of a middleware chain; nil unless a layer (usually
+    /// `RequestContextMiddleware`) created one.
+    public var context: HTTPRequestContext?
 
     public init(head: HTTPRequestHead, body: HTTPRequestBody = .empty, remoteAddress: SocketAddress, localAddress: SocketAddress, eventLoop: EventLoop? = nil) {
         self.head = head

@@ -11,11 +11,17 @@ extension HTTPServer {
             case .running:
                 state.phase = .shuttingDown
                 return (state.contexts, state.group, true)
-            case .starting, .shuttingDown, .stopped:
+            case .shuttingDown:
+                // Already draining: a call that wants out now (run's cancellation) cuts it short.
+                return (state.contexts, nil, false)
+            case .starting, .stopped:
                 return ([], nil, false)
             }
         }
         guard mustRun else {
+            if deadline <= .now {
+                for context in contexts { context.loop.execute { context.closeAllConnections() } }
+            }
             await waitUntilStopped()
             return
         }

@@ -112,8 +112,14 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// Starts if needed, then waits until the server has shut down. Cancelling the
-    /// calling task triggers a graceful shutdown bounded by `shutdownGracePeriod`.
+    /// Starts if needed, then waits until the server has shut down: the shape of a
+    /// swift-service-lifecycle service.
+    ///
+    /// Two ways to stop it, as that library separates them: `beginGracefulShutdown()` (e.g. on
+    /// SIGTERM) stops accepting and lets requests in flight finish within
+    /// `shutdownGracePeriod`; cancelling the calling task means *stop now*: connections close at
+    /// once and in-flight handlers are cancelled. (Cancellation used to start the graceful drain,
+    /// which left a caller that cancelled to get out waiting for the whole grace period.)
     public func run() async throws {
         if lifecycle.withLock({ $0.phase == .idle }) {
             _ = try await start()
@@ -121,8 +127,14 @@ public final class HTTPServer: Sendable {
         await withTaskCancellationHandler {
             await waitUntilStopped()
         } onCancel: {
-            Task { await self.shutdown(deadline: .now + self.configuration.shutdownGracePeriod) }
+            Task { await self.shutdown(deadline: .now) }
         }
+    }
+
+    /// Starts a graceful shutdown bounded by `shutdownGracePeriod` and returns at once; `run()`
+    /// and `waitUntilStopped()` return when it is over. Safe to call more than once.
+    public func beginGracefulShutdown() {
+        Task { await self.shutdown(deadline: .now + self.configuration.shutdownGracePeriod) }
     }
 
     /// Suspends until a shutdown has completed.

@@ -45,6 +45,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// task, normally on the connection's loop: keep it short. Default: one line on stderr;
     /// nil reports nothing.
     public var onHandlerError: (@Sendable (any Error, HTTPRequestHead) -> Void)?
+    /// Hears connections and answered requests (metrics, access logs); nil, the default, costs
+    /// one check per event.
+    public var observer: (any HTTPServerObserver)? = nil
 
     public init(
         host: String = "127.0.0.1",

@@ -64,6 +64,7 @@ final class ServerLoopContext: @unchecked Sendable {
 
     func connectionClosed(_ connection: ServerConnection) {
         connections[ObjectIdentifier(connection)] = nil
+        configuration.observer?.connectionClosed()
         server.connectionClosed()
     }
 
@@ -106,6 +107,7 @@ extension ServerLoopContext: EventLoopFileDescriptorHandler {
         let local = isWildcardListener ? (Socket.localAddress(descriptor) ?? listenAddress) : listenAddress
         let connection = ServerConnection(descriptor: descriptor, loop: loop, context: self, remoteAddress: peer, localAddress: local)
         connections[ObjectIdentifier(connection)] = connection
+        configuration.observer?.connectionOpened(from: peer)
         do {
             try connection.start()
         } catch {

@@ -91,4 +91,17 @@ public enum Socket {
             throw SystemError("send", errorNumber: error)
         }
     }
+
+    /// Sends several buffers in one gathered write without SIGPIPE: bytes written, nil when it
+    /// would block; throws on errors.
+    static func send(_ descriptor: Int32, vectors: UnsafeBufferPointer<iovec>) throws -> Int? {
+        while true {
+            let count = cls_send_vector(descriptor, vectors.baseAddress, Int32(vectors.count))
+            if count >= 0 { return count }
+            let error = cls_errno()
+            if error == EINTR { continue }
+            if error == EAGAIN || error == EWOULDBLOCK { return nil }
+            throw SystemError("sendmsg", errorNumber: error)
+        }
+    }
 }

@@ -17,6 +17,10 @@ public enum RedisError: Error, Sendable, Hashable {
     case `protocol`(RESPProtocolError)
     /// The configured address could not be parsed.
     case invalidAddress(RedisAddressError)
+    /// The connection already waits for `limit` replies; the command was not sent.
+    case overloaded(RedisAddress, limit: Int)
+    /// The client was shut down; the command was not sent.
+    case shutDown
 
     /// An error reply with every occurrence of `password` replaced by `***`.
     ///
@@ -32,8 +36,8 @@ public enum RedisError: Error, Sendable, Hashable {
     /// replies and for an invalid address, which are mistakes to surface, not outages.
     public var isAvailabilityFailure: Bool {
         switch self {
-        case .unreachable, .timedOut, .connectionClosed, .protocol: true
-        case .server, .invalidAddress: false
+        case .unreachable, .timedOut, .connectionClosed, .protocol, .overloaded: true
+        case .server, .invalidAddress, .shutDown: false
         }
     }
 
@@ -53,6 +57,8 @@ extension RedisError: CustomStringConvertible {
         case .server(let message): "Redis replied with an error: \(message)"
         case .protocol(let error): "Redis protocol error: \(error)"
         case .invalidAddress(let error): "invalid Redis address: \(error)"
+        case .overloaded(let address, let limit): "Redis at \(address) already has \(limit) commands awaiting replies on this connection"
+        case .shutDown: "the Redis client was shut down"
         }
     }
 }

@@ -28,6 +28,8 @@ public enum RESPProtocolError: Error, Sendable, Hashable {
     case replyTooLarge(limit: Int)
     /// A bulk string's data not followed by CRLF.
     case missingBulkTerminator
+    /// A reply arrived while no command was waiting for one: the stream is out of step.
+    case unexpectedReply
 }
 
 extension RESPProtocolError: CustomStringConvertible {
@@ -51,6 +53,7 @@ extension RESPProtocolError: CustomStringConvertible {
         case .nestingTooDeep(let limit): "arrays nested deeper than the limit of \(limit)"
         case .replyTooLarge(let limit): "reply larger than the limit of \(limit) bytes"
         case .missingBulkTerminator: "bulk string data not followed by CRLF"
+        case .unexpectedReply: "a reply arrived while no command was waiting for one"
         }
     }
 

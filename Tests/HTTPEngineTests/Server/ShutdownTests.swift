@@ -65,6 +65,55 @@ struct ShutdownTests {
         neverReleased.fire()
     }
 
+    @Test func cancellingRunStopsAtOnceWithARequestInFlight() async throws {
+        let handlerStarted = TestSignal()
+        let handler = HTTPClosureHandler { _ in
+            handlerStarted.fire()
+            // Never answers on its own: only the server's stop ends it.
+            try await Task.sleep(for: .seconds(600))
+            return HTTPResponse()
+        }
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 1)
+        configuration.shutdownGracePeriod = .seconds(600)
+        let server = HTTPServer(configuration: configuration, handler: handler)
+        let port = try await server.start().port
+        let running = Task { try await server.run() }
+        let client = try RawClient(port: port)
+        client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        await handlerStarted.wait()
+        let cancelledAt = ContinuousClock.now
+        running.cancel()
+        try await running.value
+        #expect(ContinuousClock.now - cancelledAt < .seconds(30))
+        try await blocking { #expect(client.waitForClose()) }
+        #expect(server.connectionCount == 0)
+    }
+
+    @Test func cancellingRunCutsAGracefulShutdownShort() async throws {
+        let handlerStarted = TestSignal()
+        let handler = HTTPClosureHandler { _ in
+            handlerStarted.fire()
+            try await Task.sleep(for: .seconds(600))
+            return HTTPResponse()
+        }
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 1)
+        configuration.shutdownGracePeriod = .seconds(600)
+        let server = HTTPServer(configuration: configuration, handler: handler)
+        let port = try await server.start().port
+        let running = Task { try await server.run() }
+        let client = try RawClient(port: port)
+        client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        await handlerStarted.wait()
+        server.beginGracefulShutdown()
+        // The drain has begun (new connections are refused) before run is told to stop now.
+        _ = await waitUntil(deadline: .now + .seconds(10)) { (try? RawClient(port: port)) == nil }
+        let cancelledAt = ContinuousClock.now
+        running.cancel()
+        try await running.value
+        #expect(ContinuousClock.now - cancelledAt < .seconds(30))
+        #expect(server.connectionCount == 0)
+    }
+
     @Test func runReturnsAfterCancellation() async throws {
         let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 1), handler: okHandler)
         _ = try await server.start()

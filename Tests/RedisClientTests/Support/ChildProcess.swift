@@ -52,14 +52,23 @@ final class ChildProcess {
         return !hasExited
     }
 
+    /// Sends SIGKILL and waits for the exit.
+    func kill() {
+        guard isRunning else { return }
+        Glibc.kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        hasExited = true
+    }
+
     /// Sends SIGTERM and waits for the exit; SIGKILL if it has not exited within `grace`.
     func terminate(grace: Duration = .seconds(10)) {
         guard isRunning else { return }
-        kill(pid, SIGTERM)
+        Glibc.kill(pid, SIGTERM)
         let deadline = ContinuousClock.now + grace
         while isRunning {
             if ContinuousClock.now >= deadline {
-                kill(pid, SIGKILL)
+                Glibc.kill(pid, SIGKILL)
                 var status: Int32 = 0
                 waitpid(pid, &status, 0)
                 hasExited = true

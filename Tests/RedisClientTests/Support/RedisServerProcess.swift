@@ -37,8 +37,10 @@ final class RedisServerProcess {
     private let process: ChildProcess
 
     /// Starts a server and returns once it answers; retries on another port if the chosen one was
-    /// taken between finding it and the server binding it.
-    init() throws {
+    /// taken between finding it and the server binding it. `port` asks for that port (a restart
+    /// of a stopped server, so clients find it where they left it); `password` is passed as
+    /// `requirepass` and used to check the server is up; `extraArguments` go on the command line.
+    init(port requestedPort: UInt16? = nil, password: String? = nil, extraArguments: [String] = []) throws {
         guard let executable = RedisServerAvailability.executablePath else { throw RedisServerProcessError.notInstalled }
         var template = Array(URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("redis-test-XXXXXX").path.utf8CString)
         // The real path, because that is what the server reports for `CONFIG GET dir`.
@@ -49,12 +51,14 @@ final class RedisServerProcess {
         free(resolved)
         var lastLog = ""
         for _ in 0..<5 {
-            let port = try Self.freeLoopbackPort()
+            let port = try requestedPort ?? Self.freeLoopbackPort()
+            // DEBUG (for `DEBUG SLEEP`, a slow server on demand) is refused unless enabled; local only.
             let process = try ChildProcess(executable: executable, arguments: [
                 "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                 "--dir", directory, "--logfile", "\(directory)/redis.log", "--daemonize", "no",
-            ])
-            if Self.waitUntilServing(process: process, port: port, directory: directory, deadline: .now + .seconds(20)) {
+                "--enable-debug-command", "local",
+            ] + (password.map { ["--requirepass", $0] } ?? []) + extraArguments)
+            if Self.waitUntilServing(process: process, port: port, password: password, directory: directory, deadline: .now + .seconds(20)) {
                 self.port = port
                 self.process = process
                 return
@@ -68,6 +72,11 @@ final class RedisServerProcess {
 
     deinit {
         stop()
+    }
+
+    /// Kills the server at once (SIGKILL): connections break with no goodbye, as when a host dies.
+    func kill() {
+        process.kill()
     }
 
     /// Stops the server and removes its directory; safe to call more than once.
@@ -94,9 +103,10 @@ final class RedisServerProcess {
     /// Polls until the server on `port` answers and is this process (its `dir` is `directory`:
     /// on a port conflict another program may be the one answering); false if the process exits
     /// or the deadline passes.
-    private static func waitUntilServing(process: ChildProcess, port: UInt16, directory: String, deadline: ContinuousClock.Instant) -> Bool {
+    private static func waitUntilServing(process: ChildProcess, port: UInt16, password: String?, directory: String, deadline: ContinuousClock.Instant) -> Bool {
         while process.isRunning, ContinuousClock.now < deadline {
             if let connection = try? BlockingRedisConnection(port: port),
+               password.map({ (try? connection.command(["AUTH", $0])) == .simpleString("OK") }) ?? true,
                let reply = try? connection.command(["CONFIG", "GET", "dir"]) {
                 return reply.elements?.last?.bytes.map { String(decoding: $0, as: UTF8.self) } == directory && process.isRunning
             }

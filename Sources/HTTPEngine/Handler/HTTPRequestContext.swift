@@ -1,0 +1,70 @@
+import Synchronization
+
+/// A value a middleware stores in an `HTTPRequestContext`, e.g. a rate-limit decision.
+///
+/// Keys are types, so two libraries cannot collide on a name, and each key fixes its value's type.
+public protocol HTTPRequestContextKey {
+    associatedtype Value: Sendable
+}
+
+/// Facts about one request that layers of a middleware chain share: a request ID, the client
+/// address after trusted proxies, the matched route, a rate-limit decision — set by one layer,
+/// read by another (an access-log layer outside reads what the limiter inside decided).
+///
+/// A reference, so what an inner layer sets is seen by the outer layer holding the same request
+/// after `next` returns; a value carried in `HTTPRequest` would only flow inwards. The engine does
+/// not create one (`HTTPRequest.context` is nil): a server that needs it adds
+/// `RequestContextMiddleware` first, and one that does not pays nothing per request.
+public final class HTTPRequestContext: Sendable {
+    private let values = Mutex<[ObjectIdentifier: any Sendable]>([:])
+
+    public init() {}
+
+    /// The value stored for `key`, or nil.
+    public subscript<Key: HTTPRequestContextKey>(key: Key.Type) -> Key.Value? {
+        get { values.withLock { $0[ObjectIdentifier(key)] as? Key.Value } }
+        set { values.withLock { $0[ObjectIdentifier(key)] = newValue } }
+    }
+}
+
+/// The request ID: taken from the request's `X-Request-ID` when present and sane, else generated.
+public enum RequestIDKey: HTTPRequestContextKey {
+    public typealias Value = String
+}
+
+/// The first layer of a chain that shares an `HTTPRequestContext`: creates it and fills in the
+/// request ID.
+public struct RequestContextMiddleware: HTTPMiddleware {
+    public init() {}
+
+    public func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse {
+        var request = request
+        let context = request.context ?? HTTPRequestContext()
+        if context[RequestIDKey.self] == nil {
+            context[RequestIDKey.self] = Self.acceptableRequestID(request.headers["X-Request-ID"]) ?? Self.generateRequestID()
+        }
+        request.context = context
+        return try await next.handle(request)
+    }
+
+    /// The client's ID if it is 1–128 visible ASCII characters; anything else could carry a log
+    /// injection or a header split into logs and upstream requests, so it is replaced.
+    static func acceptableRequestID(_ value: String?) -> String? {
+        guard let value, (1...128).contains(value.utf8.count),
+              value.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
+        else { return nil }
+        return value
+    }
+
+    /// 128 random bits as 32 lowercase hex digits.
+    static func generateRequestID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(32)
+        for word in [generator.next() as UInt64, generator.next() as UInt64] {
+            for shift in stride(from: 60, through: 0, by: -4) { text.append(digits[Int(word >> UInt64(shift) & 0xF)]) }
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

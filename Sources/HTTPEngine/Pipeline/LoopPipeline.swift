@@ -1,0 +1,141 @@
+/// The pipelined connection from one event loop to one server: opened when first needed,
+/// replaced when it breaks, and not retried during a back-off delay after a failed connect.
+///
+/// A failed connect (refused, unresolvable, timed out, setup refused) makes the next attempt
+/// wait `initialReconnectDelay × 2^(failures − 1)`, capped at `maxReconnectDelay` and scaled by a
+/// random factor in 0.5...1 so many clients do not reconnect in step. Requests during the delay
+/// fail at once with `.backingOff`, carrying the last failure: a dead server then costs a caller
+/// microseconds, not a connect time-out. A connection that worked and broke is replaced at once.
+///
+/// `@unchecked Sendable`: all state is touched on `loop`'s thread only.
+final class LoopPipeline<Codec: PipelineCodec>: @unchecked Sendable {
+    let loop: EventLoop
+    let server: Upstream
+    let configuration: PipelineConfiguration
+    let setup: PipelineSetup<Codec>
+    private var connection: PipelinedConnection<Codec>?
+    private var consecutiveFailures = 0
+    private var retryNotBefore: UInt64 = 0
+    private var lastFailure: PipelineFailure?
+    private var isShuttingDown = false
+    private var shutdownWaiters: [UnsafeContinuation<Void, Never>] = []
+    private lazy var resolver = HostResolver(loop: loop, configuration: HTTPClientConfiguration())
+    /// Counts of connections that have closed, plus connects started.
+    private var closedTotals = PipelineStatistics()
+
+    /// Counts for tests and operators: connections opened, writes, replies.
+    var statistics: PipelineStatistics {
+        var totals = closedTotals
+        if let connection {
+            totals.writes += connection.writeCount
+            totals.replies += connection.replyCount
+        }
+        return totals
+    }
+
+    init(loop: EventLoop, server: Upstream, configuration: PipelineConfiguration, setup: PipelineSetup<Codec>) {
+        self.loop = loop
+        self.server = server
+        self.configuration = configuration
+        self.setup = setup
+    }
+
+    /// Sends `request` on this loop's connection, opening one if needed (loop thread only).
+    func send(_ request: Codec.Request) async throws -> Codec.Reply {
+        loop.assertInEventLoop()
+        guard !isShuttingDown else { throw PipelineError.shutDown }
+        return try await usableConnection().send(request)
+    }
+
+    private func usableConnection() throws -> PipelinedConnection<Codec> {
+        if let connection, connection.isUsable, !connection.closesWhenDrained { return connection }
+        if let lastFailure, EventLoop.monotonicNanoseconds() < retryNotBefore {
+            throw PipelineError.backingOff(lastFailure: lastFailure)
+        }
+        let connection = openConnection()
+        // A connect can fail before returning (no socket, refused at once): report that failure.
+        guard connection.isUsable else { throw lastFailure?.error ?? PipelineError.closed }
+        return connection
+    }
+
+    private func openConnection() -> PipelinedConnection<Codec> {
+        let connection = PipelinedConnection(loop: loop, configuration: configuration, codec: setup.makeCodec())
+        self.connection = connection
+        closedTotals.connectionsOpened += 1
+        connection.onClose = { [unowned self, unowned connection] error in
+            connectionClosed(connection, error: error)
+        }
+        for request in setup.requests { connection.sendSetup(request, check: setup.checkReply) }
+        if let address = server.numericAddress {
+            connection.connect(to: [address][...])
+        } else {
+            connection.afterEvent()
+            resolver.addresses(for: server) { [server] answer in
+                switch answer {
+                case .success(let addresses): connection.connect(to: addresses[...])
+                case .failure: connection.fail(.unresolvable(host: server.host))
+                }
+            }
+        }
+        return connection
+    }
+
+    private func connectionClosed(_ closed: PipelinedConnection<Codec>, error: PipelineError?) {
+        if connection === closed { connection = nil }
+        closedTotals.writes += closed.writeCount
+        closedTotals.replies += closed.replyCount
+        if closed.wasEstablished {
+            consecutiveFailures = 0
+            lastFailure = nil
+        } else if let failure = error.flatMap(PipelineFailure.init) {
+            consecutiveFailures += 1
+            lastFailure = failure
+            retryNotBefore = EventLoop.monotonicNanoseconds() &+ reconnectDelay().nanoseconds
+        }
+        if isShuttingDown, connection == nil { finishShutdown() }
+    }
+
+    /// The back-off delay after `consecutiveFailures` failed connects, with jitter.
+    func reconnectDelay() -> Duration {
+        let doublings = min(consecutiveFailures - 1, 30)
+        let delay = min(configuration.initialReconnectDelay * (1 << doublings), configuration.maxReconnectDelay)
+        return delay * Double.random(in: 0.5...1)
+    }
+
+    /// Stops taking requests; returns once the replies already awaited have come (or timed
+    /// out) and the connection is closed (loop thread only).
+    func shutdown() async {
+        loop.assertInEventLoop()
+        isShuttingDown = true
+        if let connection {
+            if connection.pendingCount == 0 { connection.closeIdle() } else { connection.closesWhenDrained = true }
+        }
+        guard connection != nil else { return }
+        await withUnsafeContinuation { shutdownWaiters.append($0) }
+    }
+
+    /// Fails whatever waits now, for a shutdown that cannot wait (loop thread only).
+    func closeNow() {
+        isShuttingDown = true
+        connection?.fail(.shutDown)
+    }
+
+    private func finishShutdown() {
+        let waiters = shutdownWaiters
+        shutdownWaiters = []
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+extension PipelineFailure {
+    /// The connect failure `error` reports, or nil for failures of a working connection.
+    init?(_ error: PipelineError) {
+        switch error {
+        case .unresolvable(let host): self = .unresolvable(host: host)
+        case .connectFailed(let errorNumber): self = .connectFailed(errorNumber: errorNumber)
+        case .connectTimedOut(let limit): self = .connectTimedOut(limit)
+        case .setupRejected(let error): self = .setupRejected(error)
+        case .backingOff, .timedOut, .closed, .malformedReply, .overloaded, .shutDown: return nil
+        }
+    }
+}

@@ -1,0 +1,131 @@
+extension PipelinedConnection: EventLoopFileDescriptorHandler {
+    /// Most bytes read per readiness event, so one busy connection cannot starve the loop's others.
+    static var maxBytesPerReadEvent: Int { 1024 * 1024 }
+
+    func readable() {
+        switch state {
+        case .open:
+            readInput()
+        case .connecting:
+            finishConnect()
+        case .resolving, .closed:
+            break
+        }
+    }
+
+    func writable() {
+        switch state {
+        case .connecting:
+            finishConnect()
+        case .open:
+            flush()
+            afterEvent()
+        case .resolving, .closed:
+            break
+        }
+    }
+
+    func hangup() {
+        switch state {
+        case .connecting:
+            finishConnect()
+            if state == .connecting { fail(.connectFailed(errorNumber: Socket.pendingError(descriptor))) }
+        case .open:
+            // Replies may sit before the close; what is still awaited after them never comes.
+            readInput()
+            fail(.closed)
+        case .resolving, .closed:
+            break
+        }
+    }
+
+    func loopDidExit() {
+        fail(.shutDown)
+    }
+
+    func readInput() {
+        var total = 0
+        while state == .open, total < Self.maxBytesPerReadEvent {
+            let count: Int?
+            do {
+                count = try inbound.read(from: descriptor, reserving: readSize.current, upTo: readSize.current)
+            } catch {
+                return fail(.closed)
+            }
+            guard let count else { break }
+            guard count > 0 else {
+                // End of stream: replies already read still count.
+                codec.receive(inbound.readableBytes)
+                inbound.consume(inbound.readableCount)
+                deliverReplies()
+                return fail(.closed)
+            }
+            readSize.record(count)
+            total += count
+            codec.receive(inbound.readableBytes)
+            inbound.consume(inbound.readableCount)
+            deliverReplies()
+        }
+        if readSize.isAtMinimum { inbound.releaseCapacity(above: readSize.minimum) }
+        afterEvent()
+    }
+
+    /// Writes what the socket takes.
+    func flush() {
+        do {
+            try outbound.flush(to: descriptor) { writeCount += 1 }
+        } catch {
+            fail(.closed)
+        }
+    }
+
+    /// Re-evaluates epoll interest and the time-out after any state change.
+    func afterEvent() {
+        guard state != .closed else { return }
+        updateInterest()
+        refreshDeadline()
+    }
+
+    func updateInterest() {
+        guard let interest else { return }
+        let wanted: EventInterest = switch state {
+        case .connecting: .writable
+        case .open: outbound.isEmpty ? .readable : [.readable, .writable]
+        case .resolving, .closed: []
+        }
+        guard wanted != interest else { return }
+        do {
+            try loop.setInterest(wanted, fileDescriptor: descriptor)
+            self.interest = wanted
+        } catch {
+            fail(.closed)
+        }
+    }
+}
+
+extension PipelinedConnection: DeadlineTimedConnection {
+    var isClosed: Bool { state == .closed }
+
+    /// The connect deadline until set up, then the oldest reply's (later requests were queued
+    /// later, so theirs are later too).
+    var currentDeadline: UInt64 {
+        switch state {
+        case .resolving, .connecting:
+            return connectDeadline
+        case .open:
+            if !isEstablished { return connectDeadline }
+            return pendingCount > 0 ? pending[pendingHead].deadline : 0
+        case .closed:
+            return 0
+        }
+    }
+
+    func handleTimeout() {
+        if state != .open || !isEstablished {
+            fail(.connectTimedOut(configuration.connectTimeout))
+        } else {
+            // Later replies would arrive out of step with their waiters: the connection is done.
+            fail(.timedOut(configuration.replyTimeout))
+        }
+    }
+}

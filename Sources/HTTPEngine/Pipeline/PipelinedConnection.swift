@@ -1,0 +1,167 @@
+import CLinuxSystem
+import Glibc
+
+/// One TCP connection to a server that answers requests in the order they were sent, shared by
+/// every caller on its loop: requests queued in one loop turn go out in one write, and each
+/// complete reply goes to the oldest waiter.
+///
+/// Loop-confined (`@unchecked Sendable`: every stored property is touched on `loop`'s thread
+/// only; callers are pinned there by `PipelinedClient`). The rejected alternative was a
+/// connection per caller, or one borrowed from a pool per request as the HTTP client does: a
+/// rate limiter asks its store once per request, and a round trip per request on a connection
+/// of its own would cap the rate at what one round trip allows, whereas one shared connection
+/// sends a whole turn's requests together and reads their replies together.
+final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
+    enum State {
+        case resolving
+        case connecting
+        case open
+        case closed
+    }
+
+    /// Who gets the reply at one position of the queue.
+    enum Waiter {
+        /// A caller suspended in `send`.
+        case task(UnsafeContinuation<Codec.Reply, any Error>)
+        /// A setup request sent on connect; an error from the check closes the connection.
+        case setup((Codec.Reply) -> (any Error)?)
+        /// A caller that was cancelled: its reply still arrives, in its turn, and is dropped.
+        case abandoned
+    }
+
+    struct Pending {
+        let identifier: UInt64
+        /// When the reply is overdue, on the `EventLoop.monotonicNanoseconds()` clock.
+        let deadline: UInt64
+        var waiter: Waiter
+    }
+
+    let loop: EventLoop
+    let configuration: PipelineConfiguration
+    var descriptor: Int32 = -1
+    var state = State.resolving
+    var codec: Codec
+    let inbound = ReceiveBuffer(capacity: 4096)
+    var readSize = AdaptiveReadSize(minimum: 4096, maximum: 256 * 1024)
+    var outbound = OutboundBuffer()
+    /// The interest registered with epoll; nil while no socket is registered.
+    var interest: EventInterest?
+    /// Waiters in request order; those before `pendingHead` are answered.
+    var pending: [Pending] = []
+    var pendingHead = 0
+    var nextIdentifier: UInt64 = 1
+    var isFlushScheduled = false
+    /// Setup replies still to come; the connection counts as established when none is left.
+    var setupRepliesAwaited = 0
+    /// Set by a graceful shutdown: the connection closes once no reply is awaited.
+    var closesWhenDrained = false
+    /// Whether the connection was ever established; a failure before that is a failed connect.
+    var hasBeenEstablished: Bool { wasEstablished || isEstablished }
+    var wasEstablished = false
+    /// Until when resolving, connecting and the setup replies may take.
+    let connectDeadline: UInt64
+    var deadlineTimer = ConnectionDeadline()
+    /// Addresses still to try if the current connect fails.
+    var remainingAddresses: ArraySlice<SocketAddress> = []
+    /// Successful socket writes; with batching, far fewer than requests.
+    var writeCount = 0
+    /// Replies handed out (to callers, setup checks or abandoned places).
+    var replyCount = 0
+    /// Called once, when the connection closes: nil after a clean close, else why it failed.
+    var onClose: ((PipelineError?) -> Void)?
+
+    init(loop: EventLoop, configuration: PipelineConfiguration, codec: Codec) {
+        self.loop = loop
+        self.configuration = configuration
+        self.codec = codec
+        connectDeadline = EventLoop.monotonicNanoseconds() &+ configuration.connectTimeout.nanoseconds
+    }
+
+    /// Waiters still queued (answered ones excluded).
+    var pendingCount: Int { pending.count - pendingHead }
+
+    /// Whether requests may still be queued.
+    var isUsable: Bool { state != .closed }
+
+    /// Connects to the first of `addresses`; a refused or failed connect moves on to the next.
+    func connect(to addresses: ArraySlice<SocketAddress>) {
+        loop.assertInEventLoop()
+        guard state != .closed, let address = addresses.first else { return }
+        state = .connecting
+        let started: (descriptor: Int32, isConnected: Bool)
+        do {
+            started = try Socket.startConnect(to: address)
+        } catch {
+            let errorNumber = (error as? SystemError)?.errorNumber ?? EIO
+            if addresses.count > 1 { return connect(to: addresses.dropFirst()) }
+            return fail(.connectFailed(errorNumber: errorNumber))
+        }
+        do {
+            try loop.register(fileDescriptor: started.descriptor, interest: .writable, handler: self)
+        } catch {
+            Glibc.close(started.descriptor)
+            return fail(.connectFailed(errorNumber: (error as? SystemError)?.errorNumber ?? EIO))
+        }
+        descriptor = started.descriptor
+        interest = .writable
+        remainingAddresses = addresses.dropFirst()
+        if started.isConnected { finishConnect() } else { afterEvent() }
+    }
+
+    /// Checks the outcome of the connect: on success queued requests start flowing.
+    func finishConnect() {
+        guard state == .connecting else { return }
+        let errorNumber = Socket.pendingError(descriptor)
+        guard errorNumber == 0 else {
+            closeSocket()
+            if !remainingAddresses.isEmpty { return connect(to: remainingAddresses) }
+            return fail(.connectFailed(errorNumber: errorNumber))
+        }
+        state = .open
+        flush()
+        afterEvent()
+    }
+
+    /// Whether the connect and every setup reply are done.
+    var isEstablished: Bool { state == .open && setupRepliesAwaited == 0 }
+
+    /// Fails every waiter with `error` and closes the socket.
+    func fail(_ error: PipelineError) {
+        guard state != .closed else { return }
+        wasEstablished = hasBeenEstablished
+        state = .closed
+        closeSocket()
+        deadlineTimer.cancel(on: loop)
+        outbound.removeAll()
+        let waiting = pending[pendingHead...]
+        pending = []
+        pendingHead = 0
+        for entry in waiting {
+            if case .task(let continuation) = entry.waiter { continuation.resume(throwing: error) }
+        }
+        let onClose = onClose
+        self.onClose = nil
+        onClose?(error)
+    }
+
+    /// Closes a connection nobody waits on (`pendingCount == 0`), e.g. at shutdown.
+    func closeIdle() {
+        guard state != .closed else { return }
+        precondition(pendingCount == 0, "closeIdle() with replies still pending")
+        wasEstablished = hasBeenEstablished
+        state = .closed
+        closeSocket()
+        deadlineTimer.cancel(on: loop)
+        let onClose = onClose
+        self.onClose = nil
+        onClose?(nil)
+    }
+
+    private func closeSocket() {
+        guard descriptor >= 0 else { return }
+        loop.deregister(fileDescriptor: descriptor)
+        Glibc.close(descriptor)
+        descriptor = -1
+        interest = nil
+    }
+}

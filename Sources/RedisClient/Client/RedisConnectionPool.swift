@@ -1,0 +1,119 @@
+import Glibc
+import HTTPEngine
+
+/// A Redis client with one pipelined connection per event loop, shared by every caller on that
+/// loop: commands issued concurrently go out together, once per loop turn, and replies are
+/// matched to them in order, with no lock on the way.
+///
+/// Runs on the HTTP engine's loops: a request handler that asks Redis for a decision stays on its
+/// own thread. Connects lazily, logs in (`AUTH`, `SELECT`, `CLIENT SETNAME`) before any command,
+/// and reconnects with back-off after failures. Errors are `RedisError`s a caller can map to a
+/// fail-open or fail-closed policy (`isAvailabilityFailure`), or `CancellationError`.
+public final class RedisConnectionPool: Sendable {
+    public let address: RedisAddress
+    public let configuration: RedisClientConfiguration
+    let client: PipelinedClient<RESPCodec>
+
+    /// A client of `address` on the loops of `eventLoopGroup` (share an `HTTPServer`'s group so
+    /// its handlers ask Redis without a thread hop).
+    public init(address: RedisAddress, eventLoopGroup: EventLoopGroup, configuration: RedisClientConfiguration = RedisClientConfiguration()) {
+        self.address = address
+        self.configuration = configuration
+        let limits = configuration.decoderLimits
+        let password = address.password
+        client = PipelinedClient(
+            host: address.host,
+            port: address.port,
+            eventLoopGroup: eventLoopGroup,
+            configuration: PipelineConfiguration(
+                connectTimeout: configuration.connectTimeout,
+                replyTimeout: configuration.commandTimeout,
+                maxPendingReplies: configuration.maxPendingCommands,
+                initialReconnectDelay: configuration.initialReconnectDelay,
+                maxReconnectDelay: configuration.maxReconnectDelay
+            ),
+            setup: PipelineSetup(
+                makeCodec: { RESPCodec(limits: limits) },
+                requests: Self.loginCommands(address: address, clientName: configuration.clientName),
+                checkReply: { reply in
+                    guard case .error(let message) = reply else { return nil }
+                    return RedisError.server(message: message, redacting: password)
+                }
+            )
+        )
+    }
+
+    /// The commands sent first on every connection.
+    static func loginCommands(address: RedisAddress, clientName: String?) -> [RedisCommand] {
+        var commands: [RedisCommand] = []
+        if let password = address.password {
+            commands.append(RedisCommand(address.username.map { ["AUTH", $0, password] } ?? ["AUTH", password]))
+        }
+        if address.database != 0 { commands.append(RedisCommand(["SELECT", String(address.database)])) }
+        if let clientName { commands.append(RedisCommand(["CLIENT", "SETNAME", clientName])) }
+        return commands
+    }
+
+    /// Sends `command` and returns the reply; an error reply throws `RedisError.server`.
+    public func send(_ command: RedisCommand, on eventLoop: EventLoop? = nil) async throws -> RESPValue {
+        let reply: RESPValue
+        do {
+            reply = try await client.send(command, on: eventLoop)
+        } catch let error as PipelineError {
+            throw redisError(for: error)
+        }
+        if case .error(let message) = reply {
+            throw RedisError.server(message: message, redacting: address.password)
+        }
+        return reply
+    }
+
+    /// Sends a command given as text arguments, the name first: `send(["INCR", "counter"])`.
+    public func send(_ arguments: [String], on eventLoop: EventLoop? = nil) async throws -> RESPValue {
+        try await send(RedisCommand(arguments), on: eventLoop)
+    }
+
+    /// Stops taking commands (they fail with `.shutDown`), lets those already sent get their
+    /// replies or time out, and closes every connection.
+    public func shutdown() async {
+        await client.shutdown()
+    }
+
+    /// Connections opened on `loop` so far, reconnects included.
+    public func connectionsOpened(on loop: EventLoop) async -> Int {
+        await client.statistics(on: loop).connectionsOpened
+    }
+
+    func redisError(for error: PipelineError) -> RedisError {
+        switch error {
+        case .unresolvable(let host):
+            .unreachable(address, reason: "the name \(host) has no address")
+        case .connectFailed(let errorNumber):
+            .unreachable(address, reason: String(cString: strerror(errorNumber)).lowercased())
+        case .connectTimedOut(let limit):
+            .unreachable(address, reason: "no connection within \(limit)")
+        case .backingOff(let lastFailure):
+            redisError(for: lastFailure.error).waitingForReconnect()
+        case .timedOut(let limit):
+            .timedOut(address, limit: limit)
+        case .closed:
+            .connectionClosed(address)
+        case .malformedReply(let error):
+            .protocol(error as? RESPProtocolError ?? .unexpectedReply)
+        case .setupRejected(let error):
+            error as? RedisError ?? .server(message: "\(error)")
+        case .overloaded(let limit):
+            .overloaded(address, limit: limit)
+        case .shutDown:
+            .shutDown
+        }
+    }
+}
+
+extension RedisError {
+    /// The same failure, said to be repeated without a new attempt.
+    func waitingForReconnect() -> RedisError {
+        guard case .unreachable(let address, let reason) = self else { return self }
+        return .unreachable(address, reason: reason + " (not retried until the reconnect delay has passed)")
+    }
+}

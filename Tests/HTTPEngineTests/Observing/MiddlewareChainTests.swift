@@ -1,0 +1,84 @@
+import Testing
+@testable import HTTPEngine
+
+/// Appends its name to `X-Trace` on the way in, and to `X-Trace-Out` on the way out.
+struct TracingMiddleware: HTTPMiddleware {
+    let name: String
+
+    func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse {
+        var request = request
+        request.headers["X-Trace"] = (request.headers["X-Trace"].map { $0 + "," } ?? "") + name
+        var response = try await next.handle(request)
+        response.headers["X-Trace-Out"] = (response.headers["X-Trace-Out"].map { $0 + "," } ?? "") + name
+        return response
+    }
+}
+
+/// A value an inner layer decides and an outer one reads.
+enum VerdictKey: HTTPRequestContextKey {
+    typealias Value = String
+}
+
+/// The middleware chain in execution order, and the context its layers share.
+@Suite struct MiddlewareChainTests {
+    let echoTrace = HTTPClosureHandler { request in
+        var headers = HTTPHeaders()
+        headers["X-Seen"] = request.headers["X-Trace"] ?? ""
+        return HTTPResponse(headers: headers)
+    }
+
+    func request(headers: HTTPHeaders = HTTPHeaders()) -> HTTPRequest {
+        var head = HTTPRequestHead(method: .get, target: "/", version: .http1_1)
+        head.headers = headers
+        let address = SocketAddress(host: "127.0.0.1", port: 1)!
+        return HTTPRequest(head: head, remoteAddress: address, localAddress: address)
+    }
+
+    @Test func layersRunInTheOrderListed() async throws {
+        let chain = MiddlewareChain([TracingMiddleware(name: "a"), TracingMiddleware(name: "b"), TracingMiddleware(name: "c")], handler: echoTrace)
+        let response = try await chain.handle(request())
+        #expect(response.headers["X-Seen"] == "a,b,c")
+        #expect(response.headers["X-Trace-Out"] == "c,b,a")
+    }
+
+    @Test func aLayerSeesAnInnerLayersThrownErrorAsAnAnswer() async throws {
+        let failing = HTTPClosureHandler { _ in throw HTTPError(.serviceUnavailable) }
+        let chain = MiddlewareChain([TracingMiddleware(name: "outer")], handler: failing)
+        let response = try await chain.handle(request())
+        #expect(response.status == .serviceUnavailable)
+        #expect(response.headers["X-Trace-Out"] == "outer")
+    }
+
+    @Test func whatAnInnerLayerPutsInTheContextIsSeenOutside() async throws {
+        struct Deciding: HTTPMiddleware {
+            func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse {
+                request.context?[VerdictKey.self] = "admitted"
+                return try await next.handle(request)
+            }
+        }
+        struct Logging: HTTPMiddleware {
+            func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse {
+                var response = try await next.handle(request)
+                response.headers["X-Verdict"] = request.context?[VerdictKey.self] ?? "none"
+                response.headers["X-Request-ID"] = request.context?[RequestIDKey.self] ?? "none"
+                return response
+            }
+        }
+        let chain = MiddlewareChain([RequestContextMiddleware(), Logging(), Deciding()], handler: okHandler)
+        // Logging's request is the one RequestContextMiddleware passed on: it holds the context.
+        let response = try await chain.handle(request())
+        #expect(response.headers["X-Verdict"] == "admitted")
+        #expect(response.headers["X-Request-ID"]?.utf8.count == 32)
+    }
+
+    @Test func requestIDIsTakenFromTheClientOnlyWhenSane() {
+        #expect(RequestContextMiddleware.acceptableRequestID("abc-123_XYZ") == "abc-123_XYZ")
+        #expect(RequestContextMiddleware.acceptableRequestID("two words") == nil)
+        #expect(RequestContextMiddleware.acceptableRequestID("") == nil)
+        #expect(RequestContextMiddleware.acceptableRequestID(String(repeating: "a", count: 129)) == nil)
+        #expect(RequestContextMiddleware.acceptableRequestID("line\r\nbreak") == nil)
+        let generated = RequestContextMiddleware.generateRequestID()
+        #expect(generated.utf8.count == 32 && generated.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
+        #expect(generated != RequestContextMiddleware.generateRequestID())
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Glibc
+@testable import HTTPEngine
+
+/// A line protocol for testing the pipelined core without Redis: a request is a line of text,
+/// the reply is the line the server sends back.
+struct LineCodec: PipelineCodec {
+    var received: [UInt8] = []
+
+    static func encode(_ request: String, into buffer: inout [UInt8]) {
+        buffer.append(contentsOf: request.utf8)
+        buffer.append(UInt8(ascii: "\n"))
+    }
+
+    mutating func receive(_ bytes: UnsafeRawBufferPointer) {
+        received.append(contentsOf: bytes)
+    }
+
+    mutating func nextReply() throws -> String? {
+        guard let end = received.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        let line = String(decoding: received[..<end], as: UTF8.self)
+        received.removeSubrange(...end)
+        return line
+    }
+}
+
+/// A blocking TCP server on 127.0.0.1 answering each line with `answer(line)` (nil: no answer),
+/// one thread per connection, optionally writing its replies one byte per `send`.
+final class LineServer: @unchecked Sendable {
+    let port: UInt16
+    private let listener: Int32
+    private let answer: @Sendable (String) -> [String]
+    private let sendsByteByByte: Bool
+
+    init(sendsByteByByte: Bool = false, answer: @escaping @Sendable (String) -> [String] = { [$0] }) throws {
+        self.answer = answer
+        self.sendsByteByByte = sendsByteByByte
+        listener = try Socket.makeListener(address: SocketAddress(host: "127.0.0.1", port: 0)!, backlog: 16, reusePort: false)
+        // The listener is non-blocking (made for epoll); this server blocks on purpose.
+        _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) & ~O_NONBLOCK)
+        port = Socket.localAddress(listener)!.port
+        Thread { [self] in acceptLoop() }.start()
+    }
+
+    /// Stops accepting; connections already open end when their clients close them.
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+
+    private func acceptLoop() {
+        while true {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return }
+            Thread { [self] in serve(connection) }.start()
+        }
+    }
+
+    private func serve(_ connection: Int32) {
+        defer { close(connection) }
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(connection, &buffer, buffer.count)
+            guard count > 0 else { return }
+            pending += buffer[..<count]
+            while let end = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: pending[..<end], as: UTF8.self)
+                pending.removeSubrange(...end)
+                let reply = Array(answer(line).map { $0 + "\n" }.joined().utf8)
+                if sendsByteByByte {
+                    for byte in reply { _ = withUnsafeBytes(of: byte) { Glibc.send(connection, $0.baseAddress, 1, Int32(MSG_NOSIGNAL)) } }
+                } else {
+                    _ = reply.withUnsafeBytes { Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                }
+            }
+        }
+    }
+}
+
+/// Runs `body` with a line-protocol client of `server` on a one-loop group, then shuts both down.
+func withLineClient<Result>(
+    _ server: LineServer,
+    configuration: PipelineConfiguration = PipelineConfiguration(),
+    _ body: (PipelinedClient<LineCodec>, EventLoop) async throws -> Result
+) async throws -> Result {
+    let group = try EventLoopGroup(loopCount: 1)
+    let client = PipelinedClient<LineCodec>(
+        host: "127.0.0.1", port: server.port, eventLoopGroup: group,
+        configuration: configuration, setup: PipelineSetup(makeCodec: { LineCodec() })
+    )
+    defer { server.stop() }
+    do {
+        let result = try await body(client, group.loops[0])
+        await client.shutdown()
+        await group.shutdown()
+        return result
+    } catch {
+        await client.shutdown()
+        await group.shutdown()
+        throw error
+    }
+}

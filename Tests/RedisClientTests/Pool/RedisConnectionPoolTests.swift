@@ -1,0 +1,225 @@
+import HTTPEngine
+import Testing
+import RedisClient
+
+/// The pooled, pipelined client against a real `redis-server`, one fresh server per test.
+@Suite(
+    .serialized,
+    .enabled(if: RedisServerAvailability.shouldRun, "redis-server is not installed (apt-get install redis-server); set CI=1 to make that a failure")
+)
+struct RedisConnectionPoolTests {
+    @Test func manyConcurrentCallersEachGetTheirOwnReplyOnOneConnection() async throws {
+        let server = try RedisServerProcess()
+        defer { server.stop() }
+        try await withPool(port: server.port) { pool, group async throws in
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                for caller in 0..<500 {
+                    tasks.addTask { () async throws in
+                        let value = "value-\(caller)-\(String(repeating: "x", count: caller % 37))"
+                        #expect(try await pool.send(["SET", "key:\(caller)", value]) == .simpleString("OK"))
+                        #expect(try await pool.send(["GET", "key:\(caller)"]) == .bulk(value))
+                        #expect(try await pool.send(["INCR", "counter"]).isInteger)
+                    }
+                }
+                try await tasks.waitForAll()
+            }
+            #expect(try await pool.send(["GET", "counter"]) == .bulk("500"))
+            #expect(await pool.connectionsOpened(on: group.loops[0]) == 1)
+        }
+    }
+
+    @Test func errorRepliesThrowServerErrorsAndLeaveTheConnectionUsable() async throws {
+        let server = try RedisServerProcess()
+        defer { server.stop() }
+        try await withPool(port: server.port) { pool, _ async throws in
+            _ = try await pool.send(["SET", "text", "x"])
+            let failure = await error { try await pool.send(["LPUSH", "text", "y"]) }
+            #expect((failure as? RedisError)?.serverErrorPrefix == "WRONGTYPE")
+            #expect((failure as? RedisError)?.isAvailabilityFailure == false)
+            #expect(try await pool.send(["GET", "text"]) == .bulk("x"))
+        }
+    }
+
+    @Test func everyCallerFailsPromptlyWhenRedisIsKilledMidPipeline() async throws {
+        let server = try RedisServerProcess()
+        defer { server.stop() }
+        let configuration = RedisClientConfiguration(commandTimeout: .seconds(10))
+        try await withPool(port: server.port, configuration: configuration) { pool, _ async throws in
+            _ = try await pool.send(["PING"])
+            let collected = try await withThrowingTaskGroup(of: RedisError?.self) { tasks in
+                // The sleep holds the server, so the commands behind it are still pending when it dies.
+                tasks.addTask {
+                    _ = await error { try await pool.send(["DEBUG", "SLEEP", "5"]) }
+                    return nil
+                }
+                for caller in 0..<50 {
+                    tasks.addTask { await error { try await pool.send(["INCR", "counter:\(caller)"]) } as? RedisError }
+                }
+                try await Task.sleep(for: .milliseconds(200))
+                let killedAt = ContinuousClock.now
+                server.kill()
+                let failures = try await tasks.reduce(into: [RedisError]()) { if let failure = $1 { $0.append(failure) } }
+                // Far below the 10 s command time-out: the closed socket, not a timer, ended the wait.
+                #expect(ContinuousClock.now - killedAt < .seconds(5))
+                return failures
+            }
+            #expect(collected.count == 50)
+            #expect(collected.allSatisfy { $0 == .connectionClosed(pool.address) })
+        }
+    }
+
+    @Test func reconnectsAfterARestartAndReloadsItsScript() async throws {
+        var server = try RedisServerProcess()
+        defer { server.stop() }
+        let port = server.port
+        let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
+        let configuration = RedisClientConfiguration(initialReconnectDelay: .zero, maxReconnectDelay: .zero)
+        try await withPool(port: port, configuration: configuration) { pool, group async throws in
+            #expect(try await pool.evaluate(script, keys: ["counter"], arguments: ["5"]) == .integer(5))
+            server.stop()
+            let whileDown = await error { try await pool.send(["PING"]) }
+            #expect((whileDown as? RedisError)?.isAvailabilityFailure == true)
+            server = try RedisServerProcess(port: port)
+            // The new server has no scripts: NOSCRIPT is answered by loading it, invisibly.
+            var reply: RESPValue?
+            for _ in 0..<50 where reply == nil {
+                reply = try? await pool.evaluate(script, keys: ["counter"], arguments: ["7"])
+            }
+            #expect(reply == .integer(7))
+            #expect(await pool.connectionsOpened(on: group.loops[0]) >= 2)
+        }
+    }
+
+    @Test func evaluateLoadsAFlushedScriptAgain() async throws {
+        let server = try RedisServerProcess()
+        defer { server.stop() }
+        let script = RedisScript("return ARGV[1] .. '!'")
+        try await withPool(port: server.port) { pool, _ async throws in
+            #expect(try await pool.evaluate(script, keys: [], arguments: ["a"]) == .bulk("a!"))
+            #expect(try await pool.send(["SCRIPT", "FLUSH"]) == .simpleString("OK"))
+            #expect(try await pool.evaluate(script, keys: [], arguments: ["b"]) == .bulk("b!"))
+        }
+    }
+
+    @Test func scriptNameIsTheSHA1RedisComputes() async throws {
+        let server = try RedisServerProcess()
+        defer { server.stop() }
+        let script = RedisScript("return {KEYS[1], ARGV[1], 'ünïcode'}")
+        try await withPool(port: server.port) { pool, _ async throws in
+            #expect(try await pool.send(["SCRIPT", "LOAD", script.source]) == .bulk(script.sha1))
+        }
+    }
+
+    @Test func wrongPasswordIsReportedWithoutThePassword() async throws {
+        let server = try RedisServerProcess(password: "right-secret")
+        defer { server.stop() }
+        try await withPool(port: server.port, password: "wrong-secret") { pool, _ async throws in
+            let failure = try #require(await error { try await pool.send(["PING"]) } as? RedisError)
+            #expect(failure.serverErrorPrefix == "WRONGPASS")
+            #expect(!"\(failure)".contains("wrong-secret"))
+            #expect(!"\(failure)".contains("right-secret"))
+        }
+        try await withPool(port: server.port, password: "right-secret") { pool, _ async throws in
+            #expect(try await pool.send(["PING"]) == .simpleString("PONG"))
+        }
+    }
+
+    @Test func logsInAsAnACLUserAndSelectsTheDatabase() async throws {
+        let server = try RedisServerProcess(extraArguments: ["--user", "limiter", "on", ">user-secret", "~*", "&*", "+@all"])
+        defer { server.stop() }
+        try await withPool(port: server.port, password: "user-secret", username: "limiter", database: 3) { pool, _ async throws in
+            #expect(try await pool.send(["ACL", "WHOAMI"]) == .bulk("limiter"))
+            _ = try await pool.send(["SET", "where", "three"])
+        }
+        try await withPool(port: server.port, password: "user-secret", username: "limiter", database: 0) { pool, _ async throws in
+            #expect(try await pool.send(["GET", "where"]) == .null)
+            #expect(try await pool.send(["SELECT", "3"]) == .simpleString("OK"))
+            #expect(try await pool.send(["GET", "where"]) == .bulk("three"))
+        }
+    }
+
+    @Test func slowRedisHitsTheCommandTimeOutAndTheNextCommandWorks() async throws {
+        let server = try RedisServerProcess()
+        defer { server.stop() }
+        let configuration = RedisClientConfiguration(commandTimeout: .milliseconds(200))
+        try await withPool(port: server.port, configuration: configuration) { pool, _ async throws in
+            let started = ContinuousClock.now
+            let failure = await error { try await pool.send(["DEBUG", "SLEEP", "1"]) }
+            #expect(failure as? RedisError == .timedOut(pool.address, limit: .milliseconds(200)))
+            #expect(ContinuousClock.now - started < .milliseconds(900))
+            // A new connection: the late reply of the sleep cannot be taken for this one's.
+            var reply: RESPValue?
+            for _ in 0..<20 where reply == nil { reply = try? await pool.send(["ECHO", "after"]) }
+            #expect(reply == .bulk("after"))
+        }
+    }
+
+    @Test func cancelledCallerStopsWaitingAndTheNextCallerGetsItsOwnReply() async throws {
+        let server = try RedisServerProcess()
+        defer { server.stop() }
+        try await withPool(port: server.port, configuration: RedisClientConfiguration(commandTimeout: .seconds(5))) { pool, _ async throws in
+            let sleeper = Task { try await pool.send(["DEBUG", "SLEEP", "0.3"]) }
+            let waiting = Task { try await pool.send(["ECHO", "cancelled"]) }
+            try await Task.sleep(for: .milliseconds(50))
+            waiting.cancel()
+            #expect(await error { try await waiting.value } is CancellationError)
+            #expect(try await pool.send(["ECHO", "mine"]) == .bulk("mine"))
+            _ = try await sleeper.value
+        }
+    }
+
+    @Test func unreachableServerFailsFastWhileBackingOff() async throws {
+        let server = try RedisServerProcess()
+        let port = server.port
+        server.stop()
+        let configuration = RedisClientConfiguration(initialReconnectDelay: .seconds(30), maxReconnectDelay: .seconds(30))
+        try await withPool(port: port, configuration: configuration) { pool, group async throws in
+            let first = try #require(await error { try await pool.send(["PING"]) } as? RedisError)
+            #expect(first.isAvailabilityFailure)
+            guard case .unreachable(_, let reason) = first else { Issue.record("expected unreachable, got \(first)"); return }
+            #expect(reason.contains("refused"))
+            let second = try #require(await error { try await pool.send(["PING"]) } as? RedisError)
+            guard case .unreachable(_, let repeated) = second else { Issue.record("expected unreachable, got \(second)"); return }
+            #expect(repeated.contains("reconnect delay"))
+            // No new connect attempt during the delay.
+            #expect(await pool.connectionsOpened(on: group.loops[0]) == 1)
+        }
+    }
+
+    @Test func commandsBeyondThePendingBoundFailAtOnce() async throws {
+        let server = try RedisServerProcess()
+        defer { server.stop() }
+        let configuration = RedisClientConfiguration(commandTimeout: .seconds(5), maxPendingCommands: 4)
+        try await withPool(port: server.port, configuration: configuration) { pool, group async throws in
+            _ = try await pool.send(["PING"])
+            let outcomes = try await withThrowingTaskGroup(of: (any Error)?.self) { tasks in
+                tasks.addTask { await error { try await pool.send(["DEBUG", "SLEEP", "0.2"]) } }
+                for _ in 0..<10 { tasks.addTask { await error { try await pool.send(["PING"]) } } }
+                return try await tasks.reduce(into: [(any Error)?]()) { $0.append($1) }
+            }
+            let overloaded = outcomes.compactMap { $0 as? RedisError }.filter { $0 == .overloaded(pool.address, limit: 4) }
+            #expect(overloaded.count == 7)
+            #expect(outcomes.filter { $0 == nil }.count == 4)
+        }
+    }
+
+    @Test func shutdownLetsSentCommandsFinishAndRefusesNewOnes() async throws {
+        let server = try RedisServerProcess()
+        defer { server.stop() }
+        let group = try EventLoopGroup(loopCount: 1)
+        let pool = RedisConnectionPool(address: RedisAddress(host: "127.0.0.1", port: server.port), eventLoopGroup: group)
+        _ = try await pool.send(["PING"])
+        let sleeper = Task { try await pool.send(["DEBUG", "SLEEP", "0.1"]) }
+        try await Task.sleep(for: .milliseconds(30))
+        await pool.shutdown()
+        #expect(try await sleeper.value == .simpleString("OK"))
+        #expect(await error { try await pool.send(["PING"]) } as? RedisError == .shutDown)
+        await group.shutdown()
+    }
+}
+
+extension RESPValue {
+    var isInteger: Bool {
+        if case .integer = self { true } else { false }
+    }
+}
