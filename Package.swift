@@ -25,9 +25,9 @@ let package = Package(
         .testTarget(name: "V4LongRunningLimiterTests", dependencies: ["V4LongRunningLimiter", "HTTPEngine", "IPAddressing"]),
 
         // Stage 5: production backends: an async store protocol, algorithms per limit, a failure policy, metrics.
-        .target(name: "V5ProductionLimiter", dependencies: ["HTTPEngine", "IPAddressing", "ThreadSanitizerAnnotations"]),
+        .target(name: "V5ProductionLimiter", dependencies: ["HTTPEngine", "IPAddressing", "RedisClient", "ThreadSanitizerAnnotations"]),
         // Stage 5's tests, including the behavioural suite every store must pass.
-        .testTarget(name: "V5ProductionLimiterTests", dependencies: ["V5ProductionLimiter", "HTTPEngine", "IPAddressing"]),
+        .testTarget(name: "V5ProductionLimiterTests", dependencies: ["V5ProductionLimiter", "HTTPEngine", "IPAddressing", "RedisClient", "RedisTestSupport"]),
 
         // Tells ThreadSanitizer about lock hand-offs it cannot see (Mutex's kernel futex path).
         .target(name: "ThreadSanitizerAnnotations"),
@@ -38,7 +38,9 @@ let package = Package(
 
         // The project's own Redis client for stage 5's store: RESP2 on the engine's pipelined connections.
         .target(name: "RedisClient", dependencies: ["HTTPEngine", "IPAddressing"]),
-        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "HTTPEngine"]),
+        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "HTTPEngine", "RedisTestSupport"]),
+        // Test-only: starts throw-away redis-server processes for the Redis client's and stage 5's tests.
+        .target(name: "RedisTestSupport", dependencies: ["RedisClient"], path: "Tests/RedisTestSupport"),
 
         // Linux system calls the Glibc module does not expose (epoll, eventfd, accept4).
         .target(name: "CLinuxSystem"),

@@ -62,8 +62,10 @@ final class LoopPipeline<Codec: PipelineCodec>: @unchecked Sendable {
         let connection = PipelinedConnection(loop: loop, configuration: configuration, codec: setup.makeCodec())
         self.connection = connection
         closedTotals.connectionsOpened += 1
-        connection.onClose = { [unowned self, unowned connection] error in
-            connectionClosed(connection, error: error)
+        // Weak: a client dropped without `shutdown()` leaves its connection registered with the
+        // loop until the server closes it, and by then this pipeline may be gone.
+        connection.onClose = { [weak self, unowned connection] error in
+            self?.connectionClosed(connection, error: error)
         }
         for request in setup.requests { connection.sendSetup(request, check: setup.checkReply) }
         if let address = server.numericAddress {

@@ -1,3 +1,4 @@
+import RedisTestSupport
 import HTTPEngine
 import Testing
 import RedisClient

@@ -2,7 +2,7 @@ import Glibc
 import RedisClient
 
 /// Errors from the blocking test connection.
-enum BlockingRedisConnectionError: Error {
+public enum BlockingRedisConnectionError: Error {
     case connectFailed(errno: Int32)
     case sendFailed(errno: Int32)
     case timedOut
@@ -12,14 +12,15 @@ enum BlockingRedisConnectionError: Error {
 /// A minimal blocking loopback connection for tests: writes encoded commands, reads replies
 /// through `RESPDecoder` with a deadline (poll with the time left, never a fixed sleep).
 ///
-/// Deliberately not a client: the real one is built on the engine's connection core (issue 7).
-final class BlockingRedisConnection {
+/// Deliberately not a client (that is `RedisConnectionPool`): it checks a server is up without
+/// depending on the code under test.
+public final class BlockingRedisConnection {
     private let descriptor: Int32
     private var decoder = RESPDecoder()
     private var receiveBuffer = [UInt8](repeating: 0, count: 64 * 1024)
 
     /// Connects to 127.0.0.1:`port`.
-    init(port: UInt16) throws {
+    public init(port: UInt16) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -40,7 +41,7 @@ final class BlockingRedisConnection {
     }
 
     /// Writes all of `bytes` in as few `send` calls as the kernel allows.
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -50,7 +51,7 @@ final class BlockingRedisConnection {
     }
 
     /// The next reply, decoded as bytes arrive; throws when `timeout` passes first.
-    func readReply(timeout: Duration = .seconds(10)) throws -> RESPValue {
+    public func readReply(timeout: Duration = .seconds(10)) throws -> RESPValue {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let reply = try decoder.next() { return reply }
@@ -66,13 +67,13 @@ final class BlockingRedisConnection {
     }
 
     /// Sends one command and reads its reply.
-    func command(_ arguments: [String]) throws -> RESPValue {
+    public func command(_ arguments: [String]) throws -> RESPValue {
         try send(RESPEncoder.command(arguments))
         return try readReply()
     }
 
     /// Sends one command with binary arguments and reads its reply.
-    func command(bytes arguments: [[UInt8]]) throws -> RESPValue {
+    public func command(bytes arguments: [[UInt8]]) throws -> RESPValue {
         var buffer: [UInt8] = []
         RESPEncoder.encodeCommand(arguments, into: &buffer)
         try send(buffer)

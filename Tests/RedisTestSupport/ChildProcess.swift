@@ -5,8 +5,8 @@ import Glibc
 /// Not Foundation's `Process`: it spawns children with the calling thread's signal mask, and test
 /// threads block SIGTERM, so the child never saw the SIGTERM meant to stop it and waiting for it
 /// hung the whole test run (the first version of this helper did exactly that).
-final class ChildProcess {
-    let pid: pid_t
+public final class ChildProcess {
+    public let pid: pid_t
     private var hasExited = false
 
     enum SpawnError: Error {
@@ -14,7 +14,7 @@ final class ChildProcess {
     }
 
     /// Starts `executable` with `arguments`, its output sent to /dev/null.
-    init(executable: String, arguments: [String]) throws {
+    public init(executable: String, arguments: [String]) throws {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -45,7 +45,7 @@ final class ChildProcess {
     }
 
     /// Whether the child is still running; reaps it once it has exited.
-    var isRunning: Bool {
+    public var isRunning: Bool {
         guard !hasExited else { return false }
         var status: Int32 = 0
         if waitpid(pid, &status, WNOHANG) == pid { hasExited = true }
@@ -53,7 +53,7 @@ final class ChildProcess {
     }
 
     /// Sends SIGKILL and waits for the exit.
-    func kill() {
+    public func kill() {
         guard isRunning else { return }
         Glibc.kill(pid, SIGKILL)
         var status: Int32 = 0
@@ -62,7 +62,7 @@ final class ChildProcess {
     }
 
     /// Sends SIGTERM and waits for the exit; SIGKILL if it has not exited within `grace`.
-    func terminate(grace: Duration = .seconds(10)) {
+    public func terminate(grace: Duration = .seconds(10)) {
         guard isRunning else { return }
         Glibc.kill(pid, SIGTERM)
         let deadline = ContinuousClock.now + grace

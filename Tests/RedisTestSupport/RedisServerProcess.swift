@@ -2,26 +2,26 @@ import Foundation
 import Glibc
 
 /// Whether the real-server tests can run on this machine, and whether they must.
-enum RedisServerAvailability {
+public enum RedisServerAvailability {
     /// `redis-server` found on `PATH` (Debian's `redis-server` package installs it in /usr/bin).
-    static let executablePath: String? = {
+    public static let executablePath: String? = {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         return path.split(separator: ":").map { "\($0)/redis-server" }.first { access($0, X_OK) == 0 }
     }()
 
     /// Whether `CI` is set: there a missing binary must fail the tests, not skip them.
-    static let isCI = !(ProcessInfo.processInfo.environment["CI"] ?? "").isEmpty
+    public static let isCI = !(ProcessInfo.processInfo.environment["CI"] ?? "").isEmpty
 
     /// Run when the binary exists, and always in CI, where `RedisServerProcess` then throws.
-    static let shouldRun = executablePath != nil || isCI
+    public static let shouldRun = executablePath != nil || isCI
 }
 
 /// Why a test server could not be started.
-enum RedisServerProcessError: Error, CustomStringConvertible {
+public enum RedisServerProcessError: Error, CustomStringConvertible {
     case notInstalled
     case didNotStart(log: String)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .notInstalled: "redis-server is not on PATH and CI is set: install it (apt-get install redis-server)"
         case .didNotStart(let log): "redis-server did not start; its log ends with:\n\(log)"
@@ -31,16 +31,17 @@ enum RedisServerProcessError: Error, CustomStringConvertible {
 
 /// A real `redis-server` on a free loopback port with a throw-away directory and no persistence,
 /// stopped (SIGTERM, then waited for) by `stop()` or when the object goes away.
-final class RedisServerProcess {
-    let port: UInt16
-    let directory: String
+/// `@unchecked Sendable`: its state is set in `init`; `stop` and `kill` may run on any thread.
+public final class RedisServerProcess: @unchecked Sendable {
+    public let port: UInt16
+    public let directory: String
     private let process: ChildProcess
 
     /// Starts a server and returns once it answers; retries on another port if the chosen one was
     /// taken between finding it and the server binding it. `port` asks for that port (a restart
     /// of a stopped server, so clients find it where they left it); `password` is passed as
     /// `requirepass` and used to check the server is up; `extraArguments` go on the command line.
-    init(port requestedPort: UInt16? = nil, password: String? = nil, extraArguments: [String] = []) throws {
+    public init(port requestedPort: UInt16? = nil, password: String? = nil, extraArguments: [String] = []) throws {
         guard let executable = RedisServerAvailability.executablePath else { throw RedisServerProcessError.notInstalled }
         var template = Array(URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("redis-test-XXXXXX").path.utf8CString)
         // The real path, because that is what the server reports for `CONFIG GET dir`.
@@ -75,12 +76,12 @@ final class RedisServerProcess {
     }
 
     /// Kills the server at once (SIGKILL): connections break with no goodbye, as when a host dies.
-    func kill() {
+    public func kill() {
         process.kill()
     }
 
     /// Stops the server and removes its directory; safe to call more than once.
-    func stop() {
+    public func stop() {
         process.terminate()
         try? FileManager.default.removeItem(atPath: directory)
     }

@@ -1,0 +1,94 @@
+import RedisClient
+
+extension RedisStore {
+    /// One decision over every limit of a key, run atomically on the Redis server.
+    ///
+    /// Redis runs a script alone (no other command interleaves), so reading every limit,
+    /// deciding, and writing all of them or none is atomic without locks or `WATCH` retries:
+    /// the server-side equivalent of `InMemoryStore`'s set lock. Time is the server's `TIME`,
+    /// so proxies on hosts whose clocks disagree cannot hand out extra units; tests pass a
+    /// frozen time instead (`ARGV[2]`), which a production store never does.
+    ///
+    /// Units are microseconds, `TIME`'s resolution: Lua 5.1 numbers are doubles, exact up to
+    /// 2^53, and microseconds since 1970 (about 1.8 × 10^15) fit where nanoseconds would not.
+    /// The arithmetic mirrors `TokenBucket.decide` and `SlidingWindowCounter` step for step, and
+    /// every division is corrected to the exact integer quotient.
+    ///
+    /// KEYS: one per limit. ARGV: cost, frozen now (µs) or empty, then per limit: algorithm
+    /// (`t` token bucket, `s` sliding window), emission interval (µs), capacity, window (µs).
+    /// Reply: admitted (1/0), now (µs), then each limit's state *before* the decision (three
+    /// integers; a missing key reads as fresh), from which the caller computes the numbers it
+    /// reports with the same code as the in-memory store.
+    static let decisionScript = RedisScript("""
+    local cost = tonumber(ARGV[1])
+    local now
+    if ARGV[2] ~= '' then
+      now = tonumber(ARGV[2])
+    else
+      local time = redis.call('TIME')
+      now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+    end
+    local function quotient(a, b)
+      local q = math.floor(a / b)
+      if q * b > a then q = q - 1 elseif (q + 1) * b <= a then q = q + 1 end
+      return q
+    end
+    local reply = {0, now}
+    local charged = {}
+    local admitted = true
+    for i = 1, #KEYS do
+      local base = 2 + (i - 1) * 4
+      local algorithm = ARGV[base + 1]
+      local interval = tonumber(ARGV[base + 2])
+      local capacity = tonumber(ARGV[base + 3])
+      local window = tonumber(ARGV[base + 4])
+      local a, b, c = now, 0, 0
+      local stored = redis.call('GET', KEYS[i])
+      if stored then
+        local x, y, z = string.match(stored, '^(-?%d+) (-?%d+) (-?%d+)$')
+        if not x then return redis.error_reply('PROTOCOL state of ' .. KEYS[i] .. ' is not three integers') end
+        a, b, c = tonumber(x), tonumber(y), tonumber(z)
+      end
+      reply[#reply + 1] = a
+      reply[#reply + 1] = b
+      reply[#reply + 1] = c
+      if algorithm == 't' then
+        local needed = cost * interval
+        if math.max(a - now, 0) + needed > capacity * interval then
+          admitted = false
+        else
+          local arrival = math.max(a, now) + needed
+          charged[i] = {arrival, 0, 0, arrival - now}
+        end
+      else
+        local since = math.max(now, a) - a
+        local passed = quotient(since, window)
+        local current, previous = b, c
+        if passed == 1 then current, previous = 0, b elseif passed > 1 then current, previous = 0, 0 end
+        local start = a + passed * window
+        local left = window - (since - passed * window)
+        local weighted = 0
+        if previous > 0 and left > 0 then
+          local product = previous * left
+          weighted = quotient(product, window)
+          if weighted * window < product then weighted = weighted + 1 end
+        end
+        if weighted + current + cost > capacity then
+          admitted = false
+        else
+          charged[i] = {start, current + cost, previous, start + 2 * window - now}
+        end
+      end
+    end
+    if admitted then
+      for i = 1, #KEYS do
+        local state = charged[i]
+        -- Expire when forgetting the key changes no decision, plus a second of slack.
+        redis.call('SET', KEYS[i], string.format('%.0f %.0f %.0f', state[1], state[2], state[3]),
+          'PX', math.floor(state[4] / 1000) + 1000)
+      end
+      reply[1] = 1
+    end
+    return reply
+    """)
+}
