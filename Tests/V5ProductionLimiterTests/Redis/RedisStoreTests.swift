@@ -1,0 +1,132 @@
+import HTTPEngine
+import RedisClient
+import RedisTestSupport
+import Testing
+@testable import V5ProductionLimiter
+
+/// The Redis store against a real redis-server: what only a shared, separate server can show.
+@Suite(
+    .serialized,
+    .enabled(if: RedisServerAvailability.shouldRun, "redis-server is not installed (apt-get install redis-server); set CI=1 to make that a failure")
+)
+struct RedisStoreTests {
+    func pool(port: UInt16, group: EventLoopGroup = RedisStoreLoops.group, commandTimeout: Duration = .seconds(1)) -> RedisConnectionPool {
+        RedisConnectionPool(
+            address: RedisAddress(host: "127.0.0.1", port: port), eventLoopGroup: group,
+            configuration: RedisClientConfiguration(commandTimeout: commandTimeout, initialReconnectDelay: .milliseconds(10), maxReconnectDelay: .milliseconds(50))
+        )
+    }
+
+    @Test func twoInstancesSharingOneRedisAdmitExactlyTheCapacity() async throws {
+        let server = try RedisServerProcess()
+        defer { server.stop() }
+        let clock = ManualClock()
+        let otherGroup = try EventLoopGroup(loopCount: 1)
+        // Two proxies: separate clients on separate loops, one Redis; time stands still, so nothing refills.
+        let stores = [
+            RedisStore(pool: pool(port: server.port), keyPrefix: "shared:", frozenMicroseconds: { clock.now.nanoseconds / 1000 }),
+            RedisStore(pool: pool(port: server.port, group: otherGroup), keyPrefix: "shared:", frozenMicroseconds: { clock.now.nanoseconds / 1000 }),
+        ]
+        let limits = [try RateLimit(name: "50/m", 50, per: .seconds(60)), try RateLimit(name: "80/h", 80, per: .seconds(3600), algorithm: .slidingWindow)]
+        let admitted = try await withThrowingTaskGroup(of: Bool.self) { tasks in
+            for index in 0..<400 {
+                tasks.addTask { try await stores[index % 2].decide(RateLimitRequest(key: "client", limits: limits)).isAllowed }
+            }
+            return try await tasks.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(admitted == 50)
+        await stores[0].pool.shutdown()
+        await stores[1].pool.shutdown()
+        await otherGroup.shutdown()
+    }
+
+    @Test func keysCarryThePrefixAHashTagAndExpireWhenForgettable() async throws {
+        let server = try RedisServerProcess()
+        defer { server.stop() }
+        let client = pool(port: server.port)
+        let store = RedisStore(pool: client, keyPrefix: "app:")
+        let limit = try RateLimit(name: "10/s", 10, per: .seconds(1))
+        _ = try await store.decide(RateLimitRequest(key: "ip:192.0.2.7", limits: [limit]))
+        #expect(try await client.send(["KEYS", "*"]) == .array([.bulk("app:{ip:192.0.2.7}:10/s")]))
+        // One unit spent of a 10/s bucket: full again after 100 ms, plus the script's second of slack.
+        guard case .integer(let milliseconds) = try await client.send(["PTTL", "app:{ip:192.0.2.7}:10/s"]) else {
+            Issue.record("PTTL did not answer an integer")
+            return
+        }
+        #expect((1000...1100).contains(milliseconds))
+        await client.shutdown()
+    }
+
+    @Test func serverTimeDrivesDecisionsWithoutAFrozenClock() async throws {
+        let server = try RedisServerProcess()
+        defer { server.stop() }
+        let client = pool(port: server.port)
+        let store = RedisStore(pool: client)
+        // A 3-per-hour bucket: no refill worth a unit during the test, whatever the server's clock.
+        let limit = try RateLimit(name: "3/h", 3, per: .seconds(3600))
+        var admitted: [Bool] = []
+        for _ in 0..<4 { admitted.append(try await store.decide(RateLimitRequest(key: "k", limits: [limit])).isAllowed) }
+        #expect(admitted == [true, true, true, false])
+        let refused = try await store.decide(RateLimitRequest(key: "k", limits: [limit]))
+        #expect(refused.retryAfter > .seconds(1190) && refused.retryAfter <= .seconds(1200))
+        await client.shutdown()
+    }
+
+    @Test(arguments: [FailureMode.failClosed, .failOpen, .fallback(share: 0.5)])
+    func redisKilledAndRestartedUnderLoadFollowsThePolicyAndRecovers(_ mode: FailureMode) async throws {
+        var server = try RedisServerProcess()
+        defer { server.stop() }
+        let port = server.port
+        let client = pool(port: port, commandTimeout: .milliseconds(300))
+        let store = RedisStore(pool: client, keyPrefix: "load:")
+        let timeout = Duration.milliseconds(200)
+        // Breaker probes at once after opening, so recovery is seen as soon as Redis is back.
+        let guarded = GuardedStore(
+            store: store, mode: mode, timeout: timeout,
+            breaker: CircuitBreaker.Configuration(failureThreshold: 3, openDuration: .milliseconds(50)),
+            clock: MonotonicClock()
+        )
+        let limit = try RateLimit(name: "1000/s", 1000, per: .seconds(1))
+        let request = try RateLimitRequest(key: "k", limits: [limit])
+        #expect(await guarded.decide(request).path == .store)
+
+        /// Decides `count` requests concurrently; the longest wait and every answer.
+        func burst(_ count: Int) async -> (longest: Duration, decisions: [PolicyDecision]) {
+            await withTaskGroup(of: (Duration, PolicyDecision).self) { tasks in
+                for _ in 0..<count {
+                    tasks.addTask {
+                        let started = ContinuousClock.now
+                        let decision = await guarded.decide(request)
+                        return (ContinuousClock.now - started, decision)
+                    }
+                }
+                return await tasks.reduce(into: (Duration.zero, [PolicyDecision]())) { result, next in
+                    result.longest = max(result.longest, next.0)
+                    result.decisions.append(next.1)
+                }
+            }
+        }
+
+        server.kill()
+        let whileDown = await burst(50)
+        // The policy's time-out bounds every wait, with room for a loaded machine.
+        #expect(whileDown.longest < timeout + .seconds(2))
+        let paths = Set(whileDown.decisions.map(\.path))
+        switch mode {
+        case .failClosed: #expect(paths == [.failClosed])
+        case .failOpen: #expect(paths == [.failOpen])
+        case .fallback: #expect(paths == [.fallback])
+        }
+
+        server = try RedisServerProcess(port: port)
+        // The new server has no script and no state: NOSCRIPT is handled and limits apply again.
+        var recovered = false
+        for _ in 0..<100 where !recovered {
+            recovered = await burst(5).decisions.allSatisfy { $0.path == .store }
+            // A pause between polls of a real server coming back; no result depends on its length.
+            if !recovered { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(recovered)
+        await client.shutdown()
+    }
+}
