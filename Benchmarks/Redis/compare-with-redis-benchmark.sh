@@ -5,12 +5,14 @@
 # and reports medians, the ratio, p50/p99 and heap allocations per call.
 #
 # Usage: Benchmarks/Redis/compare-with-redis-benchmark.sh [rounds=5] [seconds=5]
-# Environment: LOOPS (client loops, default 1), CALLERS (default 64).
+# Environment: LOOPS (client loops, default 1), CALLERS (default 64), SUBJECT=script (the GCRA
+# script through RedisConnectionPool, default) or store (stage 5's RedisStore and its script).
 set -euo pipefail
 rounds="${1:-5}"
 seconds="${2:-5}"
 loops="${LOOPS:-1}"
 callers="${CALLERS:-64}"
+subject="${SUBJECT:-script}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$(mktemp -d /tmp/redis-bench.XXXXXX)"
 port=16399
@@ -32,20 +34,26 @@ redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$w
 trap 'kill $redis_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
-# The script source is the benchmark's own; it prints nothing but this is how redis-benchmark gets the SHA.
-source=$(sed -n '/^let script = RedisScript("""$/,/^""")$/p' "$root/Benchmarks/RedisBenchmark/main.swift" | sed '1d;$d')
+# redis-benchmark gets the same script and the same arguments the Swift side sends.
+if [ "$subject" = store ]; then
+    source=$("$bench" --print-store-script)
+    bench_args=(1 "ratelimit:{bucket:__rand_int__}:1000/s" 1 "" t 1000 1000 1000000)
+else
+    source=$(sed -n '/^let script = RedisScript("""$/,/^""")$/p' "$root/Benchmarks/RedisBenchmark/main.swift" | sed '1d;$d')
+    bench_args=(1 "bucket:__rand_int__" 1000 10)
+fi
 sha=$(redis-cli -p "$port" script load "$source")
-echo "script sha1: $sha"
+echo "subject: $subject, script sha1: $sha"
 
 ours=(); theirs=(); ours_p50=(); ours_p99=(); theirs_p50=()
 for round in $(seq "$rounds"); do
-    line=$("$bench" "$port" "$callers" "$seconds" "$loops")
+    line=$("$bench" "$port" "$callers" "$seconds" "$loops" "$subject")
     ours+=("$(sed 's/.*calls_per_second=\([0-9]*\).*/\1/' <<<"$line")")
     ours_p50+=("$(sed 's/.*p50_ms=\([0-9.]*\).*/\1/' <<<"$line")")
     ours_p99+=("$(sed 's/.*p99_ms=\([0-9.]*\).*/\1/' <<<"$line")")
     # -n sized for about `seconds` at 200k/s; -r spreads keys over 100,000 like the Swift side.
     out=$(redis-benchmark -p "$port" -P 16 -c 64 -n $((200000 * ${seconds%.*})) -r 100000 -q \
-        evalsha "$sha" 1 "bucket:__rand_int__" 1000 10 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1)
+        evalsha "$sha" "${bench_args[@]}" 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1)
     theirs+=("$(sed 's/.*: \([0-9.]*\) requests per second.*/\1/' <<<"$out" | cut -d. -f1)")
     theirs_p50+=("$(sed -n 's/.*p50=\([0-9.]*\) msec.*/\1/p' <<<"$out")")
     echo "round $round: RedisConnectionPool ${ours[-1]}/s (p50 ${ours_p50[-1]} ms, p99 ${ours_p99[-1]} ms)  redis-benchmark ${theirs[-1]}/s (p50 ${theirs_p50[-1]} ms)"
@@ -54,10 +62,10 @@ done
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 m_ours=$(median "${ours[@]}"); m_theirs=$(median "${theirs[@]}")
 echo
-echo "median calls/s: RedisConnectionPool $m_ours, redis-benchmark -P 16 -c 64 $m_theirs, ratio $(awk -v a="$m_ours" -v b="$m_theirs" 'BEGIN { printf "%.2f", a / b }')"
+echo "median calls/s: RedisConnectionPool ($subject) $m_ours, redis-benchmark -P 16 -c 64 $m_theirs, ratio $(awk -v a="$m_ours" -v b="$m_theirs" 'BEGIN { printf "%.2f", a / b }')"
 echo "median latency: RedisConnectionPool p50 $(median "${ours_p50[@]}") ms p99 $(median "${ours_p99[@]}") ms; redis-benchmark p50 $(median "${theirs_p50[@]}") ms"
 
-COUNT_ALLOCATIONS=1 LD_PRELOAD="$work/malloc-counter.so" "$bench" "$port" "$callers" 1 "$loops" >"$work/alloc.out" 2>"$work/alloc.err"
+COUNT_ALLOCATIONS=1 LD_PRELOAD="$work/malloc-counter.so" "$bench" "$port" "$callers" 1 "$loops" "$subject" >"$work/alloc.out" 2>"$work/alloc.err"
 first=$(grep malloc-counter "$work/alloc.err" | head -1 | sed 's/.*allocations=\([0-9]*\).*/\1/')
 last=$(grep malloc-counter "$work/alloc.err" | tail -1 | sed 's/.*allocations=\([0-9]*\).*/\1/')
 calls=$(sed -n 's/calls=//p' "$work/alloc.out")

@@ -19,7 +19,10 @@ extension RedisStore {
     /// Reply: admitted (1/0), now (µs), then each limit's state *before* the decision (three
     /// integers; a missing key reads as fresh), from which the caller computes the numbers it
     /// reports with the same code as the in-memory store.
-    static let decisionScript = RedisScript("""
+    static let decisionScript = RedisScript(decisionScriptSource)
+
+    /// The Lua source of `decisionScript`, for loading it elsewhere (the benchmark's `redis-benchmark` run).
+    public static let decisionScriptSource = """
     local cost = tonumber(ARGV[1])
     local now
     if ARGV[2] ~= '' then
@@ -90,5 +93,5 @@ extension RedisStore {
       reply[1] = 1
     end
     return reply
-    """)
+    """
 }
