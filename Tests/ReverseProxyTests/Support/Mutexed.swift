@@ -1,0 +1,47 @@
+import Synchronization
+import ThreadSanitizerAnnotations
+
+/// A `Mutex`-guarded value for test fixtures, announced to ThreadSanitizer (which cannot see
+/// `Mutex`'s futex hand-off).
+final class Mutexed<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: sending Value) {
+        mutex = Mutex(value)
+    }
+
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
+        let identity = Unmanaged.passUnretained(self).toOpaque()
+        return mutex.withLock { value in
+            ThreadSanitizer.acquire(identity)
+            defer { ThreadSanitizer.release(identity) }
+            return body(&value)
+        }
+    }
+}
+
+/// A one-shot signal a test can wait on (and a handler can wait on until the test fires it).
+final class TestSignal: Sendable {
+    private let state = Mutexed<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func fire() {
+        let waiters = state.withLock { state in
+            state.fired = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    var hasFired: Bool { state.withLock { $0.fired } }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let fired = state.withLock { state in
+                if !state.fired { state.waiters.append(continuation) }
+                return state.fired
+            }
+            if fired { continuation.resume() }
+        }
+    }
+}
