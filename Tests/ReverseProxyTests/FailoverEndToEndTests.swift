@@ -31,6 +31,20 @@ struct FailoverEndToEndTests {
         }
     }
 
+    @Test func clientWaitingForContinueGetsTheErrorInsteadWhenNoBackendAnswers() async throws {
+        let gone = try await TestBackend(namedHandler("gone"))
+        await gone.stop()
+        try await withProxy(try catchAllConfiguration([gone])) { proxy in
+            let response = try await blocking {
+                let client = try ProxyTestClient(port: proxy.port)
+                client.send("PUT /file HTTP/1.1\r\nHost: proxy.test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+                return try client.readResponse(stopAtInterim: true)
+            }
+            // No `100 Continue` first: the client is spared sending a body nobody will take.
+            #expect(response.status == 502)
+        }
+    }
+
     @Test func stoppedBackendIsFailedOverWithoutAnErrorAndComesBackAfterPassedChecks() async throws {
         let alpha = try await TestBackend(namedHandler("alpha"))
         let beta = try await TestBackend(namedHandler("beta"))

@@ -26,8 +26,14 @@ final class ProxyTestClient: @unchecked Sendable {
     let descriptor: Int32
     private var buffer: [UInt8] = []
 
-    init(port: UInt16) throws {
+    /// Connects to 127.0.0.1:`port`; `socketBufferSize` shrinks both kernel buffers first, so a
+    /// client that stops reading (or a server that stops taking) backs up after a few kilobytes.
+    init(port: UInt16, socketBufferSize: Int32? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = socketBufferSize {
+            _ = setsockopt(descriptor, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+            _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -57,6 +63,20 @@ final class ProxyTestClient: @unchecked Sendable {
             if sent <= 0 { return }
             offset += sent
         }
+    }
+
+    /// Sends what the socket takes now: the count, 0 when it is full, -1 on errors.
+    func sendWithoutBlocking(_ bytes: ArraySlice<UInt8>) -> Int {
+        let sent = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        if sent >= 0 { return sent }
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1
+    }
+
+    /// Waits until the socket takes more bytes; false when `timeout` passes first.
+    func waitUntilWritable(timeout: Duration) -> Bool {
+        var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return poll(&poller, 1, milliseconds) > 0
     }
 
     /// Reads one response (skipping 1xx unless `stopAtInterim`); throws `closedEarly` when the
