@@ -3,9 +3,10 @@ import HTTPEngine
 /// The fields that describe one connection rather than the message (RFC 9110 §7.6.1):
 /// a proxy must not forward them, nor any field the `Connection` field names.
 enum HopByHopFields {
-    /// Lower-case names removed from every forwarded message. `Proxy-Connection` and
-    /// `Keep-Alive` are not in RFC 9110's list but are connection-specific in practice
-    /// (RFC 9112 §9.3 and Appendix C.2.2), as nginx and HAProxy treat them.
+    /// Lower-case names removed from every forwarded message: the ones RFC 9110 §7.6.1 names
+    /// (`Proxy-Connection`, `Keep-Alive`, `TE`, `Transfer-Encoding`, `Upgrade`), plus the rest of
+    /// RFC 2616's hop-by-hop list: `Trailer` (the engine drops trailers, so announcing them would
+    /// be false) and `Proxy-Authenticate`/`-Authorization`, addressed to this proxy, not the backend.
     static let names: Set<String> = [
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
         "upgrade", "proxy-authenticate", "proxy-authorization",
