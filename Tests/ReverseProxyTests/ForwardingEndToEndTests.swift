@@ -227,4 +227,27 @@ struct ForwardingEndToEndTests {
             }
         }
     }
+
+    @Test func clientLeavingMidBodyStopsTheBackendsEndlessStream() async throws {
+        let writerFailed = TestSignal()
+        let backend = try await TestBackend(HTTPClosureHandler { _ in
+            HTTPResponse(status: .ok, body: .stream { writer in
+                do {
+                    while true { try await writer.write(patternChunk(0)) }
+                } catch {
+                    writerFailed.fire()
+                    throw error
+                }
+            })
+        })
+        defer { Task { await backend.stop() } }
+        try await withProxy(try catchAllConfiguration([backend])) { proxy in
+            let client = try ProxyTestClient(port: proxy.port)
+            client.send("GET /endless HTTP/1.1\r\nHost: proxy.test\r\n\r\n")
+            _ = try await blocking { try client.readUntilBodyStarts() }
+            client.abandon()
+            // The proxy drops the backend connection instead of reading an endless body for nobody.
+            #expect(await eventually { writerFailed.hasFired })
+        }
+    }
 }

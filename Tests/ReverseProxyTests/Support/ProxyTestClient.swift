@@ -65,6 +65,11 @@ final class ProxyTestClient: @unchecked Sendable {
         }
     }
 
+    /// Shuts both directions, as a client that gives up does (the descriptor closes at deinit).
+    func abandon() {
+        shutdown(descriptor, Int32(SHUT_RDWR))
+    }
+
     /// Sends what the socket takes now: the count, 0 when it is full, -1 on errors.
     func sendWithoutBlocking(_ bytes: ArraySlice<UInt8>) -> Int {
         let sent = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
