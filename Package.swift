@@ -43,6 +43,8 @@ let package = Package(
         // A reverse proxy on the engine: routes, weighted round-robin pools, health checks, failover; used by stage 5.
         .target(name: "ReverseProxy", dependencies: ["HTTPEngine", "ThreadSanitizerAnnotations"]),
         .testTarget(name: "ReverseProxyTests", dependencies: ["ReverseProxy", "HTTPEngine", "ThreadSanitizerAnnotations"]),
+        // A one-route proxy for the reverse-proxy benchmark script.
+        .executableTarget(name: "ReverseProxyServer", dependencies: ["ReverseProxy", "HTTPEngine"], path: "Benchmarks/ReverseProxyServer"),
         // A "hello" server for the engine's benchmark and conformance scripts.
         .executableTarget(name: "HelloServer", dependencies: ["HTTPEngine"], path: "Benchmarks/HelloServer"),
 
