@@ -15,7 +15,8 @@ public final class HealthChecker: Sendable {
         self.client = client
     }
 
-    /// Checks every backend concurrently, each every `interval` plus up to `jitter`, until cancelled.
+    /// Checks every backend concurrently, each every `interval` plus up to `jitter`, until
+    /// cancelled; returns at once when no pool configures checks.
     public func run() async {
         await withDiscardingTaskGroup { group in
             for pool in pools {
