@@ -13,17 +13,19 @@ enum HopByHopFields {
     ]
 
     /// `headers` without hop-by-hop fields, fields named in `Connection`, and `extra` (lower-case names).
+    ///
+    /// Removes by name from a copy instead of rebuilding the list field by field: removal compares
+    /// bytes without making strings and the copy shares the received bytes, where rebuilding
+    /// made two strings and a lower-cased copy for every field.
     static func removing(from headers: HTTPHeaders, also extra: Set<String>) -> HTTPHeaders {
-        var dropped = names.union(extra)
-        for value in headers.values(name: "connection") {
-            for token in value.split(separator: ",") {
-                dropped.insert(token.trimmingWhitespace().lowercased())
+        var kept = headers
+        if headers.contains(name: "connection") {
+            for value in headers.values(name: "connection") {
+                for token in value.split(separator: ",") { kept.remove(name: String(token.trimmingWhitespace())) }
             }
         }
-        var kept = HTTPHeaders()
-        for (name, value) in headers where !dropped.contains(name.lowercased()) {
-            kept.add(name: name, value: value)
-        }
+        for name in names { kept.remove(name: name) }
+        for name in extra { kept.remove(name: name) }
         return kept
     }
 }
