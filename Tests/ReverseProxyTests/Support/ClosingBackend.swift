@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import ReverseProxy
+@testable import ReverseProxy
 
 /// A raw-socket backend that reads each request head (and `bodyBytes` more) and then closes
 /// without answering, as a backend crashing mid-request does. Counts the requests it saw.

@@ -1,5 +1,5 @@
 import HTTPEngine
-import ReverseProxy
+@testable import ReverseProxy
 
 /// An upstream server on loopback (the engine's own `HTTPServer`) that a test can stop and
 /// start again on the same port, as a backend that crashes and comes back would.

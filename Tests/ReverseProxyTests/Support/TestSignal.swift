@@ -1,24 +1,7 @@
-import Synchronization
-import ThreadSanitizerAnnotations
+@testable import ReverseProxy
 
-/// A `Mutex`-guarded value for test fixtures, announced to ThreadSanitizer (which cannot see
-/// `Mutex`'s futex hand-off).
-final class Mutexed<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-
-    init(_ value: sending Value) {
-        mutex = Mutex(value)
-    }
-
-    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
-        let identity = Unmanaged.passUnretained(self).toOpaque()
-        return mutex.withLock { value in
-            ThreadSanitizer.acquire(identity)
-            defer { ThreadSanitizer.release(identity) }
-            return body(&value)
-        }
-    }
-}
+/// The proxy's TSan-annotated lock, under the name the fixtures use.
+typealias Mutexed = ProxyLocked
 
 /// A one-shot signal a test can wait on (and a handler can wait on until the test fires it).
 final class TestSignal: Sendable {
