@@ -47,6 +47,11 @@ let package = Package(
         // The project's own HTTP/1.1 server and upstream client; shared by stages 3 and 5.
         .target(name: "HTTPEngine", dependencies: ["CLinuxSystem", "ThreadSanitizerAnnotations"]),
         .testTarget(name: "HTTPEngineTests", dependencies: ["HTTPEngine"]),
+        // A reverse proxy on the engine: routes, weighted round-robin pools, health checks, failover; used by stage 5.
+        .target(name: "ReverseProxy", dependencies: ["HTTPEngine", "ThreadSanitizerAnnotations"]),
+        .testTarget(name: "ReverseProxyTests", dependencies: ["ReverseProxy", "HTTPEngine"]),
+        // A one-route proxy for the reverse-proxy benchmark script.
+        .executableTarget(name: "ReverseProxyServer", dependencies: ["ReverseProxy", "HTTPEngine"], path: "Benchmarks/ReverseProxyServer"),
         // A "hello" server for the engine's benchmark and conformance scripts.
         .executableTarget(name: "HelloServer", dependencies: ["HTTPEngine"], path: "Benchmarks/HelloServer"),
 

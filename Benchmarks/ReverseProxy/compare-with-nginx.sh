@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Compares ReverseProxyServer (ReverseProxy on HTTPEngine, release build) with nginx as a reverse
+# proxy (upstream keepalive) and, when installed, HAProxy, all forwarding to one nginx `return 200`
+# upstream on loopback. Alternating rounds of `wrk -t1 -c64`; medians, ratios, the ratio to
+# hitting the upstream directly, and heap allocations per proxied request.
+#
+# Usage: Benchmarks/ReverseProxy/compare-with-nginx.sh [rounds=5] [seconds=10]
+# Environment: LOOPS (proxy loops = nginx proxy workers = HAProxy nbthread, default 2),
+# CHECK=1 to exit non-zero when throughput < 1.0x nginx or p99 > nginx's.
+set -euo pipefail
+rounds="${1:-5}"
+seconds="${2:-10}"
+loops="${LOOPS:-2}"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+work="$(mktemp -d /tmp/proxy-bench.XXXXXX)"
+upstream_port=18281
+ours_port=18282
+nginx_port=18283
+haproxy_port=18284
+
+need() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+if ! need wrk || ! need nginx || ! need gcc; then
+    echo "installing wrk/nginx/gcc..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light gcc >/dev/null \
+        || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx gcc >/dev/null
+fi
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+haproxy_bin="$(command -v haproxy || { [ -x /usr/sbin/haproxy ] && echo /usr/sbin/haproxy; } || true)"
+
+echo "building ReverseProxyServer (release)..."
+swift build -c release --scratch-path "$root/.build-proxy-release" --product ReverseProxyServer >"$work/build.log" 2>&1 \
+    || { cat "$work/build.log"; exit 1; }
+proxy="$root/.build-proxy-release/release/ReverseProxyServer"
+gcc -O2 -shared -fPIC -o "$work/malloc-counter.so" "$root/Benchmarks/HTTPServer/malloc-counter.c"
+
+# The upstream gets its own workers so it is not the bottleneck of any contestant.
+cat >"$work/upstream.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $work/upstream.pid;
+error_log $work/upstream-error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
+    server {
+        listen 127.0.0.1:$upstream_port;
+        location / { default_type text/plain; return 200 "Hello, world!"; }
+    }
+}
+CONF
+
+cat >"$work/nginx-proxy.conf" <<CONF
+worker_processes $loops;
+daemon off;
+pid $work/nginx-proxy.pid;
+error_log $work/nginx-proxy-error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
+    upstream backend { server 127.0.0.1:$upstream_port; keepalive 64; keepalive_requests 100000000; }
+    server {
+        listen 127.0.0.1:$nginx_port;
+        location / {
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host \$host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+        }
+    }
+}
+CONF
+
+cat >"$work/haproxy.cfg" <<CONF
+global
+    nbthread $loops
+defaults
+    mode http
+    option http-keep-alive
+    option forwardfor
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend bench
+    bind 127.0.0.1:$haproxy_port
+    default_backend upstream
+backend upstream
+    http-reuse always
+    server u1 127.0.0.1:$upstream_port
+CONF
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+wait_for_port() {
+    for _ in $(seq 1 100); do
+        if curl -s -o /dev/null "http://127.0.0.1:$1/"; then return 0; fi
+        sleep 0.1
+    done
+    echo "server on port $1 did not come up" >&2
+    exit 1
+}
+
+"$nginx_bin" -c "$work/upstream.conf" -p "$work" & pids+=($!)
+"$nginx_bin" -c "$work/nginx-proxy.conf" -p "$work" & pids+=($!)
+"$proxy" "$ours_port" "$loops" "127.0.0.1:$upstream_port" >"$work/proxy.out" 2>&1 & proxy_pid=$!
+pids+=($proxy_pid)
+contestants="ours nginx"
+if [ -n "$haproxy_bin" ]; then
+    "$haproxy_bin" -f "$work/haproxy.cfg" -db >"$work/haproxy.out" 2>&1 & pids+=($!)
+    contestants="ours nginx haproxy"
+else
+    echo "haproxy not installed: comparing with nginx only"
+fi
+wait_for_port "$upstream_port"; wait_for_port "$ours_port"; wait_for_port "$nginx_port"
+[ -n "$haproxy_bin" ] && wait_for_port "$haproxy_port"
+
+port_of() { case "$1" in ours) echo $ours_port ;; nginx) echo $nginx_port ;; haproxy) echo $haproxy_port ;; direct) echo $upstream_port ;; esac; }
+# wrk prints latency as e.g. 812.00us / 1.23ms / 1.02s; normalise to microseconds.
+to_micros() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); print v } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v*1000 } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000000 } }'; }
+run_wrk() {
+    local output rps p99
+    output="$(wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$1/")"
+    rps="$(echo "$output" | awk '/Requests\/sec/ { print $2 }')"
+    p99="$(echo "$output" | awk '$1 == "99%" { print $2 }' | to_micros)"
+    echo "$rps $p99"
+}
+median() { sort -n | awk '{ a[NR]=$1 } END { if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
+
+echo "warming up..."
+for name in $contestants direct; do wrk -t1 -c64 -d2s "http://127.0.0.1:$(port_of "$name")/" >/dev/null; : >"$work/$name"; done
+
+for round in $(seq 1 "$rounds"); do
+    line="round $round:"
+    for name in $contestants direct; do
+        result="$(run_wrk "$(port_of "$name")")"; echo "$result" >>"$work/$name"
+        line="$line $name ${result% *} req/s p99 ${result#* }us |"
+    done
+    echo "$line"
+done
+
+rps() { awk '{print $1}' "$work/$1" | median; }
+p99() { awk '{print $2}' "$work/$1" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a/b }'; }
+
+# Allocations per proxied request: a second proxy instance under the shim.
+kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true
+LD_PRELOAD="$work/malloc-counter.so" "$proxy" "$ours_port" "$loops" "127.0.0.1:$upstream_port" 2>"$work/proxy.err" >"$work/proxy.out" & proxy_pid=$!
+pids+=($proxy_pid)
+wait_for_port "$ours_port"
+wrk -t1 -c64 -d2s "http://127.0.0.1:$ours_port/" >/dev/null
+snapshot() { kill -USR2 "$proxy_pid"; sleep 0.2; grep 'malloc-counter' "$work/proxy.err" | tail -1 | sed 's/.*allocations=\([0-9]*\).*/\1/'; }
+before="$(snapshot)"
+requests="$(wrk -t1 -c64 -d5s "http://127.0.0.1:$ours_port/" | awk '/requests in/ { print $1 }')"
+after="$(snapshot)"
+per_request="$(awk -v a="$before" -v b="$after" -v r="$requests" 'BEGIN { printf "%.2f", (b-a)/r }')"
+
+echo
+echo "median of $rounds rounds, wrk -t1 -c64 -d${seconds}s, $loops loops/workers/threads, upstream nginx return 200:"
+for name in $contestants direct; do echo "  $name: $(rps "$name") req/s, p99 $(p99 "$name")us"; done
+throughput_ratio="$(ratio "$(rps ours)" "$(rps nginx)")"
+latency_ratio="$(ratio "$(p99 ours)" "$(p99 nginx)")"
+echo "  throughput ratio (ours/nginx): $throughput_ratio   (target >= 1.0)"
+echo "  p99 latency ratio (ours/nginx): $latency_ratio     (target <= 1.0)"
+[ -n "$haproxy_bin" ] && echo "  throughput ratio (ours/haproxy): $(ratio "$(rps ours)" "$(rps haproxy)")"
+echo "  throughput ratio (ours/direct upstream): $(ratio "$(rps ours)" "$(rps direct)")"
+echo "  heap allocations per proxied request (steady state): $per_request over $requests requests"
+
+if [ "${CHECK:-0}" = 1 ]; then
+    awk -v t="$throughput_ratio" -v l="$latency_ratio" 'BEGIN { exit !(t >= 1.0 && l <= 1.0) }'
+fi

@@ -1,0 +1,49 @@
+import Foundation
+import HTTPEngine
+import ReverseProxy
+
+/// A reverse proxy with one catch-all route, for the proxy benchmark.
+///
+/// Usage: ReverseProxyServer PORT LOOPS BACKEND [BACKEND...]   (BACKEND = host:port)
+/// Prints "listening on HOST:PORT" once bound; SIGTERM shuts down gracefully.
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("ReverseProxyServer: \(message)\nusage: ReverseProxyServer PORT LOOPS BACKEND [BACKEND...]\n".utf8))
+    exit(2)
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard arguments.count >= 3 else { fail("expected a port, a loop count and at least one backend") }
+guard let port = Int(arguments[0]), (0...65535).contains(port) else { fail("invalid port \"\(arguments[0])\"") }
+guard let loops = Int(arguments[1]), (1...256).contains(loops) else { fail("invalid loop count \"\(arguments[1])\"") }
+let backends = arguments.dropFirst(2).map { text -> Backend in
+    guard let colon = text.lastIndex(of: ":"), let backendPort = UInt16(text[text.index(after: colon)...]) else {
+        fail("invalid backend \"\(text)\" (expected host:port)")
+    }
+    return Backend(host: String(text[..<colon]), port: backendPort)
+}
+
+let group = try EventLoopGroup(loopCount: loops)
+let client = HTTPClient(eventLoopGroup: group)
+let proxy: ReverseProxyHandler
+do {
+    let pool = try BackendPool(name: "benchmark", backends: backends)
+    proxy = try ReverseProxyHandler(configuration: ReverseProxyConfiguration(routes: [Route(pathPrefix: "/", pool: pool)]), client: client)
+} catch {
+    fail("\(error)")
+}
+let server = HTTPServer(
+    configuration: HTTPServerConfiguration(host: "127.0.0.1", port: port, loopCount: loops),
+    handler: proxy,
+    eventLoopGroup: group
+)
+let address = try await server.start()
+FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
+signal(SIGTERM, SIG_IGN)
+let terminationSource = DispatchSource.makeSignalSource(signal: SIGTERM)
+terminationSource.setEventHandler {
+    Task { await server.shutdown(gracePeriod: .seconds(10)) }
+}
+terminationSource.resume()
+try await server.run()
+await client.shutdown(gracePeriod: .seconds(1))
+await group.shutdown()

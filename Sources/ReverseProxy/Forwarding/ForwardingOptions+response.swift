@@ -1,0 +1,15 @@
+import HTTPEngine
+
+extension ForwardingOptions {
+    /// The fields sent back to the client: hop-by-hop fields and the backend's framing
+    /// removed (the engine frames what it actually sends), `Via` appended, the request ID
+    /// echoed unless the backend set its own.
+    func downstreamHeaders(from head: HTTPResponseHead, requestID: String?) -> HTTPHeaders {
+        var headers = HopByHopFields.removing(from: head.headers, also: ["content-length"])
+        if let viaPseudonym { headers.add(name: "Via", value: "\(head.version.major).\(head.version.minor) \(viaPseudonym)") }
+        if let requestID, let requestIDField, !headers.contains(name: requestIDField) {
+            headers.add(name: requestIDField, value: requestID)
+        }
+        return headers
+    }
+}

@@ -1,0 +1,66 @@
+import HTTPEngine
+
+extension ReverseProxyHandler {
+    /// Sends `request` to a backend of `pool`, trying a second backend once when the first
+    /// failed in a way that is safe to repeat; returns the backend's response head.
+    /// Throws `ProxyFailure` (a CancellationError passes through: the client is gone).
+    func forward(_ request: HTTPRequest, to pool: BackendPool, requestID: String?) async throws -> HTTPClientResponse {
+        let body = request.head.bodyFraming == .none || request.head.bodyFraming == .length(0)
+            ? nil : ObservedRequestBody(request.body)
+        var tried: Set<Int> = []
+        var lastFailure: ProxyFailure?
+        while tried.count < 2, let index = pool.select(excluding: tried) {
+            tried.insert(index)
+            let backend = pool.backends[index]
+            var upstream = HTTPClientRequest(
+                method: request.method,
+                host: backend.host,
+                port: backend.port,
+                target: request.target,
+                headers: configuration.forwarding.upstreamHeaders(for: request, backend: backend, requestID: requestID),
+                body: body.map { .stream($0, length: request.body.expectedLength) } ?? .empty
+            )
+            upstream.timeout = configuration.upstreamTimeout
+            do {
+                let response = try await client.execute(upstream, on: request.eventLoop)
+                pool.recordPassiveSuccess(at: index)
+                return response
+            } catch let error as HTTPClientError {
+                if error.showsBackendDown { pool.recordPassiveFailure(at: index, error.description) }
+                lastFailure = ProxyFailure(error, backend: backend)
+                guard error.allowsRetry(method: request.method, hasReadBody: body?.hasBeenRead ?? false) else { break }
+            }
+        }
+        throw lastFailure ?? ProxyFailure.noHealthyBackend(pool: pool.name)
+    }
+}
+
+extension ProxyFailure: Error {}
+
+extension HTTPClientError {
+    /// A failure that says the backend is not serving: nothing accepted the connection, or it
+    /// was closed or reset before any response. (A time-out waiting for an answer says only
+    /// that it is slow, and a slow backend should not lose all its traffic at once.)
+    var showsBackendDown: Bool {
+        switch self {
+        case .connectRefused, .connectFailed, .connectTimeout, .upstreamClosedEarly: true
+        default: false
+        }
+    }
+
+    /// Whether the request may go to another backend: never sent (connect failed), or reset
+    /// before any answer while idempotent and with no body byte taken from the client.
+    func allowsRetry(method: HTTPMethod, hasReadBody: Bool) -> Bool {
+        switch self {
+        case .connectRefused, .connectFailed, .connectTimeout:
+            true
+        case .upstreamClosedEarly:
+            Self.idempotentMethods.contains(method) && !hasReadBody
+        default:
+            false
+        }
+    }
+
+    /// RFC 9110 §9.2.2.
+    static let idempotentMethods: Set<HTTPMethod> = [.get, .head, .options, .put, .delete, .trace]
+}

@@ -1,0 +1,77 @@
+import HTTPEngine
+
+/// Runs the active health checks of every pool that configures them, each backend on its
+/// own schedule, until the task running `run()` is cancelled.
+///
+/// Checks go through the proxy's own `HTTPClient` (its pools, time-outs and loops), and time
+/// comes from each pool's `ProxyClock`, so a test with `ManualProxyClock` steps the
+/// schedule without sleeping.
+public final class HealthChecker: Sendable {
+    public let pools: [BackendPool]
+    let client: HTTPClient
+
+    public init(pools: [BackendPool], client: HTTPClient) {
+        self.pools = pools
+        self.client = client
+    }
+
+    /// Checks every backend concurrently, each every `interval` plus up to `jitter`, until
+    /// cancelled; returns at once when no pool configures checks.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            for pool in pools {
+                guard let configuration = pool.healthCheck else { continue }
+                for index in pool.backends.indices {
+                    group.addTask { await self.checkRepeatedly(backend: index, of: pool, configuration: configuration) }
+                }
+            }
+        }
+    }
+
+    /// One backend's schedule: a jittered first delay, then check, record, wait, repeat.
+    func checkRepeatedly(backend index: Int, of pool: BackendPool, configuration: HealthCheckConfiguration) async {
+        var next = pool.clock.now + Self.randomDelay(upTo: configuration.jitter)
+        while true {
+            do {
+                try await pool.clock.sleep(until: next)
+            } catch {
+                return
+            }
+            let failure = await check(pool.backends[index], configuration: configuration)
+            // Re-checked after the probe: a result that arrives after cancellation is not recorded.
+            guard !Task.isCancelled else { return }
+            pool.recordCheck(at: index, passed: failure == nil, failure: failure)
+            next = pool.clock.now + configuration.interval + Self.randomDelay(upTo: configuration.jitter)
+        }
+    }
+
+    /// One probe: `GET path`; nil when it passed (status 200...399 within `timeout`), else why it failed.
+    public func check(_ backend: Backend, configuration: HealthCheckConfiguration) async -> String? {
+        var request = HTTPClientRequest(method: .get, host: backend.host, port: backend.port, target: configuration.path)
+        request.headers["Host"] = backend.description
+        request.headers["User-Agent"] = "ReverseProxy-health-check"
+        request.timeout = configuration.timeout
+        do {
+            let response = try await client.execute(request)
+            // Up to 64 KiB is read so a small body keeps the connection reusable; the rest is
+            // dropped with the body, which closes the connection instead of reading on.
+            var remaining = 64 * 1024
+            for try await chunk in response.body {
+                remaining -= chunk.count
+                if remaining <= 0 { break }
+            }
+            guard (200..<400).contains(response.status.code) else {
+                return "health check \(configuration.path) answered \(response.status.code)"
+            }
+            return nil
+        } catch {
+            return "health check \(configuration.path) failed: \(error)"
+        }
+    }
+
+    static func randomDelay(upTo limit: Duration) -> Duration {
+        let nanoseconds = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
+        guard nanoseconds > 0 else { return .zero }
+        return .nanoseconds(Int64.random(in: 0...nanoseconds))
+    }
+}

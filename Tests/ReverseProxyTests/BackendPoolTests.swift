@@ -1,0 +1,111 @@
+import Testing
+@testable import ReverseProxy
+
+@Suite("Backend pool: weighted round-robin and health")
+struct BackendPoolTests {
+    let a = Backend(host: "127.0.0.1", port: 8001, weight: 3)
+    let b = Backend(host: "127.0.0.1", port: 8002, weight: 1)
+    let c = Backend(host: "127.0.0.1", port: 8003, weight: 1)
+
+    @Test func weightsDecideTheSharesAndNoBackendGetsABurst() throws {
+        let pool = try BackendPool(name: "p", backends: [Backend(host: "10.0.0.1", port: 1, weight: 5), b, c])
+        let picks = (0..<70).map { _ in pool.select()! }
+        #expect(picks.count { $0 == 0 } == 50)
+        #expect(picks.count { $0 == 1 } == 10)
+        #expect(picks.count { $0 == 2 } == 10)
+        // Smooth round-robin interleaves (plain weighted would give 0 0 0 0 0 1 2).
+        #expect(Array(picks.prefix(7)) == [0, 0, 1, 0, 2, 0, 0])
+    }
+
+    @Test func passiveFailureTakesABackendOutAtOnceAndExcludedOnesAreSkipped() throws {
+        let pool = try BackendPool(name: "p", backends: [a, b], clock: ManualProxyClock())
+        pool.recordPassiveFailure(at: 0, "connection refused")
+        #expect((0..<8).allSatisfy { _ in pool.select() == 1 })
+        #expect(pool.select(excluding: [1]) == nil)
+        let status = pool.status
+        #expect(status.healthyCount == 1)
+        #expect(status.backends[0].lastFailure == "connection refused")
+        #expect(status.backends[0].transitionCount == 1)
+    }
+
+    @Test func withoutActiveChecksAFailedBackendGetsATrialRequestAfterThePassiveTimeout() throws {
+        let clock = ManualProxyClock()
+        let pool = try BackendPool(name: "p", backends: [a], passiveFailureTimeout: .seconds(10), clock: clock)
+        pool.recordPassiveFailure(at: 0, "refused")
+        clock.advance(by: .seconds(9))
+        #expect(pool.select() == nil)
+        clock.advance(by: .seconds(1))
+        #expect(pool.select() == 0)
+        // The trial failed too: out for another full time-out.
+        pool.recordPassiveFailure(at: 0, "refused")
+        clock.advance(by: .seconds(5))
+        #expect(pool.select() == nil)
+        clock.advance(by: .seconds(5))
+        #expect(pool.select() == 0)
+        pool.recordPassiveSuccess(at: 0)
+        #expect(pool.status.backends[0].isHealthy)
+        #expect(pool.status.backends[0].changedAt == .seconds(20))
+    }
+
+    @Test func withActiveChecksOnlyEnoughPassedChecksBringABackendBack() throws {
+        let clock = ManualProxyClock()
+        let checks = HealthCheckConfiguration(healthyThreshold: 2, unhealthyThreshold: 3)
+        let pool = try BackendPool(name: "p", backends: [a], healthCheck: checks, passiveFailureTimeout: .seconds(1), clock: clock)
+        pool.recordPassiveFailure(at: 0, "reset")
+        clock.advance(by: .seconds(60))
+        #expect(pool.select() == nil)
+        pool.recordCheck(at: 0, passed: true, failure: nil)
+        #expect(pool.select() == nil)
+        pool.recordCheck(at: 0, passed: true, failure: nil)
+        #expect(pool.select() == 0)
+    }
+
+    @Test func healthyBackendTurnsUnhealthyOnlyAfterTheThresholdOfFailedChecksInARow() throws {
+        let checks = HealthCheckConfiguration(healthyThreshold: 1, unhealthyThreshold: 3)
+        let pool = try BackendPool(name: "p", backends: [a], healthCheck: checks, clock: ManualProxyClock())
+        pool.recordCheck(at: 0, passed: false, failure: "503")
+        pool.recordCheck(at: 0, passed: false, failure: "503")
+        pool.recordCheck(at: 0, passed: true, failure: nil)
+        pool.recordCheck(at: 0, passed: false, failure: "503")
+        pool.recordCheck(at: 0, passed: false, failure: "503")
+        #expect(pool.status.backends[0].isHealthy)
+        #expect(pool.status.backends[0].consecutiveCheckFailures == 2)
+        pool.recordCheck(at: 0, passed: false, failure: "503")
+        #expect(!pool.status.backends[0].isHealthy)
+    }
+
+    @Test(arguments: [
+        ([Backend](), "backends"),
+        ([Backend(host: "127.0.0.1", port: 0)], "backend port"),
+        ([Backend(host: "127.0.0.1", port: 1, weight: 0)], "backend weight"),
+        ([Backend(host: "bad host", port: 1)], "backend host"),
+        ([Backend(host: "127.0.0.1", port: 1), Backend(host: "127.0.0.1", port: 1)], "backends"),
+    ])
+    func invalidPoolsAreRefusedNamingTheField(backends: [Backend], field: String) {
+        do {
+            _ = try BackendPool(name: "p", backends: backends)
+            Issue.record("accepted \(backends)")
+        } catch {
+            #expect(error.description.contains(field))
+        }
+    }
+
+    @Test func invalidHealthCheckSettingsAreRefusedNamingTheField() {
+        let cases: [(HealthCheckConfiguration, String)] = [
+            (HealthCheckConfiguration(path: "health"), "health check path"),
+            (HealthCheckConfiguration(interval: .zero), "health check interval"),
+            (HealthCheckConfiguration(timeout: .seconds(-1)), "health check timeout"),
+            (HealthCheckConfiguration(healthyThreshold: 0), "healthy threshold"),
+            (HealthCheckConfiguration(unhealthyThreshold: 0), "unhealthy threshold"),
+            (HealthCheckConfiguration(jitter: .seconds(-1)), "jitter"),
+        ]
+        for (configuration, field) in cases {
+            do {
+                _ = try BackendPool(name: "p", backends: [a], healthCheck: configuration)
+                Issue.record("accepted \(configuration)")
+            } catch {
+                #expect(error.description.contains(field))
+            }
+        }
+    }
+}

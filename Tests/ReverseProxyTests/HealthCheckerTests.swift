@@ -1,0 +1,117 @@
+import HTTPEngine
+import Testing
+@testable import ReverseProxy
+
+@Suite("Active health checks", .serialized)
+struct HealthCheckerTests {
+    /// A backend whose `/health` answers the status a test sets.
+    func backend(answering status: Mutexed<Int>) async throws -> TestBackend {
+        try await TestBackend(HTTPClosureHandler { request in
+            guard request.path == "/health" else { return HTTPResponse(status: .notFound) }
+            return HTTPResponse(status: HTTPStatus(code: status.withLock { $0 }), body: .init(string: "state"))
+        })
+    }
+
+    func withClient(_ body: (HTTPClient) async throws -> Void) async throws {
+        let group = try EventLoopGroup(loopCount: 1)
+        let client = HTTPClient(eventLoopGroup: group)
+        do {
+            try await body(client)
+        } catch {
+            await client.shutdown()
+            await group.shutdown()
+            throw error
+        }
+        await client.shutdown()
+        await group.shutdown()
+    }
+
+    @Test func healthFlipsOnlyAfterTheThresholdsOfChecksInARowOnTheClocksSchedule() async throws {
+        let status = Mutexed(200)
+        let server = try await backend(answering: status)
+        defer { Task { await server.stop() } }
+        let clock = ManualProxyClock()
+        let checks = HealthCheckConfiguration(path: "/health", interval: .seconds(5), timeout: .seconds(5), healthyThreshold: 2, unhealthyThreshold: 2, jitter: .zero)
+        let pool = try BackendPool(name: "p", backends: [server.backend], healthCheck: checks, clock: clock)
+        try await withClient { client in
+            let run = Task { await HealthChecker(pools: [pool], client: client).run() }
+            defer { run.cancel() }
+            /// Lets one interval pass and returns once the check it started is recorded.
+            func nextRound() async {
+                clock.advance(by: .seconds(5))
+                await clock.waitForSleepers(count: 1)
+            }
+            await clock.waitForSleepers(count: 1)
+            #expect(clock.sleepingDeadlines == [.seconds(5)])
+            #expect(pool.status.backends[0].consecutiveCheckSuccesses == 1)
+
+            status.withLock { $0 = 503 }
+            await nextRound()
+            #expect(pool.status.backends[0].isHealthy)
+            #expect(pool.status.backends[0].lastFailure?.contains("503") == true)
+            await nextRound()
+            #expect(!pool.status.backends[0].isHealthy)
+            #expect(pool.status.backends[0].changedAt == .seconds(10))
+
+            status.withLock { $0 = 204 }
+            await nextRound()
+            #expect(!pool.status.backends[0].isHealthy)
+            await nextRound()
+            #expect(pool.status.backends[0].isHealthy)
+            #expect(pool.status.backends[0].transitionCount == 2)
+            #expect(clock.sleepingDeadlines == [.seconds(25)])
+        }
+    }
+
+    @Test func everyWaitIsTheIntervalPlusAtMostTheJitter() async throws {
+        let status = Mutexed(200)
+        let server = try await backend(answering: status)
+        defer { Task { await server.stop() } }
+        let clock = ManualProxyClock()
+        let checks = HealthCheckConfiguration(path: "/health", interval: .seconds(5), timeout: .seconds(5), jitter: .seconds(1))
+        let pool = try BackendPool(name: "p", backends: [server.backend], healthCheck: checks, clock: clock)
+        try await withClient { client in
+            let run = Task { await HealthChecker(pools: [pool], client: client).run() }
+            defer { run.cancel() }
+            await clock.waitForSleepers(count: 1)
+            var deadline = try #require(clock.sleepingDeadlines.first)
+            // The first check waits up to the jitter, so many backends do not start in step.
+            #expect(deadline <= .seconds(1))
+            var waits: Set<Duration> = []
+            for _ in 0..<8 {
+                clock.advance(by: deadline - clock.now)
+                await clock.waitForSleepers(count: 1)
+                let next = try #require(clock.sleepingDeadlines.first)
+                let wait = next - clock.now
+                #expect(wait >= .seconds(5) && wait <= .seconds(6), "wait \(wait)")
+                waits.insert(wait)
+                deadline = next
+            }
+            #expect(waits.count > 1, "the jitter never varied")
+        }
+    }
+
+    @Test func checkFailsOnATimeoutARefusalAndAnErrorStatus() async throws {
+        let release = TestSignal()
+        let silent = try await TestBackend(HTTPClosureHandler { _ in
+            await release.wait()
+            return HTTPResponse(status: .ok)
+        })
+        let status = Mutexed(500)
+        let failing = try await backend(answering: status)
+        let gone = try await TestBackend(namedHandler("gone"))
+        await gone.stop()
+        defer { Task { release.fire(); await silent.stop(); await failing.stop() } }
+        try await withClient { client in
+            let checker = HealthChecker(pools: [], client: client)
+            let configuration = HealthCheckConfiguration(path: "/health", timeout: .milliseconds(200))
+            let timedOut = await checker.check(silent.backend, configuration: configuration)
+            #expect(timedOut?.contains("timed out") == true)
+            let refused = await checker.check(gone.backend, configuration: configuration)
+            #expect(refused?.contains("refused") == true)
+            #expect(await checker.check(failing.backend, configuration: configuration) == "health check /health answered 500")
+            status.withLock { $0 = 301 }
+            #expect(await checker.check(failing.backend, configuration: configuration) == nil)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import HTTPEngine
+import Testing
+@testable import ReverseProxy
+
+/// The proxy holds no body whole: a side that stops reading stalls the side that sends.
+@Suite("Bounded buffering through real sockets", .serialized)
+struct MemoryBoundEndToEndTests {
+    static let chunks = 1024
+    static let size = chunks * patternChunkSize  // 64 MiB
+    /// Kernel socket buffers on the proxy's two sockets and the backend's hold several MiB
+    /// (autotuned; stalls were seen at 5–7 MiB), the proxy's own buffers about 1 MiB. A quarter
+    /// of the body leaves room for both and is far below a proxy that buffers everything.
+    static let bound = size / 4
+
+    @Test func clientThatStopsReadingStallsTheBackendAndThenGetsTheWholeBody() async throws {
+        let written = Mutexed(0)
+        let backend = try await TestBackend(HTTPClosureHandler { _ in
+            HTTPResponse(status: .ok, body: .stream(contentLength: Self.size) { writer in
+                for number in 0..<Self.chunks {
+                    try await writer.write(patternChunk(number))
+                    written.withLock { $0 += patternChunkSize }
+                }
+            })
+        })
+        defer { Task { await backend.stop() } }
+        try await withProxy(try catchAllConfiguration([backend])) { proxy in
+            let client = try ProxyTestClient(port: proxy.port, socketBufferSize: 4096)
+            client.send("GET /large HTTP/1.1\r\nHost: proxy.test\r\n\r\n")
+            let writtenWhenStalled = await Self.valueOnceItStopsGrowing { written.withLock { $0 } }
+            #expect(writtenWhenStalled > 0)
+            #expect(writtenWhenStalled < Self.bound, "the backend got \(writtenWhenStalled) bytes out while the client read nothing")
+            let response = try await blocking { try client.readResponse(timeout: .seconds(120)) }
+            var checksum = BodyChecksum()
+            checksum.add(response.body)
+            #expect(checksum == BodyChecksum.ofPattern(chunks: Self.chunks))
+        }
+    }
+
+    @Test func backendThatStopsReadingStallsTheClientsUploadAndThenGetsTheWholeBody() async throws {
+        let release = TestSignal()
+        let backend = try await TestBackend(HTTPClosureHandler { request in
+            await release.wait()
+            var checksum = BodyChecksum()
+            for try await chunk in request.body { checksum.add(chunk) }
+            return HTTPResponse(status: .ok, body: .init(string: "\(checksum.count) \(checksum.value)"))
+        })
+        defer { Task { release.fire(); await backend.stop() } }
+        try await withProxy(try catchAllConfiguration([backend])) { proxy in
+            let client = try ProxyTestClient(port: proxy.port, socketBufferSize: 4096)
+            client.send("POST /upload HTTP/1.1\r\nHost: proxy.test\r\nContent-Length: \(Self.size)\r\n\r\n")
+            let sentWhenStalled = try await blocking { () -> Int in
+                var sent = 0
+                var number = 0
+                while number < Self.chunks {
+                    let chunk = patternChunk(number)
+                    var offset = sent - number * patternChunkSize
+                    while offset < chunk.count {
+                        let taken = client.sendWithoutBlocking(chunk[offset...])
+                        guard taken >= 0 else { throw ProxyTestClientError.closedEarly(receivedBodyBytes: 0) }
+                        sent += taken
+                        offset += taken
+                        // Stalled: the proxy left the socket full for a long moment, not a brief hiccup.
+                        if taken == 0, !client.waitUntilWritable(timeout: .milliseconds(500)) { return sent }
+                    }
+                    number += 1
+                }
+                return sent
+            }
+            #expect(sentWhenStalled > 0)
+            #expect(sentWhenStalled < Self.bound, "the proxy took \(sentWhenStalled) bytes while the backend read nothing")
+            release.fire()
+            let response = try await blocking { () -> ReceivedResponse in
+                var sent = sentWhenStalled
+                while sent < Self.size {
+                    let number = sent / patternChunkSize
+                    let chunk = patternChunk(number)
+                    client.send(Array(chunk[(sent - number * patternChunkSize)...]))
+                    sent = (number + 1) * patternChunkSize
+                }
+                return try client.readResponse(timeout: .seconds(120))
+            }
+            let expected = BodyChecksum.ofPattern(chunks: Self.chunks)
+            #expect(response.bodyText == "\(expected.count) \(expected.value)")
+        }
+    }
+
+    /// Polls `read` until it has not changed for half a second (at most 30 s) and returns it:
+    /// how a test sees that a sender has stalled, since a stall is the absence of an event.
+    static func valueOnceItStopsGrowing(_ read: () -> Int) async -> Int {
+        let deadline = ContinuousClock.now + .seconds(30)
+        var value = read()
+        var unchangedSince = ContinuousClock.now
+        while ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+            let next = read()
+            if next != value {
+                value = next
+                unchangedSince = .now
+            } else if value > 0, ContinuousClock.now - unchangedSince >= .milliseconds(500) {
+                return value
+            }
+        }
+        return value
+    }
+}

@@ -1,0 +1,163 @@
+import HTTPEngine
+import Testing
+@testable import ReverseProxy
+
+@Suite("Streaming through real sockets", .serialized)
+struct StreamingEndToEndTests {
+    @Test func uploadOfManyMebibytesStreamsThroughIntactChunkedAndWithLength() async throws {
+        let backend = try await TestBackend(HTTPClosureHandler { request in
+            var checksum = BodyChecksum()
+            for try await chunk in request.body { checksum.add(chunk) }
+            return HTTPResponse(status: .ok, body: .init(string: "\(checksum.count) \(checksum.value)"))
+        })
+        defer { Task { await backend.stop() } }
+        let chunks = 128
+        let size = chunks * patternChunkSize
+        let expected = BodyChecksum.ofPattern(chunks: chunks)
+        try await withProxy(try catchAllConfiguration([backend])) { proxy in
+            for isChunked in [false, true] {
+                let response = try await blocking {
+                    let client = try ProxyTestClient(port: proxy.port)
+                    let framing = isChunked ? "Transfer-Encoding: chunked" : "Content-Length: \(size)"
+                    client.send("POST /upload HTTP/1.1\r\nHost: proxy.test\r\n\(framing)\r\n\r\n")
+                    for number in 0..<chunks {
+                        let piece = patternChunk(number)
+                        if isChunked {
+                            client.send(String(piece.count, radix: 16) + "\r\n")
+                            client.send(piece)
+                            client.send("\r\n")
+                        } else {
+                            client.send(piece)
+                        }
+                    }
+                    if isChunked { client.send("0\r\n\r\n") }
+                    return try client.readResponse(timeout: .seconds(60))
+                }
+                #expect(response.status == 200)
+                #expect(response.bodyText == "\(expected.count) \(expected.value)", "chunked: \(isChunked)")
+            }
+        }
+    }
+
+    @Test func downloadOfManyMebibytesStreamsThroughIntactChunkedAndWithLength() async throws {
+        let chunks = 128
+        let size = chunks * patternChunkSize
+        let backend = try await TestBackend(HTTPClosureHandler { request in
+            let length = request.path == "/length" ? size : nil
+            return HTTPResponse(status: .ok, body: .stream(contentLength: length) { writer in
+                for number in 0..<chunks { try await writer.write(patternChunk(number)) }
+            })
+        })
+        defer { Task { await backend.stop() } }
+        let expected = BodyChecksum.ofPattern(chunks: chunks)
+        try await withProxy(try catchAllConfiguration([backend])) { proxy in
+            for path in ["/chunked", "/length"] {
+                let response = try await blocking {
+                    let client = try ProxyTestClient(port: proxy.port)
+                    client.send("GET \(path) HTTP/1.1\r\nHost: proxy.test\r\n\r\n")
+                    return try client.readResponse(timeout: .seconds(60))
+                }
+                var checksum = BodyChecksum()
+                checksum.add(response.body)
+                #expect(checksum == expected, "\(path)")
+                #expect(path == "/length" ? response.headers["content-length"] == "\(size)" : response.headers["transfer-encoding"] == "chunked")
+            }
+        }
+    }
+
+    @Test func responseBodyReachesTheClientBeforeTheBackendHasFinishedIt() async throws {
+        let release = TestSignal()
+        let backend = try await TestBackend(HTTPClosureHandler { _ in
+            HTTPResponse(status: .ok, body: .stream { writer in
+                try await writer.write("first part;")
+                await release.wait()
+                try await writer.write("second part")
+            })
+        })
+        defer { Task { await backend.stop() } }
+        try await withProxy(try catchAllConfiguration([backend])) { proxy in
+            let client = try ProxyTestClient(port: proxy.port)
+            client.send("GET / HTTP/1.1\r\nHost: proxy.test\r\n\r\n")
+            // The backend is still holding its second part back, yet the first one arrives.
+            let early = try await blocking { try client.readUntilBodyStarts() }
+            #expect(early > 0)
+            release.fire()
+            let response = try await blocking { try client.readResponse() }
+            #expect(response.bodyText == "first part;second part")
+        }
+    }
+
+    @Test func requestBodyReachesTheBackendBeforeTheClientHasSentAllOfIt() async throws {
+        let firstChunkArrived = TestSignal()
+        let backend = try await TestBackend(HTTPClosureHandler { request in
+            var received = 0
+            for try await chunk in request.body {
+                received += chunk.count
+                firstChunkArrived.fire()
+            }
+            return HTTPResponse(status: .ok, body: .init(string: "\(received)"))
+        })
+        defer { Task { await backend.stop() } }
+        try await withProxy(try catchAllConfiguration([backend])) { proxy in
+            let client = try ProxyTestClient(port: proxy.port)
+            client.send("POST / HTTP/1.1\r\nHost: proxy.test\r\nContent-Length: 2000\r\n\r\n" + String(repeating: "a", count: 1000))
+            #expect(await eventually { firstChunkArrived.hasFired })
+            client.send(String(repeating: "b", count: 1000))
+            let response = try await blocking { try client.readResponse() }
+            #expect(response.bodyText == "2000")
+        }
+    }
+
+    @Test func backendDyingMidBodyClosesTheClientConnectionInsteadOfEndingTheBody() async throws {
+        let backend = try await TestBackend(HTTPClosureHandler { request in
+            let length = request.path == "/length" ? 1 << 20 : nil
+            return HTTPResponse(status: .ok, body: .stream(contentLength: length) { writer in
+                try await writer.write([UInt8](repeating: 7, count: 65536))
+                struct BackendCrash: Error {}
+                throw BackendCrash()
+            })
+        })
+        defer { Task { await backend.stop() } }
+        try await withProxy(try catchAllConfiguration([backend])) { proxy in
+            for path in ["/length", "/chunked"] {
+                let outcome = try await blocking { () -> Result<ReceivedResponse, ProxyTestClientError> in
+                    let client = try ProxyTestClient(port: proxy.port)
+                    client.send("GET \(path) HTTP/1.1\r\nHost: proxy.test\r\n\r\n")
+                    do {
+                        return .success(try client.readResponse())
+                    } catch let error as ProxyTestClientError {
+                        return .failure(error)
+                    }
+                }
+                guard case .failure(.closedEarly(let received)) = outcome else {
+                    Issue.record("\(path): truncated body was not signalled by a close: \(outcome)")
+                    continue
+                }
+                #expect(received <= 65536, "\(path)")
+            }
+        }
+    }
+
+    @Test func clientLeavingMidBodyStopsTheBackendsEndlessStream() async throws {
+        let writerFailed = TestSignal()
+        let backend = try await TestBackend(HTTPClosureHandler { _ in
+            HTTPResponse(status: .ok, body: .stream { writer in
+                do {
+                    while true { try await writer.write(patternChunk(0)) }
+                } catch {
+                    writerFailed.fire()
+                    throw error
+                }
+            })
+        })
+        defer { Task { await backend.stop() } }
+        try await withProxy(try catchAllConfiguration([backend])) { proxy in
+            let client = try ProxyTestClient(port: proxy.port)
+            client.send("GET /endless HTTP/1.1\r\nHost: proxy.test\r\n\r\n")
+            _ = try await blocking { try client.readUntilBodyStarts() }
+            client.abandon()
+            // The proxy drops the backend connection instead of reading an endless body for nobody.
+            #expect(await eventually { writerFailed.hasFired })
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Glibc
+@testable import ReverseProxy
+
+/// A raw-socket backend that reads each request head (and `bodyBytes` more) and then closes
+/// without answering, as a backend crashing mid-request does. Counts the requests it saw.
+final class ClosingBackend: Sendable {
+    let port: UInt16
+    private let listener: Int32
+    private let requestCount = Mutexed(0)
+
+    init(bodyBytes: Int) throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        listen(listener, 16)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        port = UInt16(bigEndian: address.sin_port)
+        let requestCount = requestCount
+        Thread {
+            while true {
+                let connection = accept(listener, nil, nil)
+                guard connection >= 0 else { return }
+                var received: [UInt8] = []
+                var chunk = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    if let end = received.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound, received.count - end >= bodyBytes { break }
+                    let count = chunk.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+                    guard count > 0 else { break }
+                    received += chunk[0..<count]
+                }
+                if !received.isEmpty { requestCount.withLock { $0 += 1 } }
+                close(connection)
+            }
+        }.start()
+    }
+
+    var requests: Int { requestCount.withLock { $0 } }
+
+    var backend: Backend { Backend(host: "127.0.0.1", port: port) }
+
+    /// Stops accepting (the accepting thread ends).
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+}
