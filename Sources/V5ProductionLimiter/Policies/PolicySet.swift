@@ -1,0 +1,109 @@
+/// Which policies hold a request: the client's (its API key's tier, or its address when it has
+/// no known key) and the route's, with the route's cost.
+///
+/// Unknown and missing API keys fall back to the per-address policy: were an unknown key its own
+/// identity, a client could mint a fresh key per request and never be limited. A known key is
+/// limited by its tier wherever it comes from, so clients behind one NAT do not share its budget.
+public struct PolicySet: Sendable {
+    /// The header carrying API keys, e.g. `X-API-Key`.
+    public let apiKeyHeader: String
+    /// Tier policies by tier name.
+    public let tiers: [String: RateLimitPolicy]
+    /// The tier of each known API key.
+    private let tierOfKey: [String: String]
+    /// The policy of clients without a known key, counted per client address.
+    public let anonymous: RateLimitPolicy
+    /// Route policies, longest prefix first.
+    public let routes: [RoutePolicy]
+    /// Hashes API keys before they become store keys, so neither Redis nor logs hold a raw key.
+    public let keyHasher: KeyHasher
+
+    /// Throws when a tier named by a key does not exist, a route's cost exceeds one of the
+    /// limits it meets, or a request would carry more limits than a store takes.
+    public init(
+        apiKeyHeader: String = "X-API-Key",
+        tiers: [String: RateLimitPolicy] = [:],
+        apiKeys: [String: String] = [:],
+        anonymous: RateLimitPolicy,
+        routes: [RoutePolicy] = [],
+        keyHasher: KeyHasher = KeyHasher()
+    ) throws(PolicyConfigurationError) {
+        for (key, tier) in apiKeys where tiers[tier] == nil {
+            throw .unknownTier(tier, apiKeyPrefix: String(key.prefix(4)))
+        }
+        let identities = Array(tiers.values) + [anonymous]
+        for route in routes {
+            for identity in identities {
+                let limits = identity.limits + (route.policy?.limits ?? [])
+                do {
+                    _ = try RateLimitRequest(key: "check", limits: limits, cost: route.cost)
+                } catch {
+                    throw .invalidCombination(route: route.pathPrefix, policy: identity.name, reason: "\(error)")
+                }
+            }
+        }
+        for identity in identities {
+            do {
+                _ = try RateLimitRequest(key: "check", limits: identity.limits)
+            } catch {
+                throw .invalidCombination(route: "(any)", policy: identity.name, reason: "\(error)")
+            }
+        }
+        self.apiKeyHeader = apiKeyHeader
+        self.tiers = tiers
+        tierOfKey = apiKeys
+        self.anonymous = anonymous
+        self.routes = routes.sorted { $0.pathPrefix.utf8.count > $1.pathPrefix.utf8.count }
+        self.keyHasher = keyHasher
+    }
+
+    /// The policies for a request with `apiKey` (nil when absent) from `clientAddress` to `path`.
+    public func resolve(apiKey: String?, clientAddress: String, path: String) -> PolicyResolution {
+        let identity: RateLimitPolicy
+        let key: String
+        if let apiKey, let tierName = tierOfKey[apiKey], let tier = tiers[tierName] {
+            identity = tier
+            key = "key:" + keyHasher.hash(apiKey)
+        } else {
+            identity = anonymous
+            key = "ip:" + clientAddress
+        }
+        let route = routes.first { path.hasPrefix($0.pathPrefix) }
+        return PolicyResolution(key: key, identity: identity, route: route)
+    }
+}
+
+/// The policies that hold one request, and what to ask the store.
+public struct PolicyResolution: Sendable {
+    /// The store key: `key:<hash>` for a known API key, `ip:<address>` otherwise.
+    public let key: String
+    /// The client's policy: its tier's, or the anonymous one.
+    public let identity: RateLimitPolicy
+    /// The route's policy and cost, if a route matched.
+    public let route: RoutePolicy?
+
+    /// Every limit: the client's, then the route's.
+    public var limits: [RateLimit] { identity.limits + (route?.policy?.limits ?? []) }
+    /// Units the request spends.
+    public var cost: Int { route?.cost ?? 1 }
+    /// Whether any policy involved is in shadow mode: then nothing is refused.
+    public var isShadow: Bool { identity.isShadow || (route?.policy?.isShadow ?? false) }
+    /// The names of the policies involved, for logs and metrics: `tier:premium+route:/search`.
+    public var policyName: String {
+        guard let routePolicy = route?.policy else { return identity.name }
+        return identity.name + "+" + routePolicy.name
+    }
+}
+
+/// A policy configuration no request could be decided with.
+public enum PolicyConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {
+    case unknownTier(String, apiKeyPrefix: String)
+    case invalidCombination(route: String, policy: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unknownTier(let tier, let prefix): "apiKeys: the key starting \"\(prefix)…\" names tier \"\(tier)\", which is not configured"
+        case .invalidCombination(let route, let policy, let reason): "routes: \(route) with policy \(policy): \(reason)"
+        }
+    }
+}

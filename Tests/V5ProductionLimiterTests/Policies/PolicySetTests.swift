@@ -1,0 +1,52 @@
+import Testing
+@testable import V5ProductionLimiter
+
+/// Which policies hold a request, and the keyed hash that keeps raw API keys out of stores and logs.
+@Suite struct PolicySetTests {
+    let anonymous = RateLimitPolicy(name: "anonymous", limits: [try! RateLimit(name: "anonymous.10s", 10, per: .seconds(1))])
+    let premium = RateLimitPolicy(name: "tier:premium", limits: [try! RateLimit(name: "premium.100s", 100, per: .seconds(1))])
+    let search = RoutePolicy(pathPrefix: "/search", policy: RateLimitPolicy(name: "route:/search", limits: [try! RateLimit(name: "search.2s", 2, per: .seconds(1))]), cost: 2)
+
+    func policies() throws -> PolicySet {
+        try PolicySet(tiers: ["premium": premium], apiKeys: ["good-key": "premium"], anonymous: anonymous, routes: [search], keyHasher: KeyHasher(secret: "test"))
+    }
+
+    @Test func knownKeyGetsItsTierAndAHashedStoreKey() throws {
+        let resolution = try policies().resolve(apiKey: "good-key", clientAddress: "192.0.2.7", path: "/")
+        #expect(resolution.identity == premium)
+        #expect(resolution.key.hasPrefix("key:") && !resolution.key.contains("good-key"))
+        #expect(resolution.key == "key:" + KeyHasher(secret: "test").hash("good-key"))
+    }
+
+    @Test func unknownOrMissingKeysFallBackToTheClientAddress() throws {
+        let set = try policies()
+        let minted = (0..<5).map { set.resolve(apiKey: "minted-\($0)", clientAddress: "192.0.2.7", path: "/") }
+        #expect(minted.allSatisfy { $0.key == "ip:192.0.2.7" && $0.identity == anonymous })
+        #expect(set.resolve(apiKey: nil, clientAddress: "192.0.2.7", path: "/").key == "ip:192.0.2.7")
+    }
+
+    @Test func aRouteAddsItsLimitsAndCost() throws {
+        let resolution = try policies().resolve(apiKey: nil, clientAddress: "192.0.2.7", path: "/search/books")
+        #expect(resolution.limits.map(\.name) == ["anonymous.10s", "search.2s"])
+        #expect(resolution.cost == 2)
+        #expect(resolution.policyName == "anonymous+route:/search")
+    }
+
+    @Test func aKeyNamingAMissingTierIsRefusedWithoutShowingTheKey() {
+        #expect(throws: PolicyConfigurationError.unknownTier("gold", apiKeyPrefix: "sk_l")) {
+            try PolicySet(tiers: [:], apiKeys: ["sk_live_secret": "gold"], anonymous: anonymous)
+        }
+    }
+
+    @Test func aRouteCostAboveALimitIsRefused() {
+        let dear = RoutePolicy(pathPrefix: "/export", policy: nil, cost: 11)
+        #expect(throws: PolicyConfigurationError.self) { try PolicySet(anonymous: anonymous, routes: [dear]) }
+    }
+
+    @Test func sipHashMatchesThePapersVector() {
+        // SipHash-2-4, key 00 01 … 0f, message 00 01 … 0e (Aumasson and Bernstein, appendix A).
+        let hasher = KeyHasher(key0: 0x0706_0504_0302_0100, key1: 0x0F0E_0D0C_0B0A_0908)
+        let message = String(decoding: (0..<15).map { UInt8($0) }, as: UTF8.self)
+        #expect(hasher.hash(message) == "a129ca6149be45e5")
+    }
+}
