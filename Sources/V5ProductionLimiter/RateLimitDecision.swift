@@ -61,11 +61,14 @@ public struct RateLimitDecision: Hashable, Sendable {
     ///
     /// What the IETF `t` parameter reports ("time until additional quota is made available").
     /// For a refused request of cost 1 it equals `retryAfter`.
-    public var nextTokenAfter: Duration {
+    public var nextTokenAfter: Duration { .nanoseconds(nextTokenAfterNanoseconds) }
+
+    /// `nextTokenAfter` in nanoseconds.
+    var nextTokenAfterNanoseconds: Int64 {
         let remaining = Int64(remainingTokens)
-        guard remaining < Int64(limit.capacity) else { return .zero }
+        guard remaining < Int64(limit.capacity) else { return 0 }
         // `remaining + 1` tokens are back when the backlog has shrunk to (capacity − remaining − 1)·T.
         let backlogThen = limit.capacityNanoseconds - (remaining + 1) * limit.emissionIntervalNanoseconds
-        return .nanoseconds(backlogNanoseconds - backlogThen)
+        return backlogNanoseconds - backlogThen
     }
 }

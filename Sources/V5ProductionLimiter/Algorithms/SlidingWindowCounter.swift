@@ -51,9 +51,9 @@ struct SlidingWindowCounter {
             isAllowed: isAllowed,
             limit: limit,
             remaining: Int(remaining),
-            retryAfter: .nanoseconds(isAllowed ? 0 : waitUntilFits(units)),
-            resetAfter: .nanoseconds(after.current > 0 ? (window - elapsed) + window : (after.previous > 0 ? window - elapsed : 0)),
-            nextUnitAfter: .nanoseconds(remaining >= capacity ? 0 : after.waitUntilFits(remaining + 1))
+            retryAfterNanoseconds: isAllowed ? 0 : waitUntilFits(units),
+            resetAfterNanoseconds: after.current > 0 ? (window - elapsed) + window : (after.previous > 0 ? window - elapsed : 0),
+            nextUnitAfterNanoseconds: remaining >= capacity ? 0 : after.waitUntilFits(remaining + 1)
         )
         return (decision, isAllowed ? LimitState(first: start, second: after.current, third: previous) : nil)
     }

@@ -38,6 +38,22 @@ import V5ProductionLimiter
         #expect(store.decideNow(try RateLimitRequest(key: "a", limits: [kept])).remaining == 0)
     }
 
+    @Test func aKeyKeepsAtMostEightLimitStatesDroppingTheSoonestForgettable() throws {
+        let store = InMemoryStore(clock: ManualClock())
+        let hourly = try RateLimit(name: "1/h", 1, per: .seconds(3600))
+        #expect(store.decideNow(try RateLimitRequest(key: "a", limits: [hourly])).isAllowed)
+        #expect(!store.decideNow(try RateLimitRequest(key: "a", limits: [hourly])).isAllowed)
+        // Twenty more limits, each remembered for a day: the hour's state is the one to go.
+        for index in 0..<20 {
+            let daily = try RateLimit(name: "daily-\(index)", 1, per: .seconds(86_400))
+            #expect(store.decideNow(try RateLimitRequest(key: "a", limits: [daily])).isAllowed)
+        }
+        #expect(store.decideNow(try RateLimitRequest(key: "a", limits: [hourly])).isAllowed)
+        // The most recent daily limits are still held.
+        let latest = try RateLimit(name: "daily-19", 1, per: .seconds(86_400))
+        #expect(!store.decideNow(try RateLimitRequest(key: "a", limits: [latest])).isAllowed)
+    }
+
     @Test func aClockSteppingBackNeverAdmitsMore() throws {
         let clock = ManualClock(startingAt: MonotonicInstant(nanoseconds: 1_000_000_000_000))
         let store = InMemoryStore(clock: clock)
