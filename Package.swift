@@ -27,6 +27,8 @@ let package = Package(
         // Stage 5: production backends: an async store protocol, algorithms per limit, a failure policy, metrics.
         .target(name: "V5ProductionLimiter", dependencies: ["HTTPEngine", "IPAddressing", "RedisClient", "ThreadSanitizerAnnotations"]),
         // Stage 5's tests, including the behavioural suite every store must pass.
+        // Stage 5's main job: the rate-limiting reverse proxy (`swift run V5RateLimitProxy`).
+        .executableTarget(name: "V5RateLimitProxy", dependencies: ["V5ProductionLimiter", "ReverseProxy", "HTTPEngine", "RedisClient", "IPAddressing"]),
         .testTarget(name: "V5ProductionLimiterTests", dependencies: ["V5ProductionLimiter", "HTTPEngine", "IPAddressing", "RedisClient", "RedisTestSupport"]),
 
         // Tells ThreadSanitizer about lock hand-offs it cannot see (Mutex's kernel futex path).

@@ -33,7 +33,8 @@ public enum RequestIDKey: HTTPRequestContextKey {
 }
 
 /// The first layer of a chain that shares an `HTTPRequestContext`: creates it and fills in the
-/// request ID.
+/// request ID, which also replaces a missing or unusable `X-Request-ID` on the request, so a
+/// proxy behind it passes the same ID upstream that the logs show.
 public struct RequestContextMiddleware: HTTPMiddleware {
     public init() {}
 
@@ -41,7 +42,13 @@ public struct RequestContextMiddleware: HTTPMiddleware {
         var request = request
         let context = request.context ?? HTTPRequestContext()
         if context[RequestIDKey.self] == nil {
-            context[RequestIDKey.self] = Self.acceptableRequestID(request.headers["X-Request-ID"]) ?? Self.generateRequestID()
+            if let given = Self.acceptableRequestID(request.headers["X-Request-ID"]) {
+                context[RequestIDKey.self] = given
+            } else {
+                let generated = Self.generateRequestID()
+                context[RequestIDKey.self] = generated
+                request.headers.replaceOrAdd(name: "X-Request-ID", value: generated)
+            }
         }
         request.context = context
         return try await next.handle(request)

@@ -1,0 +1,87 @@
+import IPAddressing
+import RedisClient
+import V5ProductionLimiter
+
+/// Everything the proxy runs with, after defaults, the JSON file, environment variables and
+/// flags have been applied in that order (a later source wins).
+struct ProxyConfiguration: Sendable {
+    /// One limit as configured: `count` per `per` (a token bucket's burst and refill, or a
+    /// sliding window's count), or `rps` with `burst`.
+    struct LimitSpec: Equatable, Sendable {
+        var capacity: Int
+        var ratePerSecond: Double
+        var algorithm: RateLimit.Algorithm
+    }
+
+    /// A policy as configured.
+    struct PolicySpec: Equatable, Sendable {
+        var limits: [LimitSpec]
+        var isShadow = false
+    }
+
+    /// A route as configured: its own backends (or the default upstreams), extra limits, a cost.
+    struct RouteSpec: Sendable {
+        var pathPrefix: String
+        var host: String?
+        var backends: [(host: String, port: UInt16)]
+        var cost = 1
+        var policy: PolicySpec?
+    }
+
+    enum StoreKind: Sendable {
+        case memory
+        case redis(RedisAddress)
+    }
+
+    var listen = (host: "127.0.0.1", port: UInt16(8080))
+    var admin = (host: "127.0.0.1", port: UInt16(9090))
+    /// The backends of the catch-all route; empty means the embedded demo upstream.
+    var upstreams: [(host: String, port: UInt16)] = []
+    var routes: [RouteSpec] = []
+    /// Clients without a known API key, per address: 2 per second, bursts of 5 (small, so a
+    /// first-time user sees a 429 after a handful of requests).
+    var anonymous = PolicySpec(limits: [LimitSpec(capacity: 5, ratePerSecond: 2, algorithm: .tokenBucket)])
+    var tiers: [String: PolicySpec] = [:]
+    var apiKeys: [String: String] = [:]
+    var apiKeyHeader = "X-API-Key"
+    var store = StoreKind.memory
+    var maximumKeyCount = 1 << 16
+    var failureMode = FailureMode.fallback(share: 1)
+    var storeTimeout = Duration.milliseconds(50)
+    var keyPrefix = "ratelimit:"
+    var keyHashSecret: String?
+    var headerStyle = RateLimitHeaderStyle.both
+    var errorBodyFormat = RateLimitErrorBodyFormat.json
+    var trustedProxies: [IPNetwork] = []
+    /// Accepted for the seeds' `BUCKET_TTL`: Redis keys expire on their own once forgettable,
+    /// and the in-memory table evicts the least useful key when full, so it only bounds
+    /// nothing further; kept to say so in the startup log rather than reject the variable.
+    var bucketTTL: Duration?
+    var gracefulShutdownTimeout = Duration.seconds(10)
+    var writesAccessLog = true
+    var configFile: String?
+
+    /// Whether no upstream was configured anywhere: the embedded demo upstream serves.
+    var usesDemoUpstream: Bool { upstreams.isEmpty && routes.allSatisfy { $0.backends.isEmpty } }
+}
+
+extension ProxyConfiguration.LimitSpec {
+    /// The limit, named from its policy and numbers: a reload that keeps a limit keeps its
+    /// state, and one that changes the numbers starts fresh.
+    func rateLimit(policyID: String, field: String) throws(ConfigurationError) -> RateLimit {
+        let windowMilliseconds = Int((Double(capacity) / ratePerSecond * 1000).rounded())
+        let name = String("\(policyID).\(capacity)per\(windowMilliseconds)ms\(algorithm == .slidingWindow ? ".sw" : "")".prefix(RateLimit.maximumNameLength))
+        do {
+            let bucket = try BucketLimit(capacity: capacity, refillRatePerSecond: ratePerSecond)
+            let limit: RateLimit
+            if algorithm == .slidingWindow {
+                limit = try RateLimit(name: name, capacity, per: .milliseconds(windowMilliseconds), algorithm: .slidingWindow)
+            } else {
+                limit = try RateLimit(name: name, bucket: bucket)
+            }
+            return limit
+        } catch {
+            throw ConfigurationError(field: field, value: "\(capacity) per \(windowMilliseconds) ms", problem: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+import HTTPEngine
+import V5ProductionLimiter
+
+/// One JSON line per request on stdout: time, request ID, method, path, status, policy, decision,
+/// key (an address, or a keyed hash of the API key — never the key), latency.
+///
+/// Runs outside the limiter, so it logs refusals too, and reads what the limiter decided from the
+/// request context after the inner layers return.
+struct AccessLogMiddleware: HTTPMiddleware {
+    func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse {
+        let started = ContinuousClock.now
+        let response = try await next.handle(request)
+        var line = JSONLine(event: "request")
+        line.add("request_id", request.context?[RequestIDKey.self] ?? "")
+        line.add("method", request.method.rawValue)
+        line.add("path", request.path)
+        line.add("status", response.status.code)
+        let outcome = request.context?[RateLimitOutcomeKey.self]
+        line.add("policy", outcome?.policy ?? "")
+        line.add("decision", outcome?.decision ?? "")
+        line.add("key", outcome?.key ?? "")
+        line.add("latency_ms", milliseconds: .now - started)
+        line.write(to: 1)
+        return response
+    }
+}

@@ -1,0 +1,148 @@
+// Stage 5's rate-limiting reverse proxy: policies (tiers, routes, anonymous clients), a store in
+// memory or in Redis behind a failure policy, an admin listener, JSON logs, reload on SIGHUP,
+// graceful shutdown on SIGTERM. `--help` lists every option.
+import Foundation
+import HTTPEngine
+import RedisClient
+import ReverseProxy
+import V5ProductionLimiter
+
+let loaded: (ProxyConfiguration, ProxyConfiguration.Command)
+do {
+    loaded = try ProxyConfiguration.load(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+} catch {
+    writeStandardError("V5RateLimitProxy: \(error)\n")
+    exit(2)
+}
+let configuration = loaded.0
+switch loaded.1 {
+case .help:
+    print(ProxyConfiguration.helpText)
+    exit(0)
+case .checkConfiguration, .serve:
+    break
+}
+
+// Everything is built before serving, so a bad value fails here with exit 2, not on a request.
+let policies: PolicySet
+do {
+    policies = try configuration.makePolicies()
+    // The demo upstream's address is not known yet; a placeholder checks the route table.
+    _ = try configuration.makeProxyConfiguration(defaultBackends: configuration.upstreams.isEmpty ? [("127.0.0.1", 1)] : configuration.upstreams)
+} catch {
+    writeStandardError("V5RateLimitProxy: \(error)\n")
+    exit(2)
+}
+if loaded.1 == .checkConfiguration {
+    print("configuration ok: \(policies.tiers.count) tiers, \(configuration.apiKeys.count) API keys, \(configuration.routes.count) routes, store \(configuration.store)")
+    exit(0)
+}
+
+let group = try EventLoopGroup()
+let metrics = PrometheusMetrics()
+let demo = configuration.usesDemoUpstream ? try await DemoUpstream.start(on: group) : nil
+let defaultBackends = demo.flatMap { server in server.localAddress.map { [("127.0.0.1", $0.port)] } } ?? configuration.upstreams
+let client = HTTPClient(eventLoopGroup: group)
+let proxy = ReloadableHandler(try ReverseProxyHandler(configuration: configuration.makeProxyConfiguration(defaultBackends: defaultBackends), client: client))
+let healthChecks = Task { await proxy.handler.makeHealthChecker().run() }
+
+let redisPool: RedisConnectionPool?
+let store: GuardedStore
+switch configuration.store {
+case .memory:
+    redisPool = nil
+    store = GuardedStore.inMemory(InMemoryStore(maximumKeyCount: configuration.maximumKeyCount, clock: MonotonicClock(), metrics: metrics), metrics: metrics)
+case .redis(let address):
+    let pool = RedisConnectionPool(address: address, eventLoopGroup: group, configuration: RedisClientConfiguration(commandTimeout: configuration.storeTimeout * 4))
+    redisPool = pool
+    store = GuardedStore(
+        store: RedisStore(pool: pool, keyPrefix: configuration.keyPrefix), mode: configuration.failureMode,
+        timeout: configuration.storeTimeout, fallbackMaximumKeyCount: configuration.maximumKeyCount, clock: MonotonicClock(), metrics: metrics
+    )
+}
+let limiter = PolicyRateLimitMiddleware(
+    policies: policies, store: store,
+    addressResolver: ClientAddressResolver(trustedProxies: configuration.trustedProxies),
+    configuration: RateLimitResponseConfiguration(headerStyle: configuration.headerStyle, errorBodyFormat: configuration.errorBodyFormat)
+)
+let layers: [any HTTPMiddleware] = configuration.writesAccessLog
+    ? [RequestContextMiddleware(), AccessLogMiddleware(), limiter]
+    : [RequestContextMiddleware(), limiter]
+var serverConfiguration = HTTPServerConfiguration(host: configuration.listen.host, port: Int(configuration.listen.port))
+serverConfiguration.shutdownGracePeriod = configuration.gracefulShutdownTimeout
+let server = HTTPServer(configuration: serverConfiguration, handler: MiddlewareChain(layers, handler: proxy), eventLoopGroup: group)
+let readiness = Readiness(store: store)
+let admin = HTTPServer(
+    configuration: HTTPServerConfiguration(host: configuration.admin.host, port: Int(configuration.admin.port)),
+    handler: AdminHandler(metrics: metrics, limiter: limiter, proxy: proxy, readiness: readiness),
+    eventLoopGroup: group
+)
+
+/// Re-reads the configuration file; a bad one keeps the running configuration and says why.
+@Sendable func reload() async {
+    guard let file = configuration.configFile else {
+        JSONLine.lifecycle("reload_skipped", [("reason", "no configuration file (--config or CONFIG_FILE)")])
+        return
+    }
+    do {
+        let (fresh, _) = try ProxyConfiguration.load(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+        let freshPolicies = try fresh.makePolicies()
+        let freshProxy = try ReverseProxyHandler(configuration: fresh.makeProxyConfiguration(defaultBackends: demo == nil ? fresh.upstreams : defaultBackends), client: client)
+        limiter.replacePolicies(with: freshPolicies)
+        proxy.replace(with: freshProxy)
+        JSONLine.lifecycle("reloaded", [("file", file), ("routes", "\(fresh.routes.count)"), ("tiers", "\(fresh.tiers.count)")])
+    } catch {
+        JSONLine.lifecycle("reload_failed", [("file", file), ("error", "\(error)"), ("kept", "the running configuration")])
+    }
+}
+
+// SIGTERM/SIGINT drain; SIGHUP reloads. Dispatch sources, so handlers run as normal code.
+nonisolated(unsafe) var signalSources: [any DispatchSourceSignal] = []  // kept alive; touched only here, before serving
+for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+    signal(signalNumber, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+    source.setEventHandler { @Sendable in
+        if signalNumber == SIGHUP {
+            Task.detached { await reload() }
+        } else {
+            JSONLine.lifecycle("draining", [("signal", signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"), ("grace_period", "\(configuration.gracefulShutdownTimeout)")])
+            readiness.beginDraining()
+            server.beginGracefulShutdown()
+        }
+    }
+    source.resume()
+    signalSources.append(source)
+}
+
+do {
+    let adminAddress = try await admin.start()
+    let address = try await server.start()
+    var fields = [("address", "http://\(address)"), ("admin", "http://\(adminAddress)"),
+                  ("upstream", demo == nil ? defaultBackends.map { "http://\($0.host):\($0.port)" }.joined(separator: ",") : "embedded demo upstream"),
+                  ("store", redisPool.map { "redis \($0.address)" } ?? "memory")]
+    if configuration.bucketTTL != nil { fields.append(("bucket_ttl", "accepted; keys are forgotten once full again (Redis) or evicted least-useful first (memory)")) }
+    JSONLine.lifecycle("listening", fields)
+    if demo != nil {
+        let anonymous = policies.anonymous.limits[0]
+        writeStandardError("""
+        V5RateLimitProxy listening on http://\(address) in front of an embedded demo upstream.
+          Each client address may send bursts of \(anonymous.capacity) requests, refilled at \(anonymous.bucket.refillRatePerSecond)/s. Try:
+            for i in $(seq \(anonymous.capacity + 3)); do curl -s -o /dev/null -w '%{http_code} ' http://\(address)/; done; echo
+          and expect \(anonymous.capacity) × 200, then 429 (with Retry-After and rate-limit headers: curl -i).
+          Metrics and health: http://\(adminAddress)/metrics, /healthz, /readyz; why a client is limited: /explain?address=127.0.0.1&path=/
+          Options and the JSON file format: --help.
+
+        """)
+    }
+    try await server.run()
+} catch {
+    JSONLine.lifecycle("failed", [("error", "\(error)")])
+    exit(1)
+}
+healthChecks.cancel()
+await admin.shutdown(gracePeriod: .seconds(1))
+await redisPool?.shutdown()
+await client.shutdown(gracePeriod: .seconds(1))
+await demo?.shutdown(gracePeriod: .seconds(1))
+JSONLine.lifecycle("stopped")
+exit(0)
