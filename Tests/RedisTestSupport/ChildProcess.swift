@@ -13,8 +13,10 @@ public final class ChildProcess {
         case failed(errno: Int32)
     }
 
-    /// Starts `executable` with `arguments`, its output sent to /dev/null.
-    public init(executable: String, arguments: [String]) throws {
+    /// Starts `executable` with `arguments`; its standard output goes to `outputPath` and its
+    /// standard error to `errorPath` (each /dev/null when nil); `environment` replaces the
+    /// parent's when given.
+    public init(executable: String, arguments: [String], environment: [String: String]? = nil, outputPath: String? = nil, errorPath: String? = nil) throws {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -29,13 +31,17 @@ public final class ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, errorPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        let environmentStrings = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { environmentStrings?.forEach { free($0) } }
         var child = pid_t()
-        let result = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        let result = environmentStrings.map { strings in
+            strings.withUnsafeBufferPointer { posix_spawn(&child, executable, &actions, &attributes, argv, UnsafePointer($0.baseAddress)) }
+        } ?? posix_spawn(&child, executable, &actions, &attributes, argv, environ)
         guard result == 0 else { throw SpawnError.failed(errno: result) }
         pid = child
     }
@@ -50,6 +56,28 @@ public final class ChildProcess {
         var status: Int32 = 0
         if waitpid(pid, &status, WNOHANG) == pid { hasExited = true }
         return !hasExited
+    }
+
+    /// The exit status once the child has exited on its own (waiting up to `timeout`), or nil if it
+    /// is still running then, or was killed by a signal.
+    public func waitForExit(timeout: Duration = .seconds(30)) -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                hasExited = true
+                // WIFEXITED / WEXITSTATUS, which Swift does not import as functions.
+                return status & 0x7F == 0 ? (status >> 8) & 0xFF : nil
+            }
+            usleep(2_000)
+        }
+        return nil
+    }
+
+    /// Sends `signal` without waiting.
+    public func send(_ signal: Int32) {
+        guard !hasExited else { return }
+        Glibc.kill(pid, signal)
     }
 
     /// Sends SIGKILL and waits for the exit.

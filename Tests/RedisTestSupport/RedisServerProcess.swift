@@ -87,7 +87,7 @@ public final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// A port the kernel just handed out for 127.0.0.1; free now, though another program may take it first.
-    private static func freeLoopbackPort() throws -> UInt16 {
+    public static func freeLoopbackPort() throws -> UInt16 {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()

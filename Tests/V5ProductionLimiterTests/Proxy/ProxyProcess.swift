@@ -1,0 +1,132 @@
+import Foundation
+import Glibc
+import HTTPEngine
+import RedisTestSupport
+
+/// The real `V5RateLimitProxy` binary, started for one test on free loopback ports, its standard
+/// output (the access log) and standard error (lifecycle log) kept in files the test can read.
+final class ProxyProcess: @unchecked Sendable {
+    let port: UInt16
+    let adminPort: UInt16
+    let directory: String
+    private let process: ChildProcess
+
+    /// The binary next to the test bundle: `swift build` (which CI runs before the tests) makes it.
+    static var executablePath: String {
+        let testBinary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: testBinary).deletingLastPathComponent().appendingPathComponent("V5RateLimitProxy").path
+    }
+
+    enum StartError: Error, CustomStringConvertible {
+        case notBuilt(String)
+        case didNotStart(String)
+        var description: String {
+            switch self {
+            case .notBuilt(let path): "\(path) does not exist: run `swift build` before the tests"
+            case .didNotStart(let log): "the proxy did not start; its log:\n\(log)"
+            }
+        }
+    }
+
+    /// Starts the proxy with `arguments` and `environment` (nothing inherited but PATH) and
+    /// returns once it logs `listening`.
+    init(arguments: [String] = [], environment: [String: String] = [:]) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.executablePath) else { throw StartError.notBuilt(Self.executablePath) }
+        directory = try Self.makeDirectory()
+        port = try RedisServerProcess.freeLoopbackPort()
+        adminPort = try RedisServerProcess.freeLoopbackPort()
+        var environment = environment
+        environment["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        process = try ChildProcess(
+            executable: Self.executablePath,
+            arguments: ["--listen", "127.0.0.1:\(port)", "--admin", "127.0.0.1:\(adminPort)"] + arguments,
+            environment: environment, outputPath: "\(directory)/access.log", errorPath: "\(directory)/lifecycle.log"
+        )
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !lifecycleLog.contains("\"event\":\"listening\"") {
+            guard process.isRunning, ContinuousClock.now < deadline else {
+                process.terminate()
+                throw StartError.didNotStart(lifecycleLog)
+            }
+            usleep(10_000)
+        }
+    }
+
+    deinit {
+        process.terminate()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    var accessLog: String { (try? String(contentsOfFile: "\(directory)/access.log", encoding: .utf8)) ?? "" }
+    var lifecycleLog: String { (try? String(contentsOfFile: "\(directory)/lifecycle.log", encoding: .utf8)) ?? "" }
+
+    func send(_ signal: Int32) {
+        process.send(signal)
+    }
+
+    /// The exit status after SIGTERM (nil: killed by a signal or still running after `timeout`).
+    func terminate(timeout: Duration = .seconds(30)) -> Int32? {
+        process.send(SIGTERM)
+        return process.waitForExit(timeout: timeout)
+    }
+
+    /// Polls (a real process's log) until `text` appears or `timeout` passes.
+    func waitForLifecycleEvent(_ text: String, timeout: Duration = .seconds(20)) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if lifecycleLog.contains(text) { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    /// Runs the binary to completion (for `--check-config` and bad configurations): exit status and stderr.
+    static func run(arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32?, standardError: String) {
+        guard FileManager.default.isExecutableFile(atPath: executablePath) else { throw StartError.notBuilt(executablePath) }
+        let directory = try makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var environment = environment
+        environment["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let child = try ChildProcess(executable: executablePath, arguments: arguments, environment: environment, outputPath: "\(directory)/out", errorPath: "\(directory)/err")
+        let status = child.waitForExit()
+        return (status, (try? String(contentsOfFile: "\(directory)/err", encoding: .utf8)) ?? "")
+    }
+
+    /// Runs the binary to completion and returns its standard output (for `--help`).
+    static func runForOutput(arguments: [String]) throws -> String {
+        let directory = try makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let child = try ChildProcess(executable: executablePath, arguments: arguments, outputPath: "\(directory)/out")
+        _ = child.waitForExit()
+        return (try? String(contentsOfFile: "\(directory)/out", encoding: .utf8)) ?? ""
+    }
+
+    static func makeDirectory() throws -> String {
+        var template = Array(URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("proxy-test-XXXXXX").path.utf8CString)
+        guard mkdtemp(&template) != nil else { throw StartError.didNotStart("no temporary directory") }
+        return String(cString: template)
+    }
+
+    /// Writes `json` to a file in this test's directory and returns its path.
+    func writeFile(_ name: String, _ contents: String) throws -> String {
+        let path = "\(directory)/\(name)"
+        try contents.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
+
+/// A configuration file outside any proxy's directory, for tests that start the proxy with it.
+func temporaryFile(_ contents: String) throws -> String {
+    let path = try ProxyProcess.makeDirectory() + "/proxy.json"
+    try contents.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// Sends one GET through `client` and returns the status, headers and body text.
+func get(_ client: HTTPClient, port: UInt16, path: String = "/", headers: [(String, String)] = []) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
+    var fields = HTTPHeaders()
+    for (name, value) in headers { fields.add(name: name, value: value) }
+    let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: port, target: path, headers: fields))
+    let body = try await response.body.collect(upTo: 1 << 20)
+    return (response.status.code, response.head.headers, String(decoding: body, as: UTF8.self))
+}

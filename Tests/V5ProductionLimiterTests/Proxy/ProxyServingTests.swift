@@ -1,0 +1,110 @@
+import Foundation
+import HTTPEngine
+import Testing
+
+/// The real binary serving: limits, headers, tiers, the key-minting fallback, shadow routes,
+/// request IDs, the admin endpoints.
+@Suite(.serialized) struct ProxyServingTests {
+    let group = try! EventLoopGroup(loopCount: 1)
+
+    @Test func withNoConfigurationItLimitsInFrontOfTheDemoUpstream() async throws {
+        let proxy = try ProxyProcess()
+        let client = HTTPClient(eventLoopGroup: group)
+        var statuses: [Int] = []
+        for _ in 0..<7 { statuses.append(try await get(client, port: proxy.port).status) }
+        #expect(statuses == [200, 200, 200, 200, 200, 429, 429])
+        let refused = try await get(client, port: proxy.port)
+        #expect(refused.status == 429)
+        #expect(refused.headers["Retry-After"] == "1")
+        #expect(refused.body.hasPrefix(#"{"error":"rate_limited","retry_after":"#))
+        #expect(refused.headers["X-RateLimit-Limit"] == "5")
+        #expect(refused.headers["RateLimit-Policy"]?.hasPrefix(#""anonymous";q=5"#) == true)
+        // An X-Forwarded-For from an untrusted peer gives no new identity: still refused.
+        let spoofed = try await get(client, port: proxy.port, headers: [("X-Forwarded-For", "192.0.2.1")])
+        #expect(spoofed.status == 429)
+        await client.shutdown()
+    }
+
+    @Test func aFlagWinsOverTheEnvironment() async throws {
+        let proxy = try ProxyProcess(arguments: ["--burst", "3", "--rps", "0.01"], environment: ["RATE_LIMIT_BURST": "8"])
+        let client = HTTPClient(eventLoopGroup: group)
+        var admitted = 0
+        for _ in 0..<10 where try await get(client, port: proxy.port).status == 200 { admitted += 1 }
+        #expect(admitted == 3)
+        await client.shutdown()
+    }
+
+    @Test func premiumKeysGetTheirTierAndMintedKeysFallBackToTheAddress() async throws {
+        let file = try temporaryFile("""
+        {"anonymous": {"limits": [{"rps": 0.01, "burst": 3}]},
+         "tiers": {"premium": {"limits": [{"rps": 0.01, "burst": 12}]}},
+         "apiKeys": {"premium-key-1": "premium"}}
+        """)
+        let proxy = try ProxyProcess(arguments: ["--config", file])
+        let client = HTTPClient(eventLoopGroup: group)
+        var premium = 0
+        for _ in 0..<15 where try await get(client, port: proxy.port, headers: [("X-API-Key", "premium-key-1")]).status == 200 { premium += 1 }
+        #expect(premium == 12)
+        // A new made-up key per request does not escape the per-address limit.
+        var minted = 0
+        for index in 0..<10 where try await get(client, port: proxy.port, headers: [("X-API-Key", "made-up-\(index)")]).status == 200 { minted += 1 }
+        #expect(minted == 3)
+        // The access log names keys by keyed hash only.
+        #expect(!proxy.accessLog.contains("premium-key-1"))
+        #expect(proxy.accessLog.contains(#""policy":"tier:premium""#))
+        await client.shutdown()
+    }
+
+    @Test func aShadowRouteCountsRefusalsButRefusesNothing() async throws {
+        let file = try temporaryFile("""
+        {"anonymous": {"limits": [{"rps": 1000, "burst": 1000}]},
+         "routes": [{"path": "/reports", "limits": [{"count": 2, "per": "1h"}], "shadow": true}]}
+        """)
+        let proxy = try ProxyProcess(arguments: ["--config", file])
+        let client = HTTPClient(eventLoopGroup: group)
+        var statuses: [Int] = []
+        for _ in 0..<5 { statuses.append(try await get(client, port: proxy.port, path: "/reports/daily").status) }
+        #expect(statuses == [200, 200, 200, 200, 200])
+        #expect(proxy.accessLog.components(separatedBy: #""decision":"shadow_limited""#).count - 1 == 3)
+        let metrics = try await get(client, port: proxy.adminPort, path: "/metrics").body
+        #expect(metrics.contains("ratelimit_shadow_refusals_total 3"))
+        await client.shutdown()
+    }
+
+    @Test func theRequestIDReachesTheUpstreamAndTheLog() async throws {
+        let upstream = HTTPServer(
+            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
+            handler: HTTPClosureHandler { request in HTTPResponse(body: .init(string: request.headers["X-Request-ID"] ?? "none")) },
+            eventLoopGroup: group
+        )
+        let upstreamPort = try await upstream.start().port
+        let proxy = try ProxyProcess(arguments: ["--upstream", "http://127.0.0.1:\(upstreamPort)"])
+        let client = HTTPClient(eventLoopGroup: group)
+        let given = try await get(client, port: proxy.port, headers: [("X-Request-ID", "trace-42")])
+        #expect(given.body == "trace-42")
+        let generated = try await get(client, port: proxy.port)
+        #expect(generated.body.utf8.count == 32)
+        #expect(proxy.accessLog.contains(#""request_id":"trace-42""#))
+        #expect(proxy.accessLog.contains(#""request_id":"\#(generated.body)""#))
+        await client.shutdown()
+        await upstream.shutdown(gracePeriod: .seconds(1))
+    }
+
+    @Test func adminEndpointsAnswer() async throws {
+        let proxy = try ProxyProcess()
+        let client = HTTPClient(eventLoopGroup: group)
+        #expect(try await get(client, port: proxy.adminPort, path: "/healthz").status == 200)
+        #expect(try await get(client, port: proxy.adminPort, path: "/readyz").body.contains(#""ready":true"#))
+        let explained = try await get(client, port: proxy.adminPort, path: "/explain?address=192.0.2.9&path=/x").body
+        #expect(explained.contains(#""key":"ip:192.0.2.9""#) && explained.contains(#""capacity":5"#))
+        _ = try await get(client, port: proxy.port)
+        let metrics = try await get(client, port: proxy.adminPort, path: "/metrics").body
+        #expect(metrics.contains(#"ratelimit_decisions_total{outcome="allowed",path="store"} 1"#))
+        // The proxy's whole /metrics, its own families included, judged by Prometheus's tool.
+        if PromTool.shouldRun {
+            let (status, output) = try await onOwnThread { Result { try PromTool.checkMetrics(metrics) } }.get()
+            #expect(status == 0, "promtool check metrics: \(output)")
+        }
+        await client.shutdown()
+    }
+}
