@@ -70,6 +70,11 @@ final class ProxyProcess: @unchecked Sendable {
         return process.waitForExit(timeout: timeout)
     }
 
+    /// The exit status of a proxy already told to stop (nil if it has not exited within `timeout`).
+    func terminateWaitingForExit(timeout: Duration = .seconds(30)) -> Int32? {
+        process.waitForExit(timeout: timeout)
+    }
+
     /// Polls (a real process's log) until `text` appears or `timeout` passes.
     func waitForLifecycleEvent(_ text: String, timeout: Duration = .seconds(20)) -> Bool {
         let deadline = ContinuousClock.now + timeout

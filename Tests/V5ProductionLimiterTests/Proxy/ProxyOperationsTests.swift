@@ -1,0 +1,112 @@
+import Foundation
+import Glibc
+import HTTPEngine
+import RedisTestSupport
+import Testing
+
+/// Operating the real binary: reload on SIGHUP, shutdown under load, limits shared through a
+/// real Redis, and Redis failing under each failure mode.
+@Suite(.serialized) struct ProxyOperationsTests {
+    let group = try! EventLoopGroup(loopCount: 1)
+
+    /// How many of `count` requests are admitted.
+    func admitted(_ count: Int, port: UInt16, client: HTTPClient, headers: [(String, String)] = []) async throws -> Int {
+        var admitted = 0
+        for _ in 0..<count where try await get(client, port: port, headers: headers).status == 200 { admitted += 1 }
+        return admitted
+    }
+
+    @Test func sighupReloadsPoliciesAndABadFileKeepsTheRunningOnes() async throws {
+        let path = try temporaryFile(#"{"anonymous": {"limits": [{"rps": 0.01, "burst": 2}]}}"#)
+        let proxy = try ProxyProcess(arguments: ["--config", path])
+        let client = HTTPClient(eventLoopGroup: group)
+        #expect(try await admitted(4, port: proxy.port, client: client) == 2)
+        // A new anonymous policy: its limit's name carries its numbers, so it starts full.
+        try #"{"anonymous": {"limits": [{"rps": 0.01, "burst": 6}]}}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        proxy.send(SIGHUP)
+        #expect(proxy.waitForLifecycleEvent(#""event":"reloaded""#))
+        #expect(try await admitted(8, port: proxy.port, client: client) == 6)
+        try #"{"anonymous": {"limits": [{"rps": "fast", "burst": 6}]}}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        proxy.send(SIGHUP)
+        #expect(proxy.waitForLifecycleEvent(#""event":"reload_failed""#))
+        #expect(proxy.lifecycleLog.contains("anonymous.limits[0].rps"))
+        // Still the burst-6 policy, whose state was kept: nothing left.
+        #expect(try await admitted(2, port: proxy.port, client: client) == 0)
+        await client.shutdown()
+    }
+
+    @Test func sigtermUnderLoadFinishesEveryAcceptedRequestAndExitsZero() async throws {
+        // An upstream slow enough that requests are in flight when the signal arrives.
+        let upstream = HTTPServer(
+            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
+            handler: HTTPClosureHandler { _ in
+                try await Task.sleep(for: .milliseconds(300))
+                return HTTPResponse(body: .init(string: "done"))
+            },
+            eventLoopGroup: group
+        )
+        let upstreamPort = try await upstream.start().port
+        let proxy = try ProxyProcess(arguments: ["--upstream", "http://127.0.0.1:\(upstreamPort)", "--burst", "1000", "--rps", "1000"])
+        let client = HTTPClient(eventLoopGroup: group)
+        let outcomes = try await withThrowingTaskGroup(of: Int.self) { tasks in
+            for _ in 0..<30 { tasks.addTask { try await get(client, port: proxy.port).status } }
+            // Every request is on its way (accepted by the proxy) before the signal.
+            #expect(await waitUntilAdmitted(30, proxy: proxy, client: client))
+            proxy.send(SIGTERM)
+            return try await tasks.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(outcomes == Array(repeating: 200, count: 30))
+        #expect(proxy.terminateWaitingForExit() == 0)
+        #expect(proxy.lifecycleLog.contains(#""event":"stopped""#))
+        await client.shutdown()
+        await upstream.shutdown(gracePeriod: .seconds(1))
+    }
+
+    @Test(.enabled(if: RedisServerAvailability.shouldRun, "redis-server is not installed"))
+    func twoProxiesSharingRedisEnforceOneLimit() async throws {
+        let redis = try RedisServerProcess()
+        defer { redis.stop() }
+        let arguments = ["--redis", "127.0.0.1:\(redis.port)", "--burst", "6", "--rps", "0.01", "--failure-mode", "fail-closed"]
+        let first = try ProxyProcess(arguments: arguments)
+        let second = try ProxyProcess(arguments: arguments)
+        let client = HTTPClient(eventLoopGroup: group)
+        var total = 0
+        for index in 0..<12 where try await get(client, port: index % 2 == 0 ? first.port : second.port).status == 200 { total += 1 }
+        #expect(total == 6)
+        await client.shutdown()
+    }
+
+    @Test(.enabled(if: RedisServerAvailability.shouldRun, "redis-server is not installed"),
+          arguments: [("fail-closed", 503, nil), ("fail-open", 200, "fail-open"), ("fallback", 200, "fallback")] as [(String, Int, String?)])
+    func redisDownFollowsTheFailureMode(mode: String, status: Int, degraded: String?) async throws {
+        let redis = try RedisServerProcess()
+        let proxy = try ProxyProcess(arguments: ["--redis", "127.0.0.1:\(redis.port)", "--failure-mode", mode, "--store-timeout", "100ms"])
+        let client = HTTPClient(eventLoopGroup: group)
+        #expect(try await get(client, port: proxy.port).status == 200)
+        redis.kill()
+        let started = ContinuousClock.now
+        let answer = try await get(client, port: proxy.port)
+        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(answer.status == status)
+        #expect(answer.headers["X-RateLimit-Degraded"] == degraded)
+        if mode == "fail-closed" {
+            // Readiness follows once the breaker opens: a balancer should stop sending traffic here.
+            for _ in 0..<10 { _ = try await get(client, port: proxy.port) }
+            #expect(try await get(client, port: proxy.adminPort, path: "/readyz").status == 503)
+        }
+        redis.stop()
+        await client.shutdown()
+    }
+}
+
+/// Polls the admin metrics until `count` requests have been admitted: they are then inside the
+/// proxy (decided, on their way upstream). A real process's state, so polling is the only way.
+func waitUntilAdmitted(_ count: Int, proxy: ProxyProcess, client: HTTPClient) async -> Bool {
+    let deadline = ContinuousClock.now + .seconds(20)
+    let sample = #"ratelimit_decisions_total{outcome="allowed",path="store"} \#(count)"#
+    while ContinuousClock.now < deadline {
+        if let metrics = try? await get(client, port: proxy.adminPort, path: "/metrics").body, metrics.contains(sample) { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return false
+}
