@@ -29,7 +29,7 @@ let package = Package(
         // Stage 5's tests, including the behavioural suite every store must pass.
         // Stage 5's main job: the rate-limiting reverse proxy (`swift run V5RateLimitProxy`).
         .executableTarget(name: "V5RateLimitProxy", dependencies: ["V5ProductionLimiter", "ReverseProxy", "HTTPEngine", "RedisClient", "IPAddressing"]),
-        .testTarget(name: "V5ProductionLimiterTests", dependencies: ["V5ProductionLimiter", "HTTPEngine", "IPAddressing", "RedisClient", "RedisTestSupport"]),
+        .testTarget(name: "V5ProductionLimiterTests", dependencies: ["V5ProductionLimiter", "V5RateLimitProxy", "HTTPEngine", "IPAddressing", "RedisClient", "RedisTestSupport"]),
 
         // Tells ThreadSanitizer about lock hand-offs it cannot see (Mutex's kernel futex path).
         .target(name: "ThreadSanitizerAnnotations"),
