@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A named group of backends that one or more routes send requests to, with the
 /// health of each; shared by every event loop, so its state sits behind one lock.
 ///
@@ -22,6 +24,9 @@ public final class BackendPool: Sendable {
     }
 
     let state: ProxyLocked<State>
+    /// Whether some backend is marked by a passive failure; lets the success of every
+    /// proxied request skip the lock in the usual case where none is.
+    let hasPassiveFailures = Atomic<Bool>(false)
 
     /// Throws when there is no backend, a backend or the health check is invalid, or a backend is listed twice.
     public init(
@@ -91,13 +96,21 @@ public final class BackendPool: Sendable {
     /// A proxied request could not connect to backend `index`, or it reset the connection before answering.
     func recordPassiveFailure(at index: Int, _ failure: String) {
         let now = clock.now
-        state.withLock { $0.health[index].recordPassiveFailure(failure, now: now) }
+        state.withLock { state in
+            state.health[index].recordPassiveFailure(failure, now: now)
+            hasPassiveFailures.store(true, ordering: .relaxed)
+        }
     }
 
     /// A proxied request got a response head from backend `index`.
     func recordPassiveSuccess(at index: Int) {
+        // A failure recorded concurrently with this load is simply ordered after this success.
+        guard hasPassiveFailures.load(ordering: .relaxed) else { return }
         let now = clock.now
-        state.withLock { $0.health[index].recordPassiveSuccess(now: now) }
+        state.withLock { state in
+            state.health[index].recordPassiveSuccess(now: now)
+            hasPassiveFailures.store(state.health.contains { $0.passiveFailureAt != nil }, ordering: .relaxed)
+        }
     }
 
     /// An active check of backend `index` passed or failed.
