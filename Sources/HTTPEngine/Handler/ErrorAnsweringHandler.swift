@@ -11,7 +11,7 @@ struct ErrorAnsweringHandler<Wrapped: HTTPHandler>: HTTPHandler {
         do {
             return try await wrapped.handle(request)
         } catch {
-            return HandlerErrorAnswer.response(to: error, for: request.head)
+            return HandlerErrorAnswer.response(to: error, for: request)
         }
     }
 }

@@ -12,6 +12,8 @@ public struct HTTPRequest: Sendable {
     /// Facts shared by the layers of a middleware chain; nil unless a layer (usually
     /// `RequestContextMiddleware`) created one.
     public var context: HTTPRequestContext?
+    /// Where errors answered 500 are reported: the server's `onHandlerError`; nil reports nothing.
+    var errorReporter: (@Sendable (any Error, HTTPRequestHead) -> Void)?
 
     public init(head: HTTPRequestHead, body: HTTPRequestBody = .empty, remoteAddress: SocketAddress, localAddress: SocketAddress, eventLoop: EventLoop? = nil) {
         self.head = head

@@ -1,18 +1,20 @@
 /// How a thrown error is answered, and where the errors worth reporting go.
+///
+/// The reporter travels with the request (`HTTPRequest.errorReporter`, set by the server from
+/// its `onHandlerError`). A task-local bound around the connection's handler loop was the first
+/// design; release builds of Swift 6.3 crashed in `swift_task_localValuePush` on the first
+/// request with it (a task-local pushed inside a task with an executor preference), while debug
+/// builds and every test passed.
 enum HandlerErrorAnswer {
-    /// Receives the errors that are answered 500, with the failed request's head; the
-    /// server binds its `onHandlerError` for its handler tasks. Nil: nothing is reported.
-    @TaskLocal static var reporter: (@Sendable (any Error, HTTPRequestHead) -> Void)?
-
     /// An `HTTPError`'s status and message, or an empty 500 for any other error, which is
     /// reported. Each thrown error passes here once: afterwards it is a response.
-    static func response(to error: any Error, for head: HTTPRequestHead) -> HTTPResponse {
+    static func response(to error: any Error, for request: HTTPRequest) -> HTTPResponse {
         if let error = error as? HTTPError {
             return .text(error.status, error.message)
         }
         // A cancelled task means the client is gone: what the handler threw then is a
         // consequence, not news (reporting it would log every disconnect).
-        if !Task.isCancelled { reporter?(error, head) }
+        if !Task.isCancelled { request.errorReporter?(error, request.head) }
         return .text(.internalServerError, "")
     }
 }

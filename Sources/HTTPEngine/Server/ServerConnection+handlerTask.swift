@@ -15,26 +15,21 @@ extension ServerConnection {
         guard !isHandlerTaskRunning else { return }
         isHandlerTaskRunning = true
         let handler = context.handler
-        let onHandlerError = configuration.onHandlerError
         let observer = configuration.observer
         handlerTask = Task(executorPreference: loop) { [self] in
-            // Bound once for the connection: errors answered inside the middleware chain
-            // are reported from there, with no per-request cost.
-            await HandlerErrorAnswer.$reporter.withValue(onHandlerError) {
-                while let (request, number) = await nextRequest() {
-                    // Read only with an observer: a clock read per request is not free.
-                    let startedAt = observer == nil ? nil : ContinuousClock.now
-                    let response: HTTPResponse
-                    do {
-                        response = try await handler.handle(request)
-                    } catch {
-                        // Thrown by the outermost layer; inner layers' errors arrive as responses.
-                        response = HandlerErrorAnswer.response(to: error, for: request.head)
-                    }
-                    await send(response, requestNumber: number)
-                    if let observer, let startedAt {
-                        observer.requestFinished(request.head, status: response.status, duration: .now - startedAt)
-                    }
+            while let (request, number) = await nextRequest() {
+                // Read only with an observer: a clock read per request is not free.
+                let startedAt = observer == nil ? nil : ContinuousClock.now
+                let response: HTTPResponse
+                do {
+                    response = try await handler.handle(request)
+                } catch {
+                    // Thrown by the outermost layer; inner layers' errors arrive as responses.
+                    response = HandlerErrorAnswer.response(to: error, for: request)
+                }
+                await send(response, requestNumber: number)
+                if let observer, let startedAt {
+                    observer.requestFinished(request.head, status: response.status, duration: .now - startedAt)
                 }
             }
         }

@@ -93,13 +93,14 @@ extension ServerConnection {
         } else {
             bodyChannel = nil
         }
-        let request = HTTPRequest(
+        var request = HTTPRequest(
             head: head,
             body: HTTPRequestBody(channel: bodyChannel, expectedLength: hasBody ? declaredBodyLength : 0),
             remoteAddress: remoteAddress,
             localAddress: localAddress,
             eventLoop: loop
         )
+        request.errorReporter = configuration.onHandlerError
         startHandler(request, requestNumber: number)
     }
 
