@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import V5ProductionLimiter
 
 /// One log line as a JSON object, written whole with one `write(2)`, so lines from different
 /// threads never interleave (stdio's buffering would hold access-log lines back until exit when
@@ -41,21 +42,9 @@ struct JSONLine {
         line.write(to: 2)
     }
 
-    /// JSON string escaping: quotes, backslashes and control characters (a path may hold anything).
+    /// JSON string escaping (the stage's one implementation, shared with its error bodies).
     static func escaped(_ value: String) -> String {
-        var result = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20: result += String(format: "\\u%04x", scalar.value)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
+        JSONString.escaped(value)
     }
 }
 

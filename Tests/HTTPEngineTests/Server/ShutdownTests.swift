@@ -65,11 +65,12 @@ struct ShutdownTests {
         neverReleased.fire()
     }
 
-    @Test func cancellingRunStopsAtOnceWithARequestInFlight() async throws {
+    /// A server with a 600 s grace period running `run()`, and a client whose request is in a
+    /// handler that never answers on its own: only a stop ends it.
+    func runningServerWithARequestInFlight() async throws -> (server: HTTPServer, running: Task<Void, any Error>, client: RawClient, port: UInt16) {
         let handlerStarted = TestSignal()
         let handler = HTTPClosureHandler { _ in
             handlerStarted.fire()
-            // Never answers on its own: only the server's stop ends it.
             try await Task.sleep(for: .seconds(600))
             return HTTPResponse()
         }
@@ -81,6 +82,11 @@ struct ShutdownTests {
         let client = try RawClient(port: port)
         client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
         await handlerStarted.wait()
+        return (server, running, client, port)
+    }
+
+    @Test func cancellingRunStopsAtOnceWithARequestInFlight() async throws {
+        let (server, running, client, _) = try await runningServerWithARequestInFlight()
         let cancelledAt = ContinuousClock.now
         running.cancel()
         try await running.value
@@ -90,20 +96,7 @@ struct ShutdownTests {
     }
 
     @Test func cancellingRunCutsAGracefulShutdownShort() async throws {
-        let handlerStarted = TestSignal()
-        let handler = HTTPClosureHandler { _ in
-            handlerStarted.fire()
-            try await Task.sleep(for: .seconds(600))
-            return HTTPResponse()
-        }
-        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 1)
-        configuration.shutdownGracePeriod = .seconds(600)
-        let server = HTTPServer(configuration: configuration, handler: handler)
-        let port = try await server.start().port
-        let running = Task { try await server.run() }
-        let client = try RawClient(port: port)
-        client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
-        await handlerStarted.wait()
+        let (server, running, _, port) = try await runningServerWithARequestInFlight()
         server.beginGracefulShutdown()
         // The drain has begun (new connections are refused) before run is told to stop now.
         _ = await waitUntil(deadline: .now + .seconds(10)) { (try? RawClient(port: port)) == nil }
