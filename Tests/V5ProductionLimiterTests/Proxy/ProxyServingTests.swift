@@ -19,7 +19,8 @@ import Testing
         #expect(statuses == [200, 200, 200, 200, 200, 429, 429])
         let refused = try await get(client, port: proxy.port)
         #expect(refused.status == 429)
-        #expect(refused.headers["Retry-After"] == "100")
+        // A unit every 100 s: the wait is up to 100 s, less whatever time has passed on a slow machine.
+        #expect((1...100).contains(Int(refused.headers["Retry-After"] ?? "") ?? 0))
         #expect(refused.body.hasPrefix(#"{"error":"rate_limited","retry_after":"#))
         #expect(refused.headers["X-RateLimit-Limit"] == "5")
         #expect(refused.headers["RateLimit-Policy"]?.hasPrefix(#""anonymous";q=5"#) == true)
