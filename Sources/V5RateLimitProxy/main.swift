@@ -56,7 +56,7 @@ case .redis(let address):
     let pool = RedisConnectionPool(address: address, eventLoopGroup: group, configuration: RedisClientConfiguration(commandTimeout: configuration.storeTimeout * 4))
     redisPool = pool
     store = GuardedStore(
-        store: RedisStore(pool: pool, keyPrefix: configuration.keyPrefix), mode: configuration.failureMode,
+        store: RedisStore(pool: pool, keyPrefix: configuration.keyPrefix, metrics: metrics), mode: configuration.failureMode,
         timeout: configuration.storeTimeout, fallbackMaximumKeyCount: configuration.maximumKeyCount, clock: MonotonicClock(), metrics: metrics
     )
 }

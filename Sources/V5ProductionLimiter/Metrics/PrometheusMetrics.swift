@@ -19,6 +19,9 @@ public final class PrometheusMetrics: RateLimitMetrics {
     /// Index 0: keys evicted whose limits were full again; 1: keys evicted with state.
     private let evictions = AtomicCounters(count: 2)
     private let storeLatency = LatencyHistogram()
+    private let clockDriftWarnings = Atomic<Int>(0)
+    /// The last drift reported, in microseconds (signed: the store's clock ahead is positive).
+    private let lastClockDrift = Atomic<Int>(0)
 
     /// Metrics at zero, the breaker closed.
     public init() {}
@@ -47,6 +50,12 @@ public final class PrometheusMetrics: RateLimitMetrics {
 
     public func keyEvicted(hadState: Bool) {
         evictions.add(1, at: hadState ? 1 : 0)
+    }
+
+    public func clockDriftExceeded(_ drift: Duration) {
+        clockDriftWarnings.add(1, ordering: .relaxed)
+        let (seconds, attoseconds) = drift.components
+        lastClockDrift.store(Int(seconds) * 1_000_000 + Int(attoseconds / 1_000_000_000_000), ordering: .relaxed)
     }
 
     /// Decisions counted with `outcome` and `path` so far.
@@ -87,6 +96,10 @@ public final class PrometheusMetrics: RateLimitMetrics {
         family("ratelimit_key_evictions_total", "counter", "Keys evicted to make room; had_state=true when their limits were not yet full again.",
                ["ratelimit_key_evictions_total{had_state=\"false\"} \(evictions.value(at: 0))",
                 "ratelimit_key_evictions_total{had_state=\"true\"} \(evictions.value(at: 1))"])
+        family("ratelimit_store_clock_drift_warnings_total", "counter", "Times the store's clock and this host's disagreed about elapsed time beyond the threshold.",
+               ["ratelimit_store_clock_drift_warnings_total \(clockDriftWarnings.load(ordering: .relaxed))"])
+        family("ratelimit_store_clock_drift_seconds", "gauge", "The last drift beyond the threshold: the store's elapsed time minus this host's (0 until one happens).",
+               ["ratelimit_store_clock_drift_seconds \(Double(lastClockDrift.load(ordering: .relaxed)) / 1_000_000)"])
         return lines.joined(separator: "\n") + "\n"
     }
 

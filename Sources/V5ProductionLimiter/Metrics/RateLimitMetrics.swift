@@ -17,6 +17,14 @@ public protocol RateLimitMetrics: Sendable {
     func liveKeysChanged(by delta: Int)
     /// A key was evicted to make room; `hadState` when its limits were not yet full again.
     func keyEvicted(hadState: Bool)
+    /// The store's clock and this host's monotonic clock disagreed by `drift` about the time
+    /// passed since they were last compared, beyond the store's threshold (clock trouble on a host).
+    func clockDriftExceeded(_ drift: Duration)
+}
+
+extension RateLimitMetrics {
+    /// Ignored unless a backend reports it: only a store with its own clock (Redis) has drift.
+    public func clockDriftExceeded(_ drift: Duration) {}
 }
 
 /// What a client was told.

@@ -1,4 +1,5 @@
 import RedisClient
+import Synchronization
 
 /// Limits counted in Redis, shared by every proxy that uses the same server: one atomic Lua
 /// script per decision (`decisionScript`), sent with `EVALSHA` over the Redis client's pipelined
@@ -19,20 +20,25 @@ public final class RedisStore: RateLimitStore {
     public let keyPrefix: String
     /// For tests only: the instant (µs) the script uses instead of the server's `TIME`.
     private let frozenMicroseconds: (@Sendable () -> Int64)?
+    /// Compares the server's time with this host's on every answer.
+    let clockWatch: ClockDriftWatch
 
-    /// A store in the Redis that `pool` talks to, its keys starting with `keyPrefix`.
-    public init(pool: RedisConnectionPool, keyPrefix: String = "ratelimit:") {
+    /// A store in the Redis that `pool` talks to, its keys starting with `keyPrefix`; a drift of
+    /// the server's clock against this host's beyond `clockDriftThreshold` is reported to `metrics`.
+    public init(pool: RedisConnectionPool, keyPrefix: String = "ratelimit:", clockDriftThreshold: Duration = .seconds(1), metrics: any RateLimitMetrics = NoOpRateLimitMetrics()) {
         self.pool = pool
         self.keyPrefix = keyPrefix
         frozenMicroseconds = nil
+        clockWatch = ClockDriftWatch(threshold: clockDriftThreshold, metrics: metrics)
     }
 
     /// A store whose script reads `now()` (µs) instead of `TIME`: lets tests move Redis's time
     /// by hand, as `ManualClock` does for memory.
-    init(pool: RedisConnectionPool, keyPrefix: String, frozenMicroseconds now: @escaping @Sendable () -> Int64) {
+    init(pool: RedisConnectionPool, keyPrefix: String, frozenMicroseconds now: @escaping @Sendable () -> Int64, clockWatch: ClockDriftWatch = ClockDriftWatch(threshold: .seconds(1), metrics: NoOpRateLimitMetrics())) {
         self.pool = pool
         self.keyPrefix = keyPrefix
         frozenMicroseconds = now
+        self.clockWatch = clockWatch
     }
 
     /// Throws unless the script's 53-bit arithmetic holds `limit` exactly: capacity × interval
@@ -75,7 +81,9 @@ public final class RedisStore: RateLimitStore {
             // Cancelled: the failure policy gave up waiting (its time-out) and drops this answer.
             throw .unreachable("the decision was cancelled")
         }
-        return try Self.decision(from: reply, for: request)
+        let decision = try Self.decision(from: reply, for: request)
+        if case .integer(let serverMicroseconds) = reply.elements?[1] { clockWatch.observe(serverMicroseconds: serverMicroseconds) }
+        return decision
     }
 
     /// The reported decision, computed from the states the script read with the in-memory
