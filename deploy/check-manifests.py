@@ -16,8 +16,9 @@ What it checks, and where the truth comes from:
     listener is left on loopback where the kubelet cannot reach it;
   - terminationGracePeriodSeconds covers the preStop sleep, GRACEFUL_SHUTDOWN_TIMEOUT and the
     binary's clean-up after the drain;
-  - Services select pods that exist and target ports those pods declare; REDIS_ADDR names a
-    Service that exists, on a port it serves;
+  - Services select pods that exist and target ports those pods declare, none publishes the
+    admin port outside the cluster; REDIS_ADDR names a Service that exists, on a port it serves;
+  - kustomization.yaml lists every manifest;
   - the ConfigMap's JSON passes the binary's own `--check-config`, alone and with the
     container's full command line and environment.
 Then it breaks the manifests in memory, one way at a time, and expects each to be rejected:
@@ -362,9 +363,10 @@ def check_proxy_container(name, document, template, container, context, problems
             problems.add(label, f"REDIS_ADDR port {port} is not a port of Service {host}")
 
     context["check_config_runs"].append((label, config_path, file_text, argv, environment))
+    context["admin_targets"].append((template.get("metadata", {}).get("labels") or {}, container, addresses["--admin"]))
 
 
-def check_services(documents, problems):
+def check_services(documents, admin_targets, problems):
     templates = [(name, document, template) for name, document, template in pod_templates(documents)]
     for name, document in documents:
         if document["kind"] != "Service":
@@ -380,15 +382,30 @@ def check_services(documents, problems):
             containers = [c for template in matching for c in template.get("spec", {}).get("containers", [])]
             if not any(resolve_port(target, container) in {p.get("containerPort") for p in container.get("ports", [])} for container in containers):
                 problems.add(where(name, document, "ports"), f"targetPort {target!r} is not a port of the selected pods")
+            # A ClusterIP Service on the admin port is fine (a ServiceMonitor needs one); one
+            # reachable from outside the cluster would publish /explain and /metrics.
+            public = document.get("spec", {}).get("type") in ("NodePort", "LoadBalancer") or document.get("spec", {}).get("externalIPs")
+            for labels, container, admin_port in admin_targets:
+                if public and selector.items() <= labels.items() and resolve_port(target, container) == admin_port:
+                    problems.add(where(name, document, "ports"), f"publishes the proxy's admin port {admin_port} outside the cluster ({document['spec'].get('type') or 'externalIPs'})")
     for name, document, template in templates:
         selector = document.get("spec", {}).get("selector", {}).get("matchLabels", {})
         if not selector.items() <= (template.get("metadata", {}).get("labels") or {}).items():
             problems.add(where(name, document), "spec.selector does not match the pod template's labels")
 
 
+def check_kustomization(documents, problems):
+    files = {name for name, document in documents if document["kind"] != "Kustomization"}
+    for name, document in documents:
+        if document["kind"] == "Kustomization":
+            missing = sorted(files - set(document.get("resources", [])))
+            if missing:
+                problems.add(name, f"resources leave out {', '.join(missing)}: `kubectl apply -k` would not apply them")
+
+
 def check(documents, context):
     problems = Problems()
-    context.update(check_config_runs=[])
+    context.update(check_config_runs=[], admin_targets=[])
     context["configmaps"] = {document["metadata"]["name"]: document.get("data", {}) for _, document in documents if document["kind"] == "ConfigMap"}
     context["services"] = {document["metadata"]["name"]: document for _, document in documents if document["kind"] == "Service"}
     if context["dockerfile"].get("STOPSIGNAL", "SIGTERM") not in ("SIGTERM", "15"):
@@ -401,7 +418,8 @@ def check(documents, context):
                 check_proxy_container(name, document, template, container, context, problems)
     if proxies == 0:
         problems.add("deploy/kubernetes", f"no container runs the {PROXY_IMAGE} image")
-    check_services(documents, problems)
+    check_services(documents, context["admin_targets"], problems)
+    check_kustomization(documents, problems)
     return problems
 
 
@@ -487,13 +505,19 @@ def break_config_file(documents):
     configmap["data"][key] = json.dumps(configuration)
 
 
+def break_public_admin_port(documents):
+    service = next(document for _, document in documents if document["kind"] == "Service" and document["metadata"]["name"] == "rate-limit-proxy")
+    service["spec"]["type"] = "LoadBalancer"
+    service["spec"]["ports"].append({"name": "admin", "port": 9090, "targetPort": "admin"})
+
+
 def break_loopback_admin(documents):
     proxy_container(documents)[1]["args"] = ["--config", "/etc/rate-limit-proxy/config.json", "--admin", "127.0.0.1:9090"]
 
 
 BREAKAGES = [break_probe_path, break_probe_port, break_variable_name, break_grace_period, break_shadowed_variable,
              break_liveness_on_readyz, break_missing_prestop, break_service_target, break_redis_service,
-             break_config_file, break_loopback_admin]
+             break_config_file, break_public_admin_port, break_loopback_admin]
 
 
 def self_test(binary, documents, context):
