@@ -7,7 +7,8 @@
 #                              context; builds the debug binary unless BINARY is given
 #   deploy/check.sh --static   first builds the static release binary the image carries, the
 #                              Dockerfile's way (slow: minutes), checks what it links, runs it as
-#                              the image's user, then checks the manifests against it
+#                              the image would (PID 1, uid 10001, no environment) through a
+#                              request and a SIGTERM drain, then checks the manifests against it
 #
 # Needs the Swift toolchain and python3 with PyYAML (Debian: python3-yaml); --static also curl.
 set -euo pipefail
@@ -20,7 +21,7 @@ RUNTIME_GLIBC=2.36
 # the runtime image. Anything Swift here would mean the image cannot start it.
 ALLOWED_LIBRARIES='^(linux-vdso\.so\.1|libc\.so\.6|libm\.so\.6|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1|libstdc\+\+\.so\.6|libgcc_s\.so\.1|/lib64/ld-linux-x86-64\.so\.2|/lib/ld-linux-aarch64\.so\.1)$'
 
-usage() { sed -n '2,12s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,13s/^# \{0,1\}//p' "$0"; }
 section() { printf '\n=== %s ===\n' "$*"; }
 fail() { echo "deploy/check.sh: $*" >&2; exit 1; }
 
@@ -47,6 +48,8 @@ smoke_test() {
     command -v curl >/dev/null || fail "--static needs curl"
     directory=$(mktemp -d)
     install -m 0755 "$binary" "$directory/V5RateLimitProxy"
+    # Stripped as the Dockerfile does, so the file run is the one the image would carry.
+    if command -v strip >/dev/null; then strip "$directory/V5RateLimitProxy"; fi
     chmod 0755 "$directory"
     log="$directory/log"
     local wrappers=()
