@@ -39,7 +39,7 @@ done
 "$PYTHON" -c 'import yaml' 2>/dev/null || fail "$PYTHON has no PyYAML (Debian: apt-get install python3-yaml)"
 
 # Starts the binary the way the image does (PID 1 of its own PID namespace, its own user, an
-# empty environment, / as the working directory) on free loopback ports, asks the admin
+# empty environment, / as the working directory, a read-only root) on free loopback ports, asks the admin
 # endpoints and the embedded demo upstream, then sends SIGTERM to it as the container runtime
 # would and expects the drain to end in exit 0. PID 1 matters: the kernel drops signals PID 1
 # has no handler for, so a binary that drains when run by hand could ignore `docker stop`.
@@ -53,9 +53,12 @@ smoke_test() {
     chmod 0755 "$directory"
     log="$directory/log"
     local wrappers=()
-    if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare --pid --fork true 2>/dev/null; then
-        wrappers+=(unshare --pid --kill-child)
-        echo "as PID 1 of a new PID namespace"
+    if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare --pid --mount --fork true 2>/dev/null; then
+        # The shell makes the root file system read-only in its own mount namespace, as the
+        # Deployment's readOnlyRootFilesystem does, then becomes the binary: still PID 1.
+        # shellcheck disable=SC2016  # expanded by that shell
+        wrappers+=(unshare --pid --mount --kill-child sh -c 'mount --make-rprivate / && mount -o remount,bind,ro / && echo "read-only root file system"; exec "$@"' sh)
+        echo "as PID 1 of new PID and mount namespaces"
     else
         echo "not as PID 1 (needs root and unshare)"
     fi
@@ -81,6 +84,7 @@ smoke_test() {
     addresses=$(sed -n 's/.*"event":"listening".*"address":"\([^"]*\)".*"admin":"\([^"]*\)".*/\1 \2/p' "$log")
     [ -n "$addresses" ] || give_up "the static binary did not start listening"
     read -r address admin <<<"$addresses"
+    grep -q '^read-only root file system$' "$log" && echo "with the root file system read-only"
     for path in /healthz /readyz; do
         status=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$admin$path" || true)
         echo "GET $path on the admin listener: $status"
