@@ -23,6 +23,7 @@ trap 'rm -rf "$work"' EXIT
 swift build --product V1Demo >/dev/null
 swift build --product V3DemoServer >/dev/null
 swift build --product V4DemoServer >/dev/null
+swift build --product V5RateLimitProxy >/dev/null
 swift build --build-tests >/dev/null
 if ls Sources/V2Demo >/dev/null 2>&1; then swift build -c release --product V2Demo >/dev/null; fi
 

@@ -117,15 +117,11 @@ for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
 do {
     let adminAddress = try await admin.start()
     let address = try await server.start()
-    var fields = [("address", "http://\(address)"), ("admin", "http://\(adminAddress)"),
-                  ("upstream", demo == nil ? defaultBackends.map { "http://\($0.host):\($0.port)" }.joined(separator: ",") : "embedded demo upstream"),
-                  ("store", redisPool.map { "redis \($0.address)" } ?? "memory")]
-    if configuration.bucketTTL != nil { fields.append(("bucket_ttl", "accepted; keys are forgotten once full again (Redis) or evicted least-useful first (memory)")) }
-    JSONLine.lifecycle("listening", fields)
     if demo != nil {
         let anonymous = policies.anonymous.limits[0]
+        // Before the `listening` event, which scripts wait for: whoever sees that line sees this too.
         writeStandardError("""
-        V5RateLimitProxy listening on http://\(address) in front of an embedded demo upstream.
+        V5RateLimitProxy serves http://\(address) in front of an embedded demo upstream.
           Each client address may send bursts of \(anonymous.capacity) requests, refilled at \(anonymous.bucket.refillRatePerSecond)/s. Try:
             for i in $(seq \(anonymous.capacity + 3)); do curl -s -o /dev/null -w '%{http_code} ' http://\(address)/; done; echo
           and expect \(anonymous.capacity) × 200, then 429 (with Retry-After and rate-limit headers: curl -i).
@@ -134,6 +130,11 @@ do {
 
         """)
     }
+    var fields = [("address", "http://\(address)"), ("admin", "http://\(adminAddress)"),
+                  ("upstream", demo == nil ? defaultBackends.map { "http://\($0.host):\($0.port)" }.joined(separator: ",") : "embedded demo upstream"),
+                  ("store", redisPool.map { "redis \($0.address)" } ?? "memory")]
+    if configuration.bucketTTL != nil { fields.append(("bucket_ttl", "accepted; keys are forgotten once full again (Redis) or evicted least-useful first (memory)")) }
+    JSONLine.lifecycle("listening", fields)
     try await server.run()
 } catch {
     JSONLine.lifecycle("failed", [("error", "\(error)")])
