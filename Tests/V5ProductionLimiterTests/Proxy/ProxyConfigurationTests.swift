@@ -4,25 +4,25 @@ import Testing
 /// The binary's configuration from the outside: bad values exit 2 naming the field, value and
 /// problem; `--check-config` validates without serving; the committed example file is valid.
 @Suite(.serialized) struct ProxyConfigurationTests {
-    @Test func aBadFlagExitsTwoNamingTheFlagAndTheValue() throws {
-        let (status, message) = try ProxyProcess.run(arguments: ["--rps", "lots"])
+    @Test func aBadFlagExitsTwoNamingTheFlagAndTheValue() async throws {
+        let (status, message) = try await ProxyProcess.run(arguments: ["--rps", "lots"])
         #expect(status == 2)
         #expect(message.contains("--rps") && message.contains("\"lots\"") && message.contains("requests per second"))
     }
 
-    @Test func aBadEnvironmentVariableExitsTwoNamingTheVariable() throws {
-        let (status, message) = try ProxyProcess.run(arguments: ["--check-config"], environment: ["RATE_LIMIT_BURST": "-3"])
+    @Test func aBadEnvironmentVariableExitsTwoNamingTheVariable() async throws {
+        let (status, message) = try await ProxyProcess.run(arguments: ["--check-config"], environment: ["RATE_LIMIT_BURST": "-3"])
         #expect(status == 2)
         #expect(message.contains("RATE_LIMIT_BURST") && message.contains("\"-3\""))
     }
 
-    @Test func aBadVariableIsReportedEvenWhenAFlagOverridesIt() throws {
+    @Test func aBadVariableIsReportedEvenWhenAFlagOverridesIt() async throws {
         let file = try temporaryFile(#"{"anonymous": {"limits": [{"count": 7, "per": "1s"}]}}"#)
         // The variable is bad, the flag good: only the flag's value counts, so the file is fine too.
-        let (status, message) = try ProxyProcess.run(arguments: ["--check-config", "--config", file, "--burst", "9"], environment: ["RATE_LIMIT_BURST": "nine"])
+        let (status, message) = try await ProxyProcess.run(arguments: ["--check-config", "--config", file, "--burst", "9"], environment: ["RATE_LIMIT_BURST": "nine"])
         #expect(status == 2, "the environment is read before flags; a bad variable is reported even when a flag overrides it")
         #expect(message.contains("RATE_LIMIT_BURST"))
-        let (goodStatus, _) = try ProxyProcess.run(arguments: ["--check-config", "--config", file, "--burst", "9"], environment: ["RATE_LIMIT_BURST": "8"])
+        let (goodStatus, _) = try await ProxyProcess.run(arguments: ["--check-config", "--config", file, "--burst", "9"], environment: ["RATE_LIMIT_BURST": "8"])
         #expect(goodStatus == 0)
     }
 
@@ -37,21 +37,21 @@ import Testing
         (#"{"routes": [{"path": "/x", "cost": 9, "limits": [{"count": 5, "per": "1s"}]}]}"#, "routes"),
         ("not json", "not valid JSON"),
     ])
-    func aBadFileExitsTwoNamingTheField(json: String, expected: String) throws {
+    func aBadFileExitsTwoNamingTheField(json: String, expected: String) async throws {
         let file = try temporaryFile(json)
-        let (status, message) = try ProxyProcess.run(arguments: ["--check-config", "--config", file])
+        let (status, message) = try await ProxyProcess.run(arguments: ["--check-config", "--config", file])
         #expect(status == 2)
         #expect(message.contains(expected), "\(message)")
         #expect(!message.contains("abcdef"), "an API key must not be printed whole")
     }
 
-    @Test func theExampleFileIsValid() throws {
-        let (status, message) = try ProxyProcess.run(arguments: ["--check-config", "--config", exampleFilePath])
+    @Test func theExampleFileIsValid() async throws {
+        let (status, message) = try await ProxyProcess.run(arguments: ["--check-config", "--config", exampleFilePath])
         #expect(status == 0, "\(message)")
     }
 
-    @Test func helpListsEveryVariableTheSeedsUse() throws {
-        let help = try ProxyProcess.runForOutput(arguments: ["--help"])
+    @Test func helpListsEveryVariableTheSeedsUse() async throws {
+        let help = try await ProxyProcess.runForOutput(arguments: ["--help"])
         for variable in ["BIND_ADDR", "LISTEN_ADDR", "UPSTREAM_URL", "DOWNSTREAM_URL", "RATE_LIMIT_RPS", "RATE_LIMIT_BURST", "BURST", "BUCKET_TTL", "REDIS_ADDR", "GRACEFUL_SHUTDOWN_TIMEOUT", "FAILURE_MODE"] {
             #expect(help.contains(variable), "--help does not mention \(variable)")
         }

@@ -18,17 +18,17 @@ import Testing
 
     @Test func sighupReloadsPoliciesAndABadFileKeepsTheRunningOnes() async throws {
         let path = try temporaryFile(#"{"anonymous": {"limits": [{"rps": 0.01, "burst": 2}]}}"#)
-        let proxy = try ProxyProcess(arguments: ["--config", path])
+        let proxy = try await ProxyProcess.start(arguments: ["--config", path])
         let client = HTTPClient(eventLoopGroup: group)
         #expect(try await admitted(4, port: proxy.port, client: client) == 2)
         // A new anonymous policy: its limit's name carries its numbers, so it starts full.
         try #"{"anonymous": {"limits": [{"rps": 0.01, "burst": 6}]}}"#.write(toFile: path, atomically: true, encoding: .utf8)
         proxy.send(SIGHUP)
-        #expect(proxy.waitForLifecycleEvent(#""event":"reloaded""#))
+        #expect(await proxy.waitForLifecycleEvent(#""event":"reloaded""#))
         #expect(try await admitted(8, port: proxy.port, client: client) == 6)
         try #"{"anonymous": {"limits": [{"rps": "fast", "burst": 6}]}}"#.write(toFile: path, atomically: true, encoding: .utf8)
         proxy.send(SIGHUP)
-        #expect(proxy.waitForLifecycleEvent(#""event":"reload_failed""#))
+        #expect(await proxy.waitForLifecycleEvent(#""event":"reload_failed""#))
         #expect(proxy.lifecycleLog.contains("anonymous.limits[0].rps"))
         // Still the burst-6 policy, whose state was kept: nothing left.
         #expect(try await admitted(2, port: proxy.port, client: client) == 0)
@@ -46,7 +46,7 @@ import Testing
             eventLoopGroup: group
         )
         let upstreamPort = try await upstream.start().port
-        let proxy = try ProxyProcess(arguments: ["--upstream", "http://127.0.0.1:\(upstreamPort)", "--burst", "1000", "--rps", "1000"])
+        let proxy = try await ProxyProcess.start(arguments: ["--upstream", "http://127.0.0.1:\(upstreamPort)", "--burst", "1000", "--rps", "1000"])
         let client = HTTPClient(eventLoopGroup: group)
         let outcomes = try await withThrowingTaskGroup(of: Int.self) { tasks in
             for _ in 0..<30 { tasks.addTask { try await get(client, port: proxy.port).status } }
@@ -56,7 +56,7 @@ import Testing
             return try await tasks.reduce(into: [Int]()) { $0.append($1) }
         }
         #expect(outcomes == Array(repeating: 200, count: 30))
-        #expect(proxy.terminateWaitingForExit() == 0)
+        #expect(await proxy.exitStatus() == 0)
         #expect(proxy.lifecycleLog.contains(#""event":"stopped""#))
         await client.shutdown()
         await upstream.shutdown(gracePeriod: .seconds(1))
@@ -67,8 +67,8 @@ import Testing
         let redis = try RedisServerProcess()
         defer { redis.stop() }
         let arguments = ["--redis", "127.0.0.1:\(redis.port)", "--burst", "6", "--rps", "0.01", "--failure-mode", "fail-closed"]
-        let first = try ProxyProcess(arguments: arguments)
-        let second = try ProxyProcess(arguments: arguments)
+        let first = try await ProxyProcess.start(arguments: arguments)
+        let second = try await ProxyProcess.start(arguments: arguments)
         let client = HTTPClient(eventLoopGroup: group)
         var total = 0
         for index in 0..<12 where try await get(client, port: index % 2 == 0 ? first.port : second.port).status == 200 { total += 1 }
@@ -80,7 +80,7 @@ import Testing
           arguments: [("fail-closed", 503, nil), ("fail-open", 200, "fail-open"), ("fallback", 200, "fallback")] as [(String, Int, String?)])
     func redisDownFollowsTheFailureMode(mode: String, status: Int, degraded: String?) async throws {
         let redis = try RedisServerProcess()
-        let proxy = try ProxyProcess(arguments: ["--redis", "127.0.0.1:\(redis.port)", "--failure-mode", mode, "--store-timeout", "100ms"])
+        let proxy = try await ProxyProcess.start(arguments: ["--redis", "127.0.0.1:\(redis.port)", "--failure-mode", mode, "--store-timeout", "100ms"])
         let client = HTTPClient(eventLoopGroup: group)
         #expect(try await get(client, port: proxy.port).status == 200)
         redis.kill()

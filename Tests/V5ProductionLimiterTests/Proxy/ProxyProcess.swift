@@ -29,8 +29,14 @@ final class ProxyProcess: @unchecked Sendable {
     }
 
     /// Starts the proxy with `arguments` and `environment` (nothing inherited but PATH) and
-    /// returns once it logs `listening`.
-    init(arguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// returns once it logs `listening`. Waiting blocks a thread, so it happens on one of its own:
+    /// a test blocking a cooperative thread for seconds starved other tests (a streaming test
+    /// timed out under ThreadSanitizer while proxies started beside it).
+    static func start(arguments: [String] = [], environment: [String: String] = [:]) async throws -> ProxyProcess {
+        try await onOwnThread { Result { try ProxyProcess(arguments: arguments, environment: environment) } }.get()
+    }
+
+    private init(arguments: [String], environment: [String: String]) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executablePath) else { throw StartError.notBuilt(Self.executablePath) }
         directory = try Self.makeDirectory()
         port = try RedisServerProcess.freeLoopbackPort()
@@ -64,29 +70,29 @@ final class ProxyProcess: @unchecked Sendable {
         process.send(signal)
     }
 
-    /// The exit status after SIGTERM (nil: killed by a signal or still running after `timeout`).
-    func terminate(timeout: Duration = .seconds(30)) -> Int32? {
-        process.send(SIGTERM)
-        return process.waitForExit(timeout: timeout)
-    }
-
     /// The exit status of a proxy already told to stop (nil if it has not exited within `timeout`).
-    func terminateWaitingForExit(timeout: Duration = .seconds(30)) -> Int32? {
-        process.waitForExit(timeout: timeout)
+    func exitStatus(timeout: Duration = .seconds(30)) async -> Int32? {
+        await onOwnThread { [self] in process.waitForExit(timeout: timeout) }
     }
 
     /// Polls (a real process's log) until `text` appears or `timeout` passes.
-    func waitForLifecycleEvent(_ text: String, timeout: Duration = .seconds(20)) -> Bool {
+    func waitForLifecycleEvent(_ text: String, timeout: Duration = .seconds(20)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if lifecycleLog.contains(text) { return true }
-            usleep(10_000)
+            // A pause between polls of another process's log; no result depends on its length.
+            try? await Task.sleep(for: .milliseconds(10))
         }
         return false
     }
 
-    /// Runs the binary to completion (for `--check-config` and bad configurations): exit status and stderr.
-    static func run(arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32?, standardError: String) {
+    /// Runs the binary to completion (for `--check-config` and bad configurations): exit status
+    /// and stderr, waited for on a thread of its own.
+    static func run(arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32?, standardError: String) {
+        try await onOwnThread { Result { try runBlocking(arguments: arguments, environment: environment) } }.get()
+    }
+
+    private static func runBlocking(arguments: [String], environment: [String: String]) throws -> (status: Int32?, standardError: String) {
         guard FileManager.default.isExecutableFile(atPath: executablePath) else { throw StartError.notBuilt(executablePath) }
         let directory = try makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -98,12 +104,16 @@ final class ProxyProcess: @unchecked Sendable {
     }
 
     /// Runs the binary to completion and returns its standard output (for `--help`).
-    static func runForOutput(arguments: [String]) throws -> String {
-        let directory = try makeDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let child = try ChildProcess(executable: executablePath, arguments: arguments, outputPath: "\(directory)/out")
-        _ = child.waitForExit()
-        return (try? String(contentsOfFile: "\(directory)/out", encoding: .utf8)) ?? ""
+    static func runForOutput(arguments: [String]) async throws -> String {
+        try await onOwnThread {
+            Result {
+                let directory = try makeDirectory()
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                let child = try ChildProcess(executable: executablePath, arguments: arguments, outputPath: "\(directory)/out")
+                _ = child.waitForExit()
+                return (try? String(contentsOfFile: "\(directory)/out", encoding: .utf8)) ?? ""
+            }
+        }.get()
     }
 
     static func makeDirectory() throws -> String {

@@ -10,7 +10,7 @@ import Testing
     @Test func withNoUpstreamItLimitsInFrontOfTheDemoUpstream() async throws {
         // The default burst of 5, with the refill slowed down: on a loaded machine eight requests
         // can take longer than the default refill of one unit per half second.
-        let proxy = try ProxyProcess(arguments: ["--rps", "0.01"])
+        let proxy = try await ProxyProcess.start(arguments: ["--rps", "0.01"])
         let client = HTTPClient(eventLoopGroup: group)
         let first = try await get(client, port: proxy.port)
         #expect(first.body.contains("hello from the demo upstream"))
@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func aFlagWinsOverTheEnvironment() async throws {
-        let proxy = try ProxyProcess(arguments: ["--burst", "3", "--rps", "0.01"], environment: ["RATE_LIMIT_BURST": "8"])
+        let proxy = try await ProxyProcess.start(arguments: ["--burst", "3", "--rps", "0.01"], environment: ["RATE_LIMIT_BURST": "8"])
         let client = HTTPClient(eventLoopGroup: group)
         var admitted = 0
         for _ in 0..<10 where try await get(client, port: proxy.port).status == 200 { admitted += 1 }
@@ -45,7 +45,7 @@ import Testing
          "tiers": {"premium": {"limits": [{"rps": 0.01, "burst": 12}]}},
          "apiKeys": {"premium-key-1": "premium"}}
         """)
-        let proxy = try ProxyProcess(arguments: ["--config", file])
+        let proxy = try await ProxyProcess.start(arguments: ["--config", file])
         let client = HTTPClient(eventLoopGroup: group)
         var premium = 0
         for _ in 0..<15 where try await get(client, port: proxy.port, headers: [("X-API-Key", "premium-key-1")]).status == 200 { premium += 1 }
@@ -65,7 +65,7 @@ import Testing
         {"anonymous": {"limits": [{"rps": 1000, "burst": 1000}]},
          "routes": [{"path": "/reports", "limits": [{"count": 2, "per": "1h"}], "shadow": true}]}
         """)
-        let proxy = try ProxyProcess(arguments: ["--config", file])
+        let proxy = try await ProxyProcess.start(arguments: ["--config", file])
         let client = HTTPClient(eventLoopGroup: group)
         var statuses: [Int] = []
         for _ in 0..<5 { statuses.append(try await get(client, port: proxy.port, path: "/reports/daily").status) }
@@ -83,7 +83,7 @@ import Testing
             eventLoopGroup: group
         )
         let upstreamPort = try await upstream.start().port
-        let proxy = try ProxyProcess(arguments: ["--upstream", "http://127.0.0.1:\(upstreamPort)"])
+        let proxy = try await ProxyProcess.start(arguments: ["--upstream", "http://127.0.0.1:\(upstreamPort)"])
         let client = HTTPClient(eventLoopGroup: group)
         let given = try await get(client, port: proxy.port, headers: [("X-Request-ID", "trace-42")])
         #expect(given.body == "trace-42")
@@ -96,7 +96,7 @@ import Testing
     }
 
     @Test func adminEndpointsAnswer() async throws {
-        let proxy = try ProxyProcess()
+        let proxy = try await ProxyProcess.start()
         let client = HTTPClient(eventLoopGroup: group)
         #expect(try await get(client, port: proxy.adminPort, path: "/healthz").status == 200)
         #expect(try await get(client, port: proxy.adminPort, path: "/readyz").body.contains(#""ready":true"#))
