@@ -11,6 +11,15 @@ func svgNumber(_ value: Double) -> String {
     return fraction % 10 == 0 ? "\(sign)\(whole).\(fraction / 10)" : "\(sign)\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
 }
 
+/// A whole SVG document of `body`'s elements on a white background, in the charts' font.
+func svgDocument(width: Double, height: Double, body: [String]) -> String {
+    ([
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
+            + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">",
+        "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>",
+    ] + body + ["</svg>"]).joined(separator: "\n") + "\n"
+}
+
 func rect(x: Double, y: Double, width: Double, height: Double, fill: String) -> String {
     "<rect x=\"\(svgNumber(x))\" y=\"\(svgNumber(y))\" width=\"\(svgNumber(max(width, 0)))\" height=\"\(svgNumber(max(height, 0)))\" "
         + "fill=\"\(fill)\"/>"
@@ -20,6 +29,14 @@ func rect(x: Double, y: Double, width: Double, height: Double, fill: String) -> 
 func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String, width: Double = 1, dash: String? = nil) -> String {
     "<line x1=\"\(svgNumber(x1))\" y1=\"\(svgNumber(y1))\" x2=\"\(svgNumber(x2))\" y2=\"\(svgNumber(y2))\" "
         + "stroke=\"\(stroke)\" stroke-width=\"\(svgNumber(width))\"" + (dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + "/>"
+}
+
+/// A red "×" centred on (x, y): a refused request.
+func cross(x: Double, y: Double) -> String {
+    let size = 4.0
+    return "<path d=\"M\(svgNumber(x - size)),\(svgNumber(y - size)) L\(svgNumber(x + size)),\(svgNumber(y + size)) "
+        + "M\(svgNumber(x - size)),\(svgNumber(y + size)) L\(svgNumber(x + size)),\(svgNumber(y - size))\" "
+        + "stroke=\"\(SimulationChart.refusedColour)\" stroke-width=\"2\"/>"
 }
 
 /// A `<polyline>` through `points`, unfilled.
