@@ -20,7 +20,7 @@ struct MiddlewarePathDiagram {
                     fill: DiagramStyle.admittedFill)
         body += arrow(x1: 120, y1: middle, x2: 160, y2: middle)
         body += arrow(x1: 330, y1: middle, x2: 370, y2: middle, label: "key", labelOffset: (0, -10), labelAnchor: "middle")
-        body += arrow(x1: 540, y1: middle, x2: 580, y2: middle, label: "allowed", labelOffset: (0, -10), labelAnchor: "middle")
+        body += arrow(x1: 540, y1: middle, x2: 580, y2: middle, label: "allowed", labelOffset: (0, -41), labelAnchor: "middle")
 
         // What the middleware answers itself, below the step that decides it.
         let answers = row + height + 70

@@ -24,7 +24,7 @@ struct ProxyPathDiagram {
         body += arrow(x1: 100, y1: chainMiddle, x2: 130, y2: chainMiddle)
         body += arrow(x1: 280, y1: chainMiddle, x2: 310, y2: chainMiddle)
         body += arrow(x1: 430, y1: chainMiddle, x2: 460, y2: chainMiddle)
-        body += arrow(x1: 630, y1: chainMiddle, x2: 660, y2: chainMiddle, label: "admitted", labelOffset: (0, -12), labelAnchor: "middle")
+        body += arrow(x1: 630, y1: chainMiddle, x2: 660, y2: chainMiddle, label: "admitted", labelOffset: (0, -41), labelAnchor: "middle")
 
         // The store behind the failure policy, under the policy middleware.
         let guardTop = chainTop + chainHeight + 50
@@ -36,7 +36,7 @@ struct ProxyPathDiagram {
         let storeTop = guardTop + 100
         body += arrow(x1: 530, y1: guardTop + 62, x2: 470, y2: storeTop)
         body += arrow(x1: 560, y1: guardTop + 62, x2: 655, y2: storeTop)
-        body.append(text("one call per request, to the configured store", x: 620, y: guardTop + 84, size: 11, fill: DiagramStyle.note))
+        body.append(text("one call per request", x: 612, y: guardTop + 84, size: 11, fill: DiagramStyle.note))
         body += box(x: 400, y: storeTop, width: 140, height: 66, lines: ["InMemoryStore", "stage 4's table,", "all limits at once"], size: 11)
         body += box(x: 560, y: storeTop, width: 190, height: 66, lines: ["RedisStore", "one Lua script, server TIME,", "shared by every proxy"], size: 11)
 
