@@ -13,6 +13,12 @@ enum DiagramStyle {
     static let note = "#555555"
 }
 
+/// A picture's title, and lines of notes under it in the notes' colour.
+func heading(_ title: String, notes: [String]) -> [String] {
+    [text(title, x: 20, y: 28, size: 17, weight: "bold")]
+        + notes.enumerated().map { index, note in text(note, x: 20, y: 50 + Double(index) * 16, size: 12, fill: DiagramStyle.note) }
+}
+
 /// A rounded box with centred lines of text; the first line bold when `title` is set.
 func box(
     x: Double, y: Double, width: Double, height: Double, lines: [String], fill: String = DiagramStyle.boxFill,

@@ -83,26 +83,17 @@ struct EvictionFloodChart {
     func svg() -> String {
         let runs = [Self.stageThree(), Self.stageFour()]
         let timeScale = Scale(low: plotLeft, high: plotRight, minimum: 0, maximum: Self.end)
-        var body = [
-            text("A flood of unique keys against a 256-key table, before and after eviction", x: 20, y: 28, size: 17, weight: "bold"),
-            text("From 5 s to 20 s (shaded) 200 new keys a second each spend a whole bucket (10 tokens, 1/s); a new legitimate",
-                 x: 20, y: 50, size: 12, fill: DiagramStyle.note),
-            text("client arrives every 0.5 s. Lines: keys held; marks: each new client's one request. Stages 3 and 4's real limiters.",
-                 x: 20, y: 66, size: 12, fill: DiagramStyle.note),
-        ]
+        var body = heading("A flood of unique keys against a 256-key table, before and after eviction", notes: [
+            "From 5 s to 20 s (shaded) 200 new keys a second each spend a whole bucket (10 tokens, 1/s); a new legitimate",
+            "client arrives every 0.5 s. Lines: keys held; marks: each new client's one request. Stages 3 and 4's real limiters.",
+        ])
         var top = 110.0
         for run in runs {
             body += panel(for: run, top: top, timeScale: timeScale)
             top += 220
         }
         let axis = top - 36
-        body.append(line(x1: plotLeft, y1: axis, x2: plotRight, y2: axis, stroke: "#444444"))
-        for tick in stride(from: 0.0, through: Self.end, by: 5) {
-            let x = timeScale.position(tick)
-            body.append(line(x1: x, y1: axis, x2: x, y2: axis + 4, stroke: "#444444"))
-            body.append(text(ResultsTable.number(tick), x: x, y: axis + 17, size: 11, anchor: "middle", fill: "#444444"))
-        }
-        body.append(text("seconds", x: plotRight, y: axis + 31, size: 11, anchor: "end", fill: "#444444"))
+        body += secondsAxis(at: axis, scale: timeScale, end: Self.end, step: 5)
         return svgDocument(width: 800, height: axis + 48, body: body)
     }
 

@@ -45,11 +45,9 @@ struct HeaderTimeline {
     func svg() -> String {
         let responses = Self.responses()
         let timeScale = Scale(low: plotLeft, high: plotRight, minimum: 0, maximum: Self.end)
-        var body = [
-            text("Stage 3: the headers one client sees over a burst (capacity 5, 1 token/s)", x: 20, y: 28, size: 17, weight: "bold"),
-            text("8 requests in 0.7 s, then one every 0.5 s; each dot is one response, computed by stage 3's limiter and RateLimitFields.",
-                 x: 20, y: 50, size: 12, fill: DiagramStyle.note),
-        ]
+        var body = heading("Stage 3: the headers one client sees over a burst (capacity 5, 1 token/s)", notes: [
+            "8 requests in 0.7 s, then one every 0.5 s; each dot is one response, computed by stage 3's limiter and RateLimitFields.",
+        ])
         var top = 82.0
         // Status: two rows, 200 above 429.
         body.append(text("status", x: plotLeft, y: top - 8, size: 13, weight: "bold"))
@@ -70,13 +68,7 @@ struct HeaderTimeline {
         body += panel(title: "Seconds: X-RateLimit-Reset (blue, until the bucket is full), Retry-After on a 429 (red, = t)", top: top,
                       maximum: 6, points: waits, timeScale: timeScale)
         let axis = top + 120
-        body.append(line(x1: plotLeft, y1: axis, x2: plotRight, y2: axis, stroke: "#444444"))
-        for tick in stride(from: 0.0, through: Self.end, by: 1) {
-            let x = timeScale.position(tick)
-            body.append(line(x1: x, y1: axis, x2: x, y2: axis + 4, stroke: "#444444"))
-            body.append(text(ResultsTable.number(tick), x: x, y: axis + 17, size: 11, anchor: "middle", fill: "#444444"))
-        }
-        body.append(text("seconds", x: plotRight, y: axis + 31, size: 11, anchor: "end", fill: "#444444"))
+        body += secondsAxis(at: axis, scale: timeScale, end: Self.end, step: 1)
         return svgDocument(width: 800, height: axis + 48, body: body)
     }
 

@@ -77,11 +77,9 @@ struct LostUpdateDiagram {
 
     /// Both runs side by side, as an SVG document.
     func svg() -> String {
-        var body = [
-            text("Lost updates: two threads, one bucket of 2 tokens, time frozen", x: 20, y: 28, size: 17, weight: "bold"),
-            text("A scripted interleaving of stage 2's TokenBucket (left) and its KeyedRateLimiter (right); at most 2 may pass.",
-                 x: 20, y: 50, size: 12, fill: DiagramStyle.note),
-        ]
+        var body = heading("Lost updates: two threads, one bucket of 2 tokens, time frozen", notes: [
+            "A scripted interleaving of stage 2's TokenBucket (left) and its KeyedRateLimiter (right); at most 2 may pass.",
+        ])
         let unprotected = Self.unprotectedRows()
         let locked = Self.lockedRows()
         body += column(title: "Without a lock: read, then write", rows: unprotected, left: 20)

@@ -5,11 +5,9 @@
 struct MiddlewarePathDiagram {
     /// The diagram as an SVG document.
     func svg() -> String {
-        var body = [
-            text("Stage 3: one request through RateLimitMiddleware", x: 20, y: 28, size: 17, weight: "bold"),
-            text("The decision is taken before the handler runs; its fields describe the bucket at that instant.",
-                 x: 20, y: 50, size: 12, fill: DiagramStyle.note),
-        ]
+        var body = heading("Stage 3: one request through RateLimitMiddleware", notes: [
+            "The decision is taken before the handler runs; its fields describe the bucket at that instant.",
+        ])
         let row = 80.0
         let height = 64.0
         let middle = row + height / 2

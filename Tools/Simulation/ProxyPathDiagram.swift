@@ -5,11 +5,9 @@
 struct ProxyPathDiagram {
     /// The diagram as an SVG document.
     func svg() -> String {
-        var body = [
-            text("Stage 5: a request through V5RateLimitProxy", x: 20, y: 28, size: 17, weight: "bold"),
-            text("Middleware in execution order (MiddlewareChain); the store is asked through GuardedStore, which never throws.",
-                 x: 20, y: 50, size: 12, fill: DiagramStyle.note),
-        ]
+        var body = heading("Stage 5: a request through V5RateLimitProxy", notes: [
+            "Middleware in execution order (MiddlewareChain); the store is asked through GuardedStore, which never throws.",
+        ])
         // The chain, left to right.
         let chainTop = 74.0
         let chainHeight = 70.0

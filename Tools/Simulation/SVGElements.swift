@@ -71,6 +71,18 @@ func escapedForXML(_ text: String) -> String {
     return escaped
 }
 
+/// A seconds axis along `y` under a plot spanning `scale`: a tick every `step` from 0 to `end`, labelled.
+func secondsAxis(at y: Double, scale: Scale, end: Double, step: Double) -> [String] {
+    var shapes = [line(x1: scale.low, y1: y, x2: scale.high, y2: y, stroke: "#444444")]
+    for tick in stride(from: 0.0, through: end + step / 1000, by: step) {
+        let x = scale.position(tick)
+        shapes.append(line(x1: x, y1: y, x2: x, y2: y + 4, stroke: "#444444"))
+        shapes.append(text(ResultsTable.number(tick), x: x, y: y + 17, size: 11, anchor: "middle", fill: "#444444"))
+    }
+    shapes.append(text("seconds", x: scale.high, y: y + 31, size: 11, anchor: "end", fill: "#444444"))
+    return shapes
+}
+
 /// Maps a value range onto a pixel range, clamping outside it; a `low` pixel below `high` puts the maximum at the top.
 struct Scale {
     var low: Double

@@ -67,15 +67,7 @@ public struct SimulationChart {
     /// Time ticks and their labels under a plot whose bottom edge is `y`.
     func timeAxis(at y: Double) -> [String] {
         let end = trace.end.inSeconds
-        let step = Scale.tickStep(upTo: end)
-        var shapes = [line(x1: plotLeft, y1: y, x2: plotRight, y2: y, stroke: "#444444")]
-        for tick in stride(from: 0.0, through: end + step / 1000, by: step) {
-            let x = timeScale.position(tick)
-            shapes.append(line(x1: x, y1: y, x2: x, y2: y + 4, stroke: "#444444"))
-            shapes.append(text(ResultsTable.number(tick), x: x, y: y + 17, size: 11, anchor: "middle", fill: "#444444"))
-        }
-        shapes.append(text("seconds", x: plotRight, y: y + 31, size: 11, anchor: "end", fill: "#444444"))
-        return shapes
+        return secondsAxis(at: y, scale: timeScale, end: end, step: Scale.tickStep(upTo: end))
     }
 
     /// An algorithm's fixed colour; grey for one the palette does not know yet.
