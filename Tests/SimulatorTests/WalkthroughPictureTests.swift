@@ -44,12 +44,15 @@ import Testing
         #expect(svg == picture.svg())
     }
 
-    @Test func pictureWithoutAnOutputFileIsRefused() {
+    @Test func pictureWithoutAnOutputFileOrWithReplayFlagsIsRefused() {
         #expect(throws: SimulationError("--picture needs --svg FILE to write it to")) {
             try SimulatorOptions(arguments: ["--picture", "v5-proxy-path"])
         }
         #expect(throws: SimulationError.self) {
             try SimulatorOptions(arguments: ["--picture", "v6-everything", "--svg", "out.svg"])
+        }
+        #expect(throws: SimulationError("--picture draws a fixed picture; --rate applies only to a trace replay")) {
+            try SimulatorOptions(arguments: ["--picture", "v3-headers-over-burst", "--rate", "2", "--svg", "out.svg"])
         }
     }
 }

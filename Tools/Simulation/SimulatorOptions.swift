@@ -48,7 +48,10 @@ public struct SimulatorOptions: Sendable {
             return value
         }
 
+        // Flags that shape a trace replay: a fixed picture would ignore them silently, so they are refused with it.
+        var replayFlags: [String] = []
         while let flag = remaining.popFirst() {
+            if ["--trace", "--csv", "--algorithms", "--capacity", "--rate", "--window", "--chart"].contains(flag) { replayFlags.append(flag) }
             switch flag {
             case "--picture":
                 let name = try value(for: flag)
@@ -95,6 +98,9 @@ public struct SimulatorOptions: Sendable {
             }
         }
         if picture != nil, svgPath == nil { throw SimulationError("--picture needs --svg FILE to write it to") }
+        if picture != nil, let flag = replayFlags.first {
+            throw SimulationError("--picture draws a fixed picture; \(flag) applies only to a trace replay")
+        }
         limit = try SimulationLimit(capacity: capacity, ratePerSecond: rate)
         if let algorithmList { algorithms = try RateLimitAlgorithms.parse(algorithmList) }
         window = windowSeconds.map { .seconds(rounding: $0) }
