@@ -24,7 +24,7 @@ struct MiddlewarePathDiagram {
         let answers = row + height + 70
         body += arrow(x1: 245, y1: row + height, x2: 245, y2: answers, label: "material unusable", labelOffset: (6, 0))
         body += box(x: 145, y: answers, width: 195, height: 74,
-                    lines: ["400 Bad Request", "key_too_long, invalid_utf8…", "no token spent"], fill: DiagramStyle.warningFill)
+                    lines: ["400 Bad Request", "key_too_long, key_not_utf8…", "no token spent"], fill: DiagramStyle.warningFill)
         body += arrow(x1: 420, y1: row + height, x2: 420, y2: answers, label: "limited", labelOffset: (-6, 0), labelAnchor: "end")
         body += box(x: 350, y: answers, width: 140, height: 74,
                     lines: ["429 Too Many", "Retry-After: t", "fields, JSON body"], fill: DiagramStyle.refusedFill)
