@@ -60,8 +60,8 @@ let package = Package(
         // Drives EVALSHA through the Redis client (or stage 5's Redis store) beside redis-benchmark.
         .executableTarget(name: "RedisBenchmark", dependencies: ["RedisClient", "HTTPEngine", "V5ProductionLimiter"], path: "Benchmarks/RedisBenchmark"),
 
-        // Replays request traces through the stages' limiters on simulated time; tables and SVG charts.
-        .target(name: "Simulation", dependencies: ["V1TokenBucket", "V4LongRunningLimiter"], path: "Tools/Simulation"),
+        // Replays request traces through the stages' limiters on simulated time; tables, SVG charts, the walkthroughs' pictures.
+        .target(name: "Simulation", dependencies: ["V1TokenBucket", "V2KeyedLimiter", "V3RateLimitMiddleware", "V4LongRunningLimiter", "V5ProductionLimiter"], path: "Tools/Simulation"),
         // The simulator's command line: `swift run Simulator --help`.
         .executableTarget(name: "Simulator", dependencies: ["Simulation"], path: "Tools/Simulator"),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulation"]),

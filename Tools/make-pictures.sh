@@ -18,11 +18,18 @@ trap 'rm -rf "$work"' EXIT
 
 swift build --product Simulator >/dev/null
 simulator="$(swift build --show-bin-path)/Simulator"
+# Stage 4's table places keys by hash; a fixed seed makes the eviction picture the same every run.
+export SWIFT_DETERMINISTIC_HASHING=1
 
 # name of the picture, then the Simulator arguments that draw it.
 pictures=(
   "v1-burst-and-refill|--trace burst-then-idle --algorithms v1-token-bucket --chart levels"
-  "boundary-burst|--trace boundary-burst --window 2"
+  "boundary-burst|--trace boundary-burst --window 2 --algorithms v4-gcra,v5-sliding-window,fixed-window"
+  "v2-lost-updates|--picture v2-lost-updates"
+  "v3-middleware-path|--picture v3-middleware-path"
+  "v3-headers-over-burst|--picture v3-headers-over-burst"
+  "v4-eviction-flood|--picture v4-eviction-flood"
+  "v5-proxy-path|--picture v5-proxy-path"
 )
 
 stale=0

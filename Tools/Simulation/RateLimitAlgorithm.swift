@@ -2,7 +2,7 @@
 ///
 /// Adding an algorithm is one type conforming to this protocol and one line in
 /// `RateLimitAlgorithms.all`; the table, the charts, the `--algorithms` flag and the tests that
-/// loop over every algorithm pick it up from there. (Stage 5's sliding window goes in this way.)
+/// loop over every algorithm pick it up from there, as stage 5's sliding window did.
 public protocol RateLimitAlgorithm: Sendable {
     /// The name used by `--algorithms`, tables and charts, such as `v1-token-bucket`.
     static var name: String { get }
@@ -39,6 +39,7 @@ public enum RateLimitAlgorithms {
     public static let all: [any RateLimitAlgorithm.Type] = [
         StageOneTokenBucket.self,
         StageFourGCRA.self,
+        StageFiveSlidingWindow.self,
         FixedWindowCounter.self,
     ]
 

@@ -11,6 +11,15 @@ func svgNumber(_ value: Double) -> String {
     return fraction % 10 == 0 ? "\(sign)\(whole).\(fraction / 10)" : "\(sign)\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
 }
 
+/// A whole SVG document of `body`'s elements on a white background, in the charts' font.
+func svgDocument(width: Double, height: Double, body: [String]) -> String {
+    ([
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
+            + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">",
+        "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>",
+    ] + body + ["</svg>"]).joined(separator: "\n") + "\n"
+}
+
 func rect(x: Double, y: Double, width: Double, height: Double, fill: String) -> String {
     "<rect x=\"\(svgNumber(x))\" y=\"\(svgNumber(y))\" width=\"\(svgNumber(max(width, 0)))\" height=\"\(svgNumber(max(height, 0)))\" "
         + "fill=\"\(fill)\"/>"
@@ -20,6 +29,14 @@ func rect(x: Double, y: Double, width: Double, height: Double, fill: String) -> 
 func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String, width: Double = 1, dash: String? = nil) -> String {
     "<line x1=\"\(svgNumber(x1))\" y1=\"\(svgNumber(y1))\" x2=\"\(svgNumber(x2))\" y2=\"\(svgNumber(y2))\" "
         + "stroke=\"\(stroke)\" stroke-width=\"\(svgNumber(width))\"" + (dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + "/>"
+}
+
+/// A red "×" centred on (x, y): a refused request.
+func cross(x: Double, y: Double) -> String {
+    let size = 4.0
+    return "<path d=\"M\(svgNumber(x - size)),\(svgNumber(y - size)) L\(svgNumber(x + size)),\(svgNumber(y + size)) "
+        + "M\(svgNumber(x - size)),\(svgNumber(y + size)) L\(svgNumber(x + size)),\(svgNumber(y - size))\" "
+        + "stroke=\"\(SimulationChart.refusedColour)\" stroke-width=\"2\"/>"
 }
 
 /// A `<polyline>` through `points`, unfilled.
@@ -52,6 +69,18 @@ func escapedForXML(_ text: String) -> String {
         }
     }
     return escaped
+}
+
+/// A seconds axis along `y` under a plot spanning `scale`: a tick every `step` from 0 to `end`, labelled.
+func secondsAxis(at y: Double, scale: Scale, end: Double, step: Double) -> [String] {
+    var shapes = [line(x1: scale.low, y1: y, x2: scale.high, y2: y, stroke: "#444444")]
+    for tick in stride(from: 0.0, through: end + step / 1000, by: step) {
+        let x = scale.position(tick)
+        shapes.append(line(x1: x, y1: y, x2: x, y2: y + 4, stroke: "#444444"))
+        shapes.append(text(ResultsTable.number(tick), x: x, y: y + 17, size: 11, anchor: "middle", fill: "#444444"))
+    }
+    shapes.append(text("seconds", x: scale.high, y: y + 31, size: 11, anchor: "end", fill: "#444444"))
+    return shapes
 }
 
 /// Maps a value range onto a pixel range, clamping outside it; a `low` pixel below `high` puts the maximum at the top.

@@ -2,9 +2,14 @@ extension SimulationChart {
     /// One panel per algorithm: allowance line, request marks, window boundaries; then the time axis.
     func levelPanels(top: Double) -> (shapes: [String], bottom: Double) {
         let key = runs.first?.chartedKey ?? "-"
+        let windowNote = switch (showsBoundaries, runs.contains(where: { $0.algorithm == StageFiveSlidingWindow.name })) {
+        case (true, true): "; for the windows, requests left (the sliding window's estimate)"
+        case (true, false): "; for the fixed window, requests left in the window"
+        case (false, true): "; for the sliding window, requests left by its estimate"
+        case (false, false): ""
+        }
         var shapes = [
-            text("Allowance of key '\(key)' over time: tokens" + (showsBoundaries ? "; for the fixed window, requests left in the window" : ""),
-                 x: 20, y: top, size: 12, fill: "#555555"),
+            text("Allowance of key '\(key)' over time: tokens" + windowNote, x: 20, y: top, size: 12, fill: "#555555"),
         ]
         shapes += legend(x: 20, y: top + 12, withBoundaries: showsBoundaries)
         var panelTop = top + 50
@@ -69,13 +74,5 @@ extension SimulationChart {
     /// Whether a fixed window is among the runs; only then are its boundaries worth drawing.
     private var showsBoundaries: Bool {
         runs.contains { $0.algorithm == FixedWindowCounter.name }
-    }
-
-    /// A red "×" centred on (x, y).
-    private func cross(x: Double, y: Double) -> String {
-        let size = 4.0
-        return "<path d=\"M\(svgNumber(x - size)),\(svgNumber(y - size)) L\(svgNumber(x + size)),\(svgNumber(y + size)) "
-            + "M\(svgNumber(x - size)),\(svgNumber(y + size)) L\(svgNumber(x + size)),\(svgNumber(y - size))\" "
-            + "stroke=\"\(Self.refusedColour)\" stroke-width=\"2\"/>"
     }
 }

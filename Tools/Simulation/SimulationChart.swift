@@ -24,7 +24,9 @@ public struct SimulationChart {
     }
 
     /// Fixed colours per algorithm, so each keeps its colour in every picture.
-    static let palette = ["v1-token-bucket": "#4e79a7", "v4-gcra": "#9467bd", "fixed-window": "#9c755f"]
+    static let palette = [
+        "v1-token-bucket": "#4e79a7", "v4-gcra": "#9467bd", "v5-sliding-window": "#f28e2b", "fixed-window": "#9c755f",
+    ]
     static let unknownAlgorithmColour = "#7f7f7f"
     static let admittedColour = "#2ca02c"
     static let refusedColour = "#d62728"
@@ -54,12 +56,7 @@ public struct SimulationChart {
             body += shapes
             top = bottom
         }
-        let height = top + 16
-        return ([
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
-                + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">",
-            "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>",
-        ] + body + ["</svg>"]).joined(separator: "\n") + "\n"
+        return svgDocument(width: width, height: top + 16, body: body)
     }
 
     /// The horizontal scale every section shares: seconds from 0 to the trace's end.
@@ -70,15 +67,7 @@ public struct SimulationChart {
     /// Time ticks and their labels under a plot whose bottom edge is `y`.
     func timeAxis(at y: Double) -> [String] {
         let end = trace.end.inSeconds
-        let step = Scale.tickStep(upTo: end)
-        var shapes = [line(x1: plotLeft, y1: y, x2: plotRight, y2: y, stroke: "#444444")]
-        for tick in stride(from: 0.0, through: end + step / 1000, by: step) {
-            let x = timeScale.position(tick)
-            shapes.append(line(x1: x, y1: y, x2: x, y2: y + 4, stroke: "#444444"))
-            shapes.append(text(ResultsTable.number(tick), x: x, y: y + 17, size: 11, anchor: "middle", fill: "#444444"))
-        }
-        shapes.append(text("seconds", x: plotRight, y: y + 31, size: 11, anchor: "end", fill: "#444444"))
-        return shapes
+        return secondsAxis(at: y, scale: timeScale, end: end, step: Scale.tickStep(upTo: end))
     }
 
     /// An algorithm's fixed colour; grey for one the palette does not know yet.

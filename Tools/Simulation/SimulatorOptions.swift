@@ -30,6 +30,8 @@ public struct SimulatorOptions: Sendable {
     public var svgPath: String?
     /// `--chart`: which sections the SVG holds.
     public var chart: Chart = .both
+    /// `--picture`: draw this walkthrough picture to `--svg` instead of replaying a trace.
+    public var picture: WalkthroughPicture?
     /// Whether `--help` was given; then nothing runs.
     public var showsHelp = false
 
@@ -46,8 +48,18 @@ public struct SimulatorOptions: Sendable {
             return value
         }
 
+        // Flags that shape a trace replay: a fixed picture would ignore them silently, so they are refused with it.
+        var replayFlags: [String] = []
         while let flag = remaining.popFirst() {
+            if ["--trace", "--csv", "--algorithms", "--capacity", "--rate", "--window", "--chart"].contains(flag) { replayFlags.append(flag) }
             switch flag {
+            case "--picture":
+                let name = try value(for: flag)
+                guard let parsed = WalkthroughPicture(rawValue: name) else {
+                    let known = WalkthroughPicture.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw SimulationError("unknown picture '\(name)'; pictures: \(known)")
+                }
+                picture = parsed
             case "--help", "-h":
                 showsHelp = true
             case "--trace":
@@ -85,6 +97,10 @@ public struct SimulatorOptions: Sendable {
                 throw SimulationError("unknown argument '\(flag)'; see --help")
             }
         }
+        if picture != nil, svgPath == nil { throw SimulationError("--picture needs --svg FILE to write it to") }
+        if picture != nil, let flag = replayFlags.first {
+            throw SimulationError("--picture draws a fixed picture; \(flag) applies only to a trace replay")
+        }
         limit = try SimulationLimit(capacity: capacity, ratePerSecond: rate)
         if let algorithmList { algorithms = try RateLimitAlgorithms.parse(algorithmList) }
         window = windowSeconds.map { .seconds(rounding: $0) }
@@ -96,8 +112,9 @@ public struct SimulatorOptions: Sendable {
     /// The usage text `--help` prints, listing every trace and algorithm from their registries.
     public static var usage: String {
         // Six spaces: the interpolated lines sit under the flag descriptions, outside the literal's indentation.
-        let traces = BuiltInTrace.allCases.map { "      \($0.rawValue.padding(16))\($0.summary)" }.joined(separator: "\n")
-        let algorithms = RateLimitAlgorithms.all.map { "      \($0.name.padding(16))\($0.summary)" }.joined(separator: "\n")
+        let traces = BuiltInTrace.allCases.map { "      \($0.rawValue.padding(22))\($0.summary)" }.joined(separator: "\n")
+        let algorithms = RateLimitAlgorithms.all.map { "      \($0.name.padding(22))\($0.summary)" }.joined(separator: "\n")
+        let pictures = WalkthroughPicture.allCases.map { "      \($0.rawValue.padding(22))\($0.summary)" }.joined(separator: "\n")
         return """
         Usage: swift run Simulator [options]
 
@@ -117,6 +134,8 @@ public struct SimulatorOptions: Sendable {
           --svg FILE          write an SVG chart of the run to FILE
           --chart KIND        what --svg draws: both (default), levels (allowance over time, one
                               panel per algorithm) or windows (admitted per window, as bars)
+          --picture NAME      instead of a trace, draw one of the walkthroughs' fixed pictures to --svg:
+        \(pictures)
           -h, --help          this text
 
         Columns: admitted and rejected requests; the most admitted in any window of --window seconds

@@ -18,6 +18,16 @@ if options.showsHelp {
     exit(0)
 }
 
+if let picture = options.picture, let path = options.svgPath {
+    do {
+        try picture.svg().write(toFile: path, atomically: true, encoding: .utf8)
+    } catch {
+        fail("cannot write the picture to '\(path)': \(error.localizedDescription)")
+    }
+    print("\(picture.rawValue) written to \(path)")
+    exit(0)
+}
+
 let trace: Trace
 switch options.traceSource {
 case .builtIn(let builtIn):
