@@ -115,8 +115,9 @@ for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
 }
 
 do {
-    let adminAddress = try await admin.start()
+    // The proxy's listener first: readiness must not answer before the port it speaks for accepts.
     let address = try await server.start()
+    let adminAddress = try await admin.start()
     if demo != nil {
         let anonymous = policies.anonymous.limits[0]
         // Before the `listening` event, which scripts wait for: whoever sees that line sees this too.

@@ -39,7 +39,7 @@ public struct ReverseProxyHandler: HTTPHandler {
 
     public func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
         let forwarding = configuration.forwarding
-        let requestID = forwarding.requestIDField.map { RequestID.forwarded(request.headers[$0]) }
+        let requestID = forwarding.requestIDField.map { HTTPRequestID.acceptable(request.headers[$0]) ?? HTTPRequestID.generate() }
         guard request.method != .connect else {
             return ProxyFailure.methodNotAllowed.response(requestID: requestID, requestIDField: forwarding.requestIDField)
         }

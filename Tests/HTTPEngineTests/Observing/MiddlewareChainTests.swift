@@ -72,13 +72,13 @@ enum VerdictKey: HTTPRequestContextKey {
     }
 
     @Test func requestIDIsTakenFromTheClientOnlyWhenSane() {
-        #expect(RequestContextMiddleware.acceptableRequestID("abc-123_XYZ") == "abc-123_XYZ")
-        #expect(RequestContextMiddleware.acceptableRequestID("two words") == nil)
-        #expect(RequestContextMiddleware.acceptableRequestID("") == nil)
-        #expect(RequestContextMiddleware.acceptableRequestID(String(repeating: "a", count: 129)) == nil)
-        #expect(RequestContextMiddleware.acceptableRequestID("line\r\nbreak") == nil)
-        let generated = RequestContextMiddleware.generateRequestID()
+        #expect(HTTPRequestID.acceptable("abc-123_XYZ") == "abc-123_XYZ")
+        #expect(HTTPRequestID.acceptable("two words") == nil)
+        #expect(HTTPRequestID.acceptable("") == nil)
+        #expect(HTTPRequestID.acceptable(String(repeating: "a", count: 129)) == nil)
+        #expect(HTTPRequestID.acceptable("line\r\nbreak") == nil)
+        let generated = HTTPRequestID.generate()
         #expect(generated.utf8.count == 32 && generated.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
-        #expect(generated != RequestContextMiddleware.generateRequestID())
+        #expect(generated != HTTPRequestID.generate())
     }
 }
