@@ -71,6 +71,16 @@ public final class RedisServerProcess: @unchecked Sendable {
         throw RedisServerProcessError.didNotStart(log: String(lastLog.suffix(2000)))
     }
 
+    /// Starts a server as `init` does, waiting on a thread of its own: the start polls for up to
+    /// seconds, and async tests blocking the cooperative pool's few threads starve each other.
+    public static func start(port: UInt16? = nil, password: String? = nil, extraArguments: [String] = []) async throws -> RedisServerProcess {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try RedisServerProcess(port: port, password: password, extraArguments: extraArguments) })
+            }.start()
+        }
+    }
+
     deinit {
         stop()
     }

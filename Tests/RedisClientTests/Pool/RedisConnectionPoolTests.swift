@@ -10,7 +10,7 @@ import RedisClient
 )
 struct RedisConnectionPoolTests {
     @Test func manyConcurrentCallersEachGetTheirOwnReplyOnOneConnection() async throws {
-        let server = try RedisServerProcess()
+        let server = try await RedisServerProcess.start()
         defer { server.stop() }
         try await withPool(port: server.port) { pool, group async throws in
             try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -30,7 +30,7 @@ struct RedisConnectionPoolTests {
     }
 
     @Test func errorRepliesThrowServerErrorsAndLeaveTheConnectionUsable() async throws {
-        let server = try RedisServerProcess()
+        let server = try await RedisServerProcess.start()
         defer { server.stop() }
         try await withPool(port: server.port) { pool, _ async throws in
             _ = try await pool.send(["SET", "text", "x"])
@@ -42,7 +42,7 @@ struct RedisConnectionPoolTests {
     }
 
     @Test func everyCallerFailsPromptlyWhenRedisIsKilledMidPipeline() async throws {
-        let server = try RedisServerProcess()
+        let server = try await RedisServerProcess.start()
         defer { server.stop() }
         let configuration = RedisClientConfiguration(commandTimeout: .seconds(10))
         try await withPool(port: server.port, configuration: configuration) { pool, _ async throws in
@@ -70,7 +70,7 @@ struct RedisConnectionPoolTests {
     }
 
     @Test func reconnectsAfterARestartAndReloadsItsScript() async throws {
-        var server = try RedisServerProcess()
+        var server = try await RedisServerProcess.start()
         defer { server.stop() }
         let port = server.port
         let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
@@ -80,7 +80,7 @@ struct RedisConnectionPoolTests {
             server.stop()
             let whileDown = await error { try await pool.send(["PING"]) }
             #expect((whileDown as? RedisError)?.isAvailabilityFailure == true)
-            server = try RedisServerProcess(port: port)
+            server = try await RedisServerProcess.start(port: port)
             // The new server has no scripts: NOSCRIPT is answered by loading it, invisibly.
             var reply: RESPValue?
             for _ in 0..<50 where reply == nil {
@@ -92,7 +92,7 @@ struct RedisConnectionPoolTests {
     }
 
     @Test func evaluateLoadsAFlushedScriptAgain() async throws {
-        let server = try RedisServerProcess()
+        let server = try await RedisServerProcess.start()
         defer { server.stop() }
         let script = RedisScript("return ARGV[1] .. '!'")
         try await withPool(port: server.port) { pool, _ async throws in
@@ -103,7 +103,7 @@ struct RedisConnectionPoolTests {
     }
 
     @Test func scriptNameIsTheSHA1RedisComputes() async throws {
-        let server = try RedisServerProcess()
+        let server = try await RedisServerProcess.start()
         defer { server.stop() }
         let script = RedisScript("return {KEYS[1], ARGV[1], 'ünïcode'}")
         try await withPool(port: server.port) { pool, _ async throws in
@@ -112,7 +112,7 @@ struct RedisConnectionPoolTests {
     }
 
     @Test func wrongPasswordIsReportedWithoutThePassword() async throws {
-        let server = try RedisServerProcess(password: "right-secret")
+        let server = try await RedisServerProcess.start(password: "right-secret")
         defer { server.stop() }
         try await withPool(port: server.port, password: "wrong-secret") { pool, _ async throws in
             let failure = try #require(await error { try await pool.send(["PING"]) } as? RedisError)
@@ -126,7 +126,7 @@ struct RedisConnectionPoolTests {
     }
 
     @Test func logsInAsAnACLUserAndSelectsTheDatabase() async throws {
-        let server = try RedisServerProcess(extraArguments: ["--user", "limiter", "on", ">user-secret", "~*", "&*", "+@all"])
+        let server = try await RedisServerProcess.start(extraArguments: ["--user", "limiter", "on", ">user-secret", "~*", "&*", "+@all"])
         defer { server.stop() }
         try await withPool(port: server.port, password: "user-secret", username: "limiter", database: 3) { pool, _ async throws in
             #expect(try await pool.send(["ACL", "WHOAMI"]) == .bulk("limiter"))
@@ -140,7 +140,7 @@ struct RedisConnectionPoolTests {
     }
 
     @Test func slowRedisHitsTheCommandTimeOutAndTheNextCommandWorks() async throws {
-        let server = try RedisServerProcess()
+        let server = try await RedisServerProcess.start()
         defer { server.stop() }
         let configuration = RedisClientConfiguration(commandTimeout: .milliseconds(200))
         try await withPool(port: server.port, configuration: configuration) { pool, _ async throws in
@@ -158,7 +158,7 @@ struct RedisConnectionPoolTests {
     }
 
     @Test func cancelledCallerStopsWaitingAndTheNextCallerGetsItsOwnReply() async throws {
-        let server = try RedisServerProcess()
+        let server = try await RedisServerProcess.start()
         defer { server.stop() }
         try await withPool(port: server.port, configuration: RedisClientConfiguration(commandTimeout: .seconds(5))) { pool, _ async throws in
             let sleeper = Task { try await pool.send(["DEBUG", "SLEEP", "0.3"]) }
@@ -172,7 +172,7 @@ struct RedisConnectionPoolTests {
     }
 
     @Test func unreachableServerFailsFastWhileBackingOff() async throws {
-        let server = try RedisServerProcess()
+        let server = try await RedisServerProcess.start()
         let port = server.port
         server.stop()
         let configuration = RedisClientConfiguration(initialReconnectDelay: .seconds(30), maxReconnectDelay: .seconds(30))
@@ -190,7 +190,7 @@ struct RedisConnectionPoolTests {
     }
 
     @Test func commandsBeyondThePendingBoundFailAtOnce() async throws {
-        let server = try RedisServerProcess()
+        let server = try await RedisServerProcess.start()
         defer { server.stop() }
         let configuration = RedisClientConfiguration(commandTimeout: .seconds(5), maxPendingCommands: 4)
         try await withPool(port: server.port, configuration: configuration) { pool, group async throws in
@@ -207,7 +207,7 @@ struct RedisConnectionPoolTests {
     }
 
     @Test func shutdownLetsSentCommandsFinishAndRefusesNewOnes() async throws {
-        let server = try RedisServerProcess()
+        let server = try await RedisServerProcess.start()
         defer { server.stop() }
         let group = try EventLoopGroup(loopCount: 1)
         let pool = RedisConnectionPool(address: RedisAddress(host: "127.0.0.1", port: server.port), eventLoopGroup: group)

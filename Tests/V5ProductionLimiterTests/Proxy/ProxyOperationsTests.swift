@@ -64,7 +64,7 @@ import Testing
 
     @Test(.enabled(if: RedisServerAvailability.shouldRun, "redis-server is not installed"))
     func twoProxiesSharingRedisEnforceOneLimit() async throws {
-        let redis = try RedisServerProcess()
+        let redis = try await RedisServerProcess.start()
         defer { redis.stop() }
         let arguments = ["--redis", "127.0.0.1:\(redis.port)", "--burst", "6", "--rps", "0.01", "--failure-mode", "fail-closed"]
         let first = try await ProxyProcess.start(arguments: arguments)
@@ -79,7 +79,7 @@ import Testing
     @Test(.enabled(if: RedisServerAvailability.shouldRun, "redis-server is not installed"),
           arguments: [("fail-closed", 503, nil), ("fail-open", 200, "fail-open"), ("fallback", 200, "fallback")] as [(String, Int, String?)])
     func redisDownFollowsTheFailureMode(mode: String, status: Int, degraded: String?) async throws {
-        let redis = try RedisServerProcess()
+        let redis = try await RedisServerProcess.start()
         let proxy = try await ProxyProcess.start(arguments: ["--redis", "127.0.0.1:\(redis.port)", "--failure-mode", mode, "--store-timeout", "100ms"])
         let client = HTTPClient(eventLoopGroup: group)
         #expect(try await get(client, port: proxy.port).status == 200)

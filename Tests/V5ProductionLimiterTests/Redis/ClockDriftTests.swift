@@ -31,7 +31,7 @@ import Testing
 
     @Test(.enabled(if: RedisServerAvailability.shouldRun, "redis-server is not installed"))
     func theRedisStoreReportsItsServersClockJumping() async throws {
-        let server = try RedisServerProcess()
+        let server = try await RedisServerProcess.start()
         defer { server.stop() }
         let redisTime = ManualClock(startingAt: MonotonicInstant(nanoseconds: 1_000_000_000_000))
         let hostTime = ManualClock()

@@ -18,7 +18,7 @@ struct RedisStoreTests {
     }
 
     @Test func twoInstancesSharingOneRedisAdmitExactlyTheCapacity() async throws {
-        let server = try RedisServerProcess()
+        let server = try await RedisServerProcess.start()
         defer { server.stop() }
         let clock = ManualClock()
         let otherGroup = try EventLoopGroup(loopCount: 1)
@@ -43,7 +43,7 @@ struct RedisStoreTests {
     }
 
     @Test func keysCarryThePrefixAHashTagAndExpireWhenForgettable() async throws {
-        let server = try RedisServerProcess()
+        let server = try await RedisServerProcess.start()
         defer { server.stop() }
         let client = pool(port: server.port)
         let store = RedisStore(pool: client, keyPrefix: "app:")
@@ -61,7 +61,7 @@ struct RedisStoreTests {
     }
 
     @Test func serverTimeDrivesDecisionsWithoutAFrozenClock() async throws {
-        let server = try RedisServerProcess()
+        let server = try await RedisServerProcess.start()
         defer { server.stop() }
         let client = pool(port: server.port)
         let store = RedisStore(pool: client)
@@ -77,7 +77,7 @@ struct RedisStoreTests {
 
     @Test(arguments: [FailureMode.failClosed, .failOpen, .fallback(share: 0.5)])
     func redisKilledAndRestartedUnderLoadFollowsThePolicyAndRecovers(_ mode: FailureMode) async throws {
-        var server = try RedisServerProcess()
+        var server = try await RedisServerProcess.start()
         defer { server.stop() }
         let port = server.port
         let client = pool(port: port, commandTimeout: .seconds(2))
@@ -124,7 +124,7 @@ struct RedisStoreTests {
         case .fallback: #expect(paths == [.fallback])
         }
 
-        server = try RedisServerProcess(port: port)
+        server = try await RedisServerProcess.start(port: port)
         // The new server has no script and no state: NOSCRIPT is handled and limits apply again.
         var recovered = false
         for _ in 0..<100 where !recovered {

@@ -26,7 +26,7 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
 
     /// A throw-away redis-server per test, its `TIME` replaced by a `ManualClock` the test moves.
     static let redis = StoreFactory(name: "redis") {
-        let server = try RedisServerProcess()
+        let server = try await RedisServerProcess.start()
         let clock = ManualClock()
         let pool = RedisConnectionPool(address: RedisAddress(host: "127.0.0.1", port: server.port), eventLoopGroup: RedisStoreLoops.group)
         let store = RedisStore(pool: pool, keyPrefix: "test:", frozenMicroseconds: { clock.now.nanoseconds / 1000 })
