@@ -30,9 +30,11 @@ public final class BlockingRedisConnection {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0 else {
-            let error = errno
-            close(descriptor)
-            throw BlockingRedisConnectionError.connectFailed(errno: error)
+            // No close here: every stored property is set, so `deinit` runs for this failed init
+            // and closes the socket. Closing it here too closed whatever descriptor had taken the
+            // number meanwhile — other tests' epoll instances and sockets (EBADF, EINVAL, refused
+            // connections in unrelated suites, while servers were being polled for readiness).
+            throw BlockingRedisConnectionError.connectFailed(errno: errno)
         }
     }
 

@@ -43,12 +43,16 @@ final class LineServer: @unchecked Sendable {
     }
 
     /// Stops accepting; connections already open end when their clients close them.
+    ///
+    /// Only wakes the accepting thread, which closes the listener itself: closing it here would
+    /// free its number while that thread may still be about to call `accept` on it, and the
+    /// number, reused by another test's socket or epoll instance, would be accepted on or broken.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func acceptLoop() {
+        defer { close(listener) }
         while true {
             let connection = accept(listener, nil, nil)
             guard connection >= 0 else { return }
