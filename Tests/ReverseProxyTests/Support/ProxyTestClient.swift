@@ -42,9 +42,9 @@ final class ProxyTestClient: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0 else {
-            let error = errno
-            Glibc.close(descriptor)
-            throw ProxyTestClientError.connectFailed(error)
+            // No close here: `deinit` runs for this failed init (every stored property is set) and
+            // closes the socket; closing it twice closed whatever descriptor had reused the number.
+            throw ProxyTestClientError.connectFailed(errno)
         }
     }
 

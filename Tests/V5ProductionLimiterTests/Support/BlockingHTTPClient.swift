@@ -49,7 +49,8 @@ final class BlockingHTTPClient: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0 else {
-            close(descriptor)
+            // No close here: `deinit` runs for this failed init (every stored property is set) and
+            // closes the socket; closing it twice closed whatever descriptor had reused the number.
             throw Failure(description: "connect: errno \(errno)")
         }
     }
