@@ -1,4 +1,6 @@
 import RedisTestSupport
+import Foundation
+import Glibc
 import HTTPEngine
 import Testing
 import RedisClient
@@ -160,10 +162,24 @@ struct RedisConnectionPoolTests {
     @Test func cancelledCallerStopsWaitingAndTheNextCallerGetsItsOwnReply() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
-        try await withPool(port: server.port, configuration: RedisClientConfiguration(commandTimeout: .seconds(5))) { pool, _ async throws in
-            let sleeper = Task { try await pool.send(["DEBUG", "SLEEP", "0.3"]) }
+        try await withPool(port: server.port, configuration: RedisClientConfiguration(commandTimeout: .seconds(10))) { pool, _ async throws in
+            let sleeper = Task { try await pool.send(["DEBUG", "SLEEP", "2"]) }
+            // The sleep must be running before the next command is sent, or the server could answer
+            // that one first (two tasks start in no fixed order): ask from a second connection.
+            let isSleeping = await withCheckedContinuation { continuation in
+                Thread {
+                    let observer = try? BlockingRedisConnection(port: server.port)
+                    var seen = false
+                    for _ in 0..<500 where !seen {
+                        let clients = (try? observer?.command(["CLIENT", "LIST"]))??.bytes.map { String(decoding: $0, as: UTF8.self) } ?? ""
+                        seen = clients.contains("cmd=debug")
+                        if !seen { usleep(10_000) }
+                    }
+                    continuation.resume(returning: seen)
+                }.start()
+            }
+            #expect(isSleeping)
             let waiting = Task { try await pool.send(["ECHO", "cancelled"]) }
-            try await Task.sleep(for: .milliseconds(50))
             waiting.cancel()
             #expect(await error { try await waiting.value } is CancellationError)
             #expect(try await pool.send(["ECHO", "mine"]) == .bulk("mine"))
