@@ -6,14 +6,14 @@ import ThreadSanitizerAnnotations
 /// `Mutex` hands a contended lock over inside the kernel, which TSan cannot see, so it
 /// would report every access under the lock as a race; the object's address marks the lock.
 /// (A `pthread_mutex_t`, which TSan understands, was the rejected alternative: slower uncontended.)
-final class Locked<Value: Sendable>: Sendable {
+package final class Locked<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
 
-    init(_ value: sending Value) {
+    package init(_ value: sending Value) {
         mutex = Mutex(value)
     }
 
-    func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
+    package func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         let identity = Unmanaged.passUnretained(self).toOpaque()
         return try mutex.withLock { (value) throws(Failure) -> Result in
             ThreadSanitizer.acquire(identity)

@@ -1,3 +1,4 @@
+import HTTPEngine
 import Synchronization
 
 /// A named group of backends that one or more routes send requests to, with the
@@ -23,7 +24,7 @@ public final class BackendPool: Sendable {
         var currentWeights: [Int]
     }
 
-    let state: ProxyLocked<State>
+    let state: Locked<State>
     /// Whether some backend is marked by a passive failure; lets the success of every
     /// proxied request skip the lock in the usual case where none is.
     let hasPassiveFailures = Atomic<Bool>(false)
@@ -50,7 +51,7 @@ public final class BackendPool: Sendable {
         self.healthCheck = healthCheck
         self.passiveFailureTimeout = passiveFailureTimeout
         self.clock = clock
-        state = ProxyLocked(State(
+        state = Locked(State(
             health: Array(repeating: BackendHealth(), count: backends.count),
             currentWeights: Array(repeating: 0, count: backends.count)
         ))

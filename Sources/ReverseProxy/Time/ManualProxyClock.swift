@@ -1,3 +1,4 @@
+import HTTPEngine
 /// A clock that moves only when a test says so; sleepers wake when it passes their deadline.
 ///
 /// `waitForSleepers(count:)` tells a test that background work (the health checker) has
@@ -15,7 +16,7 @@ public final class ManualProxyClock: ProxyClock {
         var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
-    private let state = ProxyLocked(State())
+    private let state = Locked(State())
 
     public init() {}
 

@@ -1,7 +1,8 @@
+import HTTPEngine
 @testable import ReverseProxy
 
-/// The proxy's TSan-annotated lock, under the name the fixtures use.
-typealias Mutexed = ProxyLocked
+/// The engine's TSan-annotated lock, under the name the fixtures use.
+typealias Mutexed = Locked
 
 /// A one-shot signal a test can wait on (and a handler can wait on until the test fires it).
 final class TestSignal: Sendable {
