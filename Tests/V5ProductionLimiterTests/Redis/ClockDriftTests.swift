@@ -36,7 +36,12 @@ import Testing
         let redisTime = ManualClock(startingAt: MonotonicInstant(nanoseconds: 1_000_000_000_000))
         let hostTime = ManualClock()
         let metrics = PrometheusMetrics()
-        let pool = RedisConnectionPool(address: RedisAddress(host: "127.0.0.1", port: server.port), eventLoopGroup: RedisStoreLoops.group)
+        let pool = RedisConnectionPool(
+            address: RedisAddress(host: "127.0.0.1", port: server.port), eventLoopGroup: RedisStoreLoops.group,
+            // Not a time-out test: the first call connects and loads the script, which a loaded,
+            // sanitized run once took over a second to do (CI).
+            configuration: RedisClientConfiguration(commandTimeout: .seconds(30))
+        )
         let store = RedisStore(
             pool: pool, keyPrefix: "drift:", frozenMicroseconds: { redisTime.now.nanoseconds / 1000 },
             clockWatch: ClockDriftWatch(threshold: .seconds(1), metrics: metrics) { hostTime.now.nanoseconds / 1000 }
