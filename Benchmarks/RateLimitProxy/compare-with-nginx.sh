@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# Compares the stage 5 rate-limiting proxy (V5RateLimitProxy, release build; in-memory store and
+# Redis store) with nginx as a rate-limiting reverse proxy (`limit_req`, upstream keepalive) and,
+# when installed, HAProxy (a stick table tracking a request rate), all forwarding to one nginx
+# `return 200` upstream on loopback. Three scenarios:
+#   allowed   every request admitted (one client address, a limit far above the load);
+#   rejected  almost every request refused with 429 (one client address, 1 per second, burst 5);
+#   keys      100,000 distinct API keys in turn (`X-API-Key`), each far below its limit.
+# Per scenario, alternating rounds of `wrk -t1 -c64`; medians of requests/s and p99, the share of
+# non-2xx answers (which must be ~0 for allowed/keys and ~1 for rejected), and the ratios to nginx.
+#
+# Usage: Benchmarks/RateLimitProxy/compare-with-nginx.sh [rounds=3] [seconds=10]
+# Environment: LOOPS (nginx workers = HAProxy nbthread; our proxy uses one loop per core, default 2),
+# SCENARIOS (default "allowed rejected keys"), REDIS=0 to leave the Redis store out.
+set -euo pipefail
+rounds="${1:-3}"
+seconds="${2:-10}"
+loops="${LOOPS:-2}"
+scenarios="${SCENARIOS:-allowed rejected keys}"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+work="$(mktemp -d /tmp/ratelimit-bench.XXXXXX)"
+upstream_port=18381
+ours_port=18382
+ours_admin_port=18383
+redis_port=18384
+nginx_base=18390   # + 0 allowed, + 1 rejected, + 2 keys
+haproxy_base=18395
+key_count=100000
+
+need() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+if ! need wrk || ! need nginx || ! need redis-server; then
+    echo "installing wrk/nginx/redis-server..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light redis-server >/dev/null \
+        || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx redis-server >/dev/null
+fi
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+haproxy_bin="$(command -v haproxy || { [ -x /usr/sbin/haproxy ] && echo /usr/sbin/haproxy; } || true)"
+with_redis="${REDIS:-1}"
+command -v redis-server >/dev/null 2>&1 || with_redis=0
+
+echo "building V5RateLimitProxy (release)..."
+swift build -c release --scratch-path "$root/.build-ratelimit-release" --product V5RateLimitProxy >"$work/build.log" 2>&1 \
+    || { cat "$work/build.log"; exit 1; }
+proxy="$root/.build-ratelimit-release/release/V5RateLimitProxy"
+
+# The upstream gets its own workers so it is not the bottleneck of any contestant.
+cat >"$work/upstream.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $work/upstream.pid;
+error_log $work/upstream-error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
+    server {
+        listen 127.0.0.1:$upstream_port;
+        location / { default_type text/plain; return 200 "Hello, world!"; }
+    }
+}
+CONF
+
+# nginx: one server per scenario. `nodelay` answers at once instead of queueing, as our proxy does.
+nginx_location() {
+    cat <<CONF
+        location / {
+            limit_req zone=$1 burst=$2 nodelay;
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host \$host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+        }
+CONF
+}
+cat >"$work/nginx-proxy.conf" <<CONF
+worker_processes $loops;
+daemon off;
+pid $work/nginx-proxy.pid;
+error_log $work/nginx-proxy-error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
+    upstream backend { server 127.0.0.1:$upstream_port; keepalive 64; keepalive_requests 100000000; }
+    limit_req_status 429;
+    limit_req_zone \$binary_remote_addr zone=allowed:10m rate=1000000r/s;
+    limit_req_zone \$binary_remote_addr zone=rejected:10m rate=1r/s;
+    limit_req_zone \$http_x_api_key zone=keys:64m rate=1000000r/s;
+    server { listen 127.0.0.1:$((nginx_base + 0));
+$(nginx_location allowed 1000000)
+    }
+    server { listen 127.0.0.1:$((nginx_base + 1));
+$(nginx_location rejected 5)
+    }
+    server { listen 127.0.0.1:$((nginx_base + 2));
+$(nginx_location keys 1000000)
+    }
+}
+CONF
+
+# HAProxy: a stick table per scenario counting each key's requests over the last second.
+cat >"$work/haproxy.cfg" <<CONF
+global
+    nbthread $loops
+defaults
+    mode http
+    option http-keep-alive
+    option forwardfor
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend allowed
+    bind 127.0.0.1:$((haproxy_base + 0))
+    stick-table type ip size 100k expire 60s store http_req_rate(1s)
+    http-request track-sc0 src
+    http-request deny deny_status 429 if { sc_http_req_rate(0) gt 1000000 }
+    default_backend upstream
+frontend rejected
+    bind 127.0.0.1:$((haproxy_base + 1))
+    stick-table type ip size 100k expire 60s store http_req_rate(1s)
+    http-request track-sc0 src
+    http-request deny deny_status 429 if { sc_http_req_rate(0) gt 5 }
+    default_backend upstream
+frontend keys
+    bind 127.0.0.1:$((haproxy_base + 2))
+    stick-table type string len 32 size 200k expire 60s store http_req_rate(1s)
+    http-request track-sc0 req.hdr(x-api-key)
+    http-request deny deny_status 429 if { sc_http_req_rate(0) gt 1000000 }
+    default_backend upstream
+backend upstream
+    http-reuse always
+    server u1 127.0.0.1:$upstream_port
+CONF
+
+# Our proxy's 100,000 keys: a tier far above the load, every key a member of it.
+python3 - "$work/keys.json" "$key_count" <<'PY'
+import json, sys
+path, count = sys.argv[1], int(sys.argv[2])
+config = {
+    "apiKeyHeader": "X-API-Key",
+    "tiers": {"bench": {"limits": [{"rps": 1000000, "burst": 1000000}]}},
+    "apiKeys": {f"bench-key-{n}": "bench" for n in range(1, count + 1)},
+    "store": {"maxKeys": 2 * count},
+}
+json.dump(config, open(path, "w"))
+PY
+
+# wrk: the keys scenario sends every key in turn.
+cat >"$work/keys.lua" <<LUA
+counter = 0
+request = function()
+    counter = counter % $key_count + 1
+    return wrk.format("GET", "/", { ["X-API-Key"] = "bench-key-" .. counter })
+end
+LUA
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+wait_for_port() {
+    for _ in $(seq 1 300); do
+        if curl -s -o /dev/null "http://127.0.0.1:$1/"; then return 0; fi
+        sleep 0.1
+    done
+    echo "server on port $1 did not come up" >&2
+    exit 1
+}
+
+"$nginx_bin" -c "$work/upstream.conf" -p "$work" & pids+=($!)
+"$nginx_bin" -c "$work/nginx-proxy.conf" -p "$work" & pids+=($!)
+contestants="ours nginx"
+if [ -n "$haproxy_bin" ]; then
+    "$haproxy_bin" -f "$work/haproxy.cfg" -db >"$work/haproxy.out" 2>&1 & pids+=($!)
+    contestants="$contestants haproxy"
+else
+    echo "haproxy not installed: comparing with nginx only"
+fi
+if [ "$with_redis" = 1 ]; then
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$work/redis.out" 2>&1 & pids+=($!)
+    contestants="$contestants ours-redis"
+fi
+wait_for_port "$upstream_port"
+
+# Starts our proxy for scenario $1 with store $2 (memory|redis); its pid goes to `ours_pid`.
+start_ours() {
+    local arguments=(--listen "127.0.0.1:$ours_port" --admin "127.0.0.1:$ours_admin_port"
+        --upstream "http://127.0.0.1:$upstream_port" --access-log off --shutdown-timeout 1s)
+    case "$1" in
+        allowed) arguments+=(--rps 1000000 --burst 1000000) ;;
+        rejected) arguments+=(--rps 1 --burst 5) ;;
+        keys) arguments+=(--config "$work/keys.json") ;;
+    esac
+    # A long store time-out: this measures the store, not the failure policy's fallback.
+    [ "$2" = redis ] && arguments+=(--redis "redis://127.0.0.1:$redis_port/0" --store-timeout 1s)
+    "$proxy" "${arguments[@]}" >"$work/ours-$1-$2.out" 2>&1 &
+    ours_pid=$!
+    pids+=($ours_pid)
+    wait_for_port "$ours_port"
+}
+
+port_of() {
+    local offset
+    case "$2" in allowed) offset=0 ;; rejected) offset=1 ;; keys) offset=2 ;; esac
+    case "$1" in
+        ours|ours-redis) echo $ours_port ;;
+        nginx) echo $((nginx_base + offset)) ;;
+        haproxy) echo $((haproxy_base + offset)) ;;
+    esac
+}
+# wrk prints latency as e.g. 812.00us / 1.23ms / 1.02s; normalise to microseconds.
+to_micros() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); print v } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v*1000 } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000000 } }'; }
+# One wrk run against port $1 for scenario $2: "requests/s p99-us non-2xx-share".
+run_wrk() {
+    local output rps p99 total non2xx script=()
+    [ "$2" = keys ] && script=(-s "$work/keys.lua")
+    output="$(wrk -t1 -c64 -d"${3:-$seconds}s" --latency "${script[@]}" "http://127.0.0.1:$1/")"
+    rps="$(echo "$output" | awk '/Requests\/sec/ { print $2 }')"
+    p99="$(echo "$output" | awk '$1 == "99%" { print $2 }' | to_micros)"
+    total="$(echo "$output" | awk '/requests in/ { print $1 }')"
+    non2xx="$(echo "$output" | awk '/Non-2xx or 3xx responses/ { print $5 }')"
+    awk -v r="$rps" -v p="$p99" -v t="$total" -v n="${non2xx:-0}" 'BEGIN { printf "%s %s %.3f\n", r, p, n / t }'
+}
+median() { sort -n | awk '{ a[NR]=$1 } END { if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a/b }'; }
+
+# Runs one round of contestant $1 in scenario $2 and appends its result to its file; our proxy
+# is started fresh for it, so every round of ours begins with an empty table.
+round_of() {
+    ours_pid=""
+    case "$1" in
+        ours) start_ours "$2" memory ;;
+        ours-redis) redis-cli -p "$redis_port" flushall >/dev/null; start_ours "$2" redis ;;
+    esac
+    run_wrk "$(port_of "$1" "$2")" "$2" >>"$work/$2-$1"
+    if [ -n "$ours_pid" ]; then kill "$ours_pid"; wait "$ours_pid" 2>/dev/null || true; fi
+}
+
+for port in $(seq "$nginx_base" $((nginx_base + 2))); do wait_for_port "$port"; done
+[ -n "$haproxy_bin" ] && for port in $(seq "$haproxy_base" $((haproxy_base + 2))); do wait_for_port "$port"; done
+echo "warming up..."
+for scenario in $scenarios; do
+    for name in nginx ${haproxy_bin:+haproxy}; do run_wrk "$(port_of "$name" "$scenario")" "$scenario" 2 >/dev/null; done
+done
+
+for scenario in $scenarios; do
+    for name in $contestants; do : >"$work/$scenario-$name"; done
+    for round in $(seq 1 "$rounds"); do
+        line="$scenario round $round:"
+        for name in $contestants; do
+            round_of "$name" "$scenario"
+            read -r r p n < <(tail -1 "$work/$scenario-$name")
+            line="$line $name $r req/s p99 ${p}us non-2xx $n |"
+        done
+        echo "$line"
+    done
+done
+
+column() { awk -v c="$2" '{ print $c }' "$work/$1" | median; }
+echo
+echo "medians of $rounds rounds, wrk -t1 -c64 -d${seconds}s, nginx workers = HAProxy threads = $loops, our loops = cores ($(nproc)), upstream nginx return 200:"
+for scenario in $scenarios; do
+    echo "  $scenario:"
+    for name in $contestants; do
+        echo "    $name: $(column "$scenario-$name" 1) req/s, p99 $(column "$scenario-$name" 2)us, non-2xx share $(column "$scenario-$name" 3)"
+    done
+    echo "    throughput ratio ours/nginx: $(ratio "$(column "$scenario-ours" 1)" "$(column "$scenario-nginx" 1)") (target >= 1.0); p99 ratio: $(ratio "$(column "$scenario-ours" 2)" "$(column "$scenario-nginx" 2)") (target <= 1.0)"
+    [ -n "$haproxy_bin" ] && echo "    throughput ratio ours/haproxy: $(ratio "$(column "$scenario-ours" 1)" "$(column "$scenario-haproxy" 1)")"
+    [ "$with_redis" = 1 ] && echo "    throughput ratio redis/in-memory store: $(ratio "$(column "$scenario-ours-redis" 1)" "$(column "$scenario-ours" 1)")"
+done
