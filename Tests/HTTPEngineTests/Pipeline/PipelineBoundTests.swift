@@ -1,0 +1,166 @@
+import Foundation
+import Glibc
+import Synchronization
+import Testing
+@testable import HTTPEngine
+
+/// Bounds of the pipelined core that only a hostile server shows: a connection flooded faster than
+/// its codec can keep up, and a connect that never completes.
+@Suite struct PipelineBoundTests {
+    // Without the bound this test waits forever (a run saw 39 GB read before the other reply).
+    @Test(.timeLimit(.minutes(2))) func floodedConnectionDoesNotStarveAnotherOnTheSameLoop() async throws {
+        let flooder = try FloodServer()
+        defer { flooder.stop() }
+        let echo = try LineServer()
+        defer { echo.stop() }
+        let group = try EventLoopGroup(loopCount: 1)
+        let floodSize = 16 * 1024 * 1024
+        let counter = ReceivedByteCounter()
+        // Long reply time-outs: a sanitized, loaded run reads the flood slowly, and no time-out
+        // is under test here.
+        let configuration = PipelineConfiguration(replyTimeout: .seconds(120))
+        let flooded = PipelinedClient<ScanningCodec>(
+            host: "127.0.0.1", port: flooder.port, eventLoopGroup: group, configuration: configuration,
+            setup: PipelineSetup(makeCodec: { ScanningCodec(counter: counter, replyAfter: floodSize) })
+        )
+        let other = PipelinedClient<LineCodec>(
+            host: "127.0.0.1", port: echo.port, eventLoopGroup: group, configuration: configuration,
+            setup: PipelineSetup(makeCodec: { LineCodec() })
+        )
+        #expect(try await other.send("connected before the flood") == "connected before the flood")
+
+        let flood = Task { try await flooded.send("flood") }
+        let isFlowing = await waitUntil(deadline: .now + .seconds(60)) { counter.count > 1024 * 1024 }
+        #expect(isFlowing)
+        // The codec scans every byte, so it is slower than the kernel fills the socket: without a
+        // per-event read bound the loop would stay on the flooded connection until all of it
+        // had arrived, and this reply would wait behind it.
+        #expect(try await other.send("still served") == "still served")
+        let receivedWhenServed = counter.count
+        #expect(receivedWhenServed < floodSize)
+        #expect(try await flood.value >= floodSize)
+
+        await flooded.shutdown()
+        await other.shutdown()
+        await group.shutdown()
+    }
+
+    @Test func connectThatIsNeverAnsweredFailsAtTheConnectTimeOut() async throws {
+        let blackHole = try BlackHoleListener()
+        defer { blackHole.close() }
+        let group = try EventLoopGroup(loopCount: 1)
+        let client = PipelinedClient<LineCodec>(
+            host: "127.0.0.1", port: blackHole.port, eventLoopGroup: group,
+            configuration: PipelineConfiguration(connectTimeout: .milliseconds(200), replyTimeout: .seconds(120)),
+            setup: PipelineSetup(makeCodec: { LineCodec() })
+        )
+        let started = ContinuousClock.now
+        let error = await #expect(throws: PipelineError.self) { try await client.send("anyone there?") }
+        let waited = ContinuousClock.now - started
+        guard case .connectTimedOut(let limit)? = error else {
+            Issue.record("expected connectTimedOut, got \(String(describing: error))")
+            return
+        }
+        #expect(limit == .milliseconds(200))
+        // The kernel's own SYN retries give up after about two minutes: the connect time-out, not
+        // the kernel, ended the wait (with room for a loaded, sanitized run).
+        #expect(waited < .seconds(30))
+        await client.shutdown()
+        await group.shutdown()
+    }
+}
+
+/// Bytes a `ScanningCodec` has received, read from the test's task while the loop writes it.
+final class ReceivedByteCounter: Sendable {
+    private let value = Atomic<Int>(0)
+
+    var count: Int { value.load(ordering: .relaxed) }
+
+    func add(_ count: Int) { value.add(count, ordering: .relaxed) }
+}
+
+/// A codec that looks at every byte, as a real parser does, and answers its one request with the
+/// number of bytes received once `replyAfter` have arrived.
+struct ScanningCodec: PipelineCodec {
+    let counter: ReceivedByteCounter
+    let replyAfter: Int
+    var received = 0
+    var checksum: UInt8 = 0
+    var hasReplied = false
+
+    static func encode(_ request: String, into buffer: inout [UInt8]) {
+        buffer.append(contentsOf: request.utf8)
+        buffer.append(UInt8(ascii: "\n"))
+    }
+
+    mutating func receive(_ bytes: UnsafeRawBufferPointer) {
+        for byte in bytes { checksum &+= byte }
+        received += bytes.count
+        counter.add(bytes.count)
+    }
+
+    mutating func nextReply() throws -> Int? {
+        guard !hasReplied, received >= replyAfter else { return nil }
+        hasReplied = true
+        return received
+    }
+}
+
+/// A server that, once a line arrives, sends bytes as fast as the socket takes them until the
+/// client goes away.
+final class FloodServer: @unchecked Sendable {
+    let port: UInt16
+    private let listener: Int32
+
+    init() throws {
+        listener = try Socket.makeListener(address: SocketAddress(host: "127.0.0.1", port: 0)!, backlog: 16, reusePort: false)
+        // The listener is non-blocking (made for epoll); this server blocks on purpose.
+        _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) & ~O_NONBLOCK)
+        port = Socket.localAddress(listener)!.port
+        Thread { [self] in acceptLoop() }.start()
+    }
+
+    /// Stops accepting; the accepting thread closes the listener (see `LineServer.stop`).
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+    }
+
+    private func acceptLoop() {
+        defer { Glibc.close(listener) }
+        while true {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return }
+            Thread { Self.flood(connection) }.start()
+        }
+    }
+
+    private static func flood(_ connection: Int32) {
+        defer { Glibc.close(connection) }
+        var request = [UInt8](repeating: 0, count: 1024)
+        guard read(connection, &request, request.count) > 0 else { return }
+        let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 256 * 1024)
+        while chunk.withUnsafeBytes({ Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) > 0 {}
+    }
+}
+
+/// A listening socket whose accept queue is full and never drained: the kernel drops further
+/// SYNs, so a connect to it stays pending as one to a black-holed address does.
+final class BlackHoleListener {
+    let port: UInt16
+    private let listener: Int32
+    private var fillers: [Int32] = []
+
+    init() throws {
+        listener = try Socket.makeListener(address: SocketAddress(host: "127.0.0.1", port: 0)!, backlog: 16, reusePort: false)
+        // A backlog of 0 leaves room for one connection; the fillers take it.
+        guard listen(listener, 0) == 0 else { throw SystemError("listen") }
+        port = Socket.localAddress(listener)!.port
+        let address = SocketAddress(host: "127.0.0.1", port: port)!
+        for _ in 0..<3 { fillers.append(try Socket.startConnect(to: address).descriptor) }
+    }
+
+    func close() {
+        for filler in fillers { Glibc.close(filler) }
+        Glibc.close(listener)
+    }
+}
