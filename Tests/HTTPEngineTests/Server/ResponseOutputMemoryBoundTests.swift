@@ -13,7 +13,10 @@ struct ResponseOutputMemoryBoundTests {
     static let oneChunk = OutboundBuffer.chunkCapacity + 1024
 
     @Test func pipelinedClientThatNeverReadsStopsBeingRead() async throws {
-        try await withTestServer(handler: okHandler) { server, port in
+        // The write time-out (30 s without progress) would close this connection, whose output
+        // never drains, before a starved machine reached the pause (CI, under four other jobs,
+        // read 130 KB in 141 s); the test is about the pause, so the time-out is out of its way.
+        try await withTestServer(configure: { $0.writeTimeout = .seconds(600) }, handler: okHandler) { server, port in
             let client = try RawClient(port: port, socketBufferSize: 4096)
             let request = Array("GET /p HTTP/1.1\r\nHost: t\r\n\r\n".utf8)
             let batch = Array(Array(repeating: request, count: 2048).joined())
