@@ -26,42 +26,26 @@ struct LineCodec: PipelineCodec {
 
 /// A blocking TCP server on 127.0.0.1 answering each line with `answer(line)` (nil: no answer),
 /// one thread per connection, optionally writing its replies one byte per `send`.
-final class LineServer: @unchecked Sendable {
-    let port: UInt16
-    private let listener: Int32
+final class LineServer: Sendable {
+    private let server: ThreadPerConnectionServer
     private let answer: @Sendable (String) -> [String]
     private let sendsByteByByte: Bool
+
+    var port: UInt16 { server.port }
 
     init(sendsByteByByte: Bool = false, answer: @escaping @Sendable (String) -> [String] = { [$0] }) throws {
         self.answer = answer
         self.sendsByteByByte = sendsByteByByte
-        listener = try Socket.makeListener(address: SocketAddress(host: "127.0.0.1", port: 0)!, backlog: 16, reusePort: false)
-        // The listener is non-blocking (made for epoll); this server blocks on purpose.
-        _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) & ~O_NONBLOCK)
-        port = Socket.localAddress(listener)!.port
-        Thread { [self] in acceptLoop() }.start()
+        server = try ThreadPerConnectionServer()
+        server.start { [self] in serve($0) }
     }
 
     /// Stops accepting; connections already open end when their clients close them.
-    ///
-    /// Only wakes the accepting thread, which closes the listener itself: closing it here would
-    /// free its number while that thread may still be about to call `accept` on it, and the
-    /// number, reused by another test's socket or epoll instance, would be accepted on or broken.
     func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-    }
-
-    private func acceptLoop() {
-        defer { close(listener) }
-        while true {
-            let connection = accept(listener, nil, nil)
-            guard connection >= 0 else { return }
-            Thread { [self] in serve(connection) }.start()
-        }
+        server.stop()
     }
 
     private func serve(_ connection: Int32) {
-        defer { close(connection) }
         var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {

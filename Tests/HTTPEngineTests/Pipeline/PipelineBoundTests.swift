@@ -108,34 +108,21 @@ struct ScanningCodec: PipelineCodec {
 
 /// A server that, once a line arrives, sends bytes as fast as the socket takes them until the
 /// client goes away.
-final class FloodServer: @unchecked Sendable {
-    let port: UInt16
-    private let listener: Int32
+final class FloodServer: Sendable {
+    private let server: ThreadPerConnectionServer
+
+    var port: UInt16 { server.port }
 
     init() throws {
-        listener = try Socket.makeListener(address: SocketAddress(host: "127.0.0.1", port: 0)!, backlog: 16, reusePort: false)
-        // The listener is non-blocking (made for epoll); this server blocks on purpose.
-        _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) & ~O_NONBLOCK)
-        port = Socket.localAddress(listener)!.port
-        Thread { [self] in acceptLoop() }.start()
+        server = try ThreadPerConnectionServer()
+        server.start(serving: Self.flood)
     }
 
-    /// Stops accepting; the accepting thread closes the listener (see `LineServer.stop`).
     func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-    }
-
-    private func acceptLoop() {
-        defer { Glibc.close(listener) }
-        while true {
-            let connection = accept(listener, nil, nil)
-            guard connection >= 0 else { return }
-            Thread { Self.flood(connection) }.start()
-        }
+        server.stop()
     }
 
     private static func flood(_ connection: Int32) {
-        defer { Glibc.close(connection) }
         var request = [UInt8](repeating: 0, count: 1024)
         guard read(connection, &request, request.count) > 0 else { return }
         let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 256 * 1024)
