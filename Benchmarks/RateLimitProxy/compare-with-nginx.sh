@@ -17,8 +17,6 @@ rounds="${1:-3}"
 seconds="${2:-10}"
 loops="${LOOPS:-2}"
 scenarios="${SCENARIOS:-allowed rejected keys}"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-work="$(mktemp -d /tmp/ratelimit-bench.XXXXXX)"
 upstream_port=18381
 ours_port=18382
 ours_admin_port=18383
@@ -26,40 +24,18 @@ redis_port=18384
 nginx_base=18390   # + 0 allowed, + 1 rejected, + 2 keys
 haproxy_base=18395
 key_count=100000
+source "$(dirname "$0")/../common.sh"
 
-need() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
-if ! need wrk || ! need nginx || ! need redis-server; then
-    echo "installing wrk/nginx/redis-server..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light redis-server >/dev/null \
-        || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx redis-server >/dev/null
-fi
+install_missing wrk:wrk nginx:nginx-light redis-server:redis-server redis-cli:redis-tools curl:curl
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 haproxy_bin="$(command -v haproxy || { [ -x /usr/sbin/haproxy ] && echo /usr/sbin/haproxy; } || true)"
 with_redis="${REDIS:-1}"
 command -v redis-server >/dev/null 2>&1 || with_redis=0
 
-echo "building V5RateLimitProxy (release)..."
-swift build -c release --scratch-path "$root/.build-ratelimit-release" --product V5RateLimitProxy >"$work/build.log" 2>&1 \
-    || { cat "$work/build.log"; exit 1; }
-proxy="$root/.build-ratelimit-release/release/V5RateLimitProxy"
+proxy="$(build_release V5RateLimitProxy .build-ratelimit-release)"
 
 # The upstream gets its own workers so it is not the bottleneck of any contestant.
-cat >"$work/upstream.conf" <<CONF
-worker_processes 2;
-daemon off;
-pid $work/upstream.pid;
-error_log $work/upstream-error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
-    server {
-        listen 127.0.0.1:$upstream_port;
-        location / { default_type text/plain; return 200 "Hello, world!"; }
-    }
-}
-CONF
+write_hello_nginx_conf "$work/upstream.conf" "$upstream_port" 2
 
 # nginx: one server per scenario. `nodelay` answers at once instead of queueing, as our proxy does.
 nginx_location() {
@@ -157,19 +133,6 @@ request = function()
 end
 LUA
 
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
-wait_for_port() {
-    for _ in $(seq 1 300); do
-        if curl -s -o /dev/null "http://127.0.0.1:$1/"; then return 0; fi
-        sleep 0.1
-    done
-    echo "server on port $1 did not come up" >&2
-    exit 1
-}
-
 "$nginx_bin" -c "$work/upstream.conf" -p "$work" & pids+=($!)
 "$nginx_bin" -c "$work/nginx-proxy.conf" -p "$work" & pids+=($!)
 contestants="ours nginx"
@@ -211,8 +174,6 @@ port_of() {
         haproxy) echo $((haproxy_base + offset)) ;;
     esac
 }
-# wrk prints latency as e.g. 812.00us / 1.23ms / 1.02s; normalise to microseconds.
-to_micros() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); print v } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v*1000 } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000000 } }'; }
 # One wrk run against port $1 for scenario $2: "requests/s p99-us non-2xx-share".
 run_wrk() {
     local output rps p99 total non2xx script=()
@@ -224,9 +185,6 @@ run_wrk() {
     non2xx="$(echo "$output" | awk '/Non-2xx or 3xx responses/ { print $5 }')"
     awk -v r="$rps" -v p="$p99" -v t="$total" -v n="${non2xx:-0}" 'BEGIN { printf "%s %s %.3f\n", r, p, n / t }'
 }
-median() { sort -n | awk '{ a[NR]=$1 } END { if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a/b }'; }
-
 # Runs one round of contestant $1 in scenario $2 and appends its result to its file; our proxy
 # is started fresh for it, so every round of ours begins with an empty table.
 round_of() {

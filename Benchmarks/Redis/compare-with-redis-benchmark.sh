@@ -13,25 +13,15 @@ seconds="${2:-5}"
 loops="${LOOPS:-1}"
 callers="${CALLERS:-64}"
 subject="${SUBJECT:-script}"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-work="$(mktemp -d /tmp/redis-bench.XXXXXX)"
 port=16399
+source "$(dirname "$0")/../common.sh"
 
-need() { command -v "$1" >/dev/null 2>&1; }
-if ! need redis-server || ! need redis-benchmark || ! need gcc; then
-    echo "installing redis-server/redis-tools/gcc..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools gcc >/dev/null
-fi
-
-echo "building RedisBenchmark (release)..."
-swift build -c release --scratch-path "$root/.build-release" --product RedisBenchmark >"$work/build.log" 2>&1 \
-    || { cat "$work/build.log"; exit 1; }
-bench="$root/.build-release/release/RedisBenchmark"
-gcc -O2 -shared -fPIC -o "$work/malloc-counter.so" "$root/Benchmarks/HTTPServer/malloc-counter.c"
+install_missing redis-server:redis-server redis-benchmark:redis-tools gcc:gcc
+bench="$(build_release RedisBenchmark .build-release)"
+malloc_counter="$(build_malloc_counter)"
 
 redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" --daemonize no \
-    --logfile "$work/redis.log" & redis_pid=$!
-trap 'kill $redis_pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+    --logfile "$work/redis.log" & pids+=($!)
 for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
 # redis-benchmark gets the same script and the same arguments the Swift side sends.
@@ -59,13 +49,13 @@ for round in $(seq "$rounds"); do
     echo "round $round: RedisConnectionPool ${ours[-1]}/s (p50 ${ours_p50[-1]} ms, p99 ${ours_p99[-1]} ms)  redis-benchmark ${theirs[-1]}/s (p50 ${theirs_p50[-1]} ms)"
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-m_ours=$(median "${ours[@]}"); m_theirs=$(median "${theirs[@]}")
+median_of() { printf '%s\n' "$@" | median; }
+m_ours=$(median_of "${ours[@]}"); m_theirs=$(median_of "${theirs[@]}")
 echo
-echo "median calls/s: RedisConnectionPool ($subject) $m_ours, redis-benchmark -P 16 -c 64 $m_theirs, ratio $(awk -v a="$m_ours" -v b="$m_theirs" 'BEGIN { printf "%.2f", a / b }')"
-echo "median latency: RedisConnectionPool p50 $(median "${ours_p50[@]}") ms p99 $(median "${ours_p99[@]}") ms; redis-benchmark p50 $(median "${theirs_p50[@]}") ms"
+echo "median calls/s: RedisConnectionPool ($subject) $m_ours, redis-benchmark -P 16 -c 64 $m_theirs, ratio $(ratio "$m_ours" "$m_theirs")"
+echo "median latency: RedisConnectionPool p50 $(median_of "${ours_p50[@]}") ms p99 $(median_of "${ours_p99[@]}") ms; redis-benchmark p50 $(median_of "${theirs_p50[@]}") ms"
 
-COUNT_ALLOCATIONS=1 LD_PRELOAD="$work/malloc-counter.so" "$bench" "$port" "$callers" 1 "$loops" "$subject" >"$work/alloc.out" 2>"$work/alloc.err"
+COUNT_ALLOCATIONS=1 LD_PRELOAD="$malloc_counter" "$bench" "$port" "$callers" 1 "$loops" "$subject" >"$work/alloc.out" 2>"$work/alloc.err"
 first=$(grep malloc-counter "$work/alloc.err" | head -1 | sed 's/.*allocations=\([0-9]*\).*/\1/')
 last=$(grep malloc-counter "$work/alloc.err" | tail -1 | sed 's/.*allocations=\([0-9]*\).*/\1/')
 calls=$(sed -n 's/calls=//p' "$work/alloc.out")

@@ -1,0 +1,75 @@
+# What every comparison script under Benchmarks/ needs; sourced, not run:
+#   source "$(dirname "$0")/../common.sh"
+# Sets `root` (the package) and `work` (a fresh scratch folder), and a trap that stops every
+# process whose pid was added to `pids`.
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="$(mktemp -d /tmp/bench.XXXXXX)"
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+# Installs the Debian packages of the commands named (`command:package`) that are missing.
+install_missing() {
+    local missing=() entry
+    for entry in "$@"; do
+        command -v "${entry%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${entry%%:*}" ] || missing+=("${entry#*:}")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "installing ${missing[*]}..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Builds product $1 in release mode into scratch folder $2 (below the package); prints its path.
+build_release() {
+    echo "building $1 (release)..." >&2
+    swift build -c release --scratch-path "$root/$2" --product "$1" >"$work/build-$1.log" 2>&1 \
+        || { cat "$work/build-$1.log" >&2; exit 1; }
+    echo "$root/$2/release/$1"
+}
+
+# Builds the allocation-counting shim (LD_PRELOAD; prints counts on SIGUSR2); prints its path.
+build_malloc_counter() {
+    gcc -O2 -shared -fPIC -o "$work/malloc-counter.so" "$root/Benchmarks/HTTPServer/malloc-counter.c"
+    echo "$work/malloc-counter.so"
+}
+
+# Writes an nginx configuration to file $1: `return 200 "Hello, world!"` on port $2 with $3
+# workers, logging off and keep-alive unbounded, so the upstream is never what is measured.
+write_hello_nginx_conf() {
+    cat >"$1" <<CONF
+worker_processes $3;
+daemon off;
+pid $1.pid;
+error_log $1.error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
+    server {
+        listen 127.0.0.1:$2;
+        location / { default_type text/plain; return 200 "Hello, world!"; }
+    }
+}
+CONF
+}
+
+# Waits until an HTTP server answers on port $1 (up to 30 s).
+wait_for_port() {
+    for _ in $(seq 1 300); do
+        if curl -s -o /dev/null "http://127.0.0.1:$1/"; then return 0; fi
+        sleep 0.1
+    done
+    echo "server on port $1 did not come up" >&2
+    exit 1
+}
+
+# wrk prints latency as e.g. 812.00us / 1.23ms / 1.02s; normalise to microseconds.
+to_micros() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); print v } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v*1000 } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000000 } }'; }
+
+# The median of the numbers on standard input, one per line.
+median() { sort -n | awk '{ a[NR]=$1 } END { if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
+
+# $1 / $2 with two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a/b }'; }
