@@ -17,6 +17,10 @@ extension RedisStore {
     /// instants, so a decision could land between them. One script also reuses the decision's
     /// arguments and reply layout: the same `EVALSHA`/`NOSCRIPT` path, and the same parser.
     ///
+    /// The numbers are then computed in nanoseconds, like the decision's reports: for a rate whose
+    /// interval is not a whole number of microseconds (which Redis rounds up) an inspection may
+    /// say "admitted" up to a microsecond per unit before the script would admit.
+    ///
     /// KEYS and ARGV: as `decisionScript` (only `ARGV[2]`, the frozen time, is read). Reply: 0,
     /// now (µs), then each limit's state (a missing key reads as fresh, and is not created).
     static let inspectionScript = RedisScript("#!lua flags=no-writes\n" + prelude + """

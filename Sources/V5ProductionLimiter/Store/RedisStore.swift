@@ -88,7 +88,10 @@ public final class RedisStore: RateLimitStore {
             // Cancelled: the failure policy gave up waiting (its time-out) and drops this answer.
             throw .unreachable("the \(script == Self.decisionScript ? "decision" : "inspection") was cancelled")
         }
-        if case .integer(let serverMicroseconds) = reply.elements?[1] { clockWatch.observe(serverMicroseconds: serverMicroseconds) }
+        // Checked before indexing: the reply is parsed (and a malformed one refused) only after this.
+        if let elements = reply.elements, elements.count > 1, case .integer(let serverMicroseconds) = elements[1] {
+            clockWatch.observe(serverMicroseconds: serverMicroseconds)
+        }
         return reply
     }
 
