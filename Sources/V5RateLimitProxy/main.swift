@@ -44,7 +44,6 @@ let demo = configuration.usesDemoUpstream ? try await DemoUpstream.start(on: gro
 let defaultBackends = demo.flatMap { server in server.localAddress.map { [("127.0.0.1", $0.port)] } } ?? configuration.upstreams
 let client = HTTPClient(eventLoopGroup: group)
 let proxy = ReloadableHandler(try ReverseProxyHandler(configuration: configuration.makeProxyConfiguration(defaultBackends: defaultBackends), client: client))
-let healthChecks = Task { await proxy.handler.makeHealthChecker().run() }
 
 let redisPool: RedisConnectionPool?
 let store: GuardedStore
@@ -141,7 +140,7 @@ do {
     JSONLine.lifecycle("failed", [("error", "\(error)")])
     exit(1)
 }
-healthChecks.cancel()
+proxy.stopHealthChecks()
 await admin.shutdown(gracePeriod: .seconds(1))
 await redisPool?.shutdown()
 await client.shutdown(gracePeriod: .seconds(1))

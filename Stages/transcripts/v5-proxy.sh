@@ -3,6 +3,7 @@
 # mask: Retry-After: \d+
 # mask: Content-Length: \d+
 # mask: "retry_after":\d+
+# mask: "retry_after_seconds":[0-9.e+-]+
 # mask: X-RateLimit-Reset: \d+
 # mask: ;t=\d+
 # mask: "request_id":"[0-9a-f]+"

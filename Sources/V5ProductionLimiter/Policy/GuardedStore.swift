@@ -97,11 +97,39 @@ public final class GuardedStore: Sendable {
             return .failure(.circuitOpen)
         }
         let started = clock.now
-        let first = FirstResult<StoreDecision, RateLimitStoreError>()
         let store = self.store
+        let result = await withinTimeout { () async throws(RateLimitStoreError) in try await store.decide(request) }
+        metrics.storeAnswered(after: started.duration(to: clock.now))
+        switch result {
+        case .success: breaker.recordSuccess()
+        case .failure(let error):
+            breaker.recordFailure()
+            metrics.storeFailed(error)
+        }
+        return result
+    }
+
+    /// What the store would answer for `request` now, without spending (`RateLimitStore.inspect`),
+    /// or why it cannot say within the time-out: the live state `/explain` shows.
+    ///
+    /// Asked even while the breaker is open, and the breaker is told nothing: an operator's
+    /// question is not traffic, and should see the store as it is, not as the breaker last saw
+    /// it. Metrics stay untouched for the same reason. The time-out still holds, so a store that
+    /// hangs costs the operator at most `timeout`.
+    public func inspect(_ request: RateLimitRequest) async throws(RateLimitStoreError) -> StoreInspection {
+        let store = self.store
+        // Memory cannot fail or hang: no race, as for decisions.
+        if infallible != nil { return try await store.inspect(request) }
+        return try await withinTimeout { () async throws(RateLimitStoreError) in try await store.inspect(request) }.get()
+    }
+
+    /// The result of `operation`, or `.timedOut` once `timeout` passes; never waits for an
+    /// operation that ignores cancellation (see `FirstResult`).
+    private func withinTimeout<Value: Sendable>(_ operation: @escaping @Sendable () async throws(RateLimitStoreError) -> Value) async -> Result<Value, RateLimitStoreError> {
+        let first = FirstResult<Value, RateLimitStoreError>()
         let call = Task {
             do throws(RateLimitStoreError) {
-                first.offer(.success(try await store.decide(request)))
+                first.offer(.success(try await operation()))
             } catch {
                 first.offer(.failure(error))
             }
@@ -116,13 +144,6 @@ public final class GuardedStore: Sendable {
         let result = await first.wait()
         call.cancel()
         timer.cancel()
-        metrics.storeAnswered(after: started.duration(to: clock.now))
-        switch result {
-        case .success: breaker.recordSuccess()
-        case .failure(let error):
-            breaker.recordFailure()
-            metrics.storeFailed(error)
-        }
         return result
     }
 

@@ -1,10 +1,7 @@
 /// One decision: every limit of the key read, decided, and charged together under one lock.
 extension InMemoryStore {
     func decide(_ request: RateLimitRequest, at now: Int64) -> StoreDecision {
-        let hash = UInt64(UInt(bitPattern: request.key.hashValue))
-        // The low byte is stage 4's limit index; here it only keeps an identity non-zero.
-        let identity = (hash & BucketTable.hashMask) | 1
-        let set = table.set(for: hash)
+        let (set, identity) = location(of: request.key)
         return table.withSetLocked(set) {
             let way = table.find(tag: identity & BucketTable.hashMask, inSet: set)?.way ?? claimSlot(set: set, identity: identity, at: now)
             let slot = set * BucketTable.waysPerSet + way
@@ -25,6 +22,13 @@ extension InMemoryStore {
             }
             return decision
         }
+    }
+
+    /// The set `key` lives in and its identity in the table.
+    func location(of key: String) -> (set: Int, identity: UInt64) {
+        let hash = UInt64(UInt(bitPattern: key.hashValue))
+        // The low byte is stage 4's limit index; here it only keeps an identity non-zero.
+        return (table.set(for: hash), (hash & BucketTable.hashMask) | 1)
     }
 
     /// The common case, one limit: the same rule without the arrays. Set lock held.

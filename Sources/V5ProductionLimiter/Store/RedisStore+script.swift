@@ -22,19 +22,8 @@ extension RedisStore {
     static let decisionScript = RedisScript(decisionScriptSource)
 
     /// The Lua source of `decisionScript`, for loading it elsewhere (the benchmark's `redis-benchmark` run).
-    public static let decisionScriptSource = """
+    public static let decisionScriptSource = prelude + """
     local cost = tonumber(ARGV[1])
-    local now
-    -- Expiry runs on Redis's own clock; a key outlives its forgettable instant by this slack (ms).
-    local slack = 1000
-    if ARGV[2] ~= '' then
-      now = tonumber(ARGV[2])
-      -- A frozen time is not the clock keys expire on: a slow test must not lose state to it.
-      slack = 3600000
-    else
-      local time = redis.call('TIME')
-      now = tonumber(time[1]) * 1000000 + tonumber(time[2])
-    end
     local function quotient(a, b)
       local q = math.floor(a / b)
       if q * b > a then q = q - 1 elseif (q + 1) * b <= a then q = q + 1 end
@@ -49,13 +38,8 @@ extension RedisStore {
       local interval = tonumber(ARGV[base + 2])
       local capacity = tonumber(ARGV[base + 3])
       local window = tonumber(ARGV[base + 4])
-      local a, b, c = now, 0, 0
-      local stored = redis.call('GET', KEYS[i])
-      if stored then
-        local x, y, z = string.match(stored, '^(-?%d+) (-?%d+) (-?%d+)$')
-        if not x then return redis.error_reply('PROTOCOL state of ' .. KEYS[i] .. ' is not three integers') end
-        a, b, c = tonumber(x), tonumber(y), tonumber(z)
-      end
+      local a, b, c = stateOf(KEYS[i])
+      if not a then return redis.error_reply('PROTOCOL state of ' .. KEYS[i] .. ' is not three integers') end
       reply[#reply + 1] = a
       reply[#reply + 1] = b
       reply[#reply + 1] = c
@@ -97,5 +81,30 @@ extension RedisStore {
       reply[1] = 1
     end
     return reply
+    """
+
+    /// What both scripts start with: `now` (µs), the server's `TIME` or the frozen time of
+    /// `ARGV[2]`; `slack` (ms); and `stateOf(key)`, a key's three numbers (fresh when missing,
+    /// nil when not three integers).
+    static let prelude = """
+    local now
+    -- Expiry runs on Redis's own clock; a key outlives its forgettable instant by this slack (ms).
+    local slack = 1000
+    if ARGV[2] ~= '' then
+      now = tonumber(ARGV[2])
+      -- A frozen time is not the clock keys expire on: a slow test must not lose state to it.
+      slack = 3600000
+    else
+      local time = redis.call('TIME')
+      now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+    end
+    local function stateOf(key)
+      local stored = redis.call('GET', key)
+      if not stored then return now, 0, 0 end
+      local x, y, z = string.match(stored, '^(-?%d+) (-?%d+) (-?%d+)$')
+      if not x then return nil end
+      return tonumber(x), tonumber(y), tonumber(z)
+    end
+
     """
 }

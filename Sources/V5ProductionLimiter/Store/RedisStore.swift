@@ -54,6 +54,13 @@ public final class RedisStore: RateLimitStore {
     }
 
     public func decide(_ request: RateLimitRequest) async throws(RateLimitStoreError) -> StoreDecision {
+        let reply = try await run(Self.decisionScript, for: request)
+        return try Self.decision(from: reply, for: request)
+    }
+
+    /// Runs `script` over `request`'s keys with the arguments both scripts take; the reply, or
+    /// the failure the policy acts on.
+    func run(_ script: RedisScript, for request: RateLimitRequest) async throws(RateLimitStoreError) -> RESPValue {
         var keys: [String] = []
         keys.reserveCapacity(request.limits.count)
         var arguments: [String] = []
@@ -74,40 +81,24 @@ public final class RedisStore: RateLimitStore {
         }
         let reply: RESPValue
         do {
-            reply = try await pool.evaluate(Self.decisionScript, keys: keys, arguments: arguments)
+            reply = try await pool.evaluate(script, keys: keys, arguments: arguments)
         } catch let error as RedisError {
             throw Self.storeError(for: error)
         } catch {
             // Cancelled: the failure policy gave up waiting (its time-out) and drops this answer.
-            throw .unreachable("the decision was cancelled")
+            throw .unreachable("the \(script == Self.decisionScript ? "decision" : "inspection") was cancelled")
         }
-        let decision = try Self.decision(from: reply, for: request)
-        if case .integer(let serverMicroseconds) = reply.elements?[1] { clockWatch.observe(serverMicroseconds: serverMicroseconds) }
-        return decision
+        // Checked before indexing: the reply is parsed (and a malformed one refused) only after this.
+        if let elements = reply.elements, elements.count > 1, case .integer(let serverMicroseconds) = elements[1] {
+            clockWatch.observe(serverMicroseconds: serverMicroseconds)
+        }
+        return reply
     }
 
     /// The reported decision, computed from the states the script read with the in-memory
     /// store's own code, so both stores report the same numbers.
     static func decision(from reply: RESPValue, for request: RateLimitRequest) throws(RateLimitStoreError) -> StoreDecision {
-        guard let elements = reply.elements, elements.count == 2 + 3 * request.limits.count else {
-            throw .protocolError("the decision script returned \(reply)")
-        }
-        var numbers: [Int64] = []
-        numbers.reserveCapacity(elements.count)
-        for element in elements {
-            guard case .integer(let value) = element else { throw .protocolError("the decision script returned \(reply)") }
-            numbers.append(value)
-        }
-        let isAdmitted = numbers[0] == 1
-        let now = numbers[1] &* 1000
-        var outcomes: [StoreDecision] = []
-        outcomes.reserveCapacity(request.limits.count)
-        for (index, limit) in request.limits.enumerated() {
-            let base = 2 + 3 * index
-            // Times come back in µs; counts are counts.
-            let state = LimitState(first: numbers[base] &* 1000, second: numbers[base + 1], third: numbers[base + 2])
-            outcomes.append(state.decide(cost: request.cost, limit: limit, at: now).0)
-        }
+        let (outcomes, isAdmitted) = try answers(from: reply, for: request, script: "decision")
         let decision = StoreDecision.combining(outcomes)
         guard decision.isAllowed != isAdmitted else { return decision }
         // Only when a rate's interval is not whole microseconds: Redis rounded it up and refused
@@ -117,6 +108,30 @@ public final class RedisStore: RateLimitStore {
             retryAfter: isAdmitted ? .zero : max(decision.retryAfter, .microseconds(1)),
             resetAfter: decision.resetAfter, nextUnitAfter: decision.nextUnitAfter
         )
+    }
+
+    /// Each limit's answer, from a reply of a flag (the script's admission), the server's now
+    /// (µs) and three integers of state per limit; and the flag.
+    static func answers(from reply: RESPValue, for request: RateLimitRequest, script: String) throws(RateLimitStoreError) -> ([StoreDecision], flag: Bool) {
+        guard let elements = reply.elements, elements.count == 2 + 3 * request.limits.count else {
+            throw .protocolError("the \(script) script returned \(reply)")
+        }
+        var numbers: [Int64] = []
+        numbers.reserveCapacity(elements.count)
+        for element in elements {
+            guard case .integer(let value) = element else { throw .protocolError("the \(script) script returned \(reply)") }
+            numbers.append(value)
+        }
+        let now = numbers[1] &* 1000
+        var outcomes: [StoreDecision] = []
+        outcomes.reserveCapacity(request.limits.count)
+        for (index, limit) in request.limits.enumerated() {
+            let base = 2 + 3 * index
+            // Times come back in µs; counts are counts.
+            let state = LimitState(first: numbers[base] &* 1000, second: numbers[base + 1], third: numbers[base + 2])
+            outcomes.append(state.decide(cost: request.cost, limit: limit, at: now).0)
+        }
+        return (outcomes, numbers[0] == 1)
     }
 
     /// Nanoseconds as whole microseconds, rounded up.

@@ -19,7 +19,7 @@ struct AdminHandler: HTTPHandler {
             guard let reason = readiness.reasonNotReady else { return json(.ok, "{\"ready\":true}") }
             return json(.serviceUnavailable, "{\"ready\":false,\"reason\":\"\(JSONLine.escaped(reason))\"}")
         case "/explain":
-            return explain(query: request.query ?? "")
+            return await explain(query: request.query ?? "")
         default:
             return json(.notFound, "{\"error\":\"not_found\",\"endpoints\":[\"/metrics\",\"/healthz\",\"/readyz\",\"/explain?api_key=&address=&path=\"]}")
         }
@@ -42,8 +42,13 @@ struct AdminHandler: HTTPHandler {
     }
 
     /// Which policies and limits hold a client, given as `api_key`, `address` and `path` query
-    /// parameters: what an operator asks when a client says "why was I refused".
-    func explain(query: String) -> HTTPResponse {
+    /// parameters, and each limit's live state in the store: what an operator asks when a client
+    /// says "why was I refused". Reads only (`GuardedStore.inspect`): asking spends nothing.
+    ///
+    /// The key is shown as the store knows it, `key:<hash>` for an API key (never the key
+    /// itself, as in the access log) or `ip:<address>`. A store that fails or does not answer
+    /// within its time-out gives 503 naming the failure.
+    func explain(query: String) async -> HTTPResponse {
         var parameters: [String: String] = [:]
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1)
@@ -52,16 +57,37 @@ struct AdminHandler: HTTPHandler {
         }
         let policies = limiter.policies
         let resolution = policies.resolve(apiKey: parameters["api_key"], clientAddress: parameters["address"] ?? "127.0.0.1", path: parameters["path"] ?? "/")
-        let limits = resolution.limits.map { limit in
-            "{\"name\":\"\(JSONLine.escaped(limit.name))\",\"capacity\":\(limit.capacity),\"window_seconds\":\(Double(limit.window.components.seconds) + Double(limit.window.components.attoseconds) / 1e18),\"algorithm\":\"\(limit.algorithm.rawValue)\"}"
+        let about = """
+        "key":"\(JSONLine.escaped(resolution.key))","policy":"\(JSONLine.escaped(resolution.policyName))",\
+        "identity":"\(JSONLine.escaped(resolution.identity.name))","route":\(resolution.route.map { "\"\(JSONLine.escaped($0.pathPrefix))\"" } ?? "null"),\
+        "cost":\(resolution.cost),"shadow":\(resolution.isShadow)
+        """
+        let inspection: StoreInspection
+        do {
+            inspection = try await limiter.store.inspect(try RateLimitRequest(key: resolution.key, limits: resolution.limits, cost: resolution.cost))
+        } catch let error as RateLimitStoreError {
+            return json(.serviceUnavailable, "{\"error\":\"store_failed\",\"kind\":\"\(error.kind)\",\"message\":\"\(JSONLine.escaped(error.description))\",\(about)}")
+        } catch {
+            // `PolicySet` checked every combination when it was built; reaching this is a bug.
+            return json(.internalServerError, "{\"error\":\"invalid_policy\",\"message\":\"\(JSONLine.escaped("\(error)"))\",\(about)}")
+        }
+        let limits = inspection.limits.map { state in
+            let limit = state.limit
+            return "{\"name\":\"\(JSONLine.escaped(limit.name))\",\"capacity\":\(limit.capacity),\"window_seconds\":\(Self.seconds(limit.window)),"
+                + "\"algorithm\":\"\(limit.algorithm.rawValue)\",\"remaining\":\(state.remaining),\"admitted_now\":\(state.isAdmitted),"
+                + "\"retry_after_seconds\":\(Self.seconds(state.retryAfter))}"
         }
         let body = """
-        {"key":"\(JSONLine.escaped(resolution.key))","policy":"\(JSONLine.escaped(resolution.policyName))",\
-        "identity":"\(JSONLine.escaped(resolution.identity.name))","route":\(resolution.route.map { "\"\(JSONLine.escaped($0.pathPrefix))\"" } ?? "null"),\
-        "cost":\(resolution.cost),"shadow":\(resolution.isShadow),"limits":[\(limits.joined(separator: ","))]}
+        {\(about),"admitted_now":\(inspection.isAdmitted),"retry_after_seconds":\(Self.seconds(inspection.retryAfter)),\
+        "limits":[\(limits.joined(separator: ","))]}
 
         """
         return json(.ok, body)
+    }
+
+    /// `duration` in seconds, fractional.
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     private func json(_ status: HTTPStatus, _ body: String) -> HTTPResponse {

@@ -7,7 +7,7 @@ import V5ProductionLimiter
 extension ProxyConfiguration {
     static let fileFields: Set<String> = [
         "listen", "admin", "upstreams", "store", "anonymous", "tiers", "apiKeys", "apiKeyHeader",
-        "routes", "responses", "trustedProxies", "gracefulShutdownTimeout", "accessLog",
+        "routes", "responses", "trustedProxies", "gracefulShutdownTimeout", "accessLog", "healthCheck",
     ]
 
     mutating func applyFile(at path: String) throws(ConfigurationError) {
@@ -25,6 +25,7 @@ extension ProxyConfiguration {
         if let value = root["listen"] { listen = try ConfigurationParsing.listenAddress(try Self.string(value, "listen"), field: "listen") }
         if let value = root["admin"] { admin = try ConfigurationParsing.listenAddress(try Self.string(value, "admin"), field: "admin") }
         if let value = root["upstreams"] { upstreams = try Self.backends(value, "upstreams") }
+        if let value = root["healthCheck"] { healthCheck = try Self.healthCheck(value, "healthCheck") }
         if let value = root["apiKeyHeader"] { apiKeyHeader = try Self.string(value, "apiKeyHeader") }
         if let value = root["anonymous"] { anonymous = try Self.policy(value, "anonymous") }
         if let value = root["tiers"] {
@@ -141,13 +142,19 @@ extension ProxyConfiguration {
     }
 
     static func route(_ value: Any, _ field: String) throws(ConfigurationError) -> RouteSpec {
-        guard let object = value as? [String: Any] else { throw wrongType(value, field, "an object with path (and backends, cost, limits, shadow, host)") }
-        try refuseUnknown(object, known: ["path", "host", "backends", "cost", "limits", "shadow"], at: field + ".")
+        guard let object = value as? [String: Any] else { throw wrongType(value, field, "an object with path (and backends, healthCheck, cost, limits, shadow, host)") }
+        try refuseUnknown(object, known: ["path", "host", "backends", "healthCheck", "cost", "limits", "shadow"], at: field + ".")
         guard let pathValue = object["path"] else { throw ConfigurationError(field: field + ".path", value: "", problem: "a route needs a path prefix") }
         let path = try string(pathValue, field + ".path")
         guard path.hasPrefix("/") else { throw ConfigurationError(field: field + ".path", value: path, problem: "a path prefix starts with /") }
         var route = RouteSpec(pathPrefix: path, host: try object["host"].map { value throws(ConfigurationError) in try string(value, field + ".host") }, backends: [])
         if let backends = object["backends"] { route.backends = try Self.backends(backends, field + ".backends") }
+        if let check = object["healthCheck"] {
+            guard !route.backends.isEmpty else {
+                throw ConfigurationError(field: field + ".healthCheck", value: "\(check)", problem: "checks a route's own backends, and this route has none (it uses upstreams: set the top-level healthCheck)")
+            }
+            route.healthCheck = try healthCheck(check, field + ".healthCheck")
+        }
         if let cost = object["cost"] { route.cost = try integer(cost, field + ".cost", maximum: 1 << 20) }
         if object["limits"] != nil {
             var policyObject: [String: Any] = ["limits": object["limits"]!]
@@ -170,8 +177,10 @@ extension ProxyConfiguration {
     }
 
     static func integer(_ value: Any, _ field: String, maximum: Int) throws(ConfigurationError) -> Int {
-        // JSON booleans arrive as NSNumber too; a `true` is not a count.
-        guard let number = value as? NSNumber, !(value is Bool), number.doubleValue == number.doubleValue.rounded(),
+        // JSON booleans arrive as NSNumber too; a `true` is not a count. Told apart by the
+        // number's type code ("c"), not `value is Bool`: that bridges any NSNumber 0 or 1, and
+        // refused a count of 1.
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c", number.doubleValue == number.doubleValue.rounded(),
               number.intValue >= 1, number.intValue <= maximum
         else { throw ConfigurationError(field: field, value: "\(value)", problem: "expected a whole number from 1 to \(maximum)") }
         return number.intValue

@@ -1,5 +1,6 @@
 import IPAddressing
 import RedisClient
+import ReverseProxy
 import V5ProductionLimiter
 
 /// Everything the proxy runs with, after defaults, the JSON file, environment variables and
@@ -24,6 +25,8 @@ struct ProxyConfiguration: Sendable {
         var pathPrefix: String
         var host: String?
         var backends: [(host: String, port: UInt16)]
+        /// Active checks of `backends`; nil means the top-level `healthCheck`.
+        var healthCheck: HealthCheckConfiguration?
         var cost = 1
         var policy: PolicySpec?
     }
@@ -37,6 +40,9 @@ struct ProxyConfiguration: Sendable {
     var admin = (host: "127.0.0.1", port: UInt16(9090))
     /// The backends of the catch-all route; empty means the embedded demo upstream.
     var upstreams: [(host: String, port: UInt16)] = []
+    /// Active health checks of every pool without its own (a route's `healthCheck`); nil: none,
+    /// and a backend is taken out only by failing requests, for the passive-failure time-out.
+    var healthCheck: HealthCheckConfiguration?
     var routes: [RouteSpec] = []
     /// Clients without a known API key, per address: 2 per second, bursts of 5 (small, so a
     /// first-time user sees a 429 after a handful of requests).

@@ -39,15 +39,16 @@ extension ProxyConfiguration {
     }
 
     /// The proxy's routes: a catch-all to `defaultBackends`, and each configured route to its
-    /// own backends (or the default ones).
+    /// own backends (or the default ones); each pool checked by its route's `healthCheck`, or
+    /// the top-level one.
     func makeProxyConfiguration(defaultBackends: [(host: String, port: UInt16)]) throws(ConfigurationError) -> ReverseProxyConfiguration {
         do {
-            let defaultPool = try BackendPool(name: "default", backends: defaultBackends.map { Backend(host: $0.host, port: $0.port) })
+            let defaultPool = try BackendPool(name: "default", backends: defaultBackends.map { Backend(host: $0.host, port: $0.port) }, healthCheck: healthCheck)
             var proxyRoutes = [Route(pathPrefix: "/", pool: defaultPool)]
             for (index, route) in routes.enumerated() {
                 let pool = route.backends.isEmpty
                     ? defaultPool
-                    : try BackendPool(name: "route\(index)", backends: route.backends.map { Backend(host: $0.host, port: $0.port) })
+                    : try BackendPool(name: "route\(index)", backends: route.backends.map { Backend(host: $0.host, port: $0.port) }, healthCheck: route.healthCheck ?? healthCheck)
                 // The catch-all already covers "/" for any host.
                 if route.pathPrefix == "/", route.host == nil, route.backends.isEmpty { continue }
                 proxyRoutes.append(Route(pathPrefix: route.pathPrefix, host: route.host, pool: pool))

@@ -4,20 +4,46 @@ import Synchronization
 
 /// The proxy handler in force, replaced whole by a reload: requests already running keep the
 /// handler they started with (and its connections), new ones get the new routes.
+///
+/// Also runs the active health checks of the handler in force: a reload that changes a pool's
+/// `healthCheck` (or its backends) must check the new pools, and stop checking the old ones,
+/// whose state no request reads any more.
 final class ReloadableHandler: HTTPHandler {
-    private let current: Mutex<ReverseProxyHandler>
-
-    init(_ handler: ReverseProxyHandler) {
-        current = Mutex(handler)
+    private struct Current {
+        var handler: ReverseProxyHandler
+        var healthChecks: Task<Void, Never>?
     }
 
-    var handler: ReverseProxyHandler { current.withLock { $0 } }
+    private let current: Mutex<Current>
 
+    /// `handler` in force; its health checks start at once.
+    init(_ handler: ReverseProxyHandler) {
+        current = Mutex(Current(handler: handler, healthChecks: Self.startHealthChecks(of: handler)))
+    }
+
+    var handler: ReverseProxyHandler { current.withLock { $0.handler } }
+
+    /// Puts `handler` in force, starts its health checks and stops the previous handler's.
     func replace(with handler: ReverseProxyHandler) {
-        current.withLock { $0 = handler }
+        let fresh = Self.startHealthChecks(of: handler)
+        let previous = current.withLock { current in
+            defer { current = Current(handler: handler, healthChecks: fresh) }
+            return current.healthChecks
+        }
+        previous?.cancel()
+    }
+
+    /// Stops the health checks, for shutdown.
+    func stopHealthChecks() {
+        current.withLock { $0.healthChecks }?.cancel()
     }
 
     func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
         try await handler.handle(request)
+    }
+
+    private static func startHealthChecks(of handler: ReverseProxyHandler) -> Task<Void, Never> {
+        let checker = handler.makeHealthChecker()
+        return Task { await checker.run() }
     }
 }

@@ -73,6 +73,41 @@ import V5ProductionLimiter
         subject.store.releaseHanging()
     }
 
+    @Test func inspectingAHangingStoreCostsExactlyTheTimeOut() async throws {
+        let subject = Subject(mode: .failOpen)
+        subject.store.behave(.hang)
+        let pending = Task { () async -> Result<StoreInspection, RateLimitStoreError> in
+            do throws(RateLimitStoreError) {
+                return .success(try await subject.guarded.inspect(Self.request))
+            } catch {
+                return .failure(error)
+            }
+        }
+        await subject.store.waitForHanging(count: 1)
+        await subject.clock.waitForSleepers(count: 1)
+        subject.clock.advance(by: .milliseconds(49))
+        #expect(subject.clock.sleeperCount == 1)
+        subject.clock.advance(by: .milliseconds(1))
+        #expect(await pending.value == .failure(.timedOut(.milliseconds(50))))
+        subject.store.releaseHanging()
+    }
+
+    @Test func inspectionAsksTheStoreWhileTheBreakerIsOpenAndTellsTheBreakerNothing() async throws {
+        let subject = Subject(mode: .failClosed)
+        await subject.openBreaker()
+        subject.store.behave(.answer)
+        let calls = subject.store.calls
+        let inspection = try await subject.guarded.inspect(Self.request)
+        #expect(inspection.limits.map(\.remaining) == [10] && inspection.isAdmitted)
+        #expect(subject.store.calls == calls + 1)
+        // Neither the answer nor a failure moves the breaker: an operator's question is not traffic.
+        #expect(subject.guarded.breaker.state == .open)
+        subject.store.behave(.fail(.unreachable("down")))
+        await #expect(throws: RateLimitStoreError.unreachable("down")) { try await subject.guarded.inspect(Self.request) }
+        #expect(subject.guarded.breaker.state == .open)
+        #expect(subject.metrics.storeErrorCount(kind: "unreachable") == 3)
+    }
+
     @Test func theBreakerOpensAfterTheThresholdAndStopsAskingTheStore() async {
         let subject = Subject(mode: .failClosed)
         await subject.openBreaker()

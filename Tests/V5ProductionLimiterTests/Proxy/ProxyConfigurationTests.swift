@@ -36,6 +36,19 @@ import Testing
         (#"{"upstreams": ["https://api.example"]}"#, "https upstreams are not supported"),
         (#"{"routes": [{"path": "/x", "cost": 9, "limits": [{"count": 5, "per": "1s"}]}]}"#, "routes"),
         ("not json", "not valid JSON"),
+        (#"{"routes": [{"path": "/x", "cost": true}]}"#, #"routes[0].cost = "#),
+        (#"{"healthCheck": "/health"}"#, #"healthCheck = "/health": expected an object"#),
+        (#"{"healthCheck": {"pth": "/x"}}"#, "healthCheck.pth"),
+        (#"{"healthCheck": {"path": "health"}}"#, #"healthCheck.path = "health": a path starts with /"#),
+        (#"{"healthCheck": {"path": "/a b"}}"#, #"healthCheck.path = "/a b""#),
+        (#"{"healthCheck": {"interval": "0s"}}"#, #"healthCheck.interval = "0s": not a positive duration"#),
+        (#"{"healthCheck": {"timeout": "never"}}"#, #"healthCheck.timeout = "never""#),
+        (#"{"healthCheck": {"jitter": "-1s"}}"#, #"healthCheck.jitter = "-1s""#),
+        (#"{"healthCheck": {"healthyThreshold": 0}}"#, #"healthCheck.healthyThreshold = "0": expected a whole number from 1 to 100"#),
+        (#"{"healthCheck": {"unhealthyThreshold": 101}}"#, #"healthCheck.unhealthyThreshold = "101": expected a whole number from 1 to 100"#),
+        (#"{"healthCheck": {"unhealthyThreshold": true}}"#, "healthCheck.unhealthyThreshold"),
+        (#"{"routes": [{"path": "/x", "healthCheck": {}}]}"#, "routes[0].healthCheck"),
+        (#"{"routes": [{"path": "/x", "backends": ["http://127.0.0.1:9"], "healthCheck": {"interval": "5 s"}}]}"#, #"routes[0].healthCheck.interval = "5 s""#),
     ])
     func aBadFileExitsTwoNamingTheField(json: String, expected: String) async throws {
         let file = try temporaryFile(json)
@@ -43,6 +56,26 @@ import Testing
         #expect(status == 2)
         #expect(message.contains(expected), "\(message)")
         #expect(!message.contains("abcdef"), "an API key must not be printed whole")
+    }
+
+    @Test(arguments: [
+        #"{"healthCheck": {}}"#,
+        #"{"healthCheck": {"path": "/status?deep=0", "interval": "250ms", "timeout": "1s", "healthyThreshold": 1, "unhealthyThreshold": 100, "jitter": "0"}}"#,
+        #"{"upstreams": ["http://127.0.0.1:9"], "routes": [{"path": "/x", "backends": ["http://127.0.0.1:10"], "healthCheck": {"interval": "1m", "jitter": "0ms"}}]}"#,
+    ])
+    func aValidHealthCheckPassesTheCheck(json: String) async throws {
+        let (status, message) = try await ProxyProcess.run(arguments: ["--check-config", "--config", try temporaryFile(json)])
+        #expect(status == 0, "\(message)")
+    }
+
+    /// One is a whole number like any other: JSON numbers 0 and 1 also read as booleans on Linux.
+    @Test(arguments: [
+        #"{"anonymous": {"limits": [{"count": 1, "per": "1s"}]}}"#,
+        #"{"anonymous": {"limits": [{"rps": 1, "burst": 1}]}, "routes": [{"path": "/x", "cost": 1}]}"#,
+    ])
+    func aCountOfOneIsValid(json: String) async throws {
+        let (status, message) = try await ProxyProcess.run(arguments: ["--check-config", "--config", try temporaryFile(json)])
+        #expect(status == 0, "\(message)")
     }
 
     @Test func theExampleFileIsValid() async throws {

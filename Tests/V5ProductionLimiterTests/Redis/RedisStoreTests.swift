@@ -62,6 +62,38 @@ struct RedisStoreTests {
         await client.shutdown()
     }
 
+    @Test func inspectionReadsStateWithoutWritingAndSurvivesAScriptFlush() async throws {
+        let server = try await RedisServerProcess.start()
+        defer { server.stop() }
+        let client = pool(port: server.port)
+        let store = RedisStore(pool: client, keyPrefix: "app:")
+        let limit = try RateLimit(name: "10/100s", 10, per: .seconds(100))
+        _ = try await store.decide(RateLimitRequest(key: "spent", limits: [limit], cost: 4))
+        let stored = try await client.send(["GET", "app:{spent}:10/100s"])
+        // A server that lost its scripts (restart, SCRIPT FLUSH): the inspection loads its own.
+        _ = try await client.send(["SCRIPT", "FLUSH"])
+        let spent = try await store.inspect(RateLimitRequest(key: "spent", limits: [limit]))
+        #expect(spent.limits.map(\.remaining) == [6])
+        #expect(try await client.send(["GET", "app:{spent}:10/100s"]) == stored)
+        let unseen = try await store.inspect(RateLimitRequest(key: "unseen", limits: [limit]))
+        #expect(unseen.limits.map(\.remaining) == [10])
+        #expect(try await client.send(["EXISTS", "app:{unseen}:10/100s"]) == .integer(0))
+        #expect(try await client.send(["KEYS", "*"]) == .array([.bulk("app:{spent}:10/100s")]))
+        await client.shutdown()
+    }
+
+    @Test func inspectionScriptIsDeclaredReadOnly() async throws {
+        let server = try await RedisServerProcess.start()
+        defer { server.stop() }
+        let client = pool(port: server.port)
+        // The same flags on a script that tries to write: the server refuses it, which is what
+        // makes the inspection's read-only promise the server's and not only this code's.
+        let writer = RedisScript(RedisStore.inspectionScript.source.prefix { $0 != "\n" } + "\nreturn redis.call('SET', KEYS[1], '1')")
+        await #expect(throws: RedisError.self) { try await client.evaluate(writer, keys: ["app:written"], arguments: []) }
+        #expect(try await client.send(["EXISTS", "app:written"]) == .integer(0))
+        await client.shutdown()
+    }
+
     @Test func serverTimeDrivesDecisionsWithoutAFrozenClock() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }

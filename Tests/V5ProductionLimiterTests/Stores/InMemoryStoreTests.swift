@@ -17,6 +17,45 @@ import V5ProductionLimiter
         #expect(wideAlone.remaining == 49)
     }
 
+    @Test func inspectionsBesideConcurrentDecisionsSeeEveryLimitChargedTogether() async throws {
+        let store = InMemoryStore(clock: ManualClock())
+        let wide = try RateLimit(name: "wide", 100, per: .seconds(3600))
+        let narrow = try RateLimit(name: "narrow", 50, per: .seconds(3600))
+        let request = try RateLimitRequest(key: "hot", limits: [wide, narrow])
+        // Four threads decide while four inspect; time stands still, so nothing refills.
+        let results = await runOnThreads(8) { index -> (admitted: Int, isConsistent: Bool) in
+            guard index >= 4 else { return ((0..<100).filter { _ in store.decideNow(request).isAllowed }.count, true) }
+            var previous = Int.max
+            var isConsistent = true
+            for _ in 0..<200 {
+                let remaining = store.inspectNow(request).limits.map(\.remaining)
+                // Both limits are charged under one lock: an inspection sees both charges or neither,
+                // so the wide limit is always 50 above the narrow one, which never grows back.
+                isConsistent = isConsistent && remaining[0] - remaining[1] == 50 && remaining[1] <= previous && remaining[1] >= 0
+                previous = remaining[1]
+            }
+            return (0, isConsistent)
+        }
+        #expect(results.map(\.admitted).reduce(0, +) == 50)
+        #expect(results.allSatisfy { $0.isConsistent })
+        #expect(store.inspectNow(request).limits.map(\.remaining) == [50, 0])
+    }
+
+    @Test func inspectingAFloodOfUnseenKeysEvictsNothing() throws {
+        // Room for 1,024 keys in sets of eight: 64 keys fit without evicting one another.
+        let store = InMemoryStore(maximumKeyCount: 1024, clock: ManualClock())
+        let limit = try RateLimit(name: "5/h", 5, per: .seconds(3600))
+        for index in 0..<64 { _ = store.decideNow(try RateLimitRequest(key: "client-\(index)", limits: [limit], cost: 3)) }
+        let before = store.statistics
+        #expect(before.keyCount == 64)
+        for index in 0..<10_000 { _ = store.inspectNow(try RateLimitRequest(key: "probe-\(index)", limits: [limit])) }
+        #expect(store.statistics == before)
+        // Every key that spent still has its state; a claimed slot would have evicted some.
+        for index in 0..<64 {
+            #expect(store.inspectNow(try RateLimitRequest(key: "client-\(index)", limits: [limit])).limits[0].remaining == 2)
+        }
+    }
+
     @Test func aFloodOfNewKeysEvictsButNeverGrowsTheTable() throws {
         let clock = ManualClock()
         let store = InMemoryStore(maximumKeyCount: 64, clock: clock)

@@ -100,25 +100,31 @@ import V5ProductionLimiter
         #expect(try await subject.store.decide("a", [limit]).remaining == 3)
     }
 
-    /// One trace through both algorithms, costs and two keys; the decisions are worked out by hand.
+    typealias Step = (advance: Duration, key: String, cost: Int, isAllowed: Bool, remaining: Int, retryAfter: Duration)
+
+    /// One trace through both algorithms, costs and two keys, over `traceLimits`; the decisions
+    /// are worked out by hand.
+    static let trace: [Step] = [
+        (.zero, "a", 2, true, 2, .zero),                        // bucket 2 left, window 4
+        (.zero, "a", 2, true, 0, .zero),                        // bucket 0, window 2
+        (.zero, "a", 1, false, 0, .milliseconds(500)),          // the bucket refuses; the window is not charged
+        (.milliseconds(500), "b", 4, true, 0, .zero),           // another key starts full
+        (.zero, "a", 1, true, 0, .zero),                        // one unit refilled; window 1 left
+        (.seconds(1), "a", 2, false, 1, .milliseconds(3_300)),  // t = 1.5: window 5 + 2 > 6; at 4.8 s the 5 weigh ⌈5 × 3.2 / 4⌉ = 4
+        (.milliseconds(3_300), "a", 2, true, 0, .zero),         // t = 4.8: bucket full again; window 4 + 2 = 6
+        (.zero, "a", 1, false, 0, .milliseconds(800)),          // window: at 5.6 s the 5 weigh ⌈5 × 2.4 / 4⌉ = 3, 3 + 2 + 1 = 6
+    ]
+
+    /// The limits of `trace`: the bucket refills one unit every 0.5 s; the window is 4 s long, starting at t = 0.
+    static func traceLimits() throws -> [RateLimit] {
+        [try Limits.tokenBucket("4/2s", 4, per: .seconds(2)), try Limits.slidingWindow("6/4s", 6, per: .seconds(4))]
+    }
+
     @Test(arguments: StoreFactory.all)
     func sameTraceGivesTheseDecisions(_ factory: StoreFactory) async throws {
         let subject = try await factory.make()
-        let bucket = try Limits.tokenBucket("4/2s", 4, per: .seconds(2))
-        let window = try Limits.slidingWindow("6/4s", 6, per: .seconds(4))
-        let limits = [bucket, window]
-        typealias Step = (advance: Duration, key: String, cost: Int, isAllowed: Bool, remaining: Int, retryAfter: Duration)
-        // The bucket refills one unit every 0.5 s; the window is 4 s long, starting at t = 0.
-        let trace: [Step] = [
-            (.zero, "a", 2, true, 2, .zero),                        // bucket 2 left, window 4
-            (.zero, "a", 2, true, 0, .zero),                        // bucket 0, window 2
-            (.zero, "a", 1, false, 0, .milliseconds(500)),          // the bucket refuses; the window is not charged
-            (.milliseconds(500), "b", 4, true, 0, .zero),           // another key starts full
-            (.zero, "a", 1, true, 0, .zero),                        // one unit refilled; window 1 left
-            (.seconds(1), "a", 2, false, 1, .milliseconds(3_300)),  // t = 1.5: window 5 + 2 > 6; at 4.8 s the 5 weigh ⌈5 × 3.2 / 4⌉ = 4
-            (.milliseconds(3_300), "a", 2, true, 0, .zero),         // t = 4.8: bucket full again; window 4 + 2 = 6
-            (.zero, "a", 1, false, 0, .milliseconds(800)),          // window: at 5.6 s the 5 weigh ⌈5 × 2.4 / 4⌉ = 3, 3 + 2 + 1 = 6
-        ]
+        let limits = try Self.traceLimits()
+        let trace = Self.trace
         var decisions: [String] = []
         for step in trace {
             try await subject.advance(step.advance)

@@ -9,6 +9,8 @@ struct StoreUnderTest: Sendable {
     let store: any RateLimitStore
     /// Moves the store's clock forward; the suite never sleeps.
     let advance: @Sendable (Duration) async throws -> Void
+    /// How many keys the store holds state for (table slots, or Redis keys by `KEYS *`).
+    let storedKeyCount: @Sendable () async throws -> Int
 }
 
 /// How to make one kind of store for `StoreBehaviourTests`.
@@ -21,7 +23,8 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
     /// Memory in this process, on a `ManualClock`.
     static let inMemory = StoreFactory(name: "in-memory") {
         let clock = ManualClock()
-        return StoreUnderTest(store: InMemoryStore(maximumKeyCount: 64, clock: clock)) { clock.advance(by: $0) }
+        let store = InMemoryStore(maximumKeyCount: 64, clock: clock)
+        return StoreUnderTest(store: store, advance: { clock.advance(by: $0) }, storedKeyCount: { store.statistics.keyCount })
     }
 
     /// A throw-away redis-server per test, its `TIME` replaced by a `ManualClock` the test moves.
@@ -36,9 +39,14 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
         )
         let store = RedisStore(pool: pool, keyPrefix: "test:", frozenMicroseconds: { clock.now.nanoseconds / 1000 })
         // The closure keeps the server alive for the test; it stops when the test lets go.
-        return StoreUnderTest(store: store) { duration in
-            withExtendedLifetime(server) { clock.advance(by: duration) }
-        }
+        return StoreUnderTest(
+            store: store,
+            advance: { duration in withExtendedLifetime(server) { clock.advance(by: duration) } },
+            storedKeyCount: {
+                let keys = try await pool.send(["KEYS", "*"])
+                return try #require(keys.elements, "KEYS answered \(keys)").count
+            }
+        )
     }
 
     /// Every store the behavioural suite runs against; a new store adds one line here. Redis is
@@ -66,5 +74,10 @@ extension RateLimitStore {
     /// Decides `cost` units of `limits` for `key`.
     func decide(_ key: String, _ limits: [RateLimit], cost: Int = 1) async throws -> StoreDecision {
         try await decide(RateLimitRequest(key: key, limits: limits, cost: cost))
+    }
+
+    /// Inspects `cost` units of `limits` for `key`.
+    func inspect(_ key: String, _ limits: [RateLimit], cost: Int = 1) async throws -> StoreInspection {
+        try await inspect(RateLimitRequest(key: key, limits: limits, cost: cost))
     }
 }

@@ -52,6 +52,17 @@ final class ScriptedStore: RateLimitStore, Sendable {
     }
 
     func decide(_ request: RateLimitRequest) async throws(RateLimitStoreError) -> StoreDecision {
+        try await behaveNow()
+        return memory.decideNow(request)
+    }
+
+    func inspect(_ request: RateLimitRequest) async throws(RateLimitStoreError) -> StoreInspection {
+        try await behaveNow()
+        return memory.inspectNow(request)
+    }
+
+    /// Counts the call and does what it was told: nothing, throw, or hang until released.
+    private func behaveNow() async throws(RateLimitStoreError) {
         let behaviour = state.withLock { state in
             state.calls += 1
             return state.behaviour
@@ -71,6 +82,5 @@ final class ScriptedStore: RateLimitStore, Sendable {
                 for watcher in ready { watcher.resume() }
             }
         }
-        return memory.decideNow(request)
     }
 }
