@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 @testable import HTTPEngine
 
 /// A line protocol for testing the pipelined core without Redis: a request is a line of text,
@@ -30,8 +31,14 @@ final class LineServer: Sendable {
     private let server: ThreadPerConnectionServer
     private let answer: @Sendable (String) -> [String]
     private let sendsByteByByte: Bool
+    private let receivedLines = Atomic<Int>(0)
+    private let sentReplies = Atomic<Int>(0)
 
     var port: UInt16 { server.port }
+    /// Lines read so far, on every connection.
+    var linesReceived: Int { receivedLines.load(ordering: .acquiring) }
+    /// Answers whose bytes the kernel has taken so far.
+    var repliesSent: Int { sentReplies.load(ordering: .acquiring) }
 
     init(sendsByteByByte: Bool = false, answer: @escaping @Sendable (String) -> [String] = { [$0] }) throws {
         self.answer = answer
@@ -55,12 +62,14 @@ final class LineServer: Sendable {
             while let end = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: pending[..<end], as: UTF8.self)
                 pending.removeSubrange(...end)
+                receivedLines.add(1, ordering: .releasing)
                 let reply = Array(answer(line).map { $0 + "\n" }.joined().utf8)
                 if sendsByteByByte {
                     for byte in reply { _ = withUnsafeBytes(of: byte) { Glibc.send(connection, $0.baseAddress, 1, Int32(MSG_NOSIGNAL)) } }
                 } else {
                     _ = reply.withUnsafeBytes { Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 }
+                sentReplies.add(1, ordering: .releasing)
             }
         }
     }

@@ -7,39 +7,63 @@ import Testing
 /// Bounds of the pipelined core that only a hostile server shows: a connection flooded faster than
 /// its codec can keep up, and a connect that never completes.
 @Suite struct PipelineBoundTests {
-    // Without the bound this test waits forever (a run saw 39 GB read before the other reply).
+    /// With both connections readable in one loop turn, the flooded one may take one read
+    /// event's worth before the other is served: the bound, plus the read that crosses it.
+    // Without the bound the loop never leaves the flooded connection: the time limit ends the test.
     @Test(.timeLimit(.minutes(2))) func floodedConnectionDoesNotStarveAnotherOnTheSameLoop() async throws {
         let flooder = try FloodServer()
         defer { flooder.stop() }
-        let echo = try LineServer()
+        let gate = DispatchSemaphore(value: 0)
+        let echo = try LineServer { line in
+            if line == "held" { gate.wait() }
+            return [line]
+        }
         defer { echo.stop() }
         let group = try EventLoopGroup(loopCount: 1)
-        let floodSize = 16 * 1024 * 1024
+        let loop = group.loops[0]
         let counter = ReceivedByteCounter()
+        let floodReceivedWhenOtherReplied = Atomic<Int>(-1)
         // Long reply time-outs: a sanitized, loaded run reads the flood slowly, and no time-out
         // is under test here.
         let configuration = PipelineConfiguration(replyTimeout: .seconds(120))
         let flooded = PipelinedClient<ScanningCodec>(
             host: "127.0.0.1", port: flooder.port, eventLoopGroup: group, configuration: configuration,
-            setup: PipelineSetup(makeCodec: { ScanningCodec(counter: counter, replyAfter: floodSize) })
+            setup: PipelineSetup(makeCodec: { ScanningCodec(counter: counter, replyAfter: 32 * 1024 * 1024) })
         )
-        let other = PipelinedClient<LineCodec>(
+        let other = PipelinedClient<ObservedLineCodec>(
             host: "127.0.0.1", port: echo.port, eventLoopGroup: group, configuration: configuration,
-            setup: PipelineSetup(makeCodec: { LineCodec() })
+            setup: PipelineSetup(makeCodec: { ObservedLineCodec { floodReceivedWhenOtherReplied.store(counter.count, ordering: .relaxed) } })
         )
         #expect(try await other.send("connected before the flood") == "connected before the flood")
 
         let flood = Task { try await flooded.send("flood") }
-        let isFlowing = await waitUntil(deadline: .now + .seconds(60)) { counter.count > 1024 * 1024 }
-        #expect(isFlowing)
-        // The codec scans every byte, so it is slower than the kernel fills the socket: without a
-        // per-event read bound the loop would stay on the flooded connection until all of it
-        // had arrived, and this reply would wait behind it.
-        #expect(try await other.send("still served") == "still served")
-        let receivedWhenServed = counter.count
-        #expect(receivedWhenServed < floodSize)
-        #expect(try await flood.value >= floodSize)
+        #expect(await waitUntil(deadline: .now + .seconds(60)) { counter.count > 1024 * 1024 })
+        let held = Task { try await other.send("held") }
+        #expect(await waitUntil(deadline: .now + .seconds(60)) { echo.linesReceived == 2 })
 
+        // Stop the loop, then let the other reply arrive and the flood fill every buffer.
+        let loopGate = DispatchSemaphore(value: 0)
+        let isLoopStopped = Atomic<Bool>(false)
+        _ = loop.execute {
+            isLoopStopped.store(true, ordering: .releasing)
+            loopGate.wait()
+        }
+        #expect(await waitUntil(deadline: .now + .seconds(60)) { isLoopStopped.load(ordering: .acquiring) })
+        let receivedWhenStopped = counter.count
+        gate.signal()
+        #expect(await waitUntil(deadline: .now + .seconds(60)) { echo.repliesSent == 2 })
+        // Without the bound the loop would read at least what the kernel holds before it
+        // served the other connection; wait until that is well past one read event's worth.
+        let isFull = await waitUntil(deadline: .now + .seconds(60)) {
+            flooder.sentByteCount - receivedWhenStopped > 3 * PipelinedConnection<LineCodec>.maxBytesPerReadEvent
+        }
+        try #require(isFull, "the kernel buffered only \(flooder.sentByteCount - receivedWhenStopped) bytes")
+        loopGate.signal()
+
+        #expect(try await held.value == "held")
+        let taken = floodReceivedWhenOtherReplied.load(ordering: .relaxed) - receivedWhenStopped
+        #expect(taken <= PipelinedConnection<LineCodec>.maxBytesPerReadEvent + 256 * 1024)
+        _ = try await flood.value
         await flooded.shutdown()
         await other.shutdown()
         await group.shutdown()
@@ -106,27 +130,54 @@ struct ScanningCodec: PipelineCodec {
     }
 }
 
+/// A line codec that calls `observe` on the loop as it hands out each reply.
+struct ObservedLineCodec: PipelineCodec {
+    var lines = LineCodec()
+    let observe: @Sendable () -> Void
+
+    static func encode(_ request: String, into buffer: inout [UInt8]) {
+        LineCodec.encode(request, into: &buffer)
+    }
+
+    mutating func receive(_ bytes: UnsafeRawBufferPointer) {
+        lines.receive(bytes)
+    }
+
+    mutating func nextReply() throws -> String? {
+        let reply = try lines.nextReply()
+        if reply != nil { observe() }
+        return reply
+    }
+}
+
 /// A server that, once a line arrives, sends bytes as fast as the socket takes them until the
 /// client goes away.
 final class FloodServer: Sendable {
     private let server: ThreadPerConnectionServer
+    private let sent = Atomic<Int>(0)
 
     var port: UInt16 { server.port }
+    /// Bytes the kernel has taken from the flood so far.
+    var sentByteCount: Int { sent.load(ordering: .acquiring) }
 
     init() throws {
         server = try ThreadPerConnectionServer()
-        server.start(serving: Self.flood)
+        server.start { [self] in flood($0) }
     }
 
     func stop() {
         server.stop()
     }
 
-    private static func flood(_ connection: Int32) {
+    private func flood(_ connection: Int32) {
         var request = [UInt8](repeating: 0, count: 1024)
         guard read(connection, &request, request.count) > 0 else { return }
-        let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 256 * 1024)
-        while chunk.withUnsafeBytes({ Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) > 0 {}
+        let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeBytes { Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard count > 0 else { return }
+            sent.add(count, ordering: .releasing)
+        }
     }
 }
 
