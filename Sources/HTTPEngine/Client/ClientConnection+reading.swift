@@ -91,10 +91,9 @@ extension ClientConnection {
         }
         var body = HTTPClientResponseBody(channel: nil, lifetime: nil, expectedLength: expectedLength)
         if expectedLength != 0 {
-            let number = exchangeNumber
-            let channel = ResponseBodyBuffer(loop: loop) { [self] in bodyDemanded(exchange: number) }
+            let channel = ResponseBodyBuffer(connection: self, exchange: exchangeNumber)
             bodyChannel = channel
-            let lifetime = ResponseBodyLifetime(loop: loop) { [self] in bodyReleased(exchange: number) }
+            let lifetime = ResponseBodyLifetime(connection: self, exchange: exchangeNumber)
             body = HTTPClientResponseBody(channel: channel, lifetime: lifetime, expectedLength: expectedLength)
         }
         deliver(.success(HTTPClientResponse(head: head, body: body)))

@@ -57,6 +57,12 @@ final class ConnectionPool: @unchecked Sendable {
     /// a new one while under the cap, else a place in the queue (loop thread only).
     func acquire(isFresh: Bool) async throws -> ClientConnection {
         loop.assertInEventLoop()
+        // The usual case, an idle connection, needs no suspension: without the continuation
+        // and its escaping completion it costs no allocation.
+        if !isFresh, !isShutDown, let connection = idle.popLast() {
+            connection.lease()
+            return connection
+        }
         let identifier = nextWaiterIdentifier
         nextWaiterIdentifier &+= 1
         return try await withTaskCancellationHandler {

@@ -29,6 +29,14 @@ public struct HTTPClientResponseBody: AsyncSequence, Sendable {
         }
     }
 
+    /// The whole body when it has already arrived and none of it was read, else nil
+    /// (then iterate as usual). Call on the loop the response came on: elsewhere it is nil.
+    package func takeIfComplete() -> [UInt8]? {
+        guard let channel else { return expectedLength == 0 ? [] : nil }
+        guard channel.loop.inEventLoop else { return nil }
+        return channel.takeCompleteBody()
+    }
+
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(channel: channel, lifetime: lifetime)
     }
@@ -50,25 +58,28 @@ public struct HTTPClientResponseBody: AsyncSequence, Sendable {
 
 /// Tells the connection when the last copy of a response body is gone, so an
 /// unread remainder closes the connection instead of holding it forever.
+///
+/// Holds the connection itself rather than a closure, which cost an allocation per response.
 final class ResponseBodyLifetime: Sendable {
-    let loop: EventLoop
-    let onRelease: @Sendable () -> Void
+    let connection: ClientConnection
+    let exchange: UInt64
 
-    init(loop: EventLoop, onRelease: @escaping @Sendable () -> Void) {
-        self.loop = loop
-        self.onRelease = onRelease
+    init(connection: ClientConnection, exchange: UInt64) {
+        self.connection = connection
+        self.exchange = exchange
     }
 
     deinit {
+        let loop = connection.loop
         if loop.inEventLoop {
-            onRelease()
+            connection.bodyReleased(exchange: exchange)
         } else {
             // A task rather than `loop.execute`: the runtime's job hand-off is visible
             // to ThreadSanitizer, a closure queued under the loop's Mutex may not be.
             // After the loop exited the job runs elsewhere; the loop closed the connection then.
-            Task(executorPreference: loop) { [loop, onRelease] in
+            Task(executorPreference: loop) { [connection, exchange] in
                 guard loop.inEventLoop else { return }
-                onRelease()
+                connection.bodyReleased(exchange: exchange)
             }
         }
     }
