@@ -10,6 +10,8 @@ public struct HTTPClientResponseBody: AsyncSequence, Sendable {
 
     let channel: ResponseBodyBuffer?
     let lifetime: ResponseBodyLifetime?
+    /// The whole body, when it came with the head: no buffer, no connection left to hold.
+    let completeBytes: [UInt8]?
     /// The upstream's `Content-Length`, 0 for responses without a body, nil otherwise.
     public let expectedLength: Int?
 
@@ -17,28 +19,40 @@ public struct HTTPClientResponseBody: AsyncSequence, Sendable {
         self.channel = channel
         self.lifetime = lifetime
         self.expectedLength = expectedLength
+        completeBytes = nil
+    }
+
+    /// A body that arrived whole with its head (non-empty).
+    init(completeBytes: [UInt8]) {
+        channel = nil
+        lifetime = nil
+        self.completeBytes = completeBytes
+        expectedLength = completeBytes.count
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         let channel: ResponseBodyBuffer?
         // Held so the connection stays owned while an iterator outlives the body value.
         let lifetime: ResponseBodyLifetime?
+        var completeBytes: [UInt8]?
 
         public mutating func next() async throws -> [UInt8]? {
-            try await channel?.next()
+            if let bytes = completeBytes {
+                completeBytes = nil
+                return bytes
+            }
+            return try await channel?.next()
         }
     }
 
-    /// The whole body when it has already arrived and none of it was read, else nil
-    /// (then iterate as usual). Call on the loop the response came on: elsewhere it is nil.
-    package func takeIfComplete() -> [UInt8]? {
-        guard let channel else { return expectedLength == 0 ? [] : nil }
-        guard channel.loop.inEventLoop else { return nil }
-        return channel.takeCompleteBody()
+    /// The whole body when it arrived with the head (or is empty), else nil: then iterate.
+    package var bytesIfComplete: [UInt8]? {
+        if let completeBytes { return completeBytes }
+        return channel == nil && expectedLength == 0 ? [] : nil
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(channel: channel, lifetime: lifetime)
+        AsyncIterator(channel: channel, lifetime: lifetime, completeBytes: completeBytes)
     }
 
     /// Reads the whole body; throws `HTTPClientError.responseBodyTooLarge` past `maxBytes`.

@@ -14,9 +14,9 @@ final class ResponseBodyBuffer: @unchecked Sendable {
     static let lowWaterMark = 64 * 1024
 
     let loop: EventLoop
-    /// The producer and its exchange, told when the reader drained the buffer; held
-    /// directly rather than through a closure, which cost an allocation per response.
-    private let connection: ClientConnection
+    /// The producer and its exchange, told when the reader drained the buffer (nil: nobody);
+    /// held directly rather than through a closure, which cost an allocation per response.
+    private let connection: ClientConnection?
     private let exchange: UInt64
     private var chunks: [[UInt8]] = []
     private var firstChunk = 0
@@ -25,16 +25,16 @@ final class ResponseBodyBuffer: @unchecked Sendable {
     private var failure: (any Error)?
     /// The reader waiting for a chunk; resumed by the producer or by the reader's cancellation.
     /// Made on the first wait: a small body is usually whole before anyone reads it.
-    private var waiter: SingleWaiter<[UInt8]?>?
+    private(set) var waiter: SingleWaiter<[UInt8]?>?
     private var isProducerPaused = false
 
-    init(connection: ClientConnection, exchange: UInt64) {
-        loop = connection.loop
+    init(loop: EventLoop, connection: ClientConnection?, exchange: UInt64 = 0) {
+        self.loop = loop
         self.connection = connection
         self.exchange = exchange
     }
 
-    /// Adds a chunk (producer); returns true when the producer should pause until `onDemand`.
+    /// Adds a chunk (producer); returns true when the producer should pause until it is told `bodyDemanded`.
     func yield(_ chunk: [UInt8]) -> Bool {
         loop.assertInEventLoop()
         if let waiter, waiter.resume(returning: chunk) { return false }
@@ -80,7 +80,7 @@ final class ResponseBodyBuffer: @unchecked Sendable {
             bufferedBytes -= chunk.count
             if isProducerPaused, bufferedBytes < Self.lowWaterMark {
                 isProducerPaused = false
-                connection.bodyDemanded(exchange: exchange)
+                connection?.bodyDemanded(exchange: exchange)
             }
             return chunk
         }
@@ -91,19 +91,5 @@ final class ResponseBodyBuffer: @unchecked Sendable {
         let waiter = waiter ?? SingleWaiter(operation: "response body read")
         self.waiter = waiter
         return try await waiter.wait()
-    }
-
-    /// The whole body when it has already arrived and nobody read any of it (loop thread
-    /// only), else nil; once taken, the body reads as ended.
-    ///
-    /// Lets a proxy answer a small response in one piece (head and body in one send,
-    /// no stream) instead of streaming what is already here.
-    func takeCompleteBody() -> [UInt8]? {
-        loop.assertInEventLoop()
-        guard isFinished, failure == nil, firstChunk == 0 else { return nil }
-        let body = chunks.count == 1 ? chunks[0] : Array(chunks.joined())
-        chunks.removeAll()
-        bufferedBytes = 0
-        return body
     }
 }

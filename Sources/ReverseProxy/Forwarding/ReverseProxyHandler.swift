@@ -62,10 +62,10 @@ public struct ReverseProxyHandler: HTTPHandler {
     func streamedBack(_ response: HTTPClientResponse, for request: HTTPRequest, requestID: String?) -> HTTPResponse {
         let headers = configuration.forwarding.downstreamHeaders(from: response.head, requestID: requestID)
         let body = response.body
-        // Usually a small answer is whole by the time its head is parsed: sent as bytes, it
-        // leaves in one write with its head and needs no stream (a closure, a hop per chunk).
-        // Only with a length, so a chunked answer stays chunked.
-        if request.method != .head, body.expectedLength != nil, let bytes = body.takeIfComplete() {
+        // A small answer usually arrives whole with its head: sent as bytes, it leaves in one
+        // write with its head and needs no stream (a closure, a hop per chunk). Only with a
+        // length (a chunked answer stays chunked); a HEAD answer keeps its length below.
+        if request.method != .head, body.expectedLength != nil, let bytes = body.bytesIfComplete {
             return HTTPResponse(status: response.status, headers: headers, body: HTTPResponseBody(bytes: bytes))
         }
         // A HEAD answer keeps the backend's Content-Length (the length a GET would have had);
