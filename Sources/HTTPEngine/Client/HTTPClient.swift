@@ -47,15 +47,18 @@ public final class HTTPClient: Sendable {
         // timers they keep anyway. (A task group racing the exchange against a sleeping
         // child was the rejected alternative: 19 heap allocations per request.)
         let deadline = request.timeout.map { EventLoop.monotonicNanoseconds() &+ $0.nanoseconds } ?? 0
-        // The preference keeps every step below on the loop thread, which owns the
-        // pools and connections; a plain task would need a hop per socket operation.
-        return try await withTaskExecutorPreference(loop) {
+        func exchange() async throws -> HTTPClientResponse {
             // An exited loop runs preferring tasks elsewhere; its pools are loop-only state.
             guard loop.inEventLoop else { throw HTTPClientError.shutDown }
             let pool = try pools.admitRequest(to: Upstream(host: request.host, port: request.port))
             defer { pools.requestFinished(on: pool) }
             return try await Self.execute(request, head: head, framing: framing, pool: pool, deadline: deadline)
         }
+        // A proxy handler's task already prefers the loop (the server's handler task does).
+        if loop.isCurrentTaskPreferring { return try await exchange() }
+        // The preference keeps every step on the loop thread, which owns the pools and
+        // connections; a plain task would need a hop per socket operation.
+        return try await withTaskExecutorPreference(loop) { try await exchange() }
     }
 
     /// Gets a connection and runs the exchange on it; past `deadline` (0 for none) the
