@@ -121,7 +121,7 @@ if [ -n "${BASELINE:-}" ]; then
 fi
 if [ -n "$haproxy_bin" ]; then
     "$haproxy_bin" -f "$work/haproxy.cfg" -db >"$work/haproxy.out" 2>&1 & pids+=($!)
-    contestants="ours nginx haproxy"
+    contestants="$contestants haproxy"
 else
     echo "haproxy not installed: comparing with nginx only"
 fi
