@@ -6,6 +6,7 @@ import ReverseProxy
 ///
 /// Usage: ReverseProxyServer PORT LOOPS BACKEND [BACKEND...]   (BACKEND = host:port)
 /// Prints "listening on HOST:PORT" once bound; SIGTERM shuts down gracefully.
+/// UPSTREAM_TIMEOUT=off in the environment turns the default upstream time-out off, to measure its cost.
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("ReverseProxyServer: \(message)\nusage: ReverseProxyServer PORT LOOPS BACKEND [BACKEND...]\n".utf8))
     exit(2)
@@ -30,7 +31,9 @@ let client = HTTPClient(eventLoopGroup: group, configuration: HTTPClientConfigur
 let proxy: ReverseProxyHandler
 do {
     let pool = try BackendPool(name: "benchmark", backends: backends)
-    proxy = try ReverseProxyHandler(configuration: ReverseProxyConfiguration(routes: [Route(pathPrefix: "/", pool: pool)]), client: client)
+    var configuration = ReverseProxyConfiguration(routes: [Route(pathPrefix: "/", pool: pool)])
+    if ProcessInfo.processInfo.environment["UPSTREAM_TIMEOUT"] == "off" { configuration.upstreamTimeout = nil }
+    proxy = try ReverseProxyHandler(configuration: configuration, client: client)
 } catch {
     fail("\(error)")
 }
