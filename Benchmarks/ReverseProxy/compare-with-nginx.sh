@@ -13,6 +13,7 @@ rounds="${1:-5}"
 seconds="${2:-10}"
 loops="${LOOPS:-2}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+. "$root/Benchmarks/ReverseProxy/upstream.sh"
 work="$(mktemp -d /tmp/proxy-bench.XXXXXX)"
 upstream_port=18281
 ours_port=18282
@@ -36,22 +37,7 @@ proxy="$root/.build-proxy-release/release/ReverseProxyServer"
 gcc -O2 -shared -fPIC -o "$work/malloc-counter.so" "$root/Benchmarks/HTTPServer/malloc-counter.c"
 
 # The upstream gets its own workers so it is not the bottleneck of any contestant.
-cat >"$work/upstream.conf" <<CONF
-worker_processes 2;
-daemon off;
-pid $work/upstream.pid;
-error_log $work/upstream-error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
-    server {
-        listen 127.0.0.1:$upstream_port;
-        location / { default_type text/plain; return 200 "Hello, world!"; }
-    }
-}
-CONF
+write_upstream_conf "$work/upstream.conf" "$work" "$upstream_port"
 
 cat >"$work/nginx-proxy.conf" <<CONF
 worker_processes $loops;
@@ -100,14 +86,6 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-wait_for_port() {
-    for _ in $(seq 1 100); do
-        if curl -s -o /dev/null "http://127.0.0.1:$1/"; then return 0; fi
-        sleep 0.1
-    done
-    echo "server on port $1 did not come up" >&2
-    exit 1
-}
 
 "$nginx_bin" -c "$work/upstream.conf" -p "$work" & pids+=($!)
 "$nginx_bin" -c "$work/nginx-proxy.conf" -p "$work" & pids+=($!)
