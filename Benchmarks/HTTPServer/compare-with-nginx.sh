@@ -4,7 +4,8 @@
 #
 # Usage: Benchmarks/HTTPServer/compare-with-nginx.sh [rounds=5] [seconds=10]
 # Environment: LOOPS (server loops, default 2), NGINX_WORKERS (default 2), CHECK=1 to exit
-# non-zero when throughput < 0.8x nginx or p99 > 2x nginx.
+# non-zero when throughput < 0.8x nginx or p99 > 2x nginx, BASELINE=path of an earlier HelloServer
+# build to run as "before" in the same rounds.
 set -euo pipefail
 rounds="${1:-5}"
 seconds="${2:-10}"
@@ -14,6 +15,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$(mktemp -d /tmp/http-bench.XXXXXX)"
 server_port=18181
 nginx_port=18182
+before_port=18183
 
 need() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 if ! need wrk || ! need nginx || ! need gcc; then
@@ -65,6 +67,11 @@ wait_for_port() {
 pids+=($hello_pid)
 wait_for_port "$nginx_port"
 wait_for_port "$server_port"
+if [ -n "${BASELINE:-}" ]; then
+    "$BASELINE" "$before_port" "$loops" >"$work/before.out" 2>&1 & before_pid=$!
+    pids+=($before_pid)
+    wait_for_port "$before_port"
+fi
 
 # wrk prints latency as e.g. 812.00us / 1.23ms / 1.02s; normalise to microseconds.
 to_micros() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); print v } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v*1000 } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000000 } }'; }
@@ -82,11 +89,16 @@ echo "warming up..."
 wrk -t1 -c64 -d2s "http://127.0.0.1:$server_port/" >/dev/null
 wrk -t1 -c64 -d2s "http://127.0.0.1:$nginx_port/" >/dev/null
 
-: >"$work/ours" ; : >"$work/nginx"
+: >"$work/ours" ; : >"$work/nginx" ; : >"$work/before"
 for round in $(seq 1 "$rounds"); do
+    line="round $round:"
+    if [ -n "${BASELINE:-}" ]; then
+        earlier="$(run_wrk $before_port)"; echo "$earlier" >>"$work/before"
+        line="$line before ${earlier% *} req/s p99 ${earlier#* }us |"
+    fi
     ours="$(run_wrk $server_port)"; echo "$ours" >>"$work/ours"
     theirs="$(run_wrk $nginx_port)"; echo "$theirs" >>"$work/nginx"
-    echo "round $round: HTTPEngine ${ours% *} req/s p99 ${ours#* }us | nginx ${theirs% *} req/s p99 ${theirs#* }us"
+    echo "$line HTTPEngine ${ours% *} req/s p99 ${ours#* }us | nginx ${theirs% *} req/s p99 ${theirs#* }us"
 done
 
 our_rps="$(awk '{print $1}' "$work/ours" | median)"; our_p99="$(awk '{print $2}' "$work/ours" | median)"
@@ -95,16 +107,24 @@ throughput_ratio="$(awk -v a="$our_rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f"
 latency_ratio="$(awk -v a="$our_p99" -v b="$nginx_p99" 'BEGIN { printf "%.2f", a/b }')"
 
 # Allocations per request: a second instance under the shim; counter snapshot, load, snapshot.
-kill "$hello_pid"; wait "$hello_pid" 2>/dev/null || true
-LD_PRELOAD="$work/malloc-counter.so" "$hello" "$server_port" "$loops" 2>"$work/hello.err" >"$work/hello.out" & hello_pid=$!
-pids+=($hello_pid)
-wait_for_port "$server_port"
-wrk -t1 -c64 -d2s "http://127.0.0.1:$server_port/" >/dev/null
 snapshot() { kill -USR2 "$hello_pid"; sleep 0.2; grep 'malloc-counter' "$work/hello.err" | tail -1 | sed 's/.*allocations=\([0-9]*\).*/\1/'; }
-before="$(snapshot)"
-requests="$(wrk -t1 -c64 -d5s "http://127.0.0.1:$server_port/" | awk '/requests in/ { print $1 }')"
-after="$(snapshot)"
-per_request="$(awk -v a="$before" -v b="$after" -v r="$requests" 'BEGIN { printf "%.2f", (b-a)/r }')"
+allocations_per_request() { # binary; stops the running $hello_pid first, sets $per_request and $requests
+    kill "$hello_pid"; wait "$hello_pid" 2>/dev/null || true
+    LD_PRELOAD="$work/malloc-counter.so" "$1" "$server_port" "$loops" 2>"$work/hello.err" >"$work/hello.out" & hello_pid=$!
+    pids+=($hello_pid)
+    wait_for_port "$server_port"
+    wrk -t1 -c64 -d2s "http://127.0.0.1:$server_port/" >/dev/null
+    local before after
+    before="$(snapshot)"
+    requests="$(wrk -t1 -c64 -d5s "http://127.0.0.1:$server_port/" | awk '/requests in/ { print $1 }')"
+    after="$(snapshot)"
+    per_request="$(awk -v a="$before" -v b="$after" -v r="$requests" 'BEGIN { printf "%.2f", (b-a)/r }')"
+}
+if [ -n "${BASELINE:-}" ]; then
+    allocations_per_request "$BASELINE"
+    before_summary="$per_request allocations per request over $requests requests"
+fi
+allocations_per_request "$hello"
 
 echo
 echo "median of $rounds rounds, wrk -t1 -c64 -d${seconds}s, HTTPEngine $loops loops vs nginx $workers workers:"
@@ -113,6 +133,10 @@ echo "  nginx:      $nginx_rps req/s, p99 ${nginx_p99}us"
 echo "  throughput ratio (ours/nginx): $throughput_ratio   (target >= 0.8)"
 echo "  p99 latency ratio (ours/nginx): $latency_ratio     (target <= 2.0)"
 echo "  heap allocations per request (steady state, malloc+calloc+realloc+memalign): $per_request over $requests requests"
+if [ -n "${BASELINE:-}" ]; then
+    before_rps="$(awk '{print $1}' "$work/before" | median)"; before_p99="$(awk '{print $2}' "$work/before" | median)"
+    echo "  before: $before_rps req/s, p99 ${before_p99}us; throughput ratio (before/nginx) $(awk -v a="$before_rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", a/b }'), p99 ratio $(awk -v a="$before_p99" -v b="$nginx_p99" 'BEGIN { printf "%.2f", a/b }'); $before_summary"
+fi
 
 if [ "${CHECK:-0}" = 1 ]; then
     awk -v t="$throughput_ratio" -v l="$latency_ratio" 'BEGIN { exit !(t >= 0.8 && l <= 2.0) }'

@@ -6,17 +6,20 @@
 #
 # Usage: Benchmarks/ReverseProxy/compare-with-nginx.sh [rounds=5] [seconds=10]
 # Environment: LOOPS (proxy loops = nginx proxy workers = HAProxy nbthread, default 2),
-# CHECK=1 to exit non-zero when throughput < 1.0x nginx or p99 > nginx's.
+# CHECK=1 to exit non-zero when throughput < 1.0x nginx or p99 > nginx's, BASELINE=path of an
+# earlier ReverseProxyServer build to run as contestant "before" in the same rounds.
 set -euo pipefail
 rounds="${1:-5}"
 seconds="${2:-10}"
 loops="${LOOPS:-2}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+. "$root/Benchmarks/ReverseProxy/upstream.sh"
 work="$(mktemp -d /tmp/proxy-bench.XXXXXX)"
 upstream_port=18281
 ours_port=18282
 nginx_port=18283
 haproxy_port=18284
+before_port=18285
 
 need() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 if ! need wrk || ! need nginx || ! need gcc; then
@@ -34,22 +37,7 @@ proxy="$root/.build-proxy-release/release/ReverseProxyServer"
 gcc -O2 -shared -fPIC -o "$work/malloc-counter.so" "$root/Benchmarks/HTTPServer/malloc-counter.c"
 
 # The upstream gets its own workers so it is not the bottleneck of any contestant.
-cat >"$work/upstream.conf" <<CONF
-worker_processes 2;
-daemon off;
-pid $work/upstream.pid;
-error_log $work/upstream-error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
-    server {
-        listen 127.0.0.1:$upstream_port;
-        location / { default_type text/plain; return 200 "Hello, world!"; }
-    }
-}
-CONF
+write_upstream_conf "$work/upstream.conf" "$work" "$upstream_port"
 
 cat >"$work/nginx-proxy.conf" <<CONF
 worker_processes $loops;
@@ -98,30 +86,28 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-wait_for_port() {
-    for _ in $(seq 1 100); do
-        if curl -s -o /dev/null "http://127.0.0.1:$1/"; then return 0; fi
-        sleep 0.1
-    done
-    echo "server on port $1 did not come up" >&2
-    exit 1
-}
 
 "$nginx_bin" -c "$work/upstream.conf" -p "$work" & pids+=($!)
 "$nginx_bin" -c "$work/nginx-proxy.conf" -p "$work" & pids+=($!)
 "$proxy" "$ours_port" "$loops" "127.0.0.1:$upstream_port" >"$work/proxy.out" 2>&1 & proxy_pid=$!
 pids+=($proxy_pid)
 contestants="ours nginx"
+if [ -n "${BASELINE:-}" ]; then
+    "$BASELINE" "$before_port" "$loops" "127.0.0.1:$upstream_port" >"$work/before.out" 2>&1 & before_pid=$!
+    pids+=($before_pid)
+    contestants="before $contestants"
+fi
 if [ -n "$haproxy_bin" ]; then
     "$haproxy_bin" -f "$work/haproxy.cfg" -db >"$work/haproxy.out" 2>&1 & pids+=($!)
-    contestants="ours nginx haproxy"
+    contestants="$contestants haproxy"
 else
     echo "haproxy not installed: comparing with nginx only"
 fi
 wait_for_port "$upstream_port"; wait_for_port "$ours_port"; wait_for_port "$nginx_port"
 [ -n "$haproxy_bin" ] && wait_for_port "$haproxy_port"
+[ -n "${BASELINE:-}" ] && wait_for_port "$before_port"
 
-port_of() { case "$1" in ours) echo $ours_port ;; nginx) echo $nginx_port ;; haproxy) echo $haproxy_port ;; direct) echo $upstream_port ;; esac; }
+port_of() { case "$1" in ours) echo $ours_port ;; before) echo $before_port ;; nginx) echo $nginx_port ;; haproxy) echo $haproxy_port ;; direct) echo $upstream_port ;; esac; }
 # wrk prints latency as e.g. 812.00us / 1.23ms / 1.02s; normalise to microseconds.
 to_micros() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); print v } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v*1000 } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000000 } }'; }
 run_wrk() {
@@ -149,17 +135,26 @@ rps() { awk '{print $1}' "$work/$1" | median; }
 p99() { awk '{print $2}' "$work/$1" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a/b }'; }
 
-# Allocations per proxied request: a second proxy instance under the shim.
-kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true
-LD_PRELOAD="$work/malloc-counter.so" "$proxy" "$ours_port" "$loops" "127.0.0.1:$upstream_port" 2>"$work/proxy.err" >"$work/proxy.out" & proxy_pid=$!
-pids+=($proxy_pid)
-wait_for_port "$ours_port"
-wrk -t1 -c64 -d2s "http://127.0.0.1:$ours_port/" >/dev/null
+# Allocations per proxied request: a second instance of each build under the shim.
+allocations_per_request() { # binary; stops the running $proxy_pid first, sets $per_request
+    kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true
+    LD_PRELOAD="$work/malloc-counter.so" "$1" "$ours_port" "$loops" "127.0.0.1:$upstream_port" 2>"$work/proxy.err" >"$work/proxy.out" & proxy_pid=$!
+    pids+=($proxy_pid)
+    wait_for_port "$ours_port"
+    wrk -t1 -c64 -d2s "http://127.0.0.1:$ours_port/" >/dev/null
+    local before after requests
+    before="$(snapshot)"
+    requests="$(wrk -t1 -c64 -d5s "http://127.0.0.1:$ours_port/" | awk '/requests in/ { print $1 }')"
+    after="$(snapshot)"
+    per_request="$(awk -v a="$before" -v b="$after" -v r="$requests" 'BEGIN { printf "%.2f over %d requests", (b-a)/r, r }')"
+}
 snapshot() { kill -USR2 "$proxy_pid"; sleep 0.2; grep 'malloc-counter' "$work/proxy.err" | tail -1 | sed 's/.*allocations=\([0-9]*\).*/\1/'; }
-before="$(snapshot)"
-requests="$(wrk -t1 -c64 -d5s "http://127.0.0.1:$ours_port/" | awk '/requests in/ { print $1 }')"
-after="$(snapshot)"
-per_request="$(awk -v a="$before" -v b="$after" -v r="$requests" 'BEGIN { printf "%.2f", (b-a)/r }')"
+before_per_request=""
+if [ -n "${BASELINE:-}" ]; then
+    allocations_per_request "$BASELINE"
+    before_per_request="$per_request"
+fi
+allocations_per_request "$proxy"
 
 echo
 echo "median of $rounds rounds, wrk -t1 -c64 -d${seconds}s, $loops loops/workers/threads, upstream nginx return 200:"
@@ -170,7 +165,10 @@ echo "  throughput ratio (ours/nginx): $throughput_ratio   (target >= 1.0)"
 echo "  p99 latency ratio (ours/nginx): $latency_ratio     (target <= 1.0)"
 [ -n "$haproxy_bin" ] && echo "  throughput ratio (ours/haproxy): $(ratio "$(rps ours)" "$(rps haproxy)")"
 echo "  throughput ratio (ours/direct upstream): $(ratio "$(rps ours)" "$(rps direct)")"
-echo "  heap allocations per proxied request (steady state): $per_request over $requests requests"
+echo "  heap allocations per proxied request (steady state): $per_request"
+if [ -n "${BASELINE:-}" ]; then
+    echo "  before: throughput ratio (before/nginx): $(ratio "$(rps before)" "$(rps nginx)"), p99 ratio: $(ratio "$(p99 before)" "$(p99 nginx)"), allocations per request: $before_per_request"
+fi
 
 if [ "${CHECK:-0}" = 1 ]; then
     awk -v t="$throughput_ratio" -v l="$latency_ratio" 'BEGIN { exit !(t >= 1.0 && l <= 1.0) }'

@@ -99,6 +99,11 @@ struct FailoverEndToEndTests {
         }
     }
 
+    @Test func upstreamTimeoutIsOnByDefaultLikeNginxsProxyReadTimeout() throws {
+        let pool = try BackendPool(name: "default", backends: [Backend(host: "127.0.0.1", port: 9)])
+        #expect(ReverseProxyConfiguration(routes: [Route(pathPrefix: "/", pool: pool)]).upstreamTimeout == .seconds(60))
+    }
+
     @Test func backendSlowerThanTheUpstreamTimeoutGives504AndStaysHealthy() async throws {
         let release = TestSignal()
         let slow = try await TestBackend(HTTPClosureHandler { _ in

@@ -1,7 +1,8 @@
 extension ClientConnection {
     /// Sends `request` (its head already encoded) and returns once the final response
     /// head arrived; a streamed body keeps being sent by a task pinned to the loop.
-    func execute(_ request: HTTPClientRequest, head: [UInt8], framing: HTTPBodyFraming) async throws -> HTTPClientResponse {
+    /// `deadline` (monotonic nanoseconds, 0 for none) bounds the wait for the head: past it the exchange fails with `.requestTimeout`.
+    func execute(_ request: HTTPClientRequest, head: [UInt8], framing: HTTPBodyFraming, deadline: UInt64) async throws -> HTTPClientResponse {
         loop.assertInEventLoop()
         // A connection handed over by the pool can close before its new owner runs
         // (the upstream timed it out); that is the stale case a retry covers.
@@ -9,7 +10,7 @@ extension ClientConnection {
             failedAsStale = completedExchanges > 0
             throw HTTPClientError.upstreamClosedEarly
         }
-        let number = startExchange(head: head, request: request, framing: framing)
+        let number = startExchange(head: head, request: request, framing: framing, deadline: deadline)
         if case .stream(_, let makeChunks) = request.body.content, state == .active {
             bodyWriter = Task(executorPreference: loop) { [self] in
                 await sendBody(makeChunks(), exchange: number)

@@ -53,9 +53,14 @@ extension ClientConnection {
                 inbound.consume(step.consumed)
                 receivedHead(head)
             case .body(let range):
-                let chunk = [UInt8](UnsafeRawBufferPointer(rebasing: inbound.readableBytes[range]))
-                inbound.consume(step.consumed)
-                if let bodyChannel, bodyChannel.yield(chunk) { isBodyPaused = true }
+                // No channel: the body went out whole with the head (or its reader is gone).
+                if let bodyChannel {
+                    let chunk = [UInt8](UnsafeRawBufferPointer(rebasing: inbound.readableBytes[range]))
+                    inbound.consume(step.consumed)
+                    if bodyChannel.yield(chunk) { isBodyPaused = true }
+                } else {
+                    inbound.consume(step.consumed)
+                }
             case .messageEnd:
                 inbound.consume(step.consumed)
                 if isSkippingInterimResponse {
@@ -90,11 +95,15 @@ extension ClientConnection {
         case .chunked, .untilClose: expectedLength = nil
         }
         var body = HTTPClientResponseBody(channel: nil, lifetime: nil, expectedLength: expectedLength)
-        if expectedLength != 0 {
-            let number = exchangeNumber
-            let channel = ResponseBodyBuffer(loop: loop) { [self] in bodyDemanded(exchange: number) }
+        if let length = expectedLength, length > 0, length <= Self.readChunkSize, inbound.readableCount >= length {
+            // The whole body came with the head, as a small answer usually does: handed over
+            // as bytes it needs no buffer and no lifetime object, and the parser's body events
+            // for it (this same pass) are skipped. The exchange still ends at the message end.
+            body = HTTPClientResponseBody(completeBytes: [UInt8](UnsafeRawBufferPointer(rebasing: inbound.readableBytes[0..<length])))
+        } else if expectedLength != 0 {
+            let channel = ResponseBodyBuffer(loop: loop, connection: self, exchange: exchangeNumber)
             bodyChannel = channel
-            let lifetime = ResponseBodyLifetime(loop: loop) { [self] in bodyReleased(exchange: number) }
+            let lifetime = ResponseBodyLifetime(connection: self, exchange: exchangeNumber)
             body = HTTPClientResponseBody(channel: channel, lifetime: lifetime, expectedLength: expectedLength)
         }
         deliver(.success(HTTPClientResponse(head: head, body: body)))

@@ -14,11 +14,17 @@ extension ClientConnection: DeadlineTimedConnection {
             let isUpstreamOwing = !outbound.isEmpty
                 || (!hasResponseHead && isRequestSent)
                 || (hasResponseHead && !isResponseComplete && !isBodyPaused)
-            return isUpstreamOwing ? lastActivityAt &+ configuration.responseTimeout.nanoseconds : 0
+            let silence = isUpstreamOwing ? lastActivityAt &+ configuration.responseTimeout.nanoseconds : 0
+            // The request's total limit runs until the head, even while a slow body source holds it up.
+            guard isExchangeDeadlineRunning else { return silence }
+            return silence == 0 ? exchangeDeadline : min(silence, exchangeDeadline)
         case .closed:
             return 0
         }
     }
+
+    /// Whether the request's own time-out still applies: it has one and no final head came yet.
+    var isExchangeDeadlineRunning: Bool { exchangeDeadline != 0 && !hasResponseHead }
 
     func handleTimeout() {
         switch state {
@@ -27,7 +33,8 @@ extension ClientConnection: DeadlineTimedConnection {
         case .idle:
             close()
         case .active:
-            fail(HTTPClientError.responseTimeout)
+            let isPastExchangeDeadline = isExchangeDeadlineRunning && exchangeDeadline <= EventLoop.monotonicNanoseconds()
+            fail(isPastExchangeDeadline ? HTTPClientError.requestTimeout : HTTPClientError.responseTimeout)
         case .closed:
             break
         }

@@ -1,8 +1,9 @@
 extension ClientConnection {
     /// Begins an exchange: queues the encoded head (and an in-memory body) and sends what the socket takes.
-    func startExchange(head: [UInt8], request: HTTPClientRequest, framing: HTTPBodyFraming) -> UInt64 {
+    func startExchange(head: [UInt8], request: HTTPClientRequest, framing: HTTPBodyFraming, deadline: UInt64) -> UInt64 {
         loop.assertInEventLoop()
         exchangeNumber &+= 1
+        exchangeDeadline = deadline
         earlyOutcome = nil
         bodyChannel = nil
         requestFraming = framing

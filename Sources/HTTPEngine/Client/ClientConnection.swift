@@ -63,6 +63,10 @@ final class ClientConnection: @unchecked Sendable {
 
     // Time-outs: one lazily re-armed timer instead of one per phase.
     var stateStartedAt: UInt64
+    /// The request's own time-out for the current exchange (monotonic nanoseconds, 0 for
+    /// none): until the response head arrives it joins `currentDeadline`, so a total limit
+    /// rides on the connection's one timer instead of costing a task group per request.
+    var exchangeDeadline: UInt64 = 0
     var lastActivityAt: UInt64
     var deadlineTimer = ConnectionDeadline()
 

@@ -11,10 +11,13 @@ final class ConnectionPool: @unchecked Sendable {
     /// for a queued request whose task was cancelled.
     typealias Completion = (Result<ClientConnection, any Error>) -> Void
 
-    /// A request queued for a connection, failed with `poolExhausted` when its timer fires.
+    /// A request queued for a connection, failed when its timer fires: with `poolExhausted`
+    /// after `connectTimeout`, or with `requestTimeout` at its own earlier `deadline`.
     struct Waiter {
         let identifier: UInt64
         let timer: EventLoopTimer
+        /// The request's own time-out (monotonic nanoseconds, 0 for none), kept for a connect made for it later.
+        let deadline: UInt64
         let completion: Completion
     }
 
@@ -55,13 +58,20 @@ final class ConnectionPool: @unchecked Sendable {
 
     /// A connection for one request: an idle one (unless `isFresh`, used for a retry),
     /// a new one while under the cap, else a place in the queue (loop thread only).
-    func acquire(isFresh: Bool) async throws -> ClientConnection {
+    /// `deadline` (monotonic nanoseconds, 0 for none) ends the wait with `.requestTimeout`.
+    func acquire(isFresh: Bool, deadline: UInt64 = 0) async throws -> ClientConnection {
         loop.assertInEventLoop()
+        // The usual case, an idle connection, needs no suspension: without the continuation
+        // and its escaping completion it costs no allocation.
+        if !isFresh, !isShutDown, let connection = idle.popLast() {
+            connection.lease()
+            return connection
+        }
         let identifier = nextWaiterIdentifier
         nextWaiterIdentifier &+= 1
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { continuation in
-                acquire(isFresh: isFresh, identifier: identifier) { continuation.resume(with: $0) }
+                acquire(isFresh: isFresh, identifier: identifier, deadline: deadline) { continuation.resume(with: $0) }
             }
         } onCancel: {
             // Any thread; the queue is loop-only. Cancelled before it was queued, the waiter
@@ -70,7 +80,7 @@ final class ConnectionPool: @unchecked Sendable {
         }
     }
 
-    func acquire(isFresh: Bool, identifier: UInt64, completion: @escaping Completion) {
+    func acquire(isFresh: Bool, identifier: UInt64, deadline: UInt64, completion: @escaping Completion) {
         if isShutDown {
             completion(.failure(HTTPClientError.shutDown))
             return
@@ -85,17 +95,19 @@ final class ConnectionPool: @unchecked Sendable {
             spare.close()
         }
         if openCount < configuration.maxConnectionsPerUpstream {
-            openConnection(for: identifier, completion)
+            openConnection(for: identifier, deadline: deadline, completion)
             return
         }
         guard waiters.count < configuration.maxWaitingRequests else {
             completion(.failure(HTTPClientError.poolExhausted(upstream: upstream.description)))
             return
         }
-        let timer = loop.scheduleTimer(after: configuration.connectTimeout) { [self] in
+        let queueLimit = EventLoop.monotonicNanoseconds() &+ configuration.connectTimeout.nanoseconds
+        let isRequestLimitFirst = deadline != 0 && deadline < queueLimit
+        let timer = loop.scheduleTimer(atNanoseconds: isRequestLimitFirst ? deadline : queueLimit) { [self] in
             guard let index = waiters.firstIndex(where: { $0.identifier == identifier }) else { return }
             let waiter = waiters.remove(at: index)
-            waiter.completion(.failure(HTTPClientError.poolExhausted(upstream: upstream.description)))
+            waiter.completion(.failure(isRequestLimitFirst ? HTTPClientError.requestTimeout : HTTPClientError.poolExhausted(upstream: upstream.description)))
         }
         var completion = completion
         if let observer = configuration.observer {
@@ -108,7 +120,7 @@ final class ConnectionPool: @unchecked Sendable {
                 reply(result)
             }
         }
-        waiters.append(Waiter(identifier: identifier, timer: timer, completion: completion))
+        waiters.append(Waiter(identifier: identifier, timer: timer, deadline: deadline, completion: completion))
     }
 
     /// A queued or connecting request's task was cancelled: it stops waiting at once,
@@ -128,14 +140,23 @@ final class ConnectionPool: @unchecked Sendable {
     }
 
     /// Opens a connection for the request `identifier`, trying the host's addresses in
-    /// turn; if that request stopped waiting meanwhile, the new connection goes to the
-    /// next waiter or the idle list.
-    func openConnection(for identifier: UInt64, _ completion: @escaping Completion) {
+    /// turn; if that request stopped waiting meanwhile (its `deadline` passed, or it was
+    /// cancelled), the new connection goes to the next waiter or the idle list.
+    func openConnection(for identifier: UInt64, deadline: UInt64, _ completion: @escaping Completion) {
         guard let resolver = owner?.resolver else {
             completion(.failure(HTTPClientError.shutDown))
             return
         }
         pendingConnects[identifier] = completion
+        if deadline != 0 {
+            // Left to fire even when the connect finished first (it then finds nothing):
+            // connects are rare next to reuses, and cancelling would need the timer kept per request.
+            _ = loop.scheduleTimer(atNanoseconds: deadline) { [self] in
+                guard let completion = pendingConnects.removeValue(forKey: identifier) else { return }
+                completion(.failure(HTTPClientError.requestTimeout))
+                if isDraining { closeAbandonedConnects() }
+            }
+        }
         lookupsPending += 1
         resolver.addresses(for: upstream) { [self] answer in
             lookupsPending -= 1
@@ -204,7 +225,7 @@ final class ConnectionPool: @unchecked Sendable {
         if !isShutDown, !waiters.isEmpty, openCount < configuration.maxConnectionsPerUpstream {
             let waiter = waiters.removeFirst()
             loop.cancelTimer(waiter.timer)
-            openConnection(for: waiter.identifier, waiter.completion)
+            openConnection(for: waiter.identifier, deadline: waiter.deadline, waiter.completion)
         }
         owner?.poolMayBeUnused(self)
     }

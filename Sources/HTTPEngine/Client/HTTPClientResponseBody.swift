@@ -10,6 +10,8 @@ public struct HTTPClientResponseBody: AsyncSequence, Sendable {
 
     let channel: ResponseBodyBuffer?
     let lifetime: ResponseBodyLifetime?
+    /// The whole body, when it came with the head: no buffer, no connection left to hold.
+    let completeBytes: [UInt8]?
     /// The upstream's `Content-Length`, 0 for responses without a body, nil otherwise.
     public let expectedLength: Int?
 
@@ -17,20 +19,40 @@ public struct HTTPClientResponseBody: AsyncSequence, Sendable {
         self.channel = channel
         self.lifetime = lifetime
         self.expectedLength = expectedLength
+        completeBytes = nil
+    }
+
+    /// A body that arrived whole with its head (non-empty).
+    init(completeBytes: [UInt8]) {
+        channel = nil
+        lifetime = nil
+        self.completeBytes = completeBytes
+        expectedLength = completeBytes.count
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         let channel: ResponseBodyBuffer?
         // Held so the connection stays owned while an iterator outlives the body value.
         let lifetime: ResponseBodyLifetime?
+        var completeBytes: [UInt8]?
 
         public mutating func next() async throws -> [UInt8]? {
-            try await channel?.next()
+            if let bytes = completeBytes {
+                completeBytes = nil
+                return bytes
+            }
+            return try await channel?.next()
         }
     }
 
+    /// The whole body when it arrived with the head (or is empty), else nil: then iterate.
+    package var bytesIfComplete: [UInt8]? {
+        if let completeBytes { return completeBytes }
+        return channel == nil && expectedLength == 0 ? [] : nil
+    }
+
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(channel: channel, lifetime: lifetime)
+        AsyncIterator(channel: channel, lifetime: lifetime, completeBytes: completeBytes)
     }
 
     /// Reads the whole body; throws `HTTPClientError.responseBodyTooLarge` past `maxBytes`.
@@ -50,25 +72,28 @@ public struct HTTPClientResponseBody: AsyncSequence, Sendable {
 
 /// Tells the connection when the last copy of a response body is gone, so an
 /// unread remainder closes the connection instead of holding it forever.
+///
+/// Holds the connection itself rather than a closure, which cost an allocation per response.
 final class ResponseBodyLifetime: Sendable {
-    let loop: EventLoop
-    let onRelease: @Sendable () -> Void
+    let connection: ClientConnection
+    let exchange: UInt64
 
-    init(loop: EventLoop, onRelease: @escaping @Sendable () -> Void) {
-        self.loop = loop
-        self.onRelease = onRelease
+    init(connection: ClientConnection, exchange: UInt64) {
+        self.connection = connection
+        self.exchange = exchange
     }
 
     deinit {
+        let loop = connection.loop
         if loop.inEventLoop {
-            onRelease()
+            connection.bodyReleased(exchange: exchange)
         } else {
             // A task rather than `loop.execute`: the runtime's job hand-off is visible
             // to ThreadSanitizer, a closure queued under the loop's Mutex may not be.
             // After the loop exited the job runs elsewhere; the loop closed the connection then.
-            Task(executorPreference: loop) { [loop, onRelease] in
+            Task(executorPreference: loop) { [connection, exchange] in
                 guard loop.inEventLoop else { return }
-                onRelease()
+                connection.bodyReleased(exchange: exchange)
             }
         }
     }

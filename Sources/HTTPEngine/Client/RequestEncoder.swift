@@ -6,19 +6,22 @@ enum RequestEncoder {
     /// Appends the request line, fields and framing; throws for a method or target
     /// that would corrupt the request line.
     static func appendHead(of request: HTTPClientRequest, framing: HTTPBodyFraming, to output: inout [UInt8]) throws(HTTPClientError) {
-        let method = Array(request.method.rawValue.utf8)
+        // Checked and copied from the strings' own UTF-8 views: copying them into arrays first cost two allocations.
+        let method = request.method.rawValue.utf8
         guard !method.isEmpty, method.allSatisfy(ASCII.isTokenCharacter) else {
             throw .invalidRequest("method \(request.method) is not a token")
         }
-        let target = Array(request.target.utf8)
+        let target = request.target.utf8
         guard !target.isEmpty, target.allSatisfy(ASCII.isTargetCharacter) else {
             throw .invalidRequest("target must be non-empty visible ASCII")
         }
+        let headers = request.headers
+        // One allocation for the whole head: each field adds ": " and CRLF, the rest is Host and framing.
+        output.reserveCapacity(output.count + method.count + target.count + headers.storage.count + 4 * headers.count + 96 + request.host.utf8.count)
         output.append(contentsOf: method)
         output.append(ASCII.space)
         output.append(contentsOf: target)
         output.append(contentsOf: " HTTP/1.1\r\n".utf8)
-        let headers = request.headers
         headers.appendFields(to: &output, excluding: managedFields)
         if !headers.contains(name: "host") {
             output.append(contentsOf: "Host: ".utf8)
@@ -32,19 +35,22 @@ enum RequestEncoder {
             }
             output.append(ASCII.colon)
             ResponseEncoder.appendDecimal(Int(request.port), to: &output)
-            output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
+            output.append(ASCII.carriageReturn)
+            output.append(ASCII.lineFeed)
         }
         switch framing {
         case .length(let count):
             output.append(contentsOf: "Content-Length: ".utf8)
             ResponseEncoder.appendDecimal(count, to: &output)
-            output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
+            output.append(ASCII.carriageReturn)
+            output.append(ASCII.lineFeed)
         case .chunked:
             output.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
         case .none, .untilClose:
             break
         }
-        output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
+        output.append(ASCII.carriageReturn)
+        output.append(ASCII.lineFeed)
     }
 
     /// How the body goes on the wire: `Content-Length` when known (omitted for an empty

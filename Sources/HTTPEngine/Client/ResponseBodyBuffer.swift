@@ -14,26 +14,30 @@ final class ResponseBodyBuffer: @unchecked Sendable {
     static let lowWaterMark = 64 * 1024
 
     let loop: EventLoop
+    /// The producer and its exchange, told when the reader drained the buffer (nil: nobody);
+    /// held directly rather than through a closure, which cost an allocation per response.
+    private let connection: ClientConnection?
+    private let exchange: UInt64
     private var chunks: [[UInt8]] = []
     private var firstChunk = 0
     private var bufferedBytes = 0
     private var isFinished = false
     private var failure: (any Error)?
     /// The reader waiting for a chunk; resumed by the producer or by the reader's cancellation.
-    let waiter = SingleWaiter<[UInt8]?>(operation: "response body read")
+    /// Made on the first wait: a small body is usually whole before anyone reads it.
+    private(set) var waiter: SingleWaiter<[UInt8]?>?
     private var isProducerPaused = false
-    /// Resumes the producer once the reader drained below the low-water mark.
-    private let onDemand: () -> Void
 
-    init(loop: EventLoop, onDemand: @escaping () -> Void) {
+    init(loop: EventLoop, connection: ClientConnection?, exchange: UInt64 = 0) {
         self.loop = loop
-        self.onDemand = onDemand
+        self.connection = connection
+        self.exchange = exchange
     }
 
-    /// Adds a chunk (producer); returns true when the producer should pause until `onDemand`.
+    /// Adds a chunk (producer); returns true when the producer should pause until it is told `bodyDemanded`.
     func yield(_ chunk: [UInt8]) -> Bool {
         loop.assertInEventLoop()
-        if waiter.resume(returning: chunk) { return false }
+        if let waiter, waiter.resume(returning: chunk) { return false }
         chunks.append(chunk)
         bufferedBytes += chunk.count
         isProducerPaused = bufferedBytes >= Self.highWaterMark
@@ -44,7 +48,7 @@ final class ResponseBodyBuffer: @unchecked Sendable {
     func finish() {
         loop.assertInEventLoop()
         isFinished = true
-        waiter.resume(returning: nil)
+        waiter?.resume(returning: nil)
     }
 
     /// Ends the body with an error the reader sees after the buffered chunks.
@@ -52,7 +56,7 @@ final class ResponseBodyBuffer: @unchecked Sendable {
         loop.assertInEventLoop()
         guard !isFinished, failure == nil else { return }
         failure = error
-        waiter.resume(throwing: error)
+        waiter?.resume(throwing: error)
     }
 
     /// The next chunk, nil at the end (reader, any task); suspends while empty.
@@ -76,7 +80,7 @@ final class ResponseBodyBuffer: @unchecked Sendable {
             bufferedBytes -= chunk.count
             if isProducerPaused, bufferedBytes < Self.lowWaterMark {
                 isProducerPaused = false
-                onDemand()
+                connection?.bodyDemanded(exchange: exchange)
             }
             return chunk
         }
@@ -84,6 +88,8 @@ final class ResponseBodyBuffer: @unchecked Sendable {
         if isFinished { return nil }
         // On the loop with no suspension since the checks above, so the producer (also on
         // the loop) cannot add a chunk in between.
+        let waiter = waiter ?? SingleWaiter(operation: "response body read")
+        self.waiter = waiter
         return try await waiter.wait()
     }
 }

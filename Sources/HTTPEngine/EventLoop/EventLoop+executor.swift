@@ -23,6 +23,15 @@ extension EventLoop: TaskExecutor {
         case false?: break
         }
     }
+
+    /// Whether the calling task runs on this loop and already prefers it, so a
+    /// `withTaskExecutorPreference(self)` would change nothing: skipping it saves pushing and
+    /// popping a task status record (a lock and a task-allocator block) per proxied request.
+    var isCurrentTaskPreferring: Bool {
+        guard inEventLoop else { return false }
+        let executor = asUnownedTaskExecutor()
+        return withUnsafeCurrentTask { $0?.unownedTaskExecutor == executor }
+    }
 }
 
 import CLinuxSystem

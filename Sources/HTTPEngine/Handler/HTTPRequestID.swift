@@ -12,13 +12,22 @@ public enum HTTPRequestID {
 
     /// 128 random bits as 32 lowercase hex digits.
     public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(32)
-        for word in [generator.next() as UInt64, generator.next() as UInt64] {
-            for shift in stride(from: 60, through: 0, by: -4) { text.append(digits[Int(word >> UInt64(shift) & 0xF)]) }
+        randomBytes.withLock { pool in
+            pool.withBytes(count: 16) { random in
+                // Written in place: building an array and converting it cost three allocations.
+                String(unsafeUninitializedCapacity: 32) { text in
+                    var position = 0
+                    for byte in random {
+                        text[position] = hexDigits[Int(byte >> 4)]
+                        text[position + 1] = hexDigits[Int(byte & 0xF)]
+                        position += 2
+                    }
+                    return 32
+                }
+            }
         }
-        return String(decoding: text, as: UTF8.self)
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let randomBytes = Locked(RandomBytePool())
 }

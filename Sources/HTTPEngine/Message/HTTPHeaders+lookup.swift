@@ -53,17 +53,8 @@ extension HTTPHeaders {
     /// Whether the comma-separated list in field `name` contains `token` (case-insensitive),
     /// e.g. `containsToken("close", inField: "connection")`.
     public func containsToken(_ token: String, inField name: String) -> Bool {
-        var found = false
-        forEachIndex(named: name) { index in
-            let field = fields[index]
-            forEachListElement(Int(field.valueStart)..<Int(field.valueEnd)) { element in
-                if found { return }
-                found = token.utf8.withContiguousStorageIfAvailable { ASCII.equalsIgnoringCase(element, UnsafeRawBufferPointer($0)) }
-                    ?? Array(token.utf8).withUnsafeBytes { ASCII.equalsIgnoringCase(element, $0) }
-            }
-            return !found
-        }
-        return found
+        var token = token
+        return token.withUTF8 { listContains(FieldName(bytes: UnsafeRawBufferPointer($0)), inField: name) }
     }
 
     /// Calls `body` with each trimmed, non-empty element of a comma-separated value.

@@ -11,9 +11,12 @@ extension HTTPHeaders {
                 guard !name.isEmpty, name.allSatisfy(ASCII.isTokenCharacter), value.allSatisfy(ASCII.isFieldValueCharacter) else { continue }
                 if excluded.contains(where: { field in field.withUnsafeBytes { ASCII.equalsIgnoringCase($0, name) } }) { continue }
                 output.append(contentsOf: name)
-                output.append(contentsOf: [ASCII.colon, ASCII.space])
+                // Byte by byte: an array literal here could cost an allocation per field.
+                output.append(ASCII.colon)
+                output.append(ASCII.space)
                 output.append(contentsOf: value)
-                output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
+                output.append(ASCII.carriageReturn)
+                output.append(ASCII.lineFeed)
             }
         }
     }

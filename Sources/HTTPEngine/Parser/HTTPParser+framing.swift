@@ -26,10 +26,11 @@ extension HTTPParser {
         }
         guard lengthCount > 0 else { return nil }
         var length: Int?
-        for index in headers.indices(named: "content-length") {
+        var failure: HTTPParseError?
+        // Visits the fields in place: collecting their indices first cost an array per message.
+        headers.forEachIndex(named: "content-length") { index in
             let field = headers.fields[index]
             var elementCount = 0
-            var failure: HTTPParseError?
             headers.forEachListElement(Int(field.valueStart)..<Int(field.valueEnd)) { element in
                 elementCount += 1
                 guard let value = decimalValue(element) else {
@@ -39,9 +40,10 @@ extension HTTPParser {
                 if let length, length != value { failure = failure ?? .conflictingContentLength }
                 length = value
             }
-            if let failure { throw failure }
-            if elementCount == 0 { throw .invalidContentLength }
+            if failure == nil, elementCount == 0 { failure = .invalidContentLength }
+            return failure == nil
         }
+        if let failure { throw failure }
         return .length(length!)
     }
 

@@ -116,6 +116,10 @@ extension HTTPParser {
     /// folding, whitespace before the colon and control characters in values.
     static func parseFields(_ head: UnsafeRawBufferPointer, from start: Int, maxCount: Int) throws(HTTPParseError) -> [HTTPHeaders.Field] {
         var fields: [HTTPHeaders.Field] = []
+        // One allocation of the right size: growing 1, 2, 4, 8… cost three per head.
+        var lineCount = 0
+        for index in start..<head.count where head[index] == ASCII.lineFeed { lineCount += 1 }
+        fields.reserveCapacity(min(lineCount, maxCount))
         var lineStart = start
         while lineStart < head.count {
             guard let lineFeed = try lineFeed(in: head, from: lineStart, to: head.count) else { throw .invalidHeaderValue }

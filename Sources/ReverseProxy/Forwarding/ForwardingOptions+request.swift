@@ -9,19 +9,28 @@ extension ForwardingOptions {
     /// first read, which happens only once a backend connection is open, and the client
     /// sends the body without waiting for a second `100` from the backend.
     func upstreamHeaders(for request: HTTPRequest, backend: Backend, requestID: String?) -> HTTPHeaders {
-        var replaced: Set<String> = ["content-length", "expect"]
-        if !preservesHost { replaced.insert("host") }
-        if clientFields != .forwarded { replaced.formUnion(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"]) }
-        if requestID != nil, let requestIDField { replaced.insert(requestIDField.lowercased()) }
-        var headers = HopByHopFields.removing(from: request.headers, also: replaced)
+        let isRequestIDReplaced = requestID != nil && requestIDField != nil
+        // Room for the fields added below (a client address is at most 45 bytes); more only grows the buffer.
+        var headers = HopByHopFields.removing(from: request.headers, reservingBytes: 256, fields: 7) { name in
+            if name.isNamed("content-length") || name.isNamed("expect") { return true }
+            if !preservesHost, name.isNamed("host") { return true }
+            if clientFields != .forwarded,
+               name.isNamed("x-forwarded-for") || name.isNamed("x-forwarded-proto") || name.isNamed("x-forwarded-host") {
+                return true
+            }
+            if isRequestIDReplaced, let requestIDField, name.isNamed(requestIDField) { return true }
+            return false
+        }
 
         let originalHost = request.headers["host"]
         if !preservesHost { headers.add(name: "Host", value: backend.description) }
         let client = request.remoteAddress
         if clientFields != .forwarded {
             // Earlier proxies' entries stay in order; repeated fields are one list (RFC 9110 §5.3).
-            let earlier = request.headers.values(name: "x-forwarded-for")
-            headers.add(name: "X-Forwarded-For", value: (earlier + [client.host]).joined(separator: ", "))
+            let forwardedFor = request.headers.contains(name: "x-forwarded-for")
+                ? (request.headers.values(name: "x-forwarded-for") + [client.host]).joined(separator: ", ")
+                : client.host
+            headers.add(name: "X-Forwarded-For", value: forwardedFor)
             headers.add(name: "X-Forwarded-Proto", value: scheme)
             if let originalHost { headers.add(name: "X-Forwarded-Host", value: originalHost) }
         }

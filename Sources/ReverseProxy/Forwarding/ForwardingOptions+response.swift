@@ -5,7 +5,7 @@ extension ForwardingOptions {
     /// removed (the engine frames what it actually sends), `Via` appended, the request ID
     /// echoed unless the backend set its own.
     func downstreamHeaders(from head: HTTPResponseHead, requestID: String?) -> HTTPHeaders {
-        var headers = HopByHopFields.removing(from: head.headers, also: ["content-length"])
+        var headers = HopByHopFields.removing(from: head.headers, reservingBytes: 192, fields: 2) { $0.isNamed("content-length") }
         if let viaPseudonym { headers.add(name: "Via", value: "\(head.version.major).\(head.version.minor) \(viaPseudonym)") }
         if let requestID, let requestIDField, !headers.contains(name: requestIDField) {
             headers.add(name: requestIDField, value: requestID)

@@ -7,10 +7,10 @@ extension ReverseProxyHandler {
     func forward(_ request: HTTPRequest, to pool: BackendPool, requestID: String?) async throws -> HTTPClientResponse {
         let body = request.head.bodyFraming == .none || request.head.bodyFraming == .length(0)
             ? nil : ObservedRequestBody(request.body)
-        var tried: Set<Int> = []
+        // The backend of the first try; a set is built only for the second (inserting into one cost an allocation per request).
+        var firstTried: Int?
         var lastFailure: ProxyFailure?
-        while tried.count < 2, let index = pool.select(excluding: tried) {
-            tried.insert(index)
+        while let index = pool.select(excluding: firstTried.map { [$0] } ?? []) {
             let backend = pool.backends[index]
             var upstream = HTTPClientRequest(
                 method: request.method,
@@ -28,7 +28,8 @@ extension ReverseProxyHandler {
             } catch let error as HTTPClientError {
                 if error.showsBackendDown { pool.recordPassiveFailure(at: index, error.description) }
                 lastFailure = ProxyFailure(error, backend: backend)
-                guard error.allowsRetry(method: request.method, hasReadBody: body?.hasBeenRead ?? false) else { break }
+                guard firstTried == nil, error.allowsRetry(method: request.method, hasReadBody: body?.hasBeenRead ?? false) else { break }
+                firstTried = index
             }
         }
         throw lastFailure ?? ProxyFailure.noHealthyBackend(pool: pool.name)

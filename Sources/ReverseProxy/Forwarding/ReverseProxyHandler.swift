@@ -62,6 +62,12 @@ public struct ReverseProxyHandler: HTTPHandler {
     func streamedBack(_ response: HTTPClientResponse, for request: HTTPRequest, requestID: String?) -> HTTPResponse {
         let headers = configuration.forwarding.downstreamHeaders(from: response.head, requestID: requestID)
         let body = response.body
+        // A small answer usually arrives whole with its head: sent as bytes, it leaves in one
+        // write with its head and needs no stream (a closure, a hop per chunk). Only with a
+        // length (a chunked answer stays chunked); a HEAD answer keeps its length below.
+        if request.method != .head, body.expectedLength != nil, let bytes = body.bytesIfComplete {
+            return HTTPResponse(status: response.status, headers: headers, body: HTTPResponseBody(bytes: bytes))
+        }
         // A HEAD answer keeps the backend's Content-Length (the length a GET would have had);
         // the engine writes it and sends no body. 1xx/204/304 get no framing at all.
         let length = request.method == .head

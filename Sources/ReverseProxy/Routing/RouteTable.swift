@@ -38,7 +38,8 @@ struct RouteTable: Sendable {
     /// The host part of a `Host` value: `example.com:8080` → `example.com`, `[::1]:80` → `[::1]`.
     static func hostName(of field: String) -> Substring {
         if field.hasPrefix("["), let close = field.firstIndex(of: "]") { return field[...close] }
-        return field.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? field[...]
+        // `firstIndex` rather than `split`, which built an array per request.
+        return field.firstIndex(of: ":").map { field[..<$0] } ?? field[...]
     }
 }
 

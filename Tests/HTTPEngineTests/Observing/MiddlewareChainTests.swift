@@ -81,4 +81,11 @@ enum VerdictKey: HTTPRequestContextKey {
         #expect(generated.utf8.count == 32 && generated.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
         #expect(generated != HTTPRequestID.generate())
     }
+
+    @Test func generatedRequestIDsStayDistinctAcrossManyRefillsOfTheRandomBuffer() {
+        // 16 IDs per refill of the pooled random bytes: 1000 IDs cross about 60 refills.
+        let identifiers = (0..<1000).map { _ in HTTPRequestID.generate() }
+        #expect(Set(identifiers).count == identifiers.count)
+        #expect(identifiers.allSatisfy { $0.utf8.count == 32 && $0.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) } })
+    }
 }

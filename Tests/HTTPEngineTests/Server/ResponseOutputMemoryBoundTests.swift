@@ -36,6 +36,8 @@ struct ResponseOutputMemoryBoundTests {
                 }
             }
 
+            // The server may not have accepted yet (a ThreadSanitizer build on a loaded machine once had no connection here).
+            _ = await waitUntil(deadline: .now + .seconds(30)) { (try? await server.openConnectionsForTesting().first) != nil }
             let connection = try #require(try await server.openConnectionsForTesting().first)
             // Small kernel buffers on the server side too: with loopback's default (autotuned to
             // megabytes) the kernel absorbed every answer, and in a full parallel run the client

@@ -82,7 +82,7 @@ struct SingleWaiterUseTests {
     @Test func secondResponseBodyReaderIsRefusedAndFirstStillGetsTheChunk() async throws {
         let group = try EventLoopGroup(loopCount: 1)
         let loop = group.next()
-        let buffer = ResponseBodyBuffer(loop: loop) {}
+        let buffer = ResponseBodyBuffer(loop: loop, connection: nil)
         let first = OutcomeBox()
         let second = OutcomeBox()
         Task { await first.record { try await buffer.next() } }
@@ -97,7 +97,7 @@ struct SingleWaiterUseTests {
     @Test func cancellingAResponseBodyReaderResumesItPromptly() async throws {
         let group = try EventLoopGroup(loopCount: 1)
         let loop = group.next()
-        let buffer = ResponseBodyBuffer(loop: loop) {}
+        let buffer = ResponseBodyBuffer(loop: loop, connection: nil)
         let reader = OutcomeBox()
         let task = Task { await reader.record { try await buffer.next() } }
         #expect(await waitUntil(deadline: .now + Self.patience) { (try? await loop.perform { buffer.hasWaiter }) == true })

@@ -6,7 +6,7 @@ extension RequestBodyChannel {
 }
 
 extension ResponseBodyBuffer {
-    var hasWaiter: Bool { waiter.isWaiting }
+    var hasWaiter: Bool { waiter?.isWaiting ?? false }
 }
 
 extension ServerConnection {
