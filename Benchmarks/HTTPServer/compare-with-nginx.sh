@@ -11,55 +11,18 @@ rounds="${1:-5}"
 seconds="${2:-10}"
 loops="${LOOPS:-2}"
 workers="${NGINX_WORKERS:-2}"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-work="$(mktemp -d /tmp/http-bench.XXXXXX)"
+source "$(dirname "$0")/../common.sh"
 server_port=18181
 nginx_port=18182
 before_port=18183
 
-need() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
-if ! need wrk || ! need nginx || ! need gcc; then
-    echo "installing wrk/nginx/gcc..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light gcc >/dev/null \
-        || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx gcc >/dev/null
-fi
+install_missing wrk:wrk nginx:nginx-light gcc:gcc curl:curl
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 
-echo "building HelloServer (release)..."
-swift build -c release --scratch-path "$root/.build-engine-release" --product HelloServer >"$work/build.log" 2>&1 \
-    || { cat "$work/build.log"; exit 1; }
-hello="$root/.build-engine-release/release/HelloServer"
-gcc -O2 -shared -fPIC -o "$work/malloc-counter.so" "$root/Benchmarks/HTTPServer/malloc-counter.c"
+hello="$(build_release HelloServer .build-engine-release)"
+malloc_counter="$(build_malloc_counter)"
 
-cat >"$work/nginx.conf" <<CONF
-worker_processes $workers;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
-    server {
-        listen 127.0.0.1:$nginx_port;
-        location / { default_type text/plain; return 200 "Hello, world!"; }
-    }
-}
-CONF
-
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
-wait_for_port() {
-    for _ in $(seq 1 100); do
-        if curl -s -o /dev/null "http://127.0.0.1:$1/"; then return 0; fi
-        sleep 0.1
-    done
-    echo "server on port $1 did not come up" >&2
-    exit 1
-}
+write_hello_nginx_conf "$work/nginx.conf" "$nginx_port" "$workers"
 
 "$nginx_bin" -c "$work/nginx.conf" -p "$work" & pids+=($!)
 # Timed rounds run without the malloc shim: its shared counters would slow both loops.
@@ -73,8 +36,6 @@ if [ -n "${BASELINE:-}" ]; then
     wait_for_port "$before_port"
 fi
 
-# wrk prints latency as e.g. 812.00us / 1.23ms / 1.02s; normalise to microseconds.
-to_micros() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); print v } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v*1000 } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000000 } }'; }
 run_wrk() {
     local output
     output="$(wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$1/")"
@@ -83,7 +44,6 @@ run_wrk() {
     p99="$(echo "$output" | awk '$1 == "99%" { print $2 }' | to_micros)"
     echo "$rps $p99"
 }
-median() { sort -n | awk '{ a[NR]=$1 } END { if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
 
 echo "warming up..."
 wrk -t1 -c64 -d2s "http://127.0.0.1:$server_port/" >/dev/null
@@ -110,7 +70,7 @@ latency_ratio="$(awk -v a="$our_p99" -v b="$nginx_p99" 'BEGIN { printf "%.2f", a
 snapshot() { kill -USR2 "$hello_pid"; sleep 0.2; grep 'malloc-counter' "$work/hello.err" | tail -1 | sed 's/.*allocations=\([0-9]*\).*/\1/'; }
 allocations_per_request() { # binary; stops the running $hello_pid first, sets $per_request and $requests
     kill "$hello_pid"; wait "$hello_pid" 2>/dev/null || true
-    LD_PRELOAD="$work/malloc-counter.so" "$1" "$server_port" "$loops" 2>"$work/hello.err" >"$work/hello.out" & hello_pid=$!
+    LD_PRELOAD="$malloc_counter" "$1" "$server_port" "$loops" 2>"$work/hello.err" >"$work/hello.out" & hello_pid=$!
     pids+=($hello_pid)
     wait_for_port "$server_port"
     wrk -t1 -c64 -d2s "http://127.0.0.1:$server_port/" >/dev/null

@@ -12,32 +12,22 @@ set -euo pipefail
 rounds="${1:-5}"
 seconds="${2:-10}"
 loops="${LOOPS:-2}"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-. "$root/Benchmarks/ReverseProxy/upstream.sh"
-work="$(mktemp -d /tmp/proxy-bench.XXXXXX)"
+source "$(dirname "$0")/../common.sh"
 upstream_port=18281
 ours_port=18282
 nginx_port=18283
 haproxy_port=18284
 before_port=18285
 
-need() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
-if ! need wrk || ! need nginx || ! need gcc; then
-    echo "installing wrk/nginx/gcc..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light gcc >/dev/null \
-        || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx gcc >/dev/null
-fi
+install_missing wrk:wrk nginx:nginx-light gcc:gcc curl:curl
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 haproxy_bin="$(command -v haproxy || { [ -x /usr/sbin/haproxy ] && echo /usr/sbin/haproxy; } || true)"
 
-echo "building ReverseProxyServer (release)..."
-swift build -c release --scratch-path "$root/.build-proxy-release" --product ReverseProxyServer >"$work/build.log" 2>&1 \
-    || { cat "$work/build.log"; exit 1; }
-proxy="$root/.build-proxy-release/release/ReverseProxyServer"
-gcc -O2 -shared -fPIC -o "$work/malloc-counter.so" "$root/Benchmarks/HTTPServer/malloc-counter.c"
+proxy="$(build_release ReverseProxyServer .build-proxy-release)"
+malloc_counter="$(build_malloc_counter)"
 
 # The upstream gets its own workers so it is not the bottleneck of any contestant.
-write_upstream_conf "$work/upstream.conf" "$work" "$upstream_port"
+write_hello_nginx_conf "$work/upstream.conf" "$upstream_port" 2
 
 cat >"$work/nginx-proxy.conf" <<CONF
 worker_processes $loops;
@@ -82,9 +72,6 @@ backend upstream
     server u1 127.0.0.1:$upstream_port
 CONF
 
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
 
 
 "$nginx_bin" -c "$work/upstream.conf" -p "$work" & pids+=($!)
@@ -108,8 +95,6 @@ wait_for_port "$upstream_port"; wait_for_port "$ours_port"; wait_for_port "$ngin
 [ -n "${BASELINE:-}" ] && wait_for_port "$before_port"
 
 port_of() { case "$1" in ours) echo $ours_port ;; before) echo $before_port ;; nginx) echo $nginx_port ;; haproxy) echo $haproxy_port ;; direct) echo $upstream_port ;; esac; }
-# wrk prints latency as e.g. 812.00us / 1.23ms / 1.02s; normalise to microseconds.
-to_micros() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); print v } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v*1000 } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000000 } }'; }
 run_wrk() {
     local output rps p99
     output="$(wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$1/")"
@@ -117,7 +102,6 @@ run_wrk() {
     p99="$(echo "$output" | awk '$1 == "99%" { print $2 }' | to_micros)"
     echo "$rps $p99"
 }
-median() { sort -n | awk '{ a[NR]=$1 } END { if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
 
 echo "warming up..."
 for name in $contestants direct; do wrk -t1 -c64 -d2s "http://127.0.0.1:$(port_of "$name")/" >/dev/null; : >"$work/$name"; done
@@ -133,12 +117,11 @@ done
 
 rps() { awk '{print $1}' "$work/$1" | median; }
 p99() { awk '{print $2}' "$work/$1" | median; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a/b }'; }
 
 # Allocations per proxied request: a second instance of each build under the shim.
 allocations_per_request() { # binary; stops the running $proxy_pid first, sets $per_request
     kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true
-    LD_PRELOAD="$work/malloc-counter.so" "$1" "$ours_port" "$loops" "127.0.0.1:$upstream_port" 2>"$work/proxy.err" >"$work/proxy.out" & proxy_pid=$!
+    LD_PRELOAD="$malloc_counter" "$1" "$ours_port" "$loops" "127.0.0.1:$upstream_port" 2>"$work/proxy.err" >"$work/proxy.out" & proxy_pid=$!
     pids+=($proxy_pid)
     wait_for_port "$ours_port"
     wrk -t1 -c64 -d2s "http://127.0.0.1:$ours_port/" >/dev/null

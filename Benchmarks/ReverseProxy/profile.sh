@@ -11,25 +11,16 @@
 # Needs perf (linux-perf), heaptrack and strace: apt-get install -y linux-perf heaptrack strace.
 set -euo pipefail
 seconds="${1:-10}"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-. "$root/Benchmarks/ReverseProxy/upstream.sh"
-work="$(mktemp -d /tmp/proxy-profile.XXXXXX)"
+source "$(dirname "$0")/../common.sh"
 upstream_port=18291
 proxy_port=18292
 loops="${LOOPS:-2}"
 
 proxy="${2:-}"
-if [ -z "$proxy" ]; then
-    swift build -c release --scratch-path "$root/.build-proxy-release" --product ReverseProxyServer >"$work/build.log" 2>&1 \
-        || { cat "$work/build.log"; exit 1; }
-    proxy="$root/.build-proxy-release/release/ReverseProxyServer"
-fi
+[ -n "$proxy" ] || proxy="$(build_release ReverseProxyServer .build-proxy-release)"
 
-write_upstream_conf "$work/upstream.conf" "$work" "$upstream_port"
+write_hello_nginx_conf "$work/upstream.conf" "$upstream_port" 2
 
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
 requests_of() { awk '/requests in/ { print $1 }'; }
 
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
