@@ -46,7 +46,7 @@ struct RedisConnectionPoolTests {
     @Test func everyCallerFailsPromptlyWhenRedisIsKilledMidPipeline() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
-        let configuration = RedisClientConfiguration(commandTimeout: .seconds(10))
+        let configuration = RedisClientConfiguration(connectTimeout: .seconds(30), commandTimeout: .seconds(10))
         try await withPool(port: server.port, configuration: configuration) { pool, _ async throws in
             _ = try await pool.send(["PING"])
             let collected = try await withThrowingTaskGroup(of: RedisError?.self) { tasks in
@@ -79,7 +79,7 @@ struct RedisConnectionPoolTests {
         defer { server.stop() }
         let port = server.port
         let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
-        let configuration = RedisClientConfiguration(initialReconnectDelay: .zero, maxReconnectDelay: .zero)
+        let configuration = RedisClientConfiguration(connectTimeout: .seconds(30), commandTimeout: .seconds(30), initialReconnectDelay: .zero, maxReconnectDelay: .zero)
         try await withPool(port: port, configuration: configuration) { pool, group async throws in
             #expect(try await pool.evaluate(script, keys: ["counter"], arguments: ["5"]) == .integer(5))
             server.stop()
@@ -147,7 +147,7 @@ struct RedisConnectionPoolTests {
     @Test func slowRedisHitsTheCommandTimeOutAndTheNextCommandWorks() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
-        let configuration = RedisClientConfiguration(commandTimeout: .milliseconds(200))
+        let configuration = RedisClientConfiguration(connectTimeout: .seconds(30), commandTimeout: .milliseconds(200))
         try await withPool(port: server.port, configuration: configuration) { pool, _ async throws in
             let started = ContinuousClock.now
             let failure = await error { try await pool.send(["DEBUG", "SLEEP", "5"]) }
@@ -165,7 +165,7 @@ struct RedisConnectionPoolTests {
     @Test func cancelledCallerStopsWaitingAndTheNextCallerGetsItsOwnReply() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
-        try await withPool(port: server.port, configuration: RedisClientConfiguration(commandTimeout: .seconds(10))) { pool, _ async throws in
+        try await withPool(port: server.port, configuration: RedisClientConfiguration(connectTimeout: .seconds(30), commandTimeout: .seconds(10))) { pool, _ async throws in
             let sleeper = Task { try await pool.send(["DEBUG", "SLEEP", "2"]) }
             // The sleep must be running before the next command is sent, or the server could answer
             // that one first (two tasks start in no fixed order): ask from a second connection.
@@ -211,7 +211,7 @@ struct RedisConnectionPoolTests {
     @Test func commandsBeyondThePendingBoundFailAtOnce() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
-        let configuration = RedisClientConfiguration(commandTimeout: .seconds(5), maxPendingCommands: 4)
+        let configuration = RedisClientConfiguration(connectTimeout: .seconds(30), commandTimeout: .seconds(5), maxPendingCommands: 4)
         try await withPool(port: server.port, configuration: configuration) { pool, group async throws in
             _ = try await pool.send(["PING"])
             let outcomes = try await withThrowingTaskGroup(of: (any Error)?.self) { tasks in
@@ -229,7 +229,7 @@ struct RedisConnectionPoolTests {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
         let group = try EventLoopGroup(loopCount: 1)
-        let pool = RedisConnectionPool(address: RedisAddress(host: "127.0.0.1", port: server.port), eventLoopGroup: group)
+        let pool = RedisConnectionPool(address: RedisAddress(host: "127.0.0.1", port: server.port), eventLoopGroup: group, configuration: patientConfiguration)
         _ = try await pool.send(["PING"])
         let sleeper = Task { try await pool.send(["DEBUG", "SLEEP", "0.1"]) }
         try await Task.sleep(for: .milliseconds(30))

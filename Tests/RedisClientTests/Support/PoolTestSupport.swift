@@ -2,13 +2,17 @@ import RedisTestSupport
 import HTTPEngine
 import RedisClient
 
+/// Time-outs no test may hit unless it is about them: CI runs these tests loaded and sanitized,
+/// where the defaults' 1 s was once exceeded by a plain round trip.
+let patientConfiguration = RedisClientConfiguration(connectTimeout: .seconds(30), commandTimeout: .seconds(30))
+
 /// Runs `body` with a pool on a one-loop group of its own, then shuts both down.
 func withPool<Result>(
     port: UInt16,
     password: String? = nil,
     username: String? = nil,
     database: Int = 0,
-    configuration: RedisClientConfiguration = RedisClientConfiguration(),
+    configuration: RedisClientConfiguration = patientConfiguration,
     _ body: (RedisConnectionPool, EventLoopGroup) async throws -> Result
 ) async throws -> Result {
     let group = try EventLoopGroup(loopCount: 1)
