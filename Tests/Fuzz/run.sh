@@ -13,12 +13,12 @@ cp -n "$root"/Tests/Fuzz/seeds/* "$work/corpus/" 2>/dev/null || true
 cp -n "$root"/Tests/Fuzz/seeds-resp/* "$work/corpus-resp/" 2>/dev/null || true
 
 # Each target is compiled alone (no event loop, no Foundation) so the fuzzer exercises exactly it.
-swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name ParserFuzz \
+swiftc -O -sanitize=fuzzer,address -parse-as-library -package-name RateLimiting -module-name ParserFuzz \
     "$root"/Sources/HTTPEngine/Message/*.swift \
     "$root"/Sources/HTTPEngine/Parser/*.swift \
     "$root"/Tests/Fuzz/ParserFuzzEntry.swift \
     -o "$work/parser-fuzzer" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
-swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name RESPFuzz \
+swiftc -O -sanitize=fuzzer,address -parse-as-library -package-name RateLimiting -module-name RESPFuzz \
     "$root"/Sources/RedisClient/RESP/*.swift \
     "$root"/Tests/Fuzz/RESPFuzzEntry.swift \
     -o "$work/resp-fuzzer" > "$work/build-resp.log" 2>&1 || { cat "$work/build-resp.log"; exit 1; }
