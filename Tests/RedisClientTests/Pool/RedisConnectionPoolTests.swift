@@ -165,28 +165,32 @@ struct RedisConnectionPoolTests {
     @Test func cancelledCallerStopsWaitingAndTheNextCallerGetsItsOwnReply() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
-        try await withPool(port: server.port, configuration: RedisClientConfiguration(connectTimeout: .seconds(30), commandTimeout: .seconds(10))) { pool, _ async throws in
-            let sleeper = Task { try await pool.send(["DEBUG", "SLEEP", "2"]) }
-            // The sleep must be running before the next command is sent, or the server could answer
+        try await withPool(port: server.port) { pool, _ async throws in
+            // BLPOP holds the connection's replies until the test pushes: however late the cancel
+            // comes (a loaded CI run once delayed it past a 2 s DEBUG SLEEP), the reply it
+            // abandons cannot have arrived yet.
+            let blocked = Task { try await pool.send(["BLPOP", "release", "0"]) }
+            // The BLPOP must be running before the next command is sent, or the server could answer
             // that one first (two tasks start in no fixed order): ask from a second connection.
-            let isSleeping = await withCheckedContinuation { continuation in
-                Thread {
-                    let observer = try? BlockingRedisConnection(port: server.port)
-                    var seen = false
-                    for _ in 0..<500 where !seen {
-                        let clients = (try? observer?.command(["CLIENT", "LIST"]))??.bytes.map { String(decoding: $0, as: UTF8.self) } ?? ""
-                        seen = clients.contains("cmd=debug")
-                        if !seen { usleep(10_000) }
-                    }
-                    continuation.resume(returning: seen)
-                }.start()
+            let isBlocked = await onOwnThread {
+                let observer = try? BlockingRedisConnection(port: server.port)
+                for _ in 0..<500 {
+                    let clients = (try? observer?.command(["CLIENT", "LIST"]))??.bytes.map { String(decoding: $0, as: UTF8.self) } ?? ""
+                    if clients.contains("cmd=blpop") { return true }
+                    usleep(10_000)
+                }
+                return false
             }
-            #expect(isSleeping)
+            #expect(isBlocked)
             let waiting = Task { try await pool.send(["ECHO", "cancelled"]) }
             waiting.cancel()
-            #expect(await error { try await waiting.value } is CancellationError)
-            #expect(try await pool.send(["ECHO", "mine"]) == .bulk("mine"))
-            _ = try await sleeper.value
+            let cancelled = await error { try await waiting.value }
+            #expect(cancelled is CancellationError, "got \(String(describing: cancelled))")
+            let mine = Task { try await pool.send(["ECHO", "mine"]) }
+            let pushed = await onOwnThread { (try? BlockingRedisConnection(port: server.port).command(["LPUSH", "release", "go"])) != nil }
+            #expect(pushed)
+            #expect(try await blocked.value == .array([.bulk("release"), .bulk("go")]))
+            #expect(try await mine.value == .bulk("mine"))
         }
     }
 
