@@ -28,7 +28,7 @@ import Testing
         let configuration = PipelineConfiguration(replyTimeout: .seconds(120))
         let flooded = PipelinedClient<ScanningCodec>(
             host: "127.0.0.1", port: flooder.port, eventLoopGroup: group, configuration: configuration,
-            setup: PipelineSetup(makeCodec: { ScanningCodec(counter: counter, replyAfter: 32 * 1024 * 1024) })
+            setup: PipelineSetup(makeCodec: { ScanningCodec(counter: counter, replyAfter: FloodServer.floodSize) })
         )
         let other = PipelinedClient<ObservedLineCodec>(
             host: "127.0.0.1", port: echo.port, eventLoopGroup: group, configuration: configuration,
@@ -86,9 +86,10 @@ import Testing
             return
         }
         #expect(limit == .milliseconds(200))
-        // The kernel's own SYN retries give up after about two minutes: the connect time-out, not
-        // the kernel, ended the wait (with room for a loaded, sanitized run).
-        #expect(waited < .seconds(30))
+        // The kernel's own SYN retries give up after about two minutes (127 s): the connect
+        // time-out, not the kernel, ended the wait (with room for a loaded, sanitized run, which
+        // once took 37 s).
+        #expect(waited < .seconds(100))
         await client.shutdown()
         await group.shutdown()
     }
@@ -150,11 +151,15 @@ struct ObservedLineCodec: PipelineCodec {
     }
 }
 
-/// A server that, once a line arrives, sends bytes as fast as the socket takes them until the
-/// client goes away.
+/// A server that, once a line arrives, sends `floodSize` bytes as fast as the socket takes them,
+/// then keeps the connection open. Bounded, so the flood does not keep a loop and a thread busy
+/// beside the other tests (an endless one starved a sanitized parallel run for half a minute).
 final class FloodServer: Sendable {
     private let server: ThreadPerConnectionServer
     private let sent = Atomic<Int>(0)
+
+    /// Far more than one read event's worth, and more than the test waits to see buffered.
+    static let floodSize = 8 * 1024 * 1024
 
     var port: UInt16 { server.port }
     /// Bytes the kernel has taken from the flood so far.
@@ -173,11 +178,15 @@ final class FloodServer: Sendable {
         var request = [UInt8](repeating: 0, count: 1024)
         guard read(connection, &request, request.count) > 0 else { return }
         let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 64 * 1024)
-        while true {
-            let count = chunk.withUnsafeBytes { Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var total = 0
+        while total < Self.floodSize {
+            let count = chunk.withUnsafeBytes { Glibc.send(connection, $0.baseAddress, min($0.count, Self.floodSize - total), Int32(MSG_NOSIGNAL)) }
             guard count > 0 else { return }
+            total += count
             sent.add(count, ordering: .releasing)
         }
+        // Open until the client closes, so the end of the flood is not an end of stream.
+        _ = read(connection, &request, request.count)
     }
 }
 
