@@ -28,7 +28,7 @@ import Testing
         let configuration = PipelineConfiguration(replyTimeout: .seconds(120))
         let flooded = PipelinedClient<ScanningCodec>(
             host: "127.0.0.1", port: flooder.port, eventLoopGroup: group, configuration: configuration,
-            setup: PipelineSetup(makeCodec: { ScanningCodec(counter: counter, replyAfter: FloodServer.floodSize) })
+            setup: PipelineSetup(makeCodec: { ScanningCodec(counter: counter, replyAfter: 1024 * 1024) })
         )
         let other = PipelinedClient<ObservedLineCodec>(
             host: "127.0.0.1", port: echo.port, eventLoopGroup: group, configuration: configuration,
@@ -61,6 +61,7 @@ import Testing
         loopGate.signal()
 
         #expect(try await held.value == "held")
+        flooder.stopFlooding()
         let taken = floodReceivedWhenOtherReplied.load(ordering: .relaxed) - receivedWhenStopped
         #expect(taken <= PipelinedConnection<LineCodec>.maxBytesPerReadEvent + 256 * 1024)
         _ = try await flood.value
@@ -151,15 +152,15 @@ struct ObservedLineCodec: PipelineCodec {
     }
 }
 
-/// A server that, once a line arrives, sends `floodSize` bytes as fast as the socket takes them,
-/// then keeps the connection open. Bounded, so the flood does not keep a loop and a thread busy
-/// beside the other tests (an endless one starved a sanitized parallel run for half a minute).
+/// A server that, once a line arrives, sends bytes as fast as the socket takes them until
+/// `stopFlooding()`, then keeps the connection open. Stopped as soon as the test has measured, so
+/// the flood does not keep a loop and a thread busy beside the other tests (one left running
+/// starved a sanitized parallel run for half a minute).
 final class FloodServer: Sendable {
     private let server: ThreadPerConnectionServer
     private let sent = Atomic<Int>(0)
 
-    /// Far more than one read event's worth, and more than the test waits to see buffered.
-    static let floodSize = 8 * 1024 * 1024
+    private let isStopped = Atomic<Bool>(false)
 
     var port: UInt16 { server.port }
     /// Bytes the kernel has taken from the flood so far.
@@ -174,16 +175,24 @@ final class FloodServer: Sendable {
         server.stop()
     }
 
+    /// Ends every flood; connections stay open.
+    func stopFlooding() {
+        isStopped.store(true, ordering: .releasing)
+    }
+
     private func flood(_ connection: Int32) {
         var request = [UInt8](repeating: 0, count: 1024)
         guard read(connection, &request, request.count) > 0 else { return }
         let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 64 * 1024)
-        var total = 0
-        while total < Self.floodSize {
-            let count = chunk.withUnsafeBytes { Glibc.send(connection, $0.baseAddress, min($0.count, Self.floodSize - total), Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { return }
-            total += count
-            sent.add(count, ordering: .releasing)
+        while !isStopped.load(ordering: .acquiring) {
+            let count = chunk.withUnsafeBytes { Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            if count > 0 {
+                sent.add(count, ordering: .releasing)
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                usleep(1000)
+            } else {
+                return
+            }
         }
         // Open until the client closes, so the end of the flood is not an end of stream.
         _ = read(connection, &request, request.count)
