@@ -16,18 +16,13 @@ extension HTTPHeaders {
     /// For a proxy's rewritten heads: two allocations, where removing by name from a copy
     /// and then adding fields copied the received head and the field list again and grew both.
     package func filtered(reservingBytes extraBytes: Int, fields extraFields: Int, removing isRemoved: (FieldName) -> Bool) -> HTTPHeaders {
-        var copy = HTTPHeaders()
-        copy.storage.reserveCapacity(storage.count + extraBytes)
-        copy.fields.reserveCapacity(fields.count + extraFields)
+        var copy = HTTPHeaders(reservingBytes: storage.count + extraBytes, fields: count + extraFields)
         storage.withUnsafeBytes { bytes in
-            for field in fields {
+            for index in 0..<count {
+                let field = field(at: index, in: bytes)
                 let name = UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)])
                 if isRemoved(FieldName(bytes: name)) { continue }
-                let nameStart = Int32(copy.storage.count)
-                copy.storage.append(contentsOf: name)
-                let valueStart = Int32(copy.storage.count)
-                copy.storage.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)]))
-                copy.fields.append(Field(nameStart: nameStart, nameEnd: valueStart, valueStart: valueStart, valueEnd: Int32(copy.storage.count)))
+                copy.add(nameBytes: name, valueBytes: UnsafeRawBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)]))
             }
         }
         return copy
@@ -38,7 +33,7 @@ extension HTTPHeaders {
     package func listContains(_ name: FieldName, inField field: String) -> Bool {
         var found = false
         forEachIndex(named: field) { index in
-            let list = fields[index]
+            let list = self.field(at: index)
             forEachListElement(Int(list.valueStart)..<Int(list.valueEnd)) { element in
                 if !found, ASCII.equalsIgnoringCase(element, name.bytes) { found = true }
             }

@@ -11,8 +11,8 @@ extension HTTPHeaders {
 
     func forEachIndex(matching name: UnsafeRawBufferPointer, _ body: (Int) -> Bool) {
         storage.withUnsafeBytes { bytes in
-            for index in fields.indices {
-                let field = fields[index]
+            for index in 0..<count {
+                let field = field(at: index, in: bytes)
                 guard Int(field.nameEnd - field.nameStart) == name.count else { continue }
                 let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)])
                 if ASCII.equalsIgnoringCase(nameBytes, name), !body(index) { return }

@@ -3,7 +3,8 @@ extension HTTPHeaders {
     /// or value and fields named in `excluded` (compared ignoring ASCII case).
     func appendFields(to output: inout [UInt8], excluding excluded: [[UInt8]]) {
         storage.withUnsafeBytes { bytes in
-            for field in fields {
+            for index in 0..<count {
+                let field = field(at: index, in: bytes)
                 let name = UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)])
                 let value = UnsafeRawBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)])
                 // Skipping rather than escaping invalid fields: a CR or LF here would be

@@ -11,14 +11,28 @@ public struct HTTPHeaders: Sendable {
         var valueEnd: Int32
     }
 
-    /// Raw bytes the fields point into; may also hold a parsed request line.
+    /// Bytes of a field table entry; the table of a parsed head sits at the end of `storage`.
+    static let fieldStride = MemoryLayout<Field>.stride
+
+    /// Raw bytes the fields point into; may also hold a parsed request line and field table.
     var storage: [UInt8]
-    var fields: [Field]
+    /// The field list of headers built or edited in code; empty while `tableStart` is set.
+    private var separateFields: [Field]
+    /// Where a parsed head's field table starts inside `storage`, or -1 once the list is separate.
+    ///
+    /// A parsed head keeps its field list in its own byte buffer, so a request head costs one
+    /// allocation instead of two; the first edit moves the list out into `separateFields`.
+    /// (A fixed-size inline table was the rejected alternative: it made every copy of the
+    /// headers larger and still needed a second buffer for heads with more fields.)
+    private var tableStart: Int32
+    private var tableCount: Int32
 
     /// Creates an empty header list.
     public init() {
         storage = []
-        fields = []
+        separateFields = []
+        tableStart = -1
+        tableCount = 0
     }
 
     /// Creates headers from name/value pairs, in order.
@@ -27,30 +41,79 @@ public struct HTTPHeaders: Sendable {
         for (name, value) in pairs { add(name: name, value: value) }
     }
 
-    init(storage: [UInt8], fields: [Field]) {
+    /// Empty headers with room for `byteCount` bytes of names and values in `fieldCount` fields.
+    init(reservingBytes byteCount: Int, fields fieldCount: Int) {
+        self.init()
+        storage.reserveCapacity(byteCount)
+        separateFields.reserveCapacity(fieldCount)
+    }
+
+    /// Parsed headers: `storage` holds the head, then `count` table entries from `tableStart`.
+    init(parsedStorage storage: [UInt8], tableStart: Int, count: Int) {
         self.storage = storage
-        self.fields = fields
+        separateFields = []
+        self.tableStart = Int32(tableStart)
+        tableCount = Int32(count)
     }
 
     /// Number of fields, counting repeated names separately.
-    public var count: Int { fields.count }
+    public var count: Int { tableStart >= 0 ? Int(tableCount) : separateFields.count }
 
-    public var isEmpty: Bool { fields.isEmpty }
+    public var isEmpty: Bool { count == 0 }
+
+    /// The byte ranges of field `index`.
+    func field(at index: Int) -> Field {
+        if tableStart < 0 { return separateFields[index] }
+        return storage.withUnsafeBytes { field(at: index, in: $0) }
+    }
+
+    /// The byte ranges of field `index`, for callers already holding `storage`'s bytes.
+    func field(at index: Int, in bytes: UnsafeRawBufferPointer) -> Field {
+        if tableStart < 0 { return separateFields[index] }
+        return bytes.loadUnaligned(fromByteOffset: Int(tableStart) + index * Self.fieldStride, as: Field.self)
+    }
 
     /// Appends a field; names and values containing CR, LF or NUL are skipped when sent.
     public mutating func add(name: String, value: String) {
+        var name = name
+        var value = value
+        name.withUTF8 { name in
+            value.withUTF8 { value in add(nameBytes: UnsafeRawBufferPointer(name), valueBytes: UnsafeRawBufferPointer(value)) }
+        }
+    }
+
+    /// Appends a field from raw bytes.
+    mutating func add(nameBytes name: UnsafeRawBufferPointer, valueBytes value: UnsafeRawBufferPointer) {
+        moveFieldsOutOfStorage()
         let nameStart = Int32(storage.count)
-        storage.append(contentsOf: name.utf8)
-        let nameEnd = Int32(storage.count)
-        storage.append(contentsOf: value.utf8)
-        fields.append(Field(nameStart: nameStart, nameEnd: nameEnd, valueStart: nameEnd, valueEnd: Int32(storage.count)))
+        storage.append(contentsOf: name)
+        let valueStart = Int32(storage.count)
+        storage.append(contentsOf: value)
+        separateFields.append(Field(nameStart: nameStart, nameEnd: valueStart, valueStart: valueStart, valueEnd: Int32(storage.count)))
     }
 
     /// Removes every field called `name` (case-insensitive).
     public mutating func remove(name: String) {
         let matches = indices(named: name)
         guard !matches.isEmpty else { return }
-        for index in matches.reversed() { fields.remove(at: index) }
+        moveFieldsOutOfStorage()
+        for index in matches.reversed() { separateFields.remove(at: index) }
+    }
+
+    /// Copies a parsed head's field table into `separateFields`, so fields can be edited.
+    /// The table's bytes stay behind in `storage`, unused: dropping them would copy a buffer
+    /// that a parsed request target still shares.
+    private mutating func moveFieldsOutOfStorage() {
+        guard tableStart >= 0 else { return }
+        let count = count
+        var fields: [Field] = []
+        fields.reserveCapacity(count + 4)
+        storage.withUnsafeBytes { bytes in
+            for index in 0..<count { fields.append(field(at: index, in: bytes)) }
+        }
+        separateFields = fields
+        tableStart = -1
+        tableCount = 0
     }
 
     /// Replaces all fields called `name` with one field, or adds it.
@@ -86,17 +149,17 @@ public struct HTTPHeaders: Sendable {
     /// The first value for `name` as raw bytes, without creating a `String`.
     public func firstValueBytes(name: String) -> ArraySlice<UInt8>? {
         guard let index = firstIndex(named: name) else { return nil }
-        let field = fields[index]
+        let field = field(at: index)
         return storage[Int(field.valueStart)..<Int(field.valueEnd)]
     }
 
     func name(at index: Int) -> String {
-        let field = fields[index]
+        let field = field(at: index)
         return String(decoding: storage[Int(field.nameStart)..<Int(field.nameEnd)], as: UTF8.self)
     }
 
     func value(at index: Int) -> String {
-        let field = fields[index]
+        let field = field(at: index)
         return String(decoding: storage[Int(field.valueStart)..<Int(field.valueEnd)], as: UTF8.self)
     }
 }
@@ -106,7 +169,7 @@ extension HTTPHeaders: Sequence {
     public func makeIterator() -> AnyIterator<(name: String, value: String)> {
         var index = 0
         return AnyIterator {
-            guard index < self.fields.count else { return nil }
+            guard index < self.count else { return nil }
             defer { index += 1 }
             return (self.name(at: index), self.value(at: index))
         }

@@ -51,7 +51,7 @@ extension HTTPParser {
         while let lineFeed = try Self.lineFeed(in: bytes, from: position, to: limit) {
             position = lineFeed + 1
             if lineFeed == 1 || bytes[lineFeed - 2] == ASCII.lineFeed {
-                _ = try Self.parseFields(UnsafeRawBufferPointer(rebasing: bytes[0..<position]), from: 0, maxCount: limits.maxHeaderCount)
+                _ = try Self.parseFields(UnsafeRawBufferPointer(rebasing: bytes[0..<position]), from: 0, maxCount: limits.maxHeaderCount) { _, _ in }
                 state = .endPending
                 bodyFramingBytes += position
                 return (nil, position)

@@ -29,7 +29,7 @@ extension HTTPParser {
         var failure: HTTPParseError?
         // Visits the fields in place: collecting their indices first cost an array per message.
         headers.forEachIndex(named: "content-length") { index in
-            let field = headers.fields[index]
+            let field = headers.field(at: index)
             var elementCount = 0
             headers.forEachListElement(Int(field.valueStart)..<Int(field.valueEnd)) { element in
                 elementCount += 1
@@ -51,7 +51,7 @@ extension HTTPParser {
     static func checkTransferCodings(_ headers: HTTPHeaders, fields: [Int]) throws(HTTPParseError) {
         var codings: [[UInt8]] = []
         for index in fields {
-            let field = headers.fields[index]
+            let field = headers.field(at: index)
             headers.forEachListElement(Int(field.valueStart)..<Int(field.valueEnd)) { codings.append(Array($0)) }
         }
         let chunked = Array("chunked".utf8)

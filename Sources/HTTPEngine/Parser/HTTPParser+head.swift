@@ -41,10 +41,8 @@ extension HTTPParser {
 
     /// Parses a head that ends with the empty line, and decides the body framing.
     mutating func parseCompleteHead(_ head: UnsafeRawBufferPointer) throws(HTTPParseError) -> Event {
-        let storage = [UInt8](head)
         let firstLineEnd = try Self.lineFeed(in: head, from: 0, to: head.count)! - 1
-        let fields = try Self.parseFields(head, from: firstLineEnd + 2, maxCount: limits.maxHeaderCount)
-        let headers = HTTPHeaders(storage: storage, fields: fields)
+        let headers = try Self.parseHeaders(head, fieldsFrom: firstLineEnd + 2, maxCount: limits.maxHeaderCount)
         switch mode {
         case .request:
             let line = try parseRequestLine(UnsafeRawBufferPointer(rebasing: head[0..<firstLineEnd]))
@@ -112,14 +110,37 @@ extension HTTPParser {
         return bytes[7] == 0x30 ? .http1_0 : .http1_1
     }
 
-    /// Parses `name: value` lines starting at `start` up to the empty line; rejects
-    /// folding, whitespace before the colon and control characters in values.
-    static func parseFields(_ head: UnsafeRawBufferPointer, from start: Int, maxCount: Int) throws(HTTPParseError) -> [HTTPHeaders.Field] {
-        var fields: [HTTPHeaders.Field] = []
-        // One allocation of the right size: growing 1, 2, 4, 8… cost three per head.
+    /// Copies the head into one buffer and parses its fields (from `start`) into a table at
+    /// the buffer's end: one allocation per head.
+    static func parseHeaders(_ head: UnsafeRawBufferPointer, fieldsFrom start: Int, maxCount: Int) throws(HTTPParseError) -> HTTPHeaders {
+        // Each field ends with a line feed, so the lines bound the table's size.
         var lineCount = 0
         for index in start..<head.count where head[index] == ASCII.lineFeed { lineCount += 1 }
-        fields.reserveCapacity(min(lineCount, maxCount))
+        let stride = HTTPHeaders.fieldStride
+        var failure: HTTPParseError?
+        var count = 0
+        let storage = [UInt8](unsafeUninitializedCapacity: head.count + min(lineCount, maxCount) * stride) { buffer, initializedCount in
+            let bytes = UnsafeMutableRawBufferPointer(buffer)
+            bytes.copyMemory(from: head)
+            do throws(HTTPParseError) {
+                count = try parseFields(head, from: start, maxCount: maxCount) { index, field in
+                    bytes.storeBytes(of: field, toByteOffset: head.count + index * stride, as: HTTPHeaders.Field.self)
+                }
+                initializedCount = head.count + count * stride
+            } catch {
+                failure = error
+                initializedCount = 0
+            }
+        }
+        if let failure { throw failure }
+        return HTTPHeaders(parsedStorage: storage, tableStart: head.count, count: count)
+    }
+
+    /// Parses `name: value` lines starting at `start` up to the empty line, handing each to
+    /// `record` with its index; returns how many there were. Rejects folding, whitespace
+    /// before the colon and control characters in values.
+    static func parseFields(_ head: UnsafeRawBufferPointer, from start: Int, maxCount: Int, _ record: (Int, HTTPHeaders.Field) -> Void) throws(HTTPParseError) -> Int {
+        var count = 0
         var lineStart = start
         while lineStart < head.count {
             guard let lineFeed = try lineFeed(in: head, from: lineStart, to: head.count) else { throw .invalidHeaderValue }
@@ -143,10 +164,11 @@ extension HTTPParser {
                 if byte != ASCII.space && byte != ASCII.tab { valueEnd = index + 1 }
                 index += 1
             }
-            guard fields.count < maxCount else { throw .tooManyHeaders }
-            fields.append(HTTPHeaders.Field(nameStart: Int32(lineStart), nameEnd: Int32(nameEnd), valueStart: Int32(valueStart), valueEnd: Int32(valueEnd)))
+            guard count < maxCount else { throw .tooManyHeaders }
+            record(count, HTTPHeaders.Field(nameStart: Int32(lineStart), nameEnd: Int32(nameEnd), valueStart: Int32(valueStart), valueEnd: Int32(valueEnd)))
+            count += 1
             lineStart = lineFeed + 1
         }
-        return fields
+        return count
     }
 }

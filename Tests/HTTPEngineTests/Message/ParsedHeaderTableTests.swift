@@ -1,0 +1,73 @@
+import Testing
+@testable import HTTPEngine
+
+/// A parsed head keeps its field table inside its byte buffer; reading, copying, editing and
+/// filtering must behave as with headers built in code.
+@Suite struct ParsedHeaderTableTests {
+    static let head = "GET /a?b=c HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\nX-Tag: one\r\nx-tag:  two \r\n"
+        + "Cookie: k=v\r\nX-Empty:\r\nVia: 1.1 proxy\r\nx-TAG: three\r\n\r\n"
+    static let fields: [(name: String, value: String)] = [
+        ("Host", "example.com"), ("Accept", "*/*"), ("X-Tag", "one"), ("x-tag", "two"),
+        ("Cookie", "k=v"), ("X-Empty", ""), ("Via", "1.1 proxy"), ("x-TAG", "three"),
+    ]
+
+    func parsedHeaders() throws -> HTTPHeaders {
+        try #require(try parseMessage(Self.head).requestHead).headers
+    }
+
+    func pairs(_ headers: HTTPHeaders) -> [String] {
+        headers.map { "\($0.name)=\($0.value)" }
+    }
+
+    @Test func parsedFieldsKeepTheirOrderNamesAndValues() throws {
+        let headers = try parsedHeaders()
+        #expect(headers.count == Self.fields.count)
+        #expect(pairs(headers) == Self.fields.map { "\($0.name)=\($0.value)" })
+        #expect(headers.values(name: "X-TAG") == ["one", "two", "three"])
+        #expect(headers["x-empty"] == "")
+        #expect(headers.firstValueBytes(name: "cookie").map(Array.init) == Array("k=v".utf8))
+    }
+
+    @Test func editingACopyLeavesTheParsedOriginalAsItWas() throws {
+        let original = try parsedHeaders()
+        var copy = original
+        copy.remove(name: "x-tag")
+        copy.add(name: "X-Added", value: "yes")
+        copy["host"] = "other.example"
+        #expect(pairs(original) == Self.fields.map { "\($0.name)=\($0.value)" })
+        #expect(pairs(copy) == ["Accept=*/*", "Cookie=k=v", "X-Empty=", "Via=1.1 proxy", "X-Added=yes", "host=other.example"])
+    }
+
+    @Test func everyEditAfterParsingKeepsTheOtherFieldsAndTheTarget() throws {
+        var head = try #require(try parseMessage(Self.head).requestHead)
+        head.headers.add(name: "X-First-Edit", value: "1")
+        head.headers.add(name: "X-Second-Edit", value: "2")
+        head.headers.remove(name: "accept")
+        #expect(head.headers.count == Self.fields.count + 1)
+        #expect(pairs(head.headers).prefix(1) == ["Host=example.com"])
+        #expect(pairs(head.headers).suffix(2) == ["X-First-Edit=1", "X-Second-Edit=2"])
+        #expect(head.target == "/a?b=c")
+        #expect(head.isKeepAlive)
+    }
+
+    @Test func filteringParsedHeadersKeepsTheRestInOrder() throws {
+        let headers = try parsedHeaders()
+        var filtered = headers.filtered(reservingBytes: 16, fields: 1) { $0.isNamed("x-tag") || $0.isNamed("cookie") }
+        filtered.add(name: "Forwarded", value: "for=10.0.0.1")
+        #expect(pairs(filtered) == ["Host=example.com", "Accept=*/*", "X-Empty=", "Via=1.1 proxy", "Forwarded=for=10.0.0.1"])
+    }
+
+    @Test func serializedParsedHeadersMatchTheReceivedFields() throws {
+        var output: [UInt8] = []
+        try parsedHeaders().appendFields(to: &output, excluding: [Array("via".utf8)])
+        let expected = Self.fields.filter { $0.name != "Via" }.map { "\($0.name): \($0.value)\r\n" }.joined()
+        #expect(String(decoding: output, as: UTF8.self) == expected)
+    }
+
+    @Test func responseHeadFieldsAreReadFromTheirTable() throws {
+        let parsed = try parseMessage("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\nx-a: 2\r\n\r\nok", mode: .response)
+        let headers = try #require(parsed.responseHead).headers
+        #expect(headers.values(name: "x-a") == ["1", "2"])
+        #expect(parsed.body == Array("ok".utf8))
+    }
+}
