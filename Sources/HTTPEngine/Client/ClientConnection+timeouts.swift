@@ -29,12 +29,12 @@ extension ClientConnection: DeadlineTimedConnection {
     func handleTimeout() {
         switch state {
         case .connecting:
-            fail(HTTPClientError.connectTimeout(upstream: pool.upstream.description))
+            fail(HTTPEngineError.connectTimeout(to: pool.upstream.description))
         case .idle:
             close()
         case .active:
             let isPastExchangeDeadline = isExchangeDeadlineRunning && exchangeDeadline <= EventLoop.monotonicNanoseconds()
-            fail(isPastExchangeDeadline ? HTTPClientError.requestTimeout : HTTPClientError.responseTimeout)
+            fail(isPastExchangeDeadline ? HTTPEngineError.requestTimeout : HTTPEngineError.responseTimeout())
         case .closed:
             break
         }
