@@ -15,7 +15,7 @@ extension HTTPEngineError {
         HTTPEngineError(.connectFailed, address: address, underlying: SystemError("connect", errorNumber: errorNumber))
     }
 
-    package static func connectTimeout(to address: String, limit: Duration? = nil) -> HTTPEngineError {
+    package static func connectTimeout(to address: String, limit: Duration) -> HTTPEngineError {
         HTTPEngineError(.connectTimeout, address: address, timeLimit: limit)
     }
 
@@ -32,7 +32,7 @@ extension HTTPEngineError {
         HTTPEngineError(.setupRejected, address: address, underlying: error)
     }
 
-    package static func responseTimeout(from address: String? = nil, limit: Duration? = nil) -> HTTPEngineError {
+    package static func responseTimeout(from address: String, limit: Duration) -> HTTPEngineError {
         HTTPEngineError(.responseTimeout, address: address, timeLimit: limit)
     }
 

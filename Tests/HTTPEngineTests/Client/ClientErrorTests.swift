@@ -31,7 +31,7 @@ extension ClientTests {
             }) { upstream in
                 try await withClient(configure: { $0.responseTimeout = .milliseconds(200) }) { client in
                     let started = ContinuousClock.now
-                    await #expect(throws: HTTPEngineError.responseTimeout()) {
+                    await #expect(throws: HTTPEngineError.responseTimeout(from: "127.0.0.1:\(upstream.port)", limit: .milliseconds(200))) {
                         _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
                     }
                     let elapsed = ContinuousClock.now - started
@@ -39,7 +39,7 @@ extension ClientTests {
                     #expect(elapsed < .seconds(15))
                 }
             }
-            #expect(HTTPEngineError.responseTimeout().status == .gatewayTimeout)
+            #expect(HTTPEngineError.Code.responseTimeout.status == .gatewayTimeout)
         }
 
         @Test func timesOutUpstreamThatStallsMidBody() async throws {
@@ -50,7 +50,7 @@ extension ClientTests {
             }) { upstream in
                 try await withClient(configure: { $0.responseTimeout = .milliseconds(200) }) { client in
                     let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
-                    await #expect(throws: HTTPEngineError.responseTimeout()) {
+                    await #expect(throws: HTTPEngineError.responseTimeout(from: "127.0.0.1:\(upstream.port)", limit: .milliseconds(200))) {
                         _ = try await response.body.collect(upTo: 1024)
                     }
                 }
@@ -64,7 +64,7 @@ extension ClientTests {
                 let fillers = try (0..<2).map { _ in try Socket.startConnect(to: address).descriptor }
                 defer { for filler in fillers { close(filler) } }
                 try await withClient(configure: { $0.connectTimeout = .milliseconds(200) }) { client in
-                    await #expect(throws: HTTPEngineError.connectTimeout(to: "127.0.0.1:\(upstream.port)")) {
+                    await #expect(throws: HTTPEngineError.connectTimeout(to: "127.0.0.1:\(upstream.port)", limit: .milliseconds(200))) {
                         _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
                     }
                 }
@@ -78,7 +78,7 @@ extension ClientTests {
                 try await withClient(configure: { $0.responseTimeout = .milliseconds(300) }) { client in
                     var request = HTTPClientRequest(method: .put, host: "127.0.0.1", port: upstream.port)
                     request.body = .stream(GeneratedChunks(totalBytes: 50 * 1024 * 1024, chunkSize: 64 * 1024))
-                    await #expect(throws: HTTPEngineError.responseTimeout()) {
+                    await #expect(throws: HTTPEngineError.responseTimeout(from: "127.0.0.1:\(upstream.port)", limit: .milliseconds(300))) {
                         _ = try await client.execute(request)
                     }
                 }

@@ -50,7 +50,7 @@ struct HTTPEngineErrorTests {
         #expect(HTTPEngineError.connectRefused(to: "a:1") != .connectRefused(to: "b:1"))
         #expect(HTTPEngineError.connectRefused(to: "a:1") != .connectFailed(to: "a:1", errorNumber: ECONNREFUSED))
         #expect(HTTPEngineError.malformedResponse(HTTPParseError.invalidChunkSize) != .malformedResponse(HTTPParseError.invalidStatusLine))
-        #expect(HTTPEngineError.responseTimeout(limit: .seconds(1)) != .responseTimeout(limit: .seconds(2)))
+        #expect(HTTPEngineError.responseTimeout(from: "a:1", limit: .seconds(1)) != .responseTimeout(from: "a:1", limit: .seconds(2)))
         #expect(HTTPEngineError.responseBodyTooLarge(limit: 10) == .responseBodyTooLarge(limit: 10))
     }
 
