@@ -8,7 +8,7 @@ extension ClientConnection {
         // (the upstream timed it out); that is the stale case a retry covers.
         guard state == .active else {
             failedAsStale = completedExchanges > 0
-            throw HTTPClientError.upstreamClosedEarly
+            throw closedEarly
         }
         let number = startExchange(head: head, request: request, framing: framing, deadline: deadline)
         if case .stream(_, let makeChunks) = request.body.content, state == .active {
@@ -52,7 +52,7 @@ extension ClientConnection {
             self.earlyOutcome = nil
             return try earlyOutcome.get()
         }
-        guard number == exchangeNumber, state == .active else { throw HTTPClientError.upstreamClosedEarly }
+        guard number == exchangeNumber, state == .active else { throw closedEarly }
         return try await withUnsafeThrowingContinuation { continuation in
             headWaiter = continuation
         }

@@ -40,7 +40,7 @@ extension ClientConnection {
             do {
                 step = try parser.parse(inbound.readableBytes)
             } catch {
-                fail(HTTPClientError.malformedResponse(error))
+                fail(HTTPEngineError.malformedResponse(error))
                 return
             }
             guard let event = step.event else {
@@ -70,7 +70,7 @@ extension ClientConnection {
                 }
             case .requestHead:
                 // A response-mode parser never produces request heads.
-                fail(HTTPClientError.malformedResponse(.invalidStatusLine))
+                fail(HTTPEngineError.malformedResponse(HTTPParseError.invalidStatusLine))
             }
         }
     }
@@ -80,7 +80,7 @@ extension ClientConnection {
         if head.status.code < 200 {
             // 101 would switch protocols, which this client never asks for.
             guard head.status.code != 101 else {
-                fail(HTTPClientError.malformedResponse(.invalidStatusLine))
+                fail(HTTPEngineError.malformedResponse(HTTPParseError.invalidStatusLine))
                 return
             }
             isSkippingInterimResponse = true
@@ -162,9 +162,9 @@ extension ClientConnection {
 
     /// The error for a connection lost mid-exchange; marks a pooled connection that
     /// died before any response byte as stale (safe to replay idempotent requests).
-    func noResponseOrTruncated() -> HTTPClientError {
+    func noResponseOrTruncated() -> HTTPEngineError {
         failedAsStale = completedExchanges > 0 && !hasReceivedResponseBytes
-        return .upstreamClosedEarly
+        return closedEarly
     }
 
     /// The reader drained the buffer: resume parsing and reading.

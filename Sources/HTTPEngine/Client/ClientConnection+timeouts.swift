@@ -29,12 +29,14 @@ extension ClientConnection: DeadlineTimedConnection {
     func handleTimeout() {
         switch state {
         case .connecting:
-            fail(HTTPClientError.connectTimeout(upstream: pool.upstream.description))
+            fail(HTTPEngineError.connectTimeout(to: pool.upstream.description, limit: configuration.connectTimeout))
         case .idle:
             close()
         case .active:
             let isPastExchangeDeadline = isExchangeDeadlineRunning && exchangeDeadline <= EventLoop.monotonicNanoseconds()
-            fail(isPastExchangeDeadline ? HTTPClientError.requestTimeout : HTTPClientError.responseTimeout)
+            fail(isPastExchangeDeadline
+                ? HTTPEngineError.requestTimeout
+                : HTTPEngineError.responseTimeout(from: pool.upstream.description, limit: configuration.responseTimeout))
         case .closed:
             break
         }

@@ -36,12 +36,12 @@ extension ClientConnection {
     func writeBodyChunk(_ chunk: [UInt8], exchange number: UInt64) async throws {
         loop.assertInEventLoop()
         guard number == exchangeNumber, state == .active, !isOutputBroken, !isResponseComplete else {
-            throw HTTPClientError.upstreamClosedEarly
+            throw closedEarly
         }
         if let remaining = remainingRequestBytes {
             guard chunk.count <= remaining else {
-                fail(HTTPClientError.invalidRequest("request body longer than its declared length"))
-                throw HTTPClientError.invalidRequest("request body longer than its declared length")
+                fail(HTTPEngineError.invalidRequest("request body longer than its declared length"))
+                throw HTTPEngineError.invalidRequest("request body longer than its declared length")
             }
             remainingRequestBytes = remaining - chunk.count
         }
@@ -57,7 +57,7 @@ extension ClientConnection {
             try await withUnsafeThrowingContinuation { continuation in writeWaiter = continuation }
         }
         // Re-checked after the wait: the exchange may have ended or failed meanwhile.
-        guard number == exchangeNumber, state == .active else { throw HTTPClientError.upstreamClosedEarly }
+        guard number == exchangeNumber, state == .active else { throw closedEarly }
         afterEvent()
     }
 
@@ -66,7 +66,7 @@ extension ClientConnection {
         loop.assertInEventLoop()
         guard number == exchangeNumber, state == .active, !isRequestSent else { return }
         if let remaining = remainingRequestBytes, remaining != 0 {
-            fail(HTTPClientError.invalidRequest("request body shorter than its declared length"))
+            fail(HTTPEngineError.invalidRequest("request body shorter than its declared length"))
             return
         }
         if requestFraming == .chunked { appendOutbound(ResponseEncoder.lastChunk[...]) }
@@ -81,7 +81,7 @@ extension ClientConnection {
     func failRequestBody(_ error: any Error, exchange number: UInt64) {
         loop.assertInEventLoop()
         guard number == exchangeNumber, state == .active, !isRequestSent else { return }
-        fail(HTTPClientError.requestBodyFailed(String(describing: error)))
+        fail(HTTPEngineError.requestBodyFailed(error))
     }
 
     func appendOutbound(_ bytes: ArraySlice<UInt8>) {
@@ -112,7 +112,7 @@ extension ClientConnection {
         outbound.removeAll()
         let writeWaiter = writeWaiter
         self.writeWaiter = nil
-        writeWaiter?.resume(throwing: HTTPClientError.upstreamClosedEarly)
+        writeWaiter?.resume(throwing: closedEarly)
         readInput()
         guard state == .active, !hasResponseHead else { return }
         // Nothing of a response arrived, and none can follow a request we could not finish.
@@ -139,7 +139,7 @@ extension ClientConnection {
             try loop.setInterest(wanted, fileDescriptor: descriptor)
             interest = wanted
         } catch {
-            fail(HTTPClientError.upstreamClosedEarly)
+            fail(closedEarly)
         }
     }
 }

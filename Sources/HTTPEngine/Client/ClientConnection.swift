@@ -32,7 +32,7 @@ final class ClientConnection: @unchecked Sendable {
     var interest: EventInterest = .writable
     var state = State.connecting
     var isProcessingInbound = false
-    var connectCompletion: ((Result<ClientConnection, HTTPClientError>) -> Void)?
+    var connectCompletion: ((Result<ClientConnection, HTTPEngineError>) -> Void)?
     /// Exchanges finished on this connection; more than zero means it came from the pool.
     var completedExchanges = 0
 
@@ -86,7 +86,7 @@ final class ClientConnection: @unchecked Sendable {
     static func connect(
         to address: SocketAddress,
         pool: ConnectionPool,
-        completion: @escaping (Result<ClientConnection, HTTPClientError>) -> Void
+        completion: @escaping (Result<ClientConnection, HTTPEngineError>) -> Void
     ) {
         let started: (descriptor: Int32, isConnected: Bool)
         do {
@@ -158,32 +158,35 @@ final class ClientConnection: @unchecked Sendable {
         bodyChannel?.fail(error)
         bodyChannel = nil
         close()
-        connectCompletion?(.failure(error as? HTTPClientError ?? .upstreamClosedEarly))
+        connectCompletion?(.failure(error as? HTTPEngineError ?? closedEarly))
         headWaiter?.resume(throwing: error)
     }
 
-    /// Closes the socket at once; waiters see `upstreamClosedEarly` unless failed before.
+    /// Closes the socket at once; waiters see `.connectionClosed` unless failed before.
     func close() {
         guard state != .closed else { return }
         state = .closed
         loop.deregister(fileDescriptor: descriptor)
         Glibc.close(descriptor)
         deadlineTimer.cancel(on: loop)
-        bodyChannel?.fail(HTTPClientError.upstreamClosedEarly)
+        bodyChannel?.fail(closedEarly)
         bodyChannel = nil
         bodyWriter?.cancel()
         bodyWriter = nil
         let writeWaiter = writeWaiter
         self.writeWaiter = nil
-        writeWaiter?.resume(throwing: HTTPClientError.upstreamClosedEarly)
+        writeWaiter?.resume(throwing: closedEarly)
         let headWaiter = headWaiter
         self.headWaiter = nil
-        headWaiter?.resume(throwing: HTTPClientError.upstreamClosedEarly)
+        headWaiter?.resume(throwing: closedEarly)
         let connectCompletion = connectCompletion
         self.connectCompletion = nil
-        connectCompletion?(.failure(.upstreamClosedEarly))
+        connectCompletion?(.failure(closedEarly))
         pool.connectionClosed(self)
     }
+
+    /// What waiters see when the connection ends mid-exchange without a more specific error.
+    var closedEarly: HTTPEngineError { .connectionClosed(by: pool.upstream.description) }
 
     /// Re-evaluates epoll interest and the time-out after any state change.
     func afterEvent() {
@@ -228,7 +231,7 @@ extension ClientConnection: EventLoopFileDescriptorHandler {
         case .connecting:
             finishConnect()
             // A hang-up with no pending error still means the connect is unusable.
-            if state == .connecting { fail(HTTPClientError.upstreamClosedEarly) }
+            if state == .connecting { fail(closedEarly) }
         case .active:
             // Read what is left: a complete response may sit before the close. Failing
             // whatever remains (even with the body paused) beats spinning: epoll keeps

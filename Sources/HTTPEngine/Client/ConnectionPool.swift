@@ -7,11 +7,11 @@ import Glibc
 /// pins its tasks to the loop; connections call back from loop callbacks). One pool
 /// per loop keeps it lock-free, at the price of connections not being shared across loops.
 final class ConnectionPool: @unchecked Sendable {
-    /// Gets a connection or why there is none: an `HTTPClientError`, or `CancellationError`
+    /// Gets a connection or why there is none: an `HTTPEngineError`, or `CancellationError`
     /// for a queued request whose task was cancelled.
     typealias Completion = (Result<ClientConnection, any Error>) -> Void
 
-    /// A request queued for a connection, failed when its timer fires: with `poolExhausted`
+    /// A request queued for a connection, failed when its timer fires: with `.overloaded`
     /// after `connectTimeout`, or with `requestTimeout` at its own earlier `deadline`.
     struct Waiter {
         let identifier: UInt64
@@ -82,7 +82,7 @@ final class ConnectionPool: @unchecked Sendable {
 
     func acquire(isFresh: Bool, identifier: UInt64, deadline: UInt64, completion: @escaping Completion) {
         if isShutDown {
-            completion(.failure(HTTPClientError.shutDown))
+            completion(.failure(HTTPEngineError.shutDown))
             return
         }
         if !isFresh, let connection = idle.popLast() {
@@ -99,7 +99,7 @@ final class ConnectionPool: @unchecked Sendable {
             return
         }
         guard waiters.count < configuration.maxWaitingRequests else {
-            completion(.failure(HTTPClientError.poolExhausted(upstream: upstream.description)))
+            completion(.failure(HTTPEngineError.overloaded(upstream.description)))
             return
         }
         let queueLimit = EventLoop.monotonicNanoseconds() &+ configuration.connectTimeout.nanoseconds
@@ -107,7 +107,7 @@ final class ConnectionPool: @unchecked Sendable {
         let timer = loop.scheduleTimer(atNanoseconds: isRequestLimitFirst ? deadline : queueLimit) { [self] in
             guard let index = waiters.firstIndex(where: { $0.identifier == identifier }) else { return }
             let waiter = waiters.remove(at: index)
-            waiter.completion(.failure(isRequestLimitFirst ? HTTPClientError.requestTimeout : HTTPClientError.poolExhausted(upstream: upstream.description)))
+            waiter.completion(.failure(isRequestLimitFirst ? HTTPEngineError.requestTimeout : HTTPEngineError.overloaded(upstream.description)))
         }
         var completion = completion
         if let observer = configuration.observer {
@@ -144,7 +144,7 @@ final class ConnectionPool: @unchecked Sendable {
     /// cancelled), the new connection goes to the next waiter or the idle list.
     func openConnection(for identifier: UInt64, deadline: UInt64, _ completion: @escaping Completion) {
         guard let resolver = owner?.resolver else {
-            completion(.failure(HTTPClientError.shutDown))
+            completion(.failure(HTTPEngineError.shutDown))
             return
         }
         pendingConnects[identifier] = completion
@@ -153,7 +153,7 @@ final class ConnectionPool: @unchecked Sendable {
             // connects are rare next to reuses, and cancelling would need the timer kept per request.
             _ = loop.scheduleTimer(atNanoseconds: deadline) { [self] in
                 guard let completion = pendingConnects.removeValue(forKey: identifier) else { return }
-                completion(.failure(HTTPClientError.requestTimeout))
+                completion(.failure(HTTPEngineError.requestTimeout))
                 if isDraining { closeAbandonedConnects() }
             }
         }
@@ -255,18 +255,16 @@ final class ConnectionPool: @unchecked Sendable {
         self.waiters = []
         for waiter in waiters {
             loop.cancelTimer(waiter.timer)
-            waiter.completion(.failure(HTTPClientError.shutDown))
+            waiter.completion(.failure(HTTPEngineError.shutDown))
         }
         let pendingConnects = pendingConnects
         self.pendingConnects = [:]
-        for completion in pendingConnects.values { completion(.failure(HTTPClientError.shutDown)) }
-        for connection in Array(connections.values) { connection.fail(HTTPClientError.shutDown) }
+        for completion in pendingConnects.values { completion(.failure(HTTPEngineError.shutDown)) }
+        for connection in Array(connections.values) { connection.fail(HTTPEngineError.shutDown) }
     }
 
     /// The typed error for a failed connect.
-    func connectError(errorNumber: Int32) -> HTTPClientError {
-        errorNumber == ECONNREFUSED
-            ? .connectRefused(upstream: upstream.description)
-            : .connectFailed(upstream: upstream.description, errorNumber: errorNumber)
+    func connectError(errorNumber: Int32) -> HTTPEngineError {
+        .connectFailure(to: upstream.description, errorNumber: errorNumber)
     }
 }

@@ -32,10 +32,10 @@ public final class HTTPClient: Sendable {
     /// `eventLoop` picks the loop (one of the group's); by default the caller's loop,
     /// else round-robin. A pooled connection found closed before any response byte is
     /// replaced once, transparently, for idempotent requests with in-memory bodies.
-    /// Throws `HTTPClientError` (`.shutDown` at once after `shutdown()` was called)
+    /// Throws `HTTPEngineError` (code `.shutDown` at once after `shutdown()` was called)
     /// or `CancellationError`.
     public func execute(_ request: HTTPClientRequest, on eventLoop: EventLoop? = nil) async throws -> HTTPClientResponse {
-        guard !isShutDown.load(ordering: .acquiring) else { throw HTTPClientError.shutDown }
+        guard !isShutDown.load(ordering: .acquiring) else { throw HTTPEngineError.shutDown }
         let framing = RequestEncoder.framing(of: request)
         var head: [UInt8] = []
         try RequestEncoder.appendHead(of: request, framing: framing, to: &head)
@@ -49,7 +49,7 @@ public final class HTTPClient: Sendable {
         let deadline = request.timeout.map { EventLoop.monotonicNanoseconds() &+ $0.nanoseconds } ?? 0
         func exchange() async throws -> HTTPClientResponse {
             // An exited loop runs preferring tasks elsewhere; its pools are loop-only state.
-            guard loop.inEventLoop else { throw HTTPClientError.shutDown }
+            guard loop.inEventLoop else { throw HTTPEngineError.shutDown }
             let pool = try pools.admitRequest(to: Upstream(host: request.host, port: request.port))
             defer { pools.requestFinished(on: pool) }
             return try await Self.execute(request, head: head, framing: framing, pool: pool, deadline: deadline)
@@ -77,7 +77,8 @@ public final class HTTPClient: Sendable {
             // Back on the loop after the wait; the connection is leased to this request only.
             do {
                 return try await connection.execute(request, head: head, framing: framing, deadline: deadline)
-            } catch HTTPClientError.upstreamClosedEarly where !isRetry && connection.failedAsStale && request.isReplayable {
+            } catch let error as HTTPEngineError
+                where error.code == .connectionClosed && !isRetry && connection.failedAsStale && request.isReplayable {
                 isRetry = true
             }
         }

@@ -5,7 +5,7 @@ public struct HTTPClientConfiguration: Sendable {
     /// Most idle keep-alive connections kept per upstream and loop; extra ones are closed.
     public var maxIdleConnectionsPerUpstream: Int
     /// Most requests that may wait for a connection when the limit is reached;
-    /// 0 makes a request fail with `poolExhausted` at once.
+    /// 0 makes a request fail with `.overloaded` at once.
     public var maxWaitingRequests: Int
     /// How long a TCP connect may take; also how long a request waits in the pool queue.
     public var connectTimeout: Duration
@@ -23,8 +23,8 @@ public struct HTTPClientConfiguration: Sendable {
     /// Hears connects, failed connects and pool waits; nil, the default, costs one check per event.
     public var observer: (any HTTPClientObserver)? = nil
     /// Looks a host up (blocking); replaced by tests to control resolution.
-    var lookup: @Sendable (Upstream) -> Result<[SocketAddress], HTTPClientError> = { upstream in
-        Result { () throws(HTTPClientError) in try upstream.resolveAll() }
+    var lookup: @Sendable (Upstream) -> Result<[SocketAddress], HTTPEngineError> = { upstream in
+        Result { () throws(HTTPEngineError) in try upstream.resolveAll() }
     }
 
     public init(

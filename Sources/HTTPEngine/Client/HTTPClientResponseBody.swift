@@ -3,7 +3,7 @@
 /// While nobody reads, the client stops reading the upstream socket once about
 /// 256 KiB are buffered. Dropping the body before its end closes the upstream
 /// connection (it cannot be reused with unread bytes on it). Iterate it at most once,
-/// from one task at a time: a second concurrent waiter gets `ConcurrentWaitError`, and
+/// from one task at a time: a second concurrent waiter gets `HTTPEngineError` `.concurrentWait`, and
 /// a cancelled reader's wait throws `CancellationError`.
 public struct HTTPClientResponseBody: AsyncSequence, Sendable {
     public typealias Element = [UInt8]
@@ -55,15 +55,15 @@ public struct HTTPClientResponseBody: AsyncSequence, Sendable {
         AsyncIterator(channel: channel, lifetime: lifetime, completeBytes: completeBytes)
     }
 
-    /// Reads the whole body; throws `HTTPClientError.responseBodyTooLarge` past `maxBytes`.
+    /// Reads the whole body; throws `HTTPEngineError.responseBodyTooLarge(limit: maxBytes)` past `maxBytes`.
     public func collect(upTo maxBytes: Int) async throws -> [UInt8] {
         var collected: [UInt8] = []
         if let expectedLength {
-            guard expectedLength <= maxBytes else { throw HTTPClientError.responseBodyTooLarge }
+            guard expectedLength <= maxBytes else { throw HTTPEngineError.responseBodyTooLarge(limit: maxBytes) }
             collected.reserveCapacity(expectedLength)
         }
         for try await chunk in self {
-            guard collected.count + chunk.count <= maxBytes else { throw HTTPClientError.responseBodyTooLarge }
+            guard collected.count + chunk.count <= maxBytes else { throw HTTPEngineError.responseBodyTooLarge(limit: maxBytes) }
             collected.append(contentsOf: chunk)
         }
         return collected

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// `@unchecked Sendable`: `entries` and `lookupCount` are touched only on `loop`'s thread.
 final class HostResolver: @unchecked Sendable {
-    typealias Answer = Result<[SocketAddress], HTTPClientError>
+    typealias Answer = Result<[SocketAddress], HTTPEngineError>
 
     enum Entry {
         case pending([(Answer) -> Void])

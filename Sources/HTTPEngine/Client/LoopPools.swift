@@ -25,7 +25,7 @@ final class LoopPools: @unchecked Sendable {
 
     /// Admits one request to `upstream`: its pool, created on first use; throws `.shutDown` once shutdown began (loop thread only). Every
     /// admitted request must call `requestFinished` once.
-    func admitRequest(to upstream: Upstream) throws(HTTPClientError) -> ConnectionPool {
+    func admitRequest(to upstream: Upstream) throws(HTTPEngineError) -> ConnectionPool {
         loop.assertInEventLoop()
         if isShutDown { throw .shutDown }
         requestsInFlight += 1

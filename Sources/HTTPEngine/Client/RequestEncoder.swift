@@ -5,7 +5,7 @@ enum RequestEncoder {
 
     /// Appends the request line, fields and framing; throws for a method or target
     /// that would corrupt the request line.
-    static func appendHead(of request: HTTPClientRequest, framing: HTTPBodyFraming, to output: inout [UInt8]) throws(HTTPClientError) {
+    static func appendHead(of request: HTTPClientRequest, framing: HTTPBodyFraming, to output: inout [UInt8]) throws(HTTPEngineError) {
         // Checked and copied from the strings' own UTF-8 views: copying them into arrays first cost two allocations.
         let method = request.method.rawValue.utf8
         guard !method.isEmpty, method.allSatisfy(ASCII.isTokenCharacter) else {

@@ -63,7 +63,7 @@ final class ResponseBodyBuffer: @unchecked Sendable {
     func next() async throws -> [UInt8]? {
         try await withTaskExecutorPreference(loop) {
             // After the loop exited this runs elsewhere; the buffer is loop-only state.
-            guard loop.inEventLoop else { throw HTTPClientError.shutDown }
+            guard loop.inEventLoop else { throw HTTPEngineError.shutDown }
             return try await self.nextOnLoop()
         }
     }

@@ -18,7 +18,7 @@ struct Upstream: Hashable, Sendable, CustomStringConvertible {
 
     /// Every address the host has, in `getaddrinfo`'s order, without repeats. Blocks
     /// for as long as the lookup takes: `HostResolver` calls it on a thread of its own.
-    func resolveAll() throws(HTTPClientError) -> [SocketAddress] {
+    func resolveAll() throws(HTTPEngineError) -> [SocketAddress] {
         if let numericAddress { return [numericAddress] }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

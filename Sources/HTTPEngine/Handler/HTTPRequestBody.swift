@@ -3,7 +3,7 @@
 /// Reading is what pulls data from the socket: while the handler does not read,
 /// the connection stops reading once a bounded amount is buffered. Iterate it at
 /// most once, from one task at a time: a second task that waits while another waits
-/// gets `ConcurrentWaitError`. A cancelled reader's wait throws `CancellationError`.
+/// gets `HTTPEngineError` `.concurrentWait`. A cancelled reader's wait throws `CancellationError`.
 public struct HTTPRequestBody: AsyncSequence, Sendable {
     public typealias Element = [UInt8]
 

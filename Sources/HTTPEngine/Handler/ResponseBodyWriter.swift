@@ -6,13 +6,14 @@ protocol ResponseBodySink: Sendable {
 /// Writes a streamed response body; `write` suspends while the socket is backed up.
 ///
 /// One writer at a time: a `write` that would wait while another task's `write` waits
-/// throws `ConcurrentWaitError`; a cancelled writer's wait throws `CancellationError`
+/// throws `HTTPEngineError` `.concurrentWait`; a cancelled writer's wait throws `CancellationError`
 /// (the bytes of that call are not sent).
 public struct ResponseBodyWriter: Sendable {
     let sink: any ResponseBodySink
     let requestNumber: UInt64
 
-    /// Sends `bytes` (framed as a chunk when the response is chunked); throws once the connection is gone.
+    /// Sends `bytes` (framed as a chunk when the response is chunked); throws `HTTPEngineError`
+    /// `.connectionClosed` once the connection is gone or the exchange is over.
     public func write(_ bytes: [UInt8]) async throws {
         guard !bytes.isEmpty else { return }
         try await sink.writeBody(bytes[...], requestNumber: requestNumber)
@@ -27,6 +28,3 @@ public struct ResponseBodyWriter: Sendable {
         try await write(Array(text.utf8))
     }
 }
-
-/// Thrown by body reads and writes once the connection is closed or the exchange is over.
-public struct ConnectionClosedError: Error, Sendable {}

@@ -7,7 +7,7 @@ public protocol HTTPClientObserver: Sendable {
     /// A connection to `upstream` (`host:port`) was established.
     func upstreamConnected(_ upstream: String)
     /// A connect to `upstream` failed with `error`.
-    func upstreamConnectFailed(_ upstream: String, error: HTTPClientError)
+    func upstreamConnectFailed(_ upstream: String, error: HTTPEngineError)
     /// A request had to wait for a connection to `upstream` (the pool was at its cap) and got
     /// one, or gave up, after `duration`.
     func poolWaitEnded(_ upstream: String, duration: Duration)
@@ -15,6 +15,6 @@ public protocol HTTPClientObserver: Sendable {
 
 extension HTTPClientObserver {
     public func upstreamConnected(_ upstream: String) {}
-    public func upstreamConnectFailed(_ upstream: String, error: HTTPClientError) {}
+    public func upstreamConnectFailed(_ upstream: String, error: HTTPEngineError) {}
     public func poolWaitEnded(_ upstream: String, duration: Duration) {}
 }

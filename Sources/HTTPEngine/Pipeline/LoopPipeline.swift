@@ -4,7 +4,7 @@
 /// A failed connect (refused, unresolvable, timed out, setup refused) makes the next attempt
 /// wait `initialReconnectDelay × 2^(failures − 1)`, capped at `maxReconnectDelay` and scaled by a
 /// random factor in 0.5...1 so many clients do not reconnect in step. Requests during the delay
-/// fail at once with `.backingOff`, carrying the last failure: a dead server then costs a caller
+/// fail at once with `HTTPEngineError` `.backingOff`, carrying the last failure: a dead server then costs a caller
 /// microseconds, not a connect time-out. A connection that worked and broke is replaced at once.
 ///
 /// `@unchecked Sendable`: all state is touched on `loop`'s thread only.
@@ -16,7 +16,8 @@ final class LoopPipeline<Codec: PipelineCodec>: @unchecked Sendable {
     private var connection: PipelinedConnection<Codec>?
     private var consecutiveFailures = 0
     private var retryNotBefore: UInt64 = 0
-    private var lastFailure: PipelineFailure?
+    /// The last failed connect, while the connects fail; one of `connectFailureCodes`.
+    private var lastFailure: HTTPEngineError?
     private var isShuttingDown = false
     private var shutdownWaiters: [UnsafeContinuation<Void, Never>] = []
     private lazy var resolver = HostResolver(loop: loop, configuration: HTTPClientConfiguration())
@@ -43,23 +44,23 @@ final class LoopPipeline<Codec: PipelineCodec>: @unchecked Sendable {
     /// Sends `request` on this loop's connection, opening one if needed (loop thread only).
     func send(_ request: Codec.Request) async throws -> Codec.Reply {
         loop.assertInEventLoop()
-        guard !isShuttingDown else { throw PipelineError.shutDown }
+        guard !isShuttingDown else { throw HTTPEngineError.shutDown }
         return try await usableConnection().send(request)
     }
 
     private func usableConnection() throws -> PipelinedConnection<Codec> {
         if let connection, connection.isUsable, !connection.closesWhenDrained { return connection }
         if let lastFailure, EventLoop.monotonicNanoseconds() < retryNotBefore {
-            throw PipelineError.backingOff(lastFailure: lastFailure)
+            throw HTTPEngineError.backingOff(after: lastFailure)
         }
         let connection = openConnection()
         // A connect can fail before returning (no socket, refused at once): report that failure.
-        guard connection.isUsable else { throw lastFailure?.error ?? PipelineError.closed }
+        guard connection.isUsable else { throw lastFailure ?? connection.closedEarly }
         return connection
     }
 
     private func openConnection() -> PipelinedConnection<Codec> {
-        let connection = PipelinedConnection(loop: loop, configuration: configuration, codec: setup.makeCodec())
+        let connection = PipelinedConnection(loop: loop, server: server.description, configuration: configuration, codec: setup.makeCodec())
         self.connection = connection
         closedTotals.connectionsOpened += 1
         // Weak: a client dropped without `shutdown()` leaves its connection registered with the
@@ -75,26 +76,32 @@ final class LoopPipeline<Codec: PipelineCodec>: @unchecked Sendable {
             resolver.addresses(for: server) { [server] answer in
                 switch answer {
                 case .success(let addresses): connection.connect(to: addresses[...])
-                case .failure: connection.fail(.unresolvable(host: server.host))
+                case .failure: connection.fail(.unresolvableHost(server.host))
                 }
             }
         }
         return connection
     }
 
-    private func connectionClosed(_ closed: PipelinedConnection<Codec>, error: PipelineError?) {
+    private func connectionClosed(_ closed: PipelinedConnection<Codec>, error: HTTPEngineError?) {
         if connection === closed { connection = nil }
         closedTotals.writes += closed.writeCount
         closedTotals.replies += closed.replyCount
         if closed.wasEstablished {
             consecutiveFailures = 0
             lastFailure = nil
-        } else if let failure = error.flatMap(PipelineFailure.init) {
+        } else if let error, Self.connectFailureCodes.contains(error.code) {
             consecutiveFailures += 1
-            lastFailure = failure
+            lastFailure = error
             retryNotBefore = EventLoop.monotonicNanoseconds() &+ reconnectDelay().nanoseconds
         }
         if isShuttingDown, connection == nil { finishShutdown() }
+    }
+
+    /// The failures of a connect, which start or lengthen the back-off; the others (a
+    /// time-out, a close, garbage, a shutdown) end a connection that worked.
+    static var connectFailureCodes: Set<HTTPEngineError.Code> {
+        [.unresolvableHost, .connectRefused, .connectFailed, .connectTimeout, .setupRejected]
     }
 
     /// The back-off delay after `consecutiveFailures` failed connects, with jitter.
@@ -126,18 +133,5 @@ final class LoopPipeline<Codec: PipelineCodec>: @unchecked Sendable {
         let waiters = shutdownWaiters
         shutdownWaiters = []
         for waiter in waiters { waiter.resume() }
-    }
-}
-
-extension PipelineFailure {
-    /// The connect failure `error` reports, or nil for failures of a working connection.
-    init?(_ error: PipelineError) {
-        switch error {
-        case .unresolvable(let host): self = .unresolvable(host: host)
-        case .connectFailed(let errorNumber): self = .connectFailed(errorNumber: errorNumber)
-        case .connectTimedOut(let limit): self = .connectTimedOut(limit)
-        case .setupRejected(let error): self = .setupRejected(error)
-        case .backingOff, .timedOut, .closed, .malformedReply, .overloaded, .shutDown: return nil
-        }
     }
 }

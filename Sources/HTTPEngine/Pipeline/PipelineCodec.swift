@@ -20,6 +20,6 @@ package protocol PipelineCodec: SendableMetatype {
 
     /// The next complete reply, or nil when more bytes are needed. Throws when the bytes are not
     /// valid replies or pass a bound; the connection then closes, failing every waiter with
-    /// `PipelineError.malformedReply`.
+    /// `HTTPEngineError` `.malformedResponse` carrying the thrown error.
     mutating func nextReply() throws -> Reply?
 }

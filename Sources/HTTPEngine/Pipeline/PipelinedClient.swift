@@ -26,10 +26,10 @@ package final class PipelinedClient<Codec: PipelineCodec>: Sendable {
         self.pipelines = pipelines
     }
 
-    /// Sends `request` and returns its reply. Throws `PipelineError`, or `CancellationError`
+    /// Sends `request` and returns its reply. Throws `HTTPEngineError`, or `CancellationError`
     /// when the calling task is cancelled (the reply, when it comes, is dropped).
     package func send(_ request: Codec.Request, on eventLoop: EventLoop? = nil) async throws -> Codec.Reply {
-        guard !isShutDown.load(ordering: .acquiring) else { throw PipelineError.shutDown }
+        guard !isShutDown.load(ordering: .acquiring) else { throw HTTPEngineError.shutDown }
         let loop = eventLoop.flatMap { pipelines[ObjectIdentifier($0)] == nil ? nil : $0 }
             ?? eventLoopGroup.currentLoop
             ?? eventLoopGroup.next()
@@ -38,7 +38,7 @@ package final class PipelinedClient<Codec: PipelineCodec>: Sendable {
         // connection; a caller already there pays no hop.
         return try await withTaskExecutorPreference(loop) {
             // An exited loop runs preferring tasks elsewhere; its connection is loop-only state.
-            guard loop.inEventLoop else { throw PipelineError.shutDown }
+            guard loop.inEventLoop else { throw HTTPEngineError.shutDown }
             return try await pipeline.send(request)
         }
     }

@@ -29,11 +29,11 @@ extension PipelinedConnection: EventLoopFileDescriptorHandler {
         switch state {
         case .connecting:
             finishConnect()
-            if state == .connecting { fail(.connectFailed(errorNumber: Socket.pendingError(descriptor))) }
+            if state == .connecting { fail(.connectFailure(to: server, errorNumber: Socket.pendingError(descriptor))) }
         case .open:
             // Replies may sit before the close; what is still awaited after them never comes.
             readInput()
-            fail(.closed)
+            fail(closedEarly)
         case .resolving, .closed:
             break
         }
@@ -50,7 +50,7 @@ extension PipelinedConnection: EventLoopFileDescriptorHandler {
             do {
                 count = try inbound.read(from: descriptor, reserving: readSize.current, upTo: readSize.current)
             } catch {
-                return fail(.closed)
+                return fail(closedEarly)
             }
             guard let count else { break }
             guard count > 0 else {
@@ -58,7 +58,7 @@ extension PipelinedConnection: EventLoopFileDescriptorHandler {
                 codec.receive(inbound.readableBytes)
                 inbound.consume(inbound.readableCount)
                 deliverReplies()
-                return fail(.closed)
+                return fail(closedEarly)
             }
             readSize.record(count)
             total += count
@@ -75,7 +75,7 @@ extension PipelinedConnection: EventLoopFileDescriptorHandler {
         do {
             try outbound.flush(to: descriptor) { writeCount += 1 }
         } catch {
-            fail(.closed)
+            fail(closedEarly)
         }
     }
 
@@ -98,7 +98,7 @@ extension PipelinedConnection: EventLoopFileDescriptorHandler {
             try loop.setInterest(wanted, fileDescriptor: descriptor)
             self.interest = wanted
         } catch {
-            fail(.closed)
+            fail(closedEarly)
         }
     }
 }
@@ -122,10 +122,10 @@ extension PipelinedConnection: DeadlineTimedConnection {
 
     func handleTimeout() {
         if state != .open || !isEstablished {
-            fail(.connectTimedOut(configuration.connectTimeout))
+            fail(.connectTimeout(to: server, limit: configuration.connectTimeout))
         } else {
             // Later replies would arrive out of step with their waiters: the connection is done.
-            fail(.timedOut(configuration.replyTimeout))
+            fail(.responseTimeout(from: server, limit: configuration.replyTimeout))
         }
     }
 }

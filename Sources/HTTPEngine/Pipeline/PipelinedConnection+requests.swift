@@ -2,13 +2,13 @@ extension PipelinedConnection {
     /// Queues `request` and suspends until its reply (loop thread only; the caller's task must
     /// prefer this loop, so the reply resumes it here without a hop).
     ///
-    /// Throws `PipelineError`, or `CancellationError` when the task is cancelled: its place in
+    /// Throws `HTTPEngineError`, or `CancellationError` when the task is cancelled: its place in
     /// the queue stays, because the server will still answer it, and that reply is dropped.
     func send(_ request: Codec.Request) async throws -> Codec.Reply {
         loop.assertInEventLoop()
-        guard state != .closed else { throw PipelineError.closed }
+        guard state != .closed else { throw closedEarly }
         guard pendingCount < configuration.maxPendingReplies else {
-            throw PipelineError.overloaded(limit: configuration.maxPendingReplies)
+            throw HTTPEngineError.overloaded(server, pendingLimit: configuration.maxPendingReplies)
         }
         let identifier = nextIdentifier
         nextIdentifier &+= 1
@@ -77,9 +77,11 @@ extension PipelinedConnection {
                 guard let next = try codec.nextReply() else { return }
                 reply = next
             } catch {
-                return fail(.malformedReply(error))
+                return fail(.malformedResponse(error))
             }
-            guard pendingCount > 0 else { return fail(.malformedReply(PipelineUnexpectedReply())) }
+            guard pendingCount > 0 else {
+                return fail(HTTPEngineError(.malformedResponse, detail: "the server sent a reply no request was waiting for"))
+            }
             let entry = pending[pendingHead]
             pendingHead += 1
             replyCount += 1
@@ -95,16 +97,11 @@ extension PipelinedConnection {
                 continuation.resume(returning: reply)
             case .setup(let check):
                 setupRepliesAwaited -= 1
-                if let error = check(reply) { return fail(.setupRejected(error)) }
+                if let error = check(reply) { return fail(.setupRejected(by: server, error)) }
             case .abandoned:
                 break
             }
             if closesWhenDrained, pendingCount == 0 { return closeIdle() }
         }
     }
-}
-
-/// A reply arrived with no request waiting for it: the server is out of step with the client.
-package struct PipelineUnexpectedReply: Error, Sendable, CustomStringConvertible {
-    package var description: String { "the server sent a reply no request was waiting for" }
 }

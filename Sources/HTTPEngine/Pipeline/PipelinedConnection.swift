@@ -37,6 +37,8 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
     }
 
     let loop: EventLoop
+    /// The server's `host:port`, for errors.
+    let server: String
     let configuration: PipelineConfiguration
     var descriptor: Int32 = -1
     var state = State.resolving
@@ -68,10 +70,11 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
     /// Replies handed out (to callers, setup checks or abandoned places).
     var replyCount = 0
     /// Called once, when the connection closes: nil after a clean close, else why it failed.
-    var onClose: ((PipelineError?) -> Void)?
+    var onClose: ((HTTPEngineError?) -> Void)?
 
-    init(loop: EventLoop, configuration: PipelineConfiguration, codec: Codec) {
+    init(loop: EventLoop, server: String, configuration: PipelineConfiguration, codec: Codec) {
         self.loop = loop
+        self.server = server
         self.configuration = configuration
         self.codec = codec
         connectDeadline = EventLoop.monotonicNanoseconds() &+ configuration.connectTimeout.nanoseconds
@@ -94,13 +97,13 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
         } catch {
             let errorNumber = (error as? SystemError)?.errorNumber ?? EIO
             if addresses.count > 1 { return connect(to: addresses.dropFirst()) }
-            return fail(.connectFailed(errorNumber: errorNumber))
+            return fail(.connectFailure(to: server, errorNumber: errorNumber))
         }
         do {
             try loop.register(fileDescriptor: started.descriptor, interest: .writable, handler: self)
         } catch {
             Glibc.close(started.descriptor)
-            return fail(.connectFailed(errorNumber: (error as? SystemError)?.errorNumber ?? EIO))
+            return fail(.connectFailure(to: server, errorNumber: (error as? SystemError)?.errorNumber ?? EIO))
         }
         descriptor = started.descriptor
         interest = .writable
@@ -115,7 +118,7 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
         guard errorNumber == 0 else {
             closeSocket()
             if !remainingAddresses.isEmpty { return connect(to: remainingAddresses) }
-            return fail(.connectFailed(errorNumber: errorNumber))
+            return fail(.connectFailure(to: server, errorNumber: errorNumber))
         }
         state = .open
         flush()
@@ -126,7 +129,7 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
     var isEstablished: Bool { state == .open && setupRepliesAwaited == 0 }
 
     /// Fails every waiter with `error` and closes the socket.
-    func fail(_ error: PipelineError) {
+    func fail(_ error: HTTPEngineError) {
         guard state != .closed else { return }
         wasEstablished = hasBeenEstablished
         state = .closed
@@ -143,6 +146,9 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
         self.onClose = nil
         onClose?(error)
     }
+
+    /// What waiters see when the connection ends before their replies.
+    var closedEarly: HTTPEngineError { .connectionClosed(by: server) }
 
     /// Closes a connection nobody waits on (`pendingCount == 0`), e.g. at shutdown.
     func closeIdle() {

@@ -61,10 +61,12 @@ public final class HTTPServer: Sendable {
         openConnections.load(ordering: .relaxed)
     }
 
-    /// Binds, starts accepting on every loop and returns the bound address.
+    /// Binds, starts accepting on every loop and returns the bound address. Throws
+    /// `HTTPEngineError`: `.alreadyStarted`, `.invalidAddress`, or `.systemCallFailed` (e.g. the
+    /// port is taken; `underlying` is the `SystemError`).
     public func start() async throws -> SocketAddress {
         try lifecycle.withLock { state in
-            guard state.phase == .idle else { throw HTTPServerError.alreadyStarted }
+            guard state.phase == .idle else { throw HTTPEngineError.alreadyStarted }
             state.phase = .starting
         }
         do {
@@ -72,7 +74,7 @@ public final class HTTPServer: Sendable {
             return address
         } catch {
             lifecycle.withLock { $0.phase = .stopped }
-            throw error
+            throw (error as? SystemError).map(HTTPEngineError.systemCallFailed) ?? error
         }
     }
 
@@ -80,7 +82,7 @@ public final class HTTPServer: Sendable {
         cls_ignore_sigpipe()
         let host = configuration.host == "localhost" ? "127.0.0.1" : configuration.host
         guard let port = UInt16(exactly: configuration.port), let requested = SocketAddress(host: host, port: port) else {
-            throw HTTPServerError.invalidAddress("\(configuration.host):\(configuration.port)")
+            throw HTTPEngineError.invalidAddress("\(configuration.host):\(configuration.port)")
         }
         let group = try providedGroup ?? EventLoopGroup(loopCount: configuration.loopCount)
         var listeners: [Int32] = []
@@ -147,10 +149,4 @@ public final class HTTPServer: Sendable {
             if isStopped { continuation.resume() }
         }
     }
-}
-
-/// Misuse of the server's lifecycle or configuration.
-public enum HTTPServerError: Error, Sendable, Equatable {
-    case alreadyStarted
-    case invalidAddress(String)
 }

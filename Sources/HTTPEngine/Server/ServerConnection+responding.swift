@@ -138,7 +138,7 @@ extension ServerConnection {
     func responseFinished() {
         guard phase == .handling else { return }
         if !isKeepAlive {
-            bodyChannel?.fail(ConnectionClosedError())
+            bodyChannel?.fail(HTTPEngineError.connectionClosed())
             phase = .closing
             closeAfterFlush = true
             flush()
@@ -146,7 +146,7 @@ extension ServerConnection {
         }
         if !isRequestBodyComplete {
             // The handler is done with the body; read and drop the rest to keep the connection.
-            bodyChannel?.fail(ConnectionClosedError())
+            bodyChannel?.fail(HTTPEngineError.connectionClosed())
             isDraining = true
             isBodyPaused = false
             processInbound()

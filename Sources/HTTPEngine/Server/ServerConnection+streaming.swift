@@ -10,7 +10,7 @@ extension ServerConnection: ResponseBodySink {
         if outbound.unsentCount > configuration.outputPauseThreshold {
             // Same thread and no suspension point since the check; `flush` (below the
             // low-water mark) or `close` resumes the writer on this thread too. A second
-            // concurrent writer gets `ConcurrentWaitError`, a cancelled one `CancellationError`.
+            // concurrent writer gets `.concurrentWait`, a cancelled one `CancellationError`.
             let waiter = writeWaiter ?? SingleWaiter(operation: "response body write")
             writeWaiter = waiter
             try await waiter.wait()
@@ -24,7 +24,7 @@ extension ServerConnection: ResponseBodySink {
     func streamState(requestNumber number: UInt64) throws -> (isChunked: Bool, remaining: Int?) {
         guard number == requestNumber, phase == .handling || phase == .closing,
               case .streaming(let isChunked, let remaining) = response
-        else { throw ConnectionClosedError() }
+        else { throw HTTPEngineError.connectionClosed() }
         return (isChunked, remaining)
     }
 
@@ -45,7 +45,7 @@ extension ServerConnection: ResponseBodySink {
             outbound.append(contentsOf: bytes)
         }
         flush()
-        guard phase != .closed else { throw ConnectionClosedError() }
+        guard phase != .closed else { throw HTTPEngineError.connectionClosed() }
     }
 
     /// Ends a streamed body: the last chunk, or a close when fewer bytes than declared were sent.

@@ -127,9 +127,9 @@ final class ServerConnection: @unchecked Sendable {
         deadlineTimer.cancel(on: loop)
         // Before failing the body: a handler resumed by that failure already sees the cancellation.
         cancelHandler()
-        bodyChannel?.fail(ConnectionClosedError())
+        bodyChannel?.fail(HTTPEngineError.connectionClosed())
         bodyChannel = nil
-        writeWaiter?.resume(throwing: ConnectionClosedError())
+        writeWaiter?.resume(throwing: HTTPEngineError.connectionClosed())
         pendingRequest = nil
         let handlerTask = requestWaiter
         requestWaiter = nil

@@ -1,18 +1,6 @@
 import Synchronization
 import ThreadSanitizerAnnotations
 
-/// Thrown to a task that starts waiting on a body read or write while another task
-/// already waits there (e.g. two tasks iterating one request body at once).
-///
-/// A body has one reader and a response one writer; the engine refuses the second
-/// instead of silently dropping the first waiter, which would then never resume.
-public struct ConcurrentWaitError: Error, Sendable, CustomStringConvertible {
-    /// What was being waited for, e.g. "request body read".
-    public let operation: String
-
-    public var description: String { "another task is already waiting on this \(operation)" }
-}
-
 /// A slot for at most one suspended task, resumed once by a producer or by the
 /// waiting task's cancellation, whichever comes first.
 ///
@@ -20,6 +8,10 @@ public struct ConcurrentWaitError: Error, Sendable, CustomStringConvertible {
 /// wait and when to resume; it must make "check state, then wait" atomic with respect
 /// to its producer (all three owners do both on their event loop). The slot's own lock
 /// only makes cancellation, which runs on whatever thread cancels, race-free.
+///
+/// A body has one reader and a response one writer; the slot refuses a second waiter (e.g.
+/// two tasks iterating one request body at once) with `HTTPEngineError` `.concurrentWait`
+/// instead of silently dropping the first, which would then never resume.
 /// (A bare stored `UnsafeContinuation` was the rejected alternative: a second waiter
 /// overwrote the first, and a cancelled waiter hung until a time-out closed the connection.)
 final class SingleWaiter<Value: Sendable>: Sendable {
@@ -33,7 +25,7 @@ final class SingleWaiter<Value: Sendable>: Sendable {
     private let state = Mutex(State())
     private let operation: String
 
-    /// `operation` names what is waited for in `ConcurrentWaitError`.
+    /// `operation` names what is waited for in the `.concurrentWait` error.
     init(operation: String) {
         self.operation = operation
     }
@@ -41,7 +33,7 @@ final class SingleWaiter<Value: Sendable>: Sendable {
     /// Whether a task is suspended in `wait`.
     var isWaiting: Bool { withLock { $0.continuation != nil } }
 
-    /// Suspends until `resume`; throws `ConcurrentWaitError` at once when another task
+    /// Suspends until `resume`; throws `.concurrentWait` at once when another task
     /// waits already, and `CancellationError` when the waiting task is cancelled.
     /// `afterRegistering` runs once the waiter is in place (without the lock held), for
     /// work that may resume it right away, such as asking the producer for more.
@@ -53,7 +45,7 @@ final class SingleWaiter<Value: Sendable>: Sendable {
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { continuation in
                 let refusal: (any Error)? = withLock { state in
-                    if state.continuation != nil { return ConcurrentWaitError(operation: operation) }
+                    if state.continuation != nil { return HTTPEngineError.concurrentWait(operation: operation) }
                     // Cancelled before the slot was filled: the handler below found it empty.
                     if Task.isCancelled { return CancellationError() }
                     state.continuation = continuation

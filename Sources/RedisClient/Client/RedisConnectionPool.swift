@@ -59,7 +59,7 @@ public final class RedisConnectionPool: Sendable {
         let reply: RESPValue
         do {
             reply = try await client.send(command, on: eventLoop)
-        } catch let error as PipelineError {
+        } catch let error as HTTPEngineError {
             throw redisError(for: error)
         }
         if case .error(let message) = reply {
@@ -84,28 +84,30 @@ public final class RedisConnectionPool: Sendable {
         await client.statistics(on: loop).connectionsOpened
     }
 
-    func redisError(for error: PipelineError) -> RedisError {
-        switch error {
-        case .unresolvable(let host):
-            .unreachable(address, reason: "the name \(host) has no address")
-        case .connectFailed(let errorNumber):
-            .unreachable(address, reason: String(cString: strerror(errorNumber)).lowercased())
-        case .connectTimedOut(let limit):
-            .unreachable(address, reason: "no connection within \(limit)")
-        case .backingOff(let lastFailure):
-            redisError(for: lastFailure.error).waitingForReconnect()
-        case .timedOut(let limit):
-            .timedOut(address, limit: limit)
-        case .closed:
-            .connectionClosed(address)
-        case .malformedReply(let error):
-            .protocol(error as? RESPProtocolError ?? .unexpectedReply)
-        case .setupRejected(let error):
-            error as? RedisError ?? .server(message: "\(error)")
-        case .overloaded(let limit):
-            .overloaded(address, limit: limit)
+    /// The Redis client's own words for a failure of the connection core under it.
+    func redisError(for error: HTTPEngineError) -> RedisError {
+        switch error.code {
+        case .unresolvableHost:
+            .unreachable(address, reason: "the name \(address.host) has no address")
+        case .connectRefused, .connectFailed:
+            .unreachable(address, reason: String(cString: strerror(error.systemError?.errorNumber ?? EIO)).lowercased())
+        case .connectTimeout:
+            .unreachable(address, reason: "no connection within \(error.timeLimit ?? configuration.connectTimeout)")
+        case .backingOff:
+            (error.underlying as? HTTPEngineError).map { redisError(for: $0).waitingForReconnect() } ?? .connectionClosed(address)
+        case .responseTimeout:
+            .timedOut(address, limit: error.timeLimit ?? configuration.commandTimeout)
+        case .malformedResponse:
+            .protocol(error.underlying as? RESPProtocolError ?? .unexpectedReply)
+        case .setupRejected:
+            error.underlying as? RedisError ?? .server(message: error.underlying.map { "\($0)" } ?? error.description)
+        case .overloaded:
+            .overloaded(address, limit: error.countLimit ?? configuration.maxPendingCommands)
         case .shutDown:
             .shutDown
+        default:
+            // `.connectionClosed`, and any code the connection core may add: the reply is lost.
+            .connectionClosed(address)
         }
     }
 }

@@ -22,7 +22,7 @@ struct ProxyFailure: Sendable, Equatable {
     )
 
     /// 502 for what the backend got wrong, 504 for time-outs, 503 when no connection could be had.
-    init(_ error: HTTPClientError, backend: Backend) {
+    init(_ error: HTTPEngineError, backend: Backend) {
         let code = switch error.status.code {
         case 504: "upstream_timeout"
         case 503: "upstream_unavailable"

@@ -25,7 +25,7 @@ extension ReverseProxyHandler {
                 let response = try await client.execute(upstream, on: request.eventLoop)
                 pool.recordPassiveSuccess(at: index)
                 return response
-            } catch let error as HTTPClientError {
+            } catch let error as HTTPEngineError {
                 if error.showsBackendDown { pool.recordPassiveFailure(at: index, error.description) }
                 lastFailure = ProxyFailure(error, backend: backend)
                 guard firstTried == nil, error.allowsRetry(method: request.method, hasReadBody: body?.hasBeenRead ?? false) else { break }
@@ -38,13 +38,13 @@ extension ReverseProxyHandler {
 
 extension ProxyFailure: Error {}
 
-extension HTTPClientError {
+extension HTTPEngineError {
     /// A failure that says the backend is not serving: nothing accepted the connection, or it
     /// was closed or reset before any response. (A time-out waiting for an answer says only
     /// that it is slow, and a slow backend should not lose all its traffic at once.)
     var showsBackendDown: Bool {
-        switch self {
-        case .connectRefused, .connectFailed, .connectTimeout, .upstreamClosedEarly: true
+        switch code {
+        case .connectRefused, .connectFailed, .connectTimeout, .connectionClosed: true
         default: false
         }
     }
@@ -52,10 +52,10 @@ extension HTTPClientError {
     /// Whether the request may go to another backend: never sent (connect failed), or reset
     /// before any answer while idempotent and with no body byte taken from the client.
     func allowsRetry(method: HTTPMethod, hasReadBody: Bool) -> Bool {
-        switch self {
+        switch code {
         case .connectRefused, .connectFailed, .connectTimeout:
             true
-        case .upstreamClosedEarly:
+        case .connectionClosed:
             Self.idempotentMethods.contains(method) && !hasReadBody
         default:
             false

@@ -11,16 +11,16 @@ extension ClientTests {
             let port = upstream.port
             await upstream.stop()
             try await withClient { client in
-                await #expect(throws: HTTPClientError.connectRefused(upstream: "127.0.0.1:\(port)")) {
+                await #expect(throws: HTTPEngineError.connectRefused(to: "127.0.0.1:\(port)")) {
                     _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: port))
                 }
                 // Refused where the host has IPv6 loopback, unreachable where it has none: either way a 502.
-                let error = await #expect(throws: HTTPClientError.self) {
+                let error = await #expect(throws: HTTPEngineError.self) {
                     _ = try await client.execute(HTTPClientRequest(host: "::1", port: port))
                 }
                 #expect(error?.status == .badGateway)
             }
-            #expect(HTTPClientError.connectRefused(upstream: "").status == .badGateway)
+            #expect(HTTPEngineError.connectRefused(to: "").status == .badGateway)
         }
 
         @Test func timesOutSilentUpstreamWithTypedError() async throws {
@@ -31,7 +31,7 @@ extension ClientTests {
             }) { upstream in
                 try await withClient(configure: { $0.responseTimeout = .milliseconds(200) }) { client in
                     let started = ContinuousClock.now
-                    await #expect(throws: HTTPClientError.responseTimeout) {
+                    await #expect(throws: HTTPEngineError.responseTimeout(from: "127.0.0.1:\(upstream.port)", limit: .milliseconds(200))) {
                         _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
                     }
                     let elapsed = ContinuousClock.now - started
@@ -39,7 +39,7 @@ extension ClientTests {
                     #expect(elapsed < .seconds(15))
                 }
             }
-            #expect(HTTPClientError.responseTimeout.status == .gatewayTimeout)
+            #expect(HTTPEngineError.Code.responseTimeout.status == .gatewayTimeout)
         }
 
         @Test func timesOutUpstreamThatStallsMidBody() async throws {
@@ -50,7 +50,7 @@ extension ClientTests {
             }) { upstream in
                 try await withClient(configure: { $0.responseTimeout = .milliseconds(200) }) { client in
                     let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
-                    await #expect(throws: HTTPClientError.responseTimeout) {
+                    await #expect(throws: HTTPEngineError.responseTimeout(from: "127.0.0.1:\(upstream.port)", limit: .milliseconds(200))) {
                         _ = try await response.body.collect(upTo: 1024)
                     }
                 }
@@ -64,7 +64,7 @@ extension ClientTests {
                 let fillers = try (0..<2).map { _ in try Socket.startConnect(to: address).descriptor }
                 defer { for filler in fillers { close(filler) } }
                 try await withClient(configure: { $0.connectTimeout = .milliseconds(200) }) { client in
-                    await #expect(throws: HTTPClientError.connectTimeout(upstream: "127.0.0.1:\(upstream.port)")) {
+                    await #expect(throws: HTTPEngineError.connectTimeout(to: "127.0.0.1:\(upstream.port)", limit: .milliseconds(200))) {
                         _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
                     }
                 }
@@ -78,7 +78,7 @@ extension ClientTests {
                 try await withClient(configure: { $0.responseTimeout = .milliseconds(300) }) { client in
                     var request = HTTPClientRequest(method: .put, host: "127.0.0.1", port: upstream.port)
                     request.body = .stream(GeneratedChunks(totalBytes: 50 * 1024 * 1024, chunkSize: 64 * 1024))
-                    await #expect(throws: HTTPClientError.responseTimeout) {
+                    await #expect(throws: HTTPEngineError.responseTimeout(from: "127.0.0.1:\(upstream.port)", limit: .milliseconds(300))) {
                         _ = try await client.execute(request)
                     }
                 }
@@ -91,11 +91,11 @@ extension ClientTests {
                 try await withClient { client in
                     var request = HTTPClientRequest(method: .post, host: "127.0.0.1", port: upstream.port)
                     request.body = .stream(GeneratedChunks(totalBytes: 10, chunkSize: 4), length: 5)
-                    await #expect(throws: HTTPClientError.invalidRequest("request body longer than its declared length")) {
+                    await #expect(throws: HTTPEngineError.invalidRequest("request body longer than its declared length")) {
                         _ = try await client.execute(request)
                     }
                     request.body = .stream(GeneratedChunks(totalBytes: 10, chunkSize: 4), length: 20)
-                    await #expect(throws: HTTPClientError.invalidRequest("request body shorter than its declared length")) {
+                    await #expect(throws: HTTPEngineError.invalidRequest("request body shorter than its declared length")) {
                         _ = try await client.execute(request)
                     }
                 }
@@ -107,10 +107,10 @@ extension ClientTests {
                 try await withClient { client in
                     var request = HTTPClientRequest(method: .post, host: "127.0.0.1", port: upstream.port)
                     request.body = .stream(FailingChunks())
-                    let error = await #expect(throws: HTTPClientError.self) {
+                    let error = await #expect(throws: HTTPEngineError.self) {
                         _ = try await client.execute(request)
                     }
-                    guard case .requestBodyFailed? = error else {
+                    guard error?.code == .requestBodyFailed else {
                         Issue.record("expected requestBodyFailed, got \(String(describing: error))")
                         return
                     }
@@ -140,10 +140,10 @@ extension ClientTests {
 
         @Test func rejectsRequestThatWouldCorruptTheRequestLine() async throws {
             try await withClient { client in
-                await #expect(throws: HTTPClientError.invalidRequest("target must be non-empty visible ASCII")) {
+                await #expect(throws: HTTPEngineError.invalidRequest("target must be non-empty visible ASCII")) {
                     _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: 9, target: "/a b"))
                 }
-                await #expect(throws: HTTPClientError.invalidRequest("method GET / is not a token")) {
+                await #expect(throws: HTTPEngineError.invalidRequest("method GET / is not a token")) {
                     _ = try await client.execute(HTTPClientRequest(method: HTTPMethod("GET /"), host: "127.0.0.1", port: 9))
                 }
             }
@@ -151,7 +151,7 @@ extension ClientTests {
 
         @Test func reportsUnresolvableHost() async throws {
             try await withClient { client in
-                await #expect(throws: HTTPClientError.unresolvableHost("no-such-host.invalid")) {
+                await #expect(throws: HTTPEngineError.unresolvableHost("no-such-host.invalid")) {
                     _ = try await client.execute(HTTPClientRequest(host: "no-such-host.invalid", port: 80))
                 }
             }
@@ -160,7 +160,7 @@ extension ClientTests {
         @Test func refusesRequestsAfterShutdown() async throws {
             try await withClient { client in
                 await client.shutdown()
-                await #expect(throws: HTTPClientError.shutDown) {
+                await #expect(throws: HTTPEngineError.shutDown) {
                     _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: 9))
                 }
             }
@@ -180,7 +180,7 @@ struct FailingChunks: AsyncSequence, Sendable {
                 hasSentChunk = true
                 return Array("partial".utf8)
             }
-            throw ConnectionClosedError()
+            throw HTTPEngineError.connectionClosed()
         }
     }
 

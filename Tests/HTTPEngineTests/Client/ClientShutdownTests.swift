@@ -85,7 +85,7 @@ extension ClientTests {
                 try await withClient { client in
                     await client.shutdown()
                     let started = ContinuousClock.now
-                    let error = await #expect(throws: HTTPClientError.shutDown) {
+                    let error = await #expect(throws: HTTPEngineError.shutDown) {
                         _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
                     }
                     #expect(error?.status == .serviceUnavailable)
@@ -114,7 +114,7 @@ extension ClientTests {
                     let elapsed = ContinuousClock.now - started
                     #expect(elapsed >= .milliseconds(150))
                     #expect(elapsed < .seconds(10))
-                    await #expect(throws: HTTPClientError.shutDown) { _ = try await inFlight.value }
+                    await #expect(throws: HTTPEngineError.shutDown) { _ = try await inFlight.value }
                     let closedOpened = try await closed.wait()
                     #expect(closedOpened)
                 }
@@ -138,7 +138,7 @@ extension ClientTests {
                     #expect(await waitUntil(deadline: .now + .seconds(10)) { (try? await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.isShutDown }) == true })
                     shutdown.cancel()
                     await shutdown.value
-                    await #expect(throws: HTTPClientError.shutDown) { _ = try await inFlight.value }
+                    await #expect(throws: HTTPEngineError.shutDown) { _ = try await inFlight.value }
                     let closedOpened = try await closed.wait()
                     #expect(closedOpened)
                 }
@@ -173,7 +173,7 @@ extension ClientTests {
                 try await withClient { client in
                     let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
                     await client.shutdown(gracePeriod: .milliseconds(100))
-                    await #expect(throws: HTTPClientError.shutDown) { _ = try await response.body.collect(upTo: 64) }
+                    await #expect(throws: HTTPEngineError.shutDown) { _ = try await response.body.collect(upTo: 64) }
                 }
             }
         }

@@ -48,8 +48,8 @@ extension ClientTests {
                     // A new connection (and so an address) for every request.
                     request.headers["connection"] = "close"
                     let failedAt = ContinuousClock.now
-                    await #expect(throws: HTTPClientError.unresolvableHost("upstream.test")) { _ = try await client.execute(request) }
-                    await #expect(throws: HTTPClientError.unresolvableHost("upstream.test")) { _ = try await client.execute(request) }
+                    await #expect(throws: HTTPEngineError.unresolvableHost("upstream.test")) { _ = try await client.execute(request) }
+                    await #expect(throws: HTTPEngineError.unresolvableHost("upstream.test")) { _ = try await client.execute(request) }
                     #expect(log.entries.count == 1)
                     // The claim is about time passing: wait out the failure's duration.
                     try await Task.sleep(until: failedAt + .milliseconds(200))

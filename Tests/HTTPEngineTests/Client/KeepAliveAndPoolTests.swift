@@ -42,10 +42,10 @@ extension ClientTests {
                     let loop = client.eventLoopGroup.loops[0]
                     let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
                     let first = try await client.execute(request, on: loop)
-                    await #expect(throws: HTTPClientError.poolExhausted(upstream: "127.0.0.1:\(upstream.port)")) {
+                    await #expect(throws: HTTPEngineError.overloaded("127.0.0.1:\(upstream.port)")) {
                         _ = try await client.execute(request, on: loop)
                     }
-                    #expect(HTTPClientError.poolExhausted(upstream: "").status == .serviceUnavailable)
+                    #expect(HTTPEngineError.overloaded("").status == .serviceUnavailable)
                     release.open()
                     #expect(try await first.body.collect(upTo: 16) == Array("ok".utf8))
                     #expect(upstream.acceptCount == 1)
@@ -120,11 +120,11 @@ extension ClientTests {
                         : .bytes(Array("order".utf8))
                     let first = try await client.execute(request)
                     #expect(try await first.body.collect(upTo: 16) == Array("ok".utf8))
-                    await #expect(throws: HTTPClientError.upstreamClosedEarly) {
+                    await #expect(throws: HTTPEngineError.connectionClosed(by: "127.0.0.1:\(upstream.port)")) {
                         _ = try await client.execute(request)
                     }
                     #expect(upstream.acceptCount == 1)
-                    #expect(HTTPClientError.upstreamClosedEarly.status == .badGateway)
+                    #expect(HTTPEngineError.connectionClosed().status == .badGateway)
                 }
             }
         }

@@ -15,7 +15,7 @@ extension ClientTests {
                 try await withClient { client in
                     let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port, timeout: .milliseconds(200))
                     let started = ContinuousClock.now
-                    let error = await #expect(throws: HTTPClientError.requestTimeout) { _ = try await client.execute(request) }
+                    let error = await #expect(throws: HTTPEngineError.requestTimeout) { _ = try await client.execute(request) }
                     let elapsed = ContinuousClock.now - started
                     #expect(elapsed >= .milliseconds(150))
                     // `responseTimeout` is 20 s here: only the request's own limit can explain this.
@@ -47,7 +47,7 @@ extension ClientTests {
                     let first = try await client.execute(request, on: loop)
                     request.timeout = .milliseconds(200)
                     let started = ContinuousClock.now
-                    await #expect(throws: HTTPClientError.requestTimeout) { _ = try await client.execute(request, on: loop) }
+                    await #expect(throws: HTTPEngineError.requestTimeout) { _ = try await client.execute(request, on: loop) }
                     #expect(ContinuousClock.now - started < .seconds(10))
                     let pool = try #require(await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.pools[Upstream(host: "127.0.0.1", port: upstream.port)] })
                     #expect(try await loop.perform { pool.waiters.count } == 0)
@@ -70,7 +70,7 @@ extension ClientTests {
                 try await withClient(configure: { $0.connectTimeout = .seconds(30) }) { client in
                     let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port, timeout: .milliseconds(200))
                     let started = ContinuousClock.now
-                    await #expect(throws: HTTPClientError.requestTimeout) { _ = try await client.execute(request) }
+                    await #expect(throws: HTTPEngineError.requestTimeout) { _ = try await client.execute(request) }
                     #expect(ContinuousClock.now - started < .seconds(10))
                 }
             }

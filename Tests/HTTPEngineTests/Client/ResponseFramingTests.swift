@@ -118,35 +118,37 @@ extension ClientTests {
         }
 
         @Test func reportsMalformedStatusLineAsTypedError() async throws {
-            await #expect(throws: HTTPClientError.malformedResponse(.invalidStatusLine)) {
+            await #expect(throws: HTTPEngineError.malformedResponse(HTTPParseError.invalidStatusLine)) {
                 _ = try await exchange(reply: replying("HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n"))
             }
-            await #expect(throws: HTTPClientError.malformedResponse(.conflictingFraming)) {
+            await #expect(throws: HTTPEngineError.malformedResponse(HTTPParseError.conflictingFraming)) {
                 _ = try await exchange(reply: replying("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"))
             }
-            await #expect(throws: HTTPClientError.malformedResponse(.invalidChunkSize)) {
+            await #expect(throws: HTTPEngineError.malformedResponse(HTTPParseError.invalidChunkSize)) {
                 _ = try await exchange(reply: replying("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"))
             }
-            #expect(HTTPClientError.malformedResponse(.invalidStatusLine).status == .badGateway)
+            #expect(HTTPEngineError.malformedResponse(HTTPParseError.invalidStatusLine).status == .badGateway)
         }
 
         @Test func reportsUpstreamClosingMidBody() async throws {
-            await #expect(throws: HTTPClientError.upstreamClosedEarly) {
+            let error = await #expect(throws: HTTPEngineError.self) {
                 _ = try await exchange(reply: { connection in
                     guard try connection.readRequest() != nil else { return }
                     connection.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
                     connection.close()
                 })
             }
+            #expect(error?.code == .connectionClosed)
         }
 
         @Test func reportsUpstreamClosingBeforeAnyResponse() async throws {
-            await #expect(throws: HTTPClientError.upstreamClosedEarly) {
+            let error = await #expect(throws: HTTPEngineError.self) {
                 _ = try await exchange(reply: { connection in
                     _ = try connection.readRequest()
                     connection.close()
                 })
             }
+            #expect(error?.code == .connectionClosed)
         }
     }
 }

@@ -54,7 +54,7 @@ struct EventLoopExitTests {
     @Test func performAfterExitThrowsStoppedError() async throws {
         let loop = try EventLoop()
         await loop.shutdown()
-        await #expect(throws: EventLoopStoppedError.self) {
+        await #expect(throws: HTTPEngineError.eventLoopStopped) {
             try await loop.perform { loop.inEventLoop }
         }
     }

@@ -12,7 +12,7 @@ final class RecordingObserver: HTTPServerObserver, HTTPClientObserver {
         record("finished \(head.path) \(status.code)")
     }
     func upstreamConnected(_ upstream: String) { record("connected") }
-    func upstreamConnectFailed(_ upstream: String, error: HTTPClientError) { record("connect failed") }
+    func upstreamConnectFailed(_ upstream: String, error: HTTPEngineError) { record("connect failed") }
     func poolWaitEnded(_ upstream: String, duration: Duration) { record("waited") }
 
     var recorded: [String] { events.withLock { $0 } }

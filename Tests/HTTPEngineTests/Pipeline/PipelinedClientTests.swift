@@ -46,7 +46,7 @@ import Testing
             for _ in 0..<20 where recovered == nil {
                 do {
                     recovered = try await client.send("after")
-                } catch PipelineError.malformedReply {
+                } catch let error as HTTPEngineError where error.code == .malformedResponse {
                     continue
                 }
             }
@@ -71,7 +71,8 @@ import Testing
                 }
                 return try await tasks.reduce(into: [(any Error)?]()) { $0.append($1) }
             }
-            #expect(failures.allSatisfy { if case PipelineError.timedOut? = $0 { true } else { false } })
+            #expect(failures.allSatisfy { ($0 as? HTTPEngineError)?.code == .responseTimeout })
+            #expect(failures.allSatisfy { ($0 as? HTTPEngineError)?.timeLimit == .milliseconds(100) })
         }
     }
 }

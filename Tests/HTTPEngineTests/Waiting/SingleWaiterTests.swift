@@ -44,14 +44,15 @@ struct SingleWaiterTests {
         }
     }
 
-    @Test func secondWaiterGetsConcurrentWaitErrorAndNamesTheOperation() async throws {
+    @Test func secondWaiterIsRefusedWithAnErrorNamingTheOperation() async throws {
         let waiter = SingleWaiter<Int>(operation: "request body read")
         let first = Task { try await waiter.wait() }
         #expect(await waitUntil(deadline: .now + .seconds(10)) { waiter.isWaiting })
         do {
             _ = try await waiter.wait()
             Issue.record("second waiter was accepted")
-        } catch let error as ConcurrentWaitError {
+        } catch let error as HTTPEngineError where error.code == .concurrentWait {
+            #expect(error.detail == "request body read")
             #expect(error.description.contains("request body read"))
         }
         // The refused waiter's cancellation handler must not touch the first waiter.

@@ -2,7 +2,7 @@ import Synchronization
 import Testing
 @testable import HTTPEngine
 
-/// Every engine wait takes one waiter: a second one is refused with `ConcurrentWaitError`
+/// Every engine wait takes one waiter: a second one is refused with `.concurrentWait`
 /// (the first still completes), and a cancelled waiter resumes at once.
 @Suite("Single waiters in body reads and writes")
 struct SingleWaiterUseTests {
@@ -26,7 +26,7 @@ struct SingleWaiterUseTests {
             let result: Outcome
             do {
                 result = .value(try await body())
-            } catch is ConcurrentWaitError {
+            } catch let error as HTTPEngineError where error.code == .concurrentWait {
                 result = .concurrentWait
             } catch is CancellationError {
                 result = .cancelled
