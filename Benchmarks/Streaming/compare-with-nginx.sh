@@ -195,7 +195,7 @@ cases="download upload chunked"
 runs_case() { [ "$1" != nginx-sendfile ] || [ "$2" = download ]; } # contestant case
 
 rss_at_start="engine $(rss_kib "$stream_pid") KiB, proxy $(rss_kib "$proxy_pid") KiB, nginx workers $(sum_over rss_kib "$nginx_workers") KiB"
-echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "warming up (16 MiB each; the static file whole)..."
 cat "$body" >/dev/null
 for name in $direct $proxied; do for case in $cases; do
