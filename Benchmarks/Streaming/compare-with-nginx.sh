@@ -27,7 +27,9 @@
 #                           file in the scratch folder) before it is sent, the response buffered
 # Cases: download (GET), upload (`curl -T file`: PUT with Content-Length), chunked (`curl -T -`
 # from a pipe: PUT with Transfer-Encoding: chunked). `Expect: 100-continue` is turned off for
-# every contestant, so none waits curl's 1 s for a 100.
+# every contestant, so none waits curl's 1 s for a 100. The N MiB body file lives in the scratch
+# folder and is removed on exit; nothing is written elsewhere but the release build
+# (.build-stream-release in the package).
 set -euo pipefail
 rounds="${1:-3}"
 megabytes="${2:-1024}"
@@ -146,7 +148,6 @@ stop_peak() { # pids; prints the peak RSS (sum over the pids) since start_peak
 port_of() { case "$1" in engine) echo $stream_port ;; nginx) echo $nginx_port ;; nginx-sendfile) echo $nginx_sendfile_port ;; proxy) echo $proxy_port ;; nginx-proxy) echo $nginx_proxy_port ;; nginx-buffered) echo $nginx_buffered_port ;; esac; }
 pids_of() { case "$1" in engine) echo $stream_pid ;; proxy) echo $proxy_pid ;; *) echo "$nginx_workers" ;; esac; }
 
-# One transfer; prints "MB/s idle_kib growth_kib verdict" (verdict "ok" or what was wrong).
 is_static() { [ "$1" = nginx ] || [ "$1" = nginx-sendfile ]; }
 # One transfer; prints "MB/s idle_kib growth_kib verdict" (verdict "ok" or what was wrong).
 transfer() { # contestant case size
