@@ -56,6 +56,8 @@ let package = Package(
         .executableTarget(name: "ReverseProxyServer", dependencies: ["ReverseProxy", "HTTPEngine"], path: "Benchmarks/ReverseProxyServer"),
         // A "hello" server for the engine's benchmark and conformance scripts.
         .executableTarget(name: "HelloServer", dependencies: ["HTTPEngine"], path: "Benchmarks/HelloServer"),
+        // Streams large uploads and downloads for the streaming benchmark (flat memory, MB/s).
+        .executableTarget(name: "StreamServer", dependencies: ["HTTPEngine"], path: "Benchmarks/StreamServer"),
 
         // Drives EVALSHA through the Redis client (or stage 5's Redis store) beside redis-benchmark.
         .executableTarget(name: "RedisBenchmark", dependencies: ["RedisClient", "HTTPEngine", "V5ProductionLimiter"], path: "Benchmarks/RedisBenchmark"),

@@ -7,6 +7,7 @@ import ReverseProxy
 /// Usage: ReverseProxyServer PORT LOOPS BACKEND [BACKEND...]   (BACKEND = host:port)
 /// Prints "listening on HOST:PORT" once bound; SIGTERM shuts down gracefully.
 /// UPSTREAM_TIMEOUT=off in the environment turns the default upstream time-out off, to measure its cost.
+/// Request bodies of any size are accepted (the streaming benchmark sends 1 GiB), as nginx's `client_max_body_size 0`.
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("ReverseProxyServer: \(message)\nusage: ReverseProxyServer PORT LOOPS BACKEND [BACKEND...]\n".utf8))
     exit(2)
@@ -38,7 +39,7 @@ do {
     fail("\(error)")
 }
 let server = HTTPServer(
-    configuration: HTTPServerConfiguration(host: "127.0.0.1", port: port, loopCount: loops),
+    configuration: HTTPServerConfiguration(host: "127.0.0.1", port: port, loopCount: loops, maxRequestBodySize: 1 << 50),
     handler: proxy,
     eventLoopGroup: group
 )
