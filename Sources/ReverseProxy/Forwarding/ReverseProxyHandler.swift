@@ -39,7 +39,10 @@ public struct ReverseProxyHandler: HTTPHandler {
 
     public func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
         let forwarding = configuration.forwarding
-        let requestID = forwarding.requestIDField.map { HTTPRequestID.acceptable(request.headers[$0]) ?? HTTPRequestID.generate() }
+        // The ID a `RequestContextMiddleware` in front chose, so the backend sees what the logs show.
+        let requestID = forwarding.requestIDField.map {
+            request.context?[RequestIDKey.self] ?? HTTPRequestID.acceptable(request.headers[$0]) ?? HTTPRequestID.generate()
+        }
         guard request.method != .connect else {
             return ProxyFailure.methodNotAllowed.response(requestID: requestID, requestIDField: forwarding.requestIDField)
         }

@@ -83,7 +83,11 @@ public struct PolicyResolution: Sendable {
     public let route: RoutePolicy?
 
     /// Every limit: the client's, then the route's.
-    public var limits: [RateLimit] { identity.limits + (route?.policy?.limits ?? []) }
+    public var limits: [RateLimit] {
+        // Without a route policy the client's own array is shared: `+` would copy it per request.
+        guard let routeLimits = route?.policy?.limits, !routeLimits.isEmpty else { return identity.limits }
+        return identity.limits + routeLimits
+    }
     /// Units the request spends.
     public var cost: Int { route?.cost ?? 1 }
     /// Whether any policy involved is in shadow mode: then nothing is refused.

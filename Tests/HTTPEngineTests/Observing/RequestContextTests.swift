@@ -1,0 +1,55 @@
+import Testing
+@testable import HTTPEngine
+
+/// The context keeps a few values inline and the rest aside; every value must stay reachable.
+@Suite struct RequestContextTests {
+    enum First: HTTPRequestContextKey { typealias Value = String }
+    enum Second: HTTPRequestContextKey { typealias Value = Int }
+    enum Third: HTTPRequestContextKey { typealias Value = [String] }
+    enum Fourth: HTTPRequestContextKey { typealias Value = Double }
+    enum Fifth: HTTPRequestContextKey { typealias Value = String }
+    enum Sixth: HTTPRequestContextKey { typealias Value = Bool }
+
+    func filled() -> HTTPRequestContext {
+        let context = HTTPRequestContext()
+        context[First.self] = "one"
+        context[Second.self] = 2
+        context[Third.self] = ["three"]
+        context[Fourth.self] = 4.5
+        context[Fifth.self] = "five"
+        context[Sixth.self] = true
+        return context
+    }
+
+    @Test func moreValuesThanFitInlineAreAllKept() {
+        let context = filled()
+        #expect(context[First.self] == "one")
+        #expect(context[Second.self] == 2)
+        #expect(context[Third.self] == ["three"])
+        #expect(context[Fourth.self] == 4.5)
+        #expect(context[Fifth.self] == "five")
+        #expect(context[Sixth.self] == true)
+    }
+
+    @Test func settingAgainReplacesAndNilRemovesWhereverTheValueLives() {
+        let context = filled()
+        context[Second.self] = 20
+        context[Sixth.self] = false
+        context[First.self] = nil
+        context[Fifth.self] = nil
+        #expect(context[Second.self] == 20)
+        #expect(context[Sixth.self] == false)
+        #expect(context[First.self] == nil)
+        #expect(context[Fifth.self] == nil)
+        // A freed inline slot is reused, and the value aside is still found once.
+        context[First.self] = "again"
+        context[Fifth.self] = "back"
+        #expect(context[First.self] == "again")
+        #expect(context[Fifth.self] == "back")
+        #expect(context[Third.self] == ["three"])
+    }
+
+    @Test func anUnsetKeyReadsAsNil() {
+        #expect(HTTPRequestContext()[First.self] == nil)
+    }
+}
