@@ -13,10 +13,10 @@ extension HTTPHeaders {
     /// A copy without the fields `isRemoved` picks, in one compact buffer with room for
     /// `extraBytes` more bytes in `extraFields` more fields.
     ///
-    /// For a proxy's rewritten heads: two allocations, where removing by name from a copy
+    /// For a proxy's rewritten heads: one allocation, where removing by name from a copy
     /// and then adding fields copied the received head and the field list again and grew both.
     package func filtered(reservingBytes extraBytes: Int, fields extraFields: Int, removing isRemoved: (FieldName) -> Bool) -> HTTPHeaders {
-        var copy = HTTPHeaders(reservingBytes: storage.count + extraBytes, fields: count + extraFields)
+        var copy = HTTPHeaders(reservingBytes: storage.count - bytesStart + extraBytes, fields: count + extraFields)
         storage.withUnsafeBytes { bytes in
             for index in 0..<count {
                 let field = field(at: index, in: bytes)

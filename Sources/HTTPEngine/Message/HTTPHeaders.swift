@@ -1,6 +1,6 @@
 /// An ordered list of header fields stored as bytes, with case-insensitive lookup.
 ///
-/// Parsed headers keep the received head in one byte buffer plus an index of
+/// Parsed headers keep the received head in one byte buffer together with an index of
 /// field ranges, so no `String` is created unless a value is asked for.
 public struct HTTPHeaders: Sendable {
     /// Byte ranges of one field inside `storage`.
@@ -9,125 +9,76 @@ public struct HTTPHeaders: Sendable {
         var nameEnd: Int32
         var valueStart: Int32
         var valueEnd: Int32
+
+        /// The same field after its bytes moved `distance` bytes further into the buffer.
+        func shifted(by distance: Int) -> Field {
+            let distance = Int32(distance)
+            return Field(nameStart: nameStart + distance, nameEnd: nameEnd + distance, valueStart: valueStart + distance, valueEnd: valueEnd + distance)
+        }
     }
 
-    /// Bytes of a field table entry; the table of a parsed head sits at the end of `storage`.
+    /// Bytes of one entry of the field table.
     static let fieldStride = MemoryLayout<Field>.stride
 
-    /// Raw bytes the fields point into; may also hold a parsed request line and field table.
-    var storage: [UInt8]
-    /// The field list of headers built or edited in code; empty while `tableStart` is set.
-    private var separateFields: [Field]
-    /// Where a parsed head's field table starts inside `storage`, or -1 once the list is separate.
+    /// One buffer: a table with room for `tableCapacity` fields, then the bytes they point into
+    /// (for a parsed head, the whole head, request or status line included).
     ///
-    /// A parsed head keeps its field list in its own byte buffer, so a request head costs one
-    /// allocation instead of two; the first edit moves the list out into `separateFields`.
-    /// (A fixed-size inline table was the rejected alternative: it made every copy of the
-    /// headers larger and still needed a second buffer for heads with more fields.)
-    private var tableStart: Int32
-    private var tableCount: Int32
+    /// One allocation per header list: a proxy makes four lists per request (the request as
+    /// received and as sent upstream, the response as received and as sent back), and an array
+    /// of bytes plus an array of fields, the rejected alternative, cost two each. (A fixed-size
+    /// inline table was rejected too: it made every copy of the headers larger and still needed
+    /// a second buffer for heads with more fields.)
+    var storage: [UInt8]
+    /// Entries the table at the front of `storage` has room for (changed only by `add`).
+    var tableCapacity: Int
+    /// Number of fields, counting repeated names separately (set only by `add` and `remove`).
+    public internal(set) var count: Int
 
     /// Creates an empty header list.
     public init() {
         storage = []
-        separateFields = []
-        tableStart = -1
-        tableCount = 0
+        tableCapacity = 0
+        count = 0
     }
 
     /// Creates headers from name/value pairs, in order.
     public init(_ pairs: [(String, String)]) {
-        self.init()
+        self.init(reservingBytes: pairs.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count }, fields: pairs.count)
         for (name, value) in pairs { add(name: name, value: value) }
     }
 
     /// Empty headers with room for `byteCount` bytes of names and values in `fieldCount` fields.
     init(reservingBytes byteCount: Int, fields fieldCount: Int) {
-        self.init()
-        storage.reserveCapacity(byteCount)
-        separateFields.reserveCapacity(fieldCount)
+        let tableBytes = fieldCount * Self.fieldStride
+        storage = [UInt8](unsafeUninitializedCapacity: tableBytes + byteCount) { buffer, initializedCount in
+            buffer.baseAddress?.initialize(repeating: 0, count: tableBytes)
+            initializedCount = tableBytes
+        }
+        tableCapacity = fieldCount
+        count = 0
     }
 
-    /// Parsed headers: `storage` holds the head, then `count` table entries from `tableStart`.
-    init(parsedStorage storage: [UInt8], tableStart: Int, count: Int) {
+    /// Parsed headers: `storage` starts with a table of `tableCapacity` entries, `count` of them used.
+    init(parsedStorage storage: [UInt8], tableCapacity: Int, count: Int) {
         self.storage = storage
-        separateFields = []
-        self.tableStart = Int32(tableStart)
-        tableCount = Int32(count)
+        self.tableCapacity = tableCapacity
+        self.count = count
     }
 
-    /// Number of fields, counting repeated names separately.
-    public var count: Int { tableStart >= 0 ? Int(tableCount) : separateFields.count }
+    /// Where the bytes after the field table begin in `storage`.
+    var bytesStart: Int { tableCapacity * Self.fieldStride }
 
     public var isEmpty: Bool { count == 0 }
 
     /// The byte ranges of field `index`.
     func field(at index: Int) -> Field {
-        if tableStart < 0 { return separateFields[index] }
-        return storage.withUnsafeBytes { field(at: index, in: $0) }
+        storage.withUnsafeBytes { field(at: index, in: $0) }
     }
 
     /// The byte ranges of field `index`, for callers already holding `storage`'s bytes.
     func field(at index: Int, in bytes: UnsafeRawBufferPointer) -> Field {
-        if tableStart < 0 { return separateFields[index] }
-        return bytes.loadUnaligned(fromByteOffset: Int(tableStart) + index * Self.fieldStride, as: Field.self)
-    }
-
-    /// Appends a field; names and values containing CR, LF or NUL are skipped when sent.
-    public mutating func add(name: String, value: String) {
-        var name = name
-        var value = value
-        name.withUTF8 { name in
-            value.withUTF8 { value in add(nameBytes: UnsafeRawBufferPointer(name), valueBytes: UnsafeRawBufferPointer(value)) }
-        }
-    }
-
-    /// Appends a field from raw bytes.
-    mutating func add(nameBytes name: UnsafeRawBufferPointer, valueBytes value: UnsafeRawBufferPointer) {
-        moveFieldsOutOfStorage()
-        let nameStart = Int32(storage.count)
-        storage.append(contentsOf: name)
-        let valueStart = Int32(storage.count)
-        storage.append(contentsOf: value)
-        separateFields.append(Field(nameStart: nameStart, nameEnd: valueStart, valueStart: valueStart, valueEnd: Int32(storage.count)))
-    }
-
-    /// Removes every field called `name` (case-insensitive).
-    public mutating func remove(name: String) {
-        let matches = indices(named: name)
-        guard !matches.isEmpty else { return }
-        moveFieldsOutOfStorage()
-        for index in matches.reversed() { separateFields.remove(at: index) }
-    }
-
-    /// Copies a parsed head's field table into `separateFields`, so fields can be edited.
-    /// The table's bytes stay behind in `storage`, unused: dropping them would copy a buffer
-    /// that a parsed request target still shares.
-    private mutating func moveFieldsOutOfStorage() {
-        guard tableStart >= 0 else { return }
-        let count = count
-        var fields: [Field] = []
-        fields.reserveCapacity(count + 4)
-        storage.withUnsafeBytes { bytes in
-            for index in 0..<count { fields.append(field(at: index, in: bytes)) }
-        }
-        separateFields = fields
-        tableStart = -1
-        tableCount = 0
-    }
-
-    /// Replaces all fields called `name` with one field, or adds it.
-    public mutating func replaceOrAdd(name: String, value: String) {
-        remove(name: name)
-        add(name: name, value: value)
-    }
-
-    /// The first value for `name` (case-insensitive); setting replaces every field of that name, `nil` removes them.
-    public subscript(name: String) -> String? {
-        get { first(name: name) }
-        set {
-            if let newValue { replaceOrAdd(name: name, value: newValue) } else { remove(name: name) }
-        }
+        precondition(index >= 0 && index < count, "header field index out of range")
+        return bytes.loadUnaligned(fromByteOffset: index * Self.fieldStride, as: Field.self)
     }
 
     /// The first value for `name` (case-insensitive), or nil.

@@ -48,7 +48,9 @@ extension HTTPParser {
             let line = try parseRequestLine(UnsafeRawBufferPointer(rebasing: head[0..<firstLineEnd]))
             let framing = try Self.requestFraming(headers, version: line.version)
             state = Self.bodyState(for: framing)
-            return .requestHead(HTTPRequestHead(method: line.method, version: line.version, headers: headers, targetRange: line.target, bodyFraming: framing))
+            // The head's bytes sit behind the field table in the headers' buffer.
+            let target = (line.target.lowerBound + headers.bytesStart)..<(line.target.upperBound + headers.bytesStart)
+            return .requestHead(HTTPRequestHead(method: line.method, version: line.version, headers: headers, targetRange: target, bodyFraming: framing))
         case .response:
             let line = try Self.parseStatusLine(UnsafeRawBufferPointer(rebasing: head[0..<firstLineEnd]))
             let framing = try Self.responseFraming(headers, status: line.status, isResponseToHead: isResponseToHeadRequest)
@@ -110,30 +112,33 @@ extension HTTPParser {
         return bytes[7] == 0x30 ? .http1_0 : .http1_1
     }
 
-    /// Copies the head into one buffer and parses its fields (from `start`) into a table at
-    /// the buffer's end: one allocation per head.
+    /// Copies the head into one buffer behind a table of its fields (parsed from `start`):
+    /// one allocation per head.
     static func parseHeaders(_ head: UnsafeRawBufferPointer, fieldsFrom start: Int, maxCount: Int) throws(HTTPParseError) -> HTTPHeaders {
         // Each field ends with a line feed, so the lines bound the table's size.
         var lineCount = 0
         for index in start..<head.count where head[index] == ASCII.lineFeed { lineCount += 1 }
         let stride = HTTPHeaders.fieldStride
+        let tableCapacity = min(lineCount, maxCount)
+        let bytesStart = tableCapacity * stride
         var failure: HTTPParseError?
         var count = 0
-        let storage = [UInt8](unsafeUninitializedCapacity: head.count + min(lineCount, maxCount) * stride) { buffer, initializedCount in
+        let storage = [UInt8](unsafeUninitializedCapacity: bytesStart + head.count) { buffer, initializedCount in
             let bytes = UnsafeMutableRawBufferPointer(buffer)
-            bytes.copyMemory(from: head)
+            UnsafeMutableRawBufferPointer(rebasing: bytes[bytesStart...]).copyMemory(from: head)
             do throws(HTTPParseError) {
                 count = try parseFields(head, from: start, maxCount: maxCount) { index, field in
-                    bytes.storeBytes(of: field, toByteOffset: head.count + index * stride, as: HTTPHeaders.Field.self)
+                    bytes.storeBytes(of: field.shifted(by: bytesStart), toByteOffset: index * stride, as: HTTPHeaders.Field.self)
                 }
-                initializedCount = head.count + count * stride
+                bytes.baseAddress!.advanced(by: count * stride).initializeMemory(as: UInt8.self, repeating: 0, count: (tableCapacity - count) * stride)
+                initializedCount = bytesStart + head.count
             } catch {
                 failure = error
                 initializedCount = 0
             }
         }
         if let failure { throw failure }
-        return HTTPHeaders(parsedStorage: storage, tableStart: head.count, count: count)
+        return HTTPHeaders(parsedStorage: storage, tableCapacity: tableCapacity, count: count)
     }
 
     /// Parses `name: value` lines starting at `start` up to the empty line, handing each to

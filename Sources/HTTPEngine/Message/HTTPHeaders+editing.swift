@@ -1,0 +1,84 @@
+extension HTTPHeaders {
+    /// Appends a field; names and values containing CR, LF or NUL are skipped when sent.
+    public mutating func add(name: String, value: String) {
+        var name = name
+        var value = value
+        name.withUTF8 { name in
+            value.withUTF8 { value in add(nameBytes: UnsafeRawBufferPointer(name), valueBytes: UnsafeRawBufferPointer(value)) }
+        }
+    }
+
+    /// Appends a field from raw bytes.
+    mutating func add(nameBytes name: UnsafeRawBufferPointer, valueBytes value: UnsafeRawBufferPointer) {
+        if count == tableCapacity { growTable() }
+        let nameStart = storage.count
+        storage.append(contentsOf: name)
+        let valueStart = storage.count
+        storage.append(contentsOf: value)
+        let field = Field(nameStart: Int32(nameStart), nameEnd: Int32(valueStart), valueStart: Int32(valueStart), valueEnd: Int32(storage.count))
+        let slot = count * Self.fieldStride
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: field, toByteOffset: slot, as: Field.self) }
+        count += 1
+    }
+
+    /// Removes every field called `name` (case-insensitive). Their bytes stay in the buffer,
+    /// unused: compacting would copy a buffer that a parsed request target may still share.
+    public mutating func remove(name: String) {
+        let matches = indices(named: name)
+        guard !matches.isEmpty else { return }
+        let stride = Self.fieldStride
+        let fieldCount = count
+        var kept = 0
+        var nextMatch = 0
+        storage.withUnsafeMutableBytes { bytes in
+            for index in 0..<fieldCount {
+                if nextMatch < matches.count, matches[nextMatch] == index {
+                    nextMatch += 1
+                    continue
+                }
+                if kept != index {
+                    let field = bytes.loadUnaligned(fromByteOffset: index * stride, as: Field.self)
+                    bytes.storeBytes(of: field, toByteOffset: kept * stride, as: Field.self)
+                }
+                kept += 1
+            }
+        }
+        count = kept
+    }
+
+    /// Makes room for twice as many table entries (at least four): the bytes move up, and
+    /// every entry shifts with them.
+    private mutating func growTable() {
+        let stride = Self.fieldStride
+        let newCapacity = Swift.max(4, tableCapacity * 2)
+        let distance = (newCapacity - tableCapacity) * stride
+        let byteCount = storage.count - bytesStart
+        // Spare room for a few more fields' bytes, so the next adds do not reallocate at once.
+        storage = storage.withUnsafeBytes { old in
+            [UInt8](unsafeUninitializedCapacity: newCapacity * stride + byteCount * 2 + 64) { buffer, initializedCount in
+                let new = UnsafeMutableRawBufferPointer(buffer)
+                for index in 0..<count {
+                    new.storeBytes(of: field(at: index, in: old).shifted(by: distance), toByteOffset: index * stride, as: Field.self)
+                }
+                new.baseAddress!.advanced(by: count * stride).initializeMemory(as: UInt8.self, repeating: 0, count: (newCapacity - count) * stride)
+                UnsafeMutableRawBufferPointer(rebasing: new[(newCapacity * stride)...]).copyMemory(from: UnsafeRawBufferPointer(rebasing: old[bytesStart...]))
+                initializedCount = newCapacity * stride + byteCount
+            }
+        }
+        tableCapacity = newCapacity
+    }
+
+    /// Replaces all fields called `name` with one field, or adds it.
+    public mutating func replaceOrAdd(name: String, value: String) {
+        remove(name: name)
+        add(name: name, value: value)
+    }
+
+    /// The first value for `name` (case-insensitive); setting replaces every field of that name, `nil` removes them.
+    public subscript(name: String) -> String? {
+        get { first(name: name) }
+        set {
+            if let newValue { replaceOrAdd(name: name, value: newValue) } else { remove(name: name) }
+        }
+    }
+}
