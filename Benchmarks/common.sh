@@ -34,25 +34,49 @@ build_malloc_counter() {
     echo "$work/malloc-counter.so"
 }
 
-# Writes an nginx configuration to file $1: `return 200 "Hello, world!"` on port $2 with $3
-# workers, logging off and keep-alive unbounded, so the upstream is never what is measured.
-write_hello_nginx_conf() {
-    cat >"$1" <<CONF
-worker_processes $3;
+# Prints the start of an nginx configuration up to and including `http {`: $1 workers, pid file
+# and error log at path prefix $2, logging off, keep-alive unbounded, temporary files in $work.
+# The caller writes the servers and the closing brace.
+nginx_conf_start() {
+    cat <<CONF
+worker_processes $1;
 daemon off;
-pid $1.pid;
-error_log $1.error.log;
+pid $2.pid;
+error_log $2.error.log;
 events { worker_connections 4096; }
 http {
     access_log off;
     keepalive_requests 100000000;
     client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
+CONF
+}
+
+# Prints the directives of a location that proxies to nginx upstream block $1 over HTTP/1.1
+# keep-alive connections, setting Host and the X-Forwarded-* fields as our proxy does.
+nginx_proxy_pass() {
+    cat <<CONF
+            proxy_pass http://$1;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host \$host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+CONF
+}
+
+# Writes an nginx configuration to file $1: `return 200 "Hello, world!"` on port $2 with $3
+# workers, so the upstream is never what is measured.
+write_hello_nginx_conf() {
+    {
+        nginx_conf_start "$3" "$1"
+        cat <<CONF
     server {
         listen 127.0.0.1:$2;
         location / { default_type text/plain; return 200 "Hello, world!"; }
     }
 }
 CONF
+    } >"$1"
 }
 
 # Waits until an HTTP server answers on port $1 (up to 30 s).

@@ -29,30 +29,19 @@ malloc_counter="$(build_malloc_counter)"
 # The upstream gets its own workers so it is not the bottleneck of any contestant.
 write_hello_nginx_conf "$work/upstream.conf" "$upstream_port" 2
 
-cat >"$work/nginx-proxy.conf" <<CONF
-worker_processes $loops;
-daemon off;
-pid $work/nginx-proxy.pid;
-error_log $work/nginx-proxy-error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
+{
+    nginx_conf_start "$loops" "$work/nginx-proxy"
+    cat <<CONF
     upstream backend { server 127.0.0.1:$upstream_port; keepalive 64; keepalive_requests 100000000; }
     server {
         listen 127.0.0.1:$nginx_port;
         location / {
-            proxy_pass http://backend;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host \$host;
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto \$scheme;
+$(nginx_proxy_pass backend)
         }
     }
 }
 CONF
+} >"$work/nginx-proxy.conf"
 
 cat >"$work/haproxy.cfg" <<CONF
 global

@@ -57,24 +57,13 @@ mkdir -p "$work/www"
 head -c "$bytes" /dev/zero | tr '\0' 'x' >"$body"
 
 proxy_locations() { # the proxy_pass lines both nginx proxies share
-    cat <<CONF
-            client_max_body_size 0;
-            proxy_pass http://stream;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host \$host;
-CONF
+    echo "            client_max_body_size 0;"
+    nginx_proxy_pass stream
 }
-cat >"$work/nginx.conf" <<CONF
-worker_processes $loops;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
+{
+nginx_conf_start "$loops" "$work/nginx"
+cat <<CONF
     log_format seconds \$request_time;
-    client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
     upstream stream { server 127.0.0.1:$stream_port; keepalive 16; }
     server {
         listen 127.0.0.1:$nginx_port;
@@ -103,6 +92,7 @@ $(proxy_locations)
     }
 }
 CONF
+} >"$work/nginx.conf"
 
 "$stream" "$stream_port" "$loops" >"$work/stream.out" 2>&1 & stream_pid=$!
 pids+=($stream_pid)
