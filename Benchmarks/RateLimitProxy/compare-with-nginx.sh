@@ -42,24 +42,13 @@ nginx_location() {
     cat <<CONF
         location / {
             limit_req zone=$1 burst=$2 nodelay;
-            proxy_pass http://backend;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host \$host;
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+$(nginx_proxy_pass backend)
         }
 CONF
 }
-cat >"$work/nginx-proxy.conf" <<CONF
-worker_processes $loops;
-daemon off;
-pid $work/nginx-proxy.pid;
-error_log $work/nginx-proxy-error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
+{
+    nginx_conf_start "$loops" "$work/nginx-proxy"
+    cat <<CONF
     upstream backend { server 127.0.0.1:$upstream_port; keepalive 64; keepalive_requests 100000000; }
     limit_req_status 429;
     limit_req_zone \$binary_remote_addr zone=allowed:10m rate=1000000r/s;
@@ -76,6 +65,7 @@ $(nginx_location keys 1000000)
     }
 }
 CONF
+} >"$work/nginx-proxy.conf"
 
 # HAProxy: a stick table per scenario counting each key's requests over the last second.
 cat >"$work/haproxy.cfg" <<CONF

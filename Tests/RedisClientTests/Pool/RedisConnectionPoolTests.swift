@@ -233,7 +233,7 @@ struct RedisConnectionPoolTests {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
         let group = try EventLoopGroup(loopCount: 1)
-        let pool = RedisConnectionPool(address: RedisAddress(host: "127.0.0.1", port: server.port), eventLoopGroup: group, configuration: patientConfiguration)
+        let pool = RedisConnectionPool(address: RedisAddress(host: "127.0.0.1", port: server.port), eventLoopGroup: group, configuration: .patient)
         _ = try await pool.send(["PING"])
         let sleeper = Task { try await pool.send(["DEBUG", "SLEEP", "0.1"]) }
         try await Task.sleep(for: .milliseconds(30))

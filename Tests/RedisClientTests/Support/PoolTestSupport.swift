@@ -3,9 +3,6 @@ import RedisTestSupport
 import HTTPEngine
 import RedisClient
 
-/// Time-outs no test may hit unless it is about them: CI runs these tests loaded and sanitized,
-/// where the defaults' 1 s was once exceeded by a plain round trip.
-let patientConfiguration = RedisClientConfiguration(connectTimeout: .seconds(30), commandTimeout: .seconds(30))
 
 /// Runs `body` with a pool on a one-loop group of its own, then shuts both down.
 func withPool<Result>(
@@ -13,7 +10,7 @@ func withPool<Result>(
     password: String? = nil,
     username: String? = nil,
     database: Int = 0,
-    configuration: RedisClientConfiguration = patientConfiguration,
+    configuration: RedisClientConfiguration = .patient,
     _ body: (RedisConnectionPool, EventLoopGroup) async throws -> Result
 ) async throws -> Result {
     let group = try EventLoopGroup(loopCount: 1)

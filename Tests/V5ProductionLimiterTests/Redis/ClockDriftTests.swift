@@ -38,9 +38,7 @@ import Testing
         let metrics = PrometheusMetrics()
         let pool = RedisConnectionPool(
             address: RedisAddress(host: "127.0.0.1", port: server.port), eventLoopGroup: RedisStoreLoops.group,
-            // Not a time-out test: the first call connects and loads the script, which a loaded,
-            // sanitized run once took over a second to do (CI).
-            configuration: RedisClientConfiguration(commandTimeout: .seconds(30))
+            configuration: .patient
         )
         let store = RedisStore(
             pool: pool, keyPrefix: "drift:", frozenMicroseconds: { redisTime.now.nanoseconds / 1000 },

@@ -33,9 +33,7 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
         let clock = ManualClock()
         let pool = RedisConnectionPool(
             address: RedisAddress(host: "127.0.0.1", port: server.port), eventLoopGroup: RedisStoreLoops.group,
-            // Not a time-out test: the first call connects and loads the script, which a loaded,
-            // sanitized run once took over a second to do (CI).
-            configuration: RedisClientConfiguration(commandTimeout: .seconds(30))
+            configuration: .patient
         )
         let store = RedisStore(pool: pool, keyPrefix: "test:", frozenMicroseconds: { clock.now.nanoseconds / 1000 })
         // The closure keeps the server alive for the test; it stops when the test lets go.
