@@ -50,12 +50,18 @@ public struct HTTPHeaders: Sendable {
     /// Empty headers with room for `byteCount` bytes of names and values in `fieldCount` fields.
     init(reservingBytes byteCount: Int, fields fieldCount: Int) {
         let tableBytes = fieldCount * Self.fieldStride
+        tableCapacity = fieldCount
+        count = 0
+        // With no capacity that initializer writes the count into the runtime's shared empty
+        // array (a data race ThreadSanitizer reports between two threads making empty headers).
+        guard tableBytes + byteCount > 0 else {
+            storage = []
+            return
+        }
         storage = [UInt8](unsafeUninitializedCapacity: tableBytes + byteCount) { buffer, initializedCount in
             buffer.baseAddress?.initialize(repeating: 0, count: tableBytes)
             initializedCount = tableBytes
         }
-        tableCapacity = fieldCount
-        count = 0
     }
 
     /// Parsed headers: `storage` starts with a table of `tableCapacity` entries, `count` of them used.
