@@ -143,6 +143,7 @@ extension EventLoop {
         // A later thread may get this thread's id; it must not count as the loop.
         threadIdentifier.store(0, ordering: .releasing)
         let waiters = remote.withLock { remote in
+            remote.hasFinishedExit = true
             defer { remote.exitWaiters = [] }
             return remote.exitWaiters
         }

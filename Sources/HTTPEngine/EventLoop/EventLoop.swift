@@ -17,7 +17,10 @@ public final class EventLoop: @unchecked Sendable {
         var closures: [@Sendable () -> Void] = []
         var jobs: [UnownedJob] = []
         var isStopping = false
+        /// Set when the exit begins: from then on other threads' work is refused.
         var hasExited = false
+        /// Set when the exit is over: accepted work has run and the descriptors are closed.
+        var hasFinishedExit = false
         var exitWaiters: [CheckedContinuation<Void, Never>] = []
         var isEmpty: Bool { closures.isEmpty && jobs.isEmpty }
     }
@@ -134,11 +137,13 @@ public final class EventLoop: @unchecked Sendable {
     /// Suspends until the loop thread has exited, after every accepted closure and job ran.
     public func waitUntilStopped() async {
         await withCheckedContinuation { continuation in
-            let hasExited = remote.withLock { remote -> Bool in
-                if !remote.hasExited { remote.exitWaiters.append(continuation) }
-                return remote.hasExited
+            // Not `hasExited`: that is set when the exit begins, and a waiter arriving while the
+            // accepted work still drains would resume before that work ran (CI caught it once).
+            let hasFinished = remote.withLock { remote -> Bool in
+                if !remote.hasFinishedExit { remote.exitWaiters.append(continuation) }
+                return remote.hasFinishedExit
             }
-            if hasExited { continuation.resume() }
+            if hasFinished { continuation.resume() }
         }
     }
 

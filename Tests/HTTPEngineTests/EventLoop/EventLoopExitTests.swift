@@ -43,6 +43,24 @@ struct EventLoopExitTests {
         #expect(accepted.load(ordering: .relaxed) == ranOnLoop.load(ordering: .relaxed))
     }
 
+    /// A waiter that arrives while the loop is exiting resumes only when the exit is over.
+    /// (Attack: a registered handler's `loopDidExit`, which runs inside the exit, starts the
+    /// waiter and then keeps the exit busy until the waiter resumes or 1 s passes; the waiter
+    /// must see that the handler had finished.)
+    @Test func aWaiterArrivingDuringTheExitResumesOnlyAfterIt() async throws {
+        let loop = try EventLoop()
+        var descriptors: [Int32] = [0, 0]
+        #expect(pipe(&descriptors) == 0)
+        defer { close(descriptors[1]) }
+        let handler = WaiterDuringExit(loop: loop, descriptor: descriptors[0])
+        try await loop.perform {
+            try loop.register(fileDescriptor: descriptors[0], interest: .readable, handler: handler)
+        }
+        await loop.shutdown()
+        try await blocking { handler.waiterResumed.wait() }
+        #expect(handler.sawExitWorkDone.withLock { $0 } == true)
+    }
+
     @Test func executeAfterExitReturnsFalseAndNeverRunsTheWork() async throws {
         let loop = try EventLoop()
         await loop.shutdown()
@@ -181,5 +199,38 @@ final class ExitRecorder: EventLoopFileDescriptorHandler, @unchecked Sendable {
         let ranOnLoop = ranOnLoop
         loop.execute { if loop.inEventLoop { ranOnLoop.value.add(1, ordering: .relaxed) } }
         Task(executorPreference: loop) { if loop.inEventLoop { ranOnLoop.value.add(1, ordering: .relaxed) } }
+    }
+}
+
+/// Starts a `waitUntilStopped` from inside the loop's exit, then stays busy until that waiter
+/// resumes (which a correct loop does not allow) or 1 s passes.
+final class WaiterDuringExit: EventLoopFileDescriptorHandler, @unchecked Sendable {
+    let loop: EventLoop
+    let descriptor: Int32
+    let isExitWorkDone = Atomic<Bool>(false)
+    let sawExitWorkDone = Mutex<Bool?>(nil)
+    let waiterResumedForExit = DispatchSemaphore(value: 0)
+    let waiterResumed = DispatchSemaphore(value: 0)
+
+    init(loop: EventLoop, descriptor: Int32) {
+        self.loop = loop
+        self.descriptor = descriptor
+    }
+
+    func readable() {}
+    func writable() {}
+    func hangup() {}
+
+    func loopDidExit() {
+        loop.deregister(fileDescriptor: descriptor)
+        close(descriptor)
+        Task.detached { [self] in
+            await loop.waitUntilStopped()
+            sawExitWorkDone.withLock { $0 = isExitWorkDone.load(ordering: .acquiring) }
+            waiterResumedForExit.signal()
+            waiterResumed.signal()
+        }
+        _ = waiterResumedForExit.wait(timeout: .now() + 1)
+        isExitWorkDone.store(true, ordering: .releasing)
     }
 }

@@ -45,6 +45,13 @@ extension ServerConnection {
     func shrinkSocketBuffersForTesting(to size: Int32) async throws {
         try await loop.perform { setSocketBufferSizes(descriptor, size) }
     }
+
+    /// Shrinks only the server side's send buffer: safe while the client is sending. Shrinking
+    /// the receive buffer below the window already advertised makes the kernel drop arriving
+    /// segments (`TcpExtRcvPruned`), and the client's retransmissions back off for minutes.
+    func shrinkSendBufferForTesting(to size: Int32) async throws {
+        try await loop.perform { setSendBufferSize(descriptor, size) }
+    }
 }
 
 extension HTTPClient {

@@ -155,9 +155,14 @@ final class RawClient: @unchecked Sendable {
 
 /// Shrinks a socket's kernel send and receive buffers (the kernel doubles and rounds the value).
 func setSocketBufferSizes(_ descriptor: Int32, _ size: Int32) {
+    setSendBufferSize(descriptor, size)
+    var value = size
+    _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &value, socklen_t(MemoryLayout<Int32>.size))
+}
+
+func setSendBufferSize(_ descriptor: Int32, _ size: Int32) {
     var value = size
     _ = setsockopt(descriptor, SOL_SOCKET, SO_SNDBUF, &value, socklen_t(MemoryLayout<Int32>.size))
-    _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &value, socklen_t(MemoryLayout<Int32>.size))
 }
 
 /// Runs blocking socket work on its own thread so it never occupies the cooperative pool.
