@@ -1,12 +1,18 @@
 # What every comparison script under Benchmarks/ needs; sourced, not run:
 #   source "$(dirname "$0")/../common.sh"
 # Sets `root` (the package) and `work` (a fresh scratch folder), and a trap that stops every
-# process whose pid was added to `pids`.
+# process whose pid was added to `pids` and removes `work` unless the script set `keep_work=1`
+# (its reports are there). Left behind, the folders of profiles and big transfers filled /tmp.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d /tmp/bench.XXXXXX)"
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+keep_work=0
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    if [ "$keep_work" != 1 ]; then rm -rf "$work"; fi
+}
 trap cleanup EXIT
 
 # Installs the Debian packages of the commands named (`command:package`) that are missing.

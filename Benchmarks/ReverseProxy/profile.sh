@@ -12,6 +12,7 @@
 set -euo pipefail
 seconds="${1:-10}"
 source "$(dirname "$0")/../common.sh"
+keep_work=1 # the reports stay in $work
 upstream_port=18291
 proxy_port=18292
 loops="${LOOPS:-2}"

@@ -43,9 +43,8 @@ nginx_sendfile_port=18484
 nginx_proxy_port=18485
 nginx_buffered_port=18486
 bytes=$((megabytes * 1024 * 1024))
+# In the scratch folder, which common.sh removes on exit.
 body="$work/www/body.bin"
-# The body file is the one large thing in the scratch folder: removed on exit, with the servers.
-trap 'cleanup; rm -f "$body"' EXIT
 
 install_missing nginx:nginx-light curl:curl
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
