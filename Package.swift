@@ -53,11 +53,13 @@ let package = Package(
         .target(name: "ReverseProxy", dependencies: ["HTTPEngine", "ThreadSanitizerAnnotations"]),
         .testTarget(name: "ReverseProxyTests", dependencies: ["ReverseProxy", "HTTPEngine"]),
         // A one-route proxy for the reverse-proxy benchmark script.
-        .executableTarget(name: "ReverseProxyServer", dependencies: ["ReverseProxy", "HTTPEngine"], path: "Benchmarks/ReverseProxyServer"),
+        .executableTarget(name: "ReverseProxyServer", dependencies: ["ReverseProxy", "HTTPEngine", "BenchmarkServing"], path: "Benchmarks/ReverseProxyServer"),
         // A "hello" server for the engine's benchmark and conformance scripts.
-        .executableTarget(name: "HelloServer", dependencies: ["HTTPEngine"], path: "Benchmarks/HelloServer"),
+        .executableTarget(name: "HelloServer", dependencies: ["HTTPEngine", "BenchmarkServing"], path: "Benchmarks/HelloServer"),
         // Streams large uploads and downloads for the streaming benchmark (flat memory, MB/s).
-        .executableTarget(name: "StreamServer", dependencies: ["HTTPEngine"], path: "Benchmarks/StreamServer"),
+        .executableTarget(name: "StreamServer", dependencies: ["HTTPEngine", "BenchmarkServing"], path: "Benchmarks/StreamServer"),
+        // What the benchmark servers share: serving until SIGTERM has drained them.
+        .target(name: "BenchmarkServing", dependencies: ["HTTPEngine"], path: "Benchmarks/BenchmarkServing"),
 
         // Drives EVALSHA through the Redis client (or stage 5's Redis store) beside redis-benchmark.
         .executableTarget(name: "RedisBenchmark", dependencies: ["RedisClient", "HTTPEngine", "V5ProductionLimiter"], path: "Benchmarks/RedisBenchmark"),

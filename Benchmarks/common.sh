@@ -70,6 +70,31 @@ nginx_proxy_pass() {
 CONF
 }
 
+# Prints the start of an HAProxy configuration for $1 threads: HTTP keep-alive on both sides,
+# `X-Forwarded-For` added as our proxy does. The caller writes the frontends and backends.
+haproxy_conf_start() {
+    cat <<CONF
+global
+    nbthread $1
+defaults
+    mode http
+    option http-keep-alive
+    option forwardfor
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+CONF
+}
+
+# Prints an HAProxy backend `upstream` reusing idle connections to 127.0.0.1:$1.
+haproxy_upstream_backend() {
+    cat <<CONF
+backend upstream
+    http-reuse always
+    server u1 127.0.0.1:$1
+CONF
+}
+
 # Writes an nginx configuration to file $1: `return 200 "Hello, world!"` on port $2 with $3
 # workers, so the upstream is never what is measured.
 write_hello_nginx_conf() {

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPEngine
+import BenchmarkServing
 
 /// Answers every request with "Hello, world!" — the engine's benchmark and conformance target.
 ///
@@ -32,13 +33,4 @@ let server = HTTPServer(
     configuration: HTTPServerConfiguration(host: "127.0.0.1", port: port, loopCount: loops),
     handler: HelloHandler()
 )
-let address = try await server.start()
-FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
-// SIGTERM drains (graceful shutdown, 10 s grace) instead of killing open connections.
-signal(SIGTERM, SIG_IGN)
-let terminationSource = DispatchSource.makeSignalSource(signal: SIGTERM)
-terminationSource.setEventHandler {
-    Task { await server.shutdown(gracePeriod: .seconds(10)) }
-}
-terminationSource.resume()
-try await server.run()
+try await server.serveUntilTerminated()

@@ -68,38 +68,24 @@ CONF
 } >"$work/nginx-proxy.conf"
 
 # HAProxy: a stick table per scenario counting each key's requests over the last second.
-cat >"$work/haproxy.cfg" <<CONF
-global
-    nbthread $loops
-defaults
-    mode http
-    option http-keep-alive
-    option forwardfor
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-frontend allowed
-    bind 127.0.0.1:$((haproxy_base + 0))
-    stick-table type ip size 100k expire 60s store http_req_rate(1s)
-    http-request track-sc0 src
-    http-request deny deny_status 429 if { sc_http_req_rate(0) gt 1000000 }
+# haproxy_frontend NAME PORT TABLE-TYPE TRACKED-SAMPLE THRESHOLD
+haproxy_frontend() {
+    cat <<CONF
+frontend $1
+    bind 127.0.0.1:$2
+    stick-table type $3 expire 60s store http_req_rate(1s)
+    http-request track-sc0 $4
+    http-request deny deny_status 429 if { sc_http_req_rate(0) gt $5 }
     default_backend upstream
-frontend rejected
-    bind 127.0.0.1:$((haproxy_base + 1))
-    stick-table type ip size 100k expire 60s store http_req_rate(1s)
-    http-request track-sc0 src
-    http-request deny deny_status 429 if { sc_http_req_rate(0) gt 5 }
-    default_backend upstream
-frontend keys
-    bind 127.0.0.1:$((haproxy_base + 2))
-    stick-table type string len 32 size 200k expire 60s store http_req_rate(1s)
-    http-request track-sc0 req.hdr(x-api-key)
-    http-request deny deny_status 429 if { sc_http_req_rate(0) gt 1000000 }
-    default_backend upstream
-backend upstream
-    http-reuse always
-    server u1 127.0.0.1:$upstream_port
 CONF
+}
+{
+    haproxy_conf_start "$loops"
+    haproxy_frontend allowed $((haproxy_base + 0)) "ip size 100k" src 1000000
+    haproxy_frontend rejected $((haproxy_base + 1)) "ip size 100k" src 5
+    haproxy_frontend keys $((haproxy_base + 2)) "string len 32 size 200k" "req.hdr(x-api-key)" 1000000
+    haproxy_upstream_backend "$upstream_port"
+} >"$work/haproxy.cfg"
 
 # Our proxy's 100,000 keys: a tier far above the load, every key a member of it.
 python3 - "$work/keys.json" "$key_count" <<'PY'

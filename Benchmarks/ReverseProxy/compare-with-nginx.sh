@@ -43,25 +43,15 @@ $(nginx_proxy_pass backend)
 CONF
 } >"$work/nginx-proxy.conf"
 
-cat >"$work/haproxy.cfg" <<CONF
-global
-    nbthread $loops
-defaults
-    mode http
-    option http-keep-alive
-    option forwardfor
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
+{
+    haproxy_conf_start "$loops"
+    cat <<CONF
 frontend bench
     bind 127.0.0.1:$haproxy_port
     default_backend upstream
-backend upstream
-    http-reuse always
-    server u1 127.0.0.1:$upstream_port
 CONF
-
-
+    haproxy_upstream_backend "$upstream_port"
+} >"$work/haproxy.cfg"
 
 "$nginx_bin" -c "$work/upstream.conf" -p "$work" & pids+=($!)
 "$nginx_bin" -c "$work/nginx-proxy.conf" -p "$work" & pids+=($!)

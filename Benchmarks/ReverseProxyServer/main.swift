@@ -1,6 +1,7 @@
 import Foundation
 import HTTPEngine
 import ReverseProxy
+import BenchmarkServing
 
 /// A reverse proxy with one catch-all route, for the proxy benchmark.
 ///
@@ -43,14 +44,6 @@ let server = HTTPServer(
     handler: proxy,
     eventLoopGroup: group
 )
-let address = try await server.start()
-FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
-signal(SIGTERM, SIG_IGN)
-let terminationSource = DispatchSource.makeSignalSource(signal: SIGTERM)
-terminationSource.setEventHandler {
-    Task { await server.shutdown(gracePeriod: .seconds(10)) }
-}
-terminationSource.resume()
-try await server.run()
+try await server.serveUntilTerminated()
 await client.shutdown(gracePeriod: .seconds(1))
 await group.shutdown()

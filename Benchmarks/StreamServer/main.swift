@@ -1,5 +1,6 @@
 import Foundation
 import HTTPEngine
+import BenchmarkServing
 
 /// Streams large bodies both ways through the engine, for the streaming benchmark.
 ///
@@ -58,13 +59,4 @@ let server = HTTPServer(
     configuration: HTTPServerConfiguration(host: "127.0.0.1", port: port, loopCount: loops, maxRequestBodySize: 1 << 50),
     handler: StreamHandler()
 )
-let address = try await server.start()
-FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
-// SIGTERM drains (graceful shutdown, 10 s grace) instead of killing open connections.
-signal(SIGTERM, SIG_IGN)
-let terminationSource = DispatchSource.makeSignalSource(signal: SIGTERM)
-terminationSource.setEventHandler {
-    Task { await server.shutdown(gracePeriod: .seconds(10)) }
-}
-terminationSource.resume()
-try await server.run()
+try await server.serveUntilTerminated()
