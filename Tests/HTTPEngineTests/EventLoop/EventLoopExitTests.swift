@@ -52,13 +52,31 @@ struct EventLoopExitTests {
         var descriptors: [Int32] = [0, 0]
         #expect(pipe(&descriptors) == 0)
         defer { close(descriptors[1]) }
-        let handler = WaiterDuringExit(loop: loop, descriptor: descriptors[0])
+        final class Probe: Sendable {
+            let isExitWorkDone = Atomic<Bool>(false)
+            let sawExitWorkDone = Mutex<Bool?>(nil)
+            let waiterResumedForExit = DispatchSemaphore(value: 0)
+            let waiterResumed = DispatchSemaphore(value: 0)
+        }
+        let probe = Probe()
+        let handler = ExitHook(loop: loop, descriptor: descriptors[0]) {
+            Task.detached {
+                await loop.waitUntilStopped()
+                probe.sawExitWorkDone.withLock { $0 = probe.isExitWorkDone.load(ordering: .acquiring) }
+                probe.waiterResumedForExit.signal()
+                probe.waiterResumed.signal()
+            }
+            // A correct loop keeps the waiter until this returns; a broken one resumes it now,
+            // and is given time to show it.
+            _ = probe.waiterResumedForExit.wait(timeout: .now() + 1)
+            probe.isExitWorkDone.store(true, ordering: .releasing)
+        }
         try await loop.perform {
             try loop.register(fileDescriptor: descriptors[0], interest: .readable, handler: handler)
         }
         await loop.shutdown()
-        try await blocking { handler.waiterResumed.wait() }
-        #expect(handler.sawExitWorkDone.withLock { $0 } == true)
+        try await blocking { probe.waiterResumed.wait() }
+        #expect(probe.sawExitWorkDone.withLock { $0 } == true)
     }
 
     @Test func executeAfterExitReturnsFalseAndNeverRunsTheWork() async throws {
@@ -98,7 +116,10 @@ struct EventLoopExitTests {
         let ranOnLoop = SharedCounter()
         var descriptors: [Int32] = [0, 0]
         #expect(pipe(&descriptors) == 0)
-        let handler = ExitRecorder(loop: loop, descriptor: descriptors[0], ranOnLoop: ranOnLoop)
+        let handler = ExitHook(loop: loop, descriptor: descriptors[0]) {
+            loop.execute { if loop.inEventLoop { ranOnLoop.value.add(1, ordering: .relaxed) } }
+            Task(executorPreference: loop) { if loop.inEventLoop { ranOnLoop.value.add(1, ordering: .relaxed) } }
+        }
         try await loop.perform {
             try loop.register(fileDescriptor: descriptors[0], interest: .readable, handler: handler)
         }
@@ -176,16 +197,17 @@ final class SharedCounter: Sendable {
     let value = Atomic<Int>(0)
 }
 
-/// Closes its pipe end when the loop exits and queues work from the loop thread right then.
-final class ExitRecorder: EventLoopFileDescriptorHandler, @unchecked Sendable {
+/// A registered descriptor whose loop exits with it still registered: deregisters and closes
+/// it, then runs `atExit`, inside the exit.
+final class ExitHook: EventLoopFileDescriptorHandler, @unchecked Sendable {
     let loop: EventLoop
     let descriptor: Int32
-    let ranOnLoop: SharedCounter
+    let atExit: @Sendable () -> Void
 
-    init(loop: EventLoop, descriptor: Int32, ranOnLoop: SharedCounter) {
+    init(loop: EventLoop, descriptor: Int32, atExit: @escaping @Sendable () -> Void) {
         self.loop = loop
         self.descriptor = descriptor
-        self.ranOnLoop = ranOnLoop
+        self.atExit = atExit
     }
 
     func readable() {}
@@ -195,42 +217,6 @@ final class ExitRecorder: EventLoopFileDescriptorHandler, @unchecked Sendable {
     func loopDidExit() {
         loop.deregister(fileDescriptor: descriptor)
         close(descriptor)
-        let loop = loop
-        let ranOnLoop = ranOnLoop
-        loop.execute { if loop.inEventLoop { ranOnLoop.value.add(1, ordering: .relaxed) } }
-        Task(executorPreference: loop) { if loop.inEventLoop { ranOnLoop.value.add(1, ordering: .relaxed) } }
-    }
-}
-
-/// Starts a `waitUntilStopped` from inside the loop's exit, then stays busy until that waiter
-/// resumes (which a correct loop does not allow) or 1 s passes.
-final class WaiterDuringExit: EventLoopFileDescriptorHandler, @unchecked Sendable {
-    let loop: EventLoop
-    let descriptor: Int32
-    let isExitWorkDone = Atomic<Bool>(false)
-    let sawExitWorkDone = Mutex<Bool?>(nil)
-    let waiterResumedForExit = DispatchSemaphore(value: 0)
-    let waiterResumed = DispatchSemaphore(value: 0)
-
-    init(loop: EventLoop, descriptor: Int32) {
-        self.loop = loop
-        self.descriptor = descriptor
-    }
-
-    func readable() {}
-    func writable() {}
-    func hangup() {}
-
-    func loopDidExit() {
-        loop.deregister(fileDescriptor: descriptor)
-        close(descriptor)
-        Task.detached { [self] in
-            await loop.waitUntilStopped()
-            sawExitWorkDone.withLock { $0 = isExitWorkDone.load(ordering: .acquiring) }
-            waiterResumedForExit.signal()
-            waiterResumed.signal()
-        }
-        _ = waiterResumedForExit.wait(timeout: .now() + 1)
-        isExitWorkDone.store(true, ordering: .releasing)
+        atExit()
     }
 }
