@@ -8,11 +8,9 @@ extension ClientConnection {
             discardIdleInput()
             return
         }
-        // Body bytes come in bulk: full-size reads mean fewer wake-ups and bigger chunks
-        // for the reader; a head needs little, so idle connections keep a small buffer.
         let count: Int?
         do {
-            count = try inbound.read(from: descriptor, reserving: hasResponseHead ? Self.readChunkSize : 4096, upTo: Self.readChunkSize)
+            count = try core.read()
         } catch {
             // A reset: whatever was not parsed yet is lost with it.
             fail(noResponseOrTruncated())
@@ -26,6 +24,8 @@ extension ClientConnection {
             lastActivityAt = EventLoop.monotonicNanoseconds()
         }
         processInbound()
+        // Small reads again with nothing buffered: a pooled connection idles with a small buffer.
+        core.releaseCapacityIfIdle()
         if hasPeerClosedInput, state == .active, !isBodyPaused { handlePeerClosedInput() }
         afterEvent()
     }
@@ -38,31 +38,31 @@ extension ClientConnection {
         while state == .active, !isBodyPaused, !isResponseComplete {
             let step: (event: HTTPParser.Event?, consumed: Int)
             do {
-                step = try parser.parse(inbound.readableBytes)
+                step = try parser.parse(core.inbound.readableBytes)
             } catch {
                 fail(HTTPEngineError.malformedResponse(error))
                 return
             }
             guard let event = step.event else {
-                inbound.consume(step.consumed)
+                core.inbound.consume(step.consumed)
                 if step.consumed == 0 { return }
                 continue
             }
             switch event {
             case .responseHead(let head):
-                inbound.consume(step.consumed)
+                core.inbound.consume(step.consumed)
                 receivedHead(head)
             case .body(let range):
                 // No channel: the body went out whole with the head (or its reader is gone).
                 if let bodyChannel {
-                    let chunk = [UInt8](UnsafeRawBufferPointer(rebasing: inbound.readableBytes[range]))
-                    inbound.consume(step.consumed)
+                    let chunk = [UInt8](UnsafeRawBufferPointer(rebasing: core.inbound.readableBytes[range]))
+                    core.inbound.consume(step.consumed)
                     if bodyChannel.yield(chunk) { isBodyPaused = true }
                 } else {
-                    inbound.consume(step.consumed)
+                    core.inbound.consume(step.consumed)
                 }
             case .messageEnd:
-                inbound.consume(step.consumed)
+                core.inbound.consume(step.consumed)
                 if isSkippingInterimResponse {
                     isSkippingInterimResponse = false
                 } else {
@@ -95,11 +95,11 @@ extension ClientConnection {
         case .chunked, .untilClose: expectedLength = nil
         }
         var body = HTTPClientResponseBody(channel: nil, lifetime: nil, expectedLength: expectedLength)
-        if let length = expectedLength, length > 0, length <= Self.readChunkSize, inbound.readableCount >= length {
+        if let length = expectedLength, length > 0, length <= Self.readChunkSize, core.inbound.readableCount >= length {
             // The whole body came with the head, as a small answer usually does: handed over
             // as bytes it needs no buffer and no lifetime object, and the parser's body events
             // for it (this same pass) are skipped. The exchange still ends at the message end.
-            body = HTTPClientResponseBody(completeBytes: [UInt8](UnsafeRawBufferPointer(rebasing: inbound.readableBytes[0..<length])))
+            body = HTTPClientResponseBody(completeBytes: [UInt8](UnsafeRawBufferPointer(rebasing: core.inbound.readableBytes[0..<length])))
         } else if expectedLength != 0 {
             let channel = ResponseBodyBuffer(loop: loop, connection: self, exchange: exchangeNumber)
             bodyChannel = channel
@@ -132,12 +132,12 @@ extension ClientConnection {
         guard state == .active, isResponseComplete else { return }
         // A response that ends before the upstream took the whole request leaves the
         // request half-sent: the connection cannot carry another exchange.
-        guard isRequestSent, outbound.isEmpty else {
+        guard isRequestSent, core.outbound.isEmpty else {
             close()
             return
         }
         let isReusable = isResponseKeepAlive && isRequestKeepAlive && !isOutputBroken
-            && !hasPeerClosedInput && inbound.readableCount == 0
+            && !hasPeerClosedInput && core.inbound.readableCount == 0
         guard isReusable else {
             close()
             return
@@ -188,10 +188,9 @@ extension ClientConnection {
 
     /// Input on an idle connection is a close, a reset or garbage; none leaves it usable.
     func discardIdleInput() {
-        let space = inbound.prepareForWrite(minimum: 1)
         do {
             // Nothing to read after all (a spurious wake-up): stay in the pool.
-            if try Socket.read(descriptor, into: space) == nil { return }
+            if try core.discardInput() == nil { return }
         } catch {
             // A reset: close below.
         }

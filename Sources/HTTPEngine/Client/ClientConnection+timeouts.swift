@@ -11,7 +11,7 @@ extension ClientConnection: DeadlineTimedConnection {
         case .active:
             // The upstream is silent while it should take our bytes or answer; a slow
             // request-body source or a paused body consumer is not its fault.
-            let isUpstreamOwing = !outbound.isEmpty
+            let isUpstreamOwing = !core.outbound.isEmpty
                 || (!hasResponseHead && isRequestSent)
                 || (hasResponseHead && !isResponseComplete && !isBodyPaused)
             let silence = isUpstreamOwing ? lastActivityAt &+ configuration.responseTimeout.nanoseconds : 0

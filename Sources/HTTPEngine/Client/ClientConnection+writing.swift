@@ -46,15 +46,19 @@ extension ClientConnection {
             remainingRequestBytes = remaining - chunk.count
         }
         if requestFraming == .chunked {
-            if outbound.isEmpty { lastActivityAt = EventLoop.monotonicNanoseconds() }
-            ResponseEncoder.appendChunk(chunk[...], to: &outbound)
+            if core.outbound.isEmpty { lastActivityAt = EventLoop.monotonicNanoseconds() }
+            ResponseEncoder.appendChunk(chunk[...], to: &core.outbound)
         } else {
             appendOutbound(chunk[...])
         }
         flush()
-        if state == .active, outbound.unsentCount >= OutboundBuffer.highWaterMark {
+        if state == .active, core.outbound.unsentCount >= OutboundBuffer.highWaterMark {
             afterEvent()
-            try await withUnsafeThrowingContinuation { continuation in writeWaiter = continuation }
+            // Same thread and no suspension since the check; `flush` or `close` resumes the writer
+            // here too. Cancelling the body's task (the exchange was abandoned) ends the wait at once.
+            let waiter = writeWaiter ?? SingleWaiter(operation: "request body write")
+            writeWaiter = waiter
+            try await waiter.wait()
         }
         // Re-checked after the wait: the exchange may have ended or failed meanwhile.
         guard number == exchangeNumber, state == .active else { throw closedEarly }
@@ -85,8 +89,8 @@ extension ClientConnection {
     }
 
     func appendOutbound(_ bytes: ArraySlice<UInt8>) {
-        if outbound.isEmpty { lastActivityAt = EventLoop.monotonicNanoseconds() }
-        outbound.append(contentsOf: bytes)
+        if core.outbound.isEmpty { lastActivityAt = EventLoop.monotonicNanoseconds() }
+        core.outbound.append(contentsOf: bytes)
     }
 
     /// Sends as much queued output as the socket takes and wakes a waiting body writer
@@ -94,14 +98,13 @@ extension ClientConnection {
     func flush() {
         guard state == .active, !isOutputBroken else { return }
         do {
-            try outbound.flush(to: descriptor) { lastActivityAt = EventLoop.monotonicNanoseconds() }
+            try core.flush { lastActivityAt = EventLoop.monotonicNanoseconds() }
         } catch {
             outputFailed()
             return
         }
-        if let writeWaiter, outbound.unsentCount < OutboundBuffer.lowWaterMark {
-            self.writeWaiter = nil
-            writeWaiter.resume()
+        if core.outbound.unsentCount < OutboundBuffer.lowWaterMark {
+            writeWaiter?.resume(returning: ())
         }
     }
 
@@ -109,9 +112,7 @@ extension ClientConnection {
     /// answered (an early 413, say), so read before deciding the exchange failed.
     func outputFailed() {
         isOutputBroken = true
-        outbound.removeAll()
-        let writeWaiter = writeWaiter
-        self.writeWaiter = nil
+        core.outbound.removeAll()
         writeWaiter?.resume(throwing: closedEarly)
         readInput()
         guard state == .active, !hasResponseHead else { return }
@@ -128,16 +129,14 @@ extension ClientConnection {
         case .idle:
             wanted = .readable
         case .active:
-            if !outbound.isEmpty { wanted.insert(.writable) }
+            if !core.outbound.isEmpty { wanted.insert(.writable) }
             let bufferLimit = configuration.parserLimits.maxHeaderBytes + Self.readChunkSize
-            if !hasPeerClosedInput, !isBodyPaused, inbound.readableCount < bufferLimit { wanted.insert(.readable) }
+            if !hasPeerClosedInput, !isBodyPaused, core.inbound.readableCount < bufferLimit { wanted.insert(.readable) }
         case .closed:
             return
         }
-        guard wanted != interest else { return }
         do {
-            try loop.setInterest(wanted, fileDescriptor: descriptor)
-            interest = wanted
+            try core.setInterest(wanted, on: loop)
         } catch {
             fail(closedEarly)
         }

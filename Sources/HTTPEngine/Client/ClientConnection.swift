@@ -22,14 +22,12 @@ final class ClientConnection: @unchecked Sendable {
 
     static let readChunkSize = 64 * 1024
 
-    let descriptor: Int32
     let loop: EventLoop
     let pool: ConnectionPool
     let configuration: HTTPClientConfiguration
-    let inbound = ReceiveBuffer(capacity: 4096)
+    /// The socket and its buffers; reads ask for 4 KiB for response heads, up to 64 KiB while a body streams in.
+    var core = ConnectionCore(minimumReadSize: 4096, maximumReadSize: ClientConnection.readChunkSize)
     var parser: HTTPParser
-    var outbound = OutboundBuffer()
-    var interest: EventInterest = .writable
     var state = State.connecting
     var isProcessingInbound = false
     var connectCompletion: ((Result<ClientConnection, HTTPEngineError>) -> Void)?
@@ -56,7 +54,9 @@ final class ClientConnection: @unchecked Sendable {
     var isResponseComplete = true
     var isBodyPaused = false
     var hasPeerClosedInput = false
-    var writeWaiter: UnsafeContinuation<Void, any Error>?
+    /// The streamed-body writer waiting for output to drain; made on first use, so exchanges
+    /// whose request fits the socket do not pay for it.
+    var writeWaiter: SingleWaiter<Void>?
     /// Whether the last failure was a pooled connection found closed before any
     /// response byte: the case where replaying an idempotent request is safe.
     var failedAsStale = false
@@ -68,10 +68,8 @@ final class ClientConnection: @unchecked Sendable {
     /// rides on the connection's one timer instead of costing a task group per request.
     var exchangeDeadline: UInt64 = 0
     var lastActivityAt: UInt64
-    var deadlineTimer = ConnectionDeadline()
 
-    init(descriptor: Int32, loop: EventLoop, pool: ConnectionPool) {
-        self.descriptor = descriptor
+    init(loop: EventLoop, pool: ConnectionPool) {
         self.loop = loop
         self.pool = pool
         self.configuration = pool.configuration
@@ -88,29 +86,18 @@ final class ClientConnection: @unchecked Sendable {
         pool: ConnectionPool,
         completion: @escaping (Result<ClientConnection, HTTPEngineError>) -> Void
     ) {
-        let started: (descriptor: Int32, isConnected: Bool)
+        let connection = ClientConnection(loop: pool.loop, pool: pool)
+        let isConnected: Bool
         do {
-            started = try Socket.startConnect(to: address)
-        } catch let error as SystemError {
+            isConnected = try connection.core.startConnect(to: address, on: pool.loop, handler: connection)
+        } catch {
+            connection.state = .closed
             completion(.failure(pool.connectError(errorNumber: error.errorNumber)))
             return
-        } catch {
-            completion(.failure(pool.connectError(errorNumber: EIO)))
-            return
         }
-        let connection = ClientConnection(descriptor: started.descriptor, loop: pool.loop, pool: pool)
         connection.connectCompletion = completion
-        do {
-            try pool.loop.register(fileDescriptor: started.descriptor, interest: .writable, handler: connection)
-        } catch {
-            Glibc.close(started.descriptor)
-            connection.state = .closed
-            connection.connectCompletion = nil
-            completion(.failure(pool.connectError(errorNumber: cls_errno())))
-            return
-        }
         pool.connectionOpened(connection)
-        if started.isConnected {
+        if isConnected {
             connection.finishConnect()
         } else {
             connection.afterEvent()
@@ -120,7 +107,7 @@ final class ClientConnection: @unchecked Sendable {
     /// Checks the outcome of the connect and reports it.
     func finishConnect() {
         guard state == .connecting else { return }
-        let errorNumber = Socket.pendingError(descriptor)
+        let errorNumber = Socket.pendingError(core.descriptor)
         guard errorNumber == 0 else {
             fail(pool.connectError(errorNumber: errorNumber))
             return
@@ -166,15 +153,11 @@ final class ClientConnection: @unchecked Sendable {
     func close() {
         guard state != .closed else { return }
         state = .closed
-        loop.deregister(fileDescriptor: descriptor)
-        Glibc.close(descriptor)
-        deadlineTimer.cancel(on: loop)
+        core.close(on: loop)
         bodyChannel?.fail(closedEarly)
         bodyChannel = nil
         bodyWriter?.cancel()
         bodyWriter = nil
-        let writeWaiter = writeWaiter
-        self.writeWaiter = nil
         writeWaiter?.resume(throwing: closedEarly)
         let headWaiter = headWaiter
         self.headWaiter = nil

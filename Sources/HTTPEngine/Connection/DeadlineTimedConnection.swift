@@ -4,7 +4,8 @@
 /// connection type rather than called through a witness table.
 protocol DeadlineTimedConnection: AnyObject {
     var loop: EventLoop { get }
-    var deadlineTimer: ConnectionDeadline { get set }
+    /// Holds the one deadline timer.
+    var core: ConnectionCore { get set }
     /// The instant the current wait times out, or 0 when nothing is due.
     var currentDeadline: UInt64 { get }
     var isClosed: Bool { get }
@@ -18,13 +19,13 @@ extension DeadlineTimedConnection {
     /// Arms the timer if the current deadline is earlier than the armed one.
     func refreshDeadline() {
         let current = currentDeadline
-        guard deadlineTimer.needsTimer(for: current) else { return }
-        deadlineTimer.arm(at: current, on: loop) { [self] in timerFired() }
+        guard core.deadlineTimer.needsTimer(for: current) else { return }
+        core.deadlineTimer.arm(at: current, on: loop) { [self] in timerFired() }
     }
 
     /// Handles the timer: times out if the deadline (which may have moved) has passed, else re-arms.
     func timerFired() {
-        deadlineTimer.timerDidFire()
+        core.deadlineTimer.timerDidFire()
         guard !isClosed else { return }
         let current = currentDeadline
         if current != 0, current <= EventLoop.monotonicNanoseconds() {

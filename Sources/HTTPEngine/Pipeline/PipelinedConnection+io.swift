@@ -29,7 +29,7 @@ extension PipelinedConnection: EventLoopFileDescriptorHandler {
         switch state {
         case .connecting:
             finishConnect()
-            if state == .connecting { fail(.connectFailure(to: server, errorNumber: Socket.pendingError(descriptor))) }
+            if state == .connecting { fail(.connectFailure(to: server, errorNumber: Socket.pendingError(core.descriptor))) }
         case .open:
             // Replies may sit before the close; what is still awaited after them never comes.
             readInput()
@@ -48,32 +48,31 @@ extension PipelinedConnection: EventLoopFileDescriptorHandler {
         while state == .open, total < Self.maxBytesPerReadEvent {
             let count: Int?
             do {
-                count = try inbound.read(from: descriptor, reserving: readSize.current, upTo: readSize.current)
+                count = try core.read()
             } catch {
                 return fail(closedEarly)
             }
             guard let count else { break }
             guard count > 0 else {
                 // End of stream: replies already read still count.
-                codec.receive(inbound.readableBytes)
-                inbound.consume(inbound.readableCount)
+                codec.receive(core.inbound.readableBytes)
+                core.inbound.consume(core.inbound.readableCount)
                 deliverReplies()
                 return fail(closedEarly)
             }
-            readSize.record(count)
             total += count
-            codec.receive(inbound.readableBytes)
-            inbound.consume(inbound.readableCount)
+            codec.receive(core.inbound.readableBytes)
+            core.inbound.consume(core.inbound.readableCount)
             deliverReplies()
         }
-        if readSize.isAtMinimum { inbound.releaseCapacity(above: readSize.minimum) }
+        core.releaseCapacityIfIdle()
         afterEvent()
     }
 
     /// Writes what the socket takes.
     func flush() {
         do {
-            try outbound.flush(to: descriptor) { writeCount += 1 }
+            try core.flush { writeCount += 1 }
         } catch {
             fail(closedEarly)
         }
@@ -87,16 +86,13 @@ extension PipelinedConnection: EventLoopFileDescriptorHandler {
     }
 
     func updateInterest() {
-        guard let interest else { return }
         let wanted: EventInterest = switch state {
         case .connecting: .writable
-        case .open: outbound.isEmpty ? .readable : [.readable, .writable]
+        case .open: core.outbound.isEmpty ? .readable : [.readable, .writable]
         case .resolving, .closed: []
         }
-        guard wanted != interest else { return }
         do {
-            try loop.setInterest(wanted, fileDescriptor: descriptor)
-            self.interest = wanted
+            try core.setInterest(wanted, on: loop)
         } catch {
             fail(closedEarly)
         }

@@ -38,7 +38,7 @@ extension PipelinedConnection {
     }
 
     private func enqueue(_ request: Codec.Request, identifier: UInt64, waiter: Waiter) {
-        outbound.append { Codec.encode(request, into: &$0) }
+        core.outbound.append { Codec.encode(request, into: &$0) }
         let deadline = EventLoop.monotonicNanoseconds() &+ configuration.replyTimeout.nanoseconds
         pending.append(Pending(identifier: identifier, deadline: deadline, waiter: waiter))
         guard !isFlushScheduled else { return }

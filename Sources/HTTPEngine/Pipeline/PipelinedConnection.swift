@@ -40,14 +40,10 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
     /// The server's `host:port`, for errors.
     let server: String
     let configuration: PipelineConfiguration
-    var descriptor: Int32 = -1
     var state = State.resolving
     var codec: Codec
-    let inbound = ReceiveBuffer(capacity: 4096)
-    var readSize = AdaptiveReadSize(minimum: 4096, maximum: 256 * 1024)
-    var outbound = OutboundBuffer()
-    /// The interest registered with epoll; nil while no socket is registered.
-    var interest: EventInterest?
+    /// The socket and its buffers; reads grow to 256 KiB for a burst of replies.
+    var core = ConnectionCore(minimumReadSize: 4096, maximumReadSize: 256 * 1024)
     /// Waiters in request order; those before `pendingHead` are answered.
     var pending: [Pending] = []
     var pendingHead = 0
@@ -62,7 +58,6 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
     var wasEstablished = false
     /// Until when resolving, connecting and the setup replies may take.
     let connectDeadline: UInt64
-    var deadlineTimer = ConnectionDeadline()
     /// Addresses still to try if the current connect fails.
     var remainingAddresses: ArraySlice<SocketAddress> = []
     /// Successful socket writes; with batching, far fewer than requests.
@@ -91,32 +86,23 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
         loop.assertInEventLoop()
         guard state != .closed, let address = addresses.first else { return }
         state = .connecting
-        let started: (descriptor: Int32, isConnected: Bool)
+        let isConnected: Bool
         do {
-            started = try Socket.startConnect(to: address)
+            isConnected = try core.startConnect(to: address, on: loop, handler: self)
         } catch {
-            let errorNumber = (error as? SystemError)?.errorNumber ?? EIO
             if addresses.count > 1 { return connect(to: addresses.dropFirst()) }
-            return fail(.connectFailure(to: server, errorNumber: errorNumber))
+            return fail(.connectFailure(to: server, errorNumber: error.errorNumber))
         }
-        do {
-            try loop.register(fileDescriptor: started.descriptor, interest: .writable, handler: self)
-        } catch {
-            Glibc.close(started.descriptor)
-            return fail(.connectFailure(to: server, errorNumber: (error as? SystemError)?.errorNumber ?? EIO))
-        }
-        descriptor = started.descriptor
-        interest = .writable
         remainingAddresses = addresses.dropFirst()
-        if started.isConnected { finishConnect() } else { afterEvent() }
+        if isConnected { finishConnect() } else { afterEvent() }
     }
 
     /// Checks the outcome of the connect: on success queued requests start flowing.
     func finishConnect() {
         guard state == .connecting else { return }
-        let errorNumber = Socket.pendingError(descriptor)
+        let errorNumber = Socket.pendingError(core.descriptor)
         guard errorNumber == 0 else {
-            closeSocket()
+            core.close(on: loop)
             if !remainingAddresses.isEmpty { return connect(to: remainingAddresses) }
             return fail(.connectFailure(to: server, errorNumber: errorNumber))
         }
@@ -133,9 +119,8 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
         guard state != .closed else { return }
         wasEstablished = hasBeenEstablished
         state = .closed
-        closeSocket()
-        deadlineTimer.cancel(on: loop)
-        outbound.removeAll()
+        core.close(on: loop)
+        core.outbound.removeAll()
         let waiting = pending[pendingHead...]
         pending = []
         pendingHead = 0
@@ -156,18 +141,9 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
         precondition(pendingCount == 0, "closeIdle() with replies still pending")
         wasEstablished = hasBeenEstablished
         state = .closed
-        closeSocket()
-        deadlineTimer.cancel(on: loop)
+        core.close(on: loop)
         let onClose = onClose
         self.onClose = nil
         onClose?(nil)
-    }
-
-    private func closeSocket() {
-        guard descriptor >= 0 else { return }
-        loop.deregister(fileDescriptor: descriptor)
-        Glibc.close(descriptor)
-        descriptor = -1
-        interest = nil
     }
 }

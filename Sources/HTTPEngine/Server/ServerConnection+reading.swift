@@ -9,24 +9,24 @@ extension ServerConnection {
             if phase == .handling && (isRequestBodyComplete || isBodyPaused) { break }
             // A pipelining client that does not read would otherwise have every buffered request
             // answered into memory; the next one waits until `flush` drains the output.
-            if phase == .idle, outbound.unsentCount > configuration.outputPauseThreshold {
+            if phase == .idle, core.outbound.unsentCount > configuration.outputPauseThreshold {
                 isInputPausedForOutput = true
                 return
             }
             let step: (event: HTTPParser.Event?, consumed: Int)
             do {
-                step = try parser.parse(inbound.readableBytes)
+                step = try parser.parse(core.inbound.readableBytes)
             } catch {
                 handleParseError(error)
                 return
             }
             guard let event = step.event else {
-                inbound.consume(step.consumed)
+                core.inbound.consume(step.consumed)
                 // Chunk framing costs the peer nothing to send and us the same to read as body
                 // bytes do, so it counts against the body and drain limits too.
                 if phase == .handling, step.consumed > 0, countBodyBytes(step.consumed) { return }
                 if step.consumed == 0 {
-                    if phase == .idle, inbound.readableCount > 0 {
+                    if phase == .idle, core.inbound.readableCount > 0 {
                         phase = .readingHead
                         phaseStartedAt = EventLoop.monotonicNanoseconds()
                     }
@@ -36,13 +36,13 @@ extension ServerConnection {
             }
             switch event {
             case .requestHead(let head):
-                inbound.consume(step.consumed)
+                core.inbound.consume(step.consumed)
                 startExchange(head)
             case .body(let range):
-                deliverBody(UnsafeRawBufferPointer(rebasing: inbound.readableBytes[range]))
-                inbound.consume(step.consumed)
+                deliverBody(UnsafeRawBufferPointer(rebasing: core.inbound.readableBytes[range]))
+                core.inbound.consume(step.consumed)
             case .messageEnd:
-                inbound.consume(step.consumed)
+                core.inbound.consume(step.consumed)
                 requestBodyEnded()
             case .responseHead:
                 // A request-mode parser never produces response heads.
@@ -153,10 +153,10 @@ extension ServerConnection {
             // Requests still buffered get answered first; `resumeInputAfterOutputDrained` comes back here.
             break
         case .idle, .readingHead:
-            if outbound.isEmpty { close() } else { closeAfterFlush = true }
+            if core.outbound.isEmpty { close() } else { closeAfterFlush = true }
         case .handling:
             if isRequestBodyComplete {
-                guard inbound.readableCount == 0 else {
+                guard core.inbound.readableCount == 0 else {
                     // Pipelined requests are buffered: the client half-closed after sending
                     // them and waits for every answer. Keep-alive stays on, so they are parsed
                     // after this one; the last gets `Connection: close`, then the connection closes.
@@ -199,10 +199,9 @@ extension ServerConnection {
 
     /// Reads and drops input after our final response, until EOF, a limit or the linger deadline.
     func discardLingeringInput() {
-        let space = inbound.prepareForWrite(minimum: 4096)
         let count: Int?
         do {
-            count = try Socket.read(descriptor, into: space)
+            count = try core.discardInput()
         } catch {
             close()
             return

@@ -46,7 +46,7 @@ extension ServerConnection {
     func prepareConnectionHeader() -> ResponseEncoder.ConnectionHeader {
         if context.isShuttingDown { isKeepAlive = false }
         // The client ended its input and no pipelined request waits: this is the last response.
-        if hasPeerClosedInput, inbound.readableCount == 0 { isKeepAlive = false }
+        if hasPeerClosedInput, core.inbound.readableCount == 0 { isKeepAlive = false }
         if !isRequestBodyComplete {
             if isContinuePending { isKeepAlive = false }
             if let declaredBodyLength, declaredBodyLength - receivedBodyBytes > configuration.maxDrainSize { isKeepAlive = false }
@@ -61,15 +61,15 @@ extension ServerConnection {
         guard canRespond(number) else { return }
         let connection = prepareConnectionHeader()
         let framing: HTTPBodyFraming = status.isBodyForbidden ? .none : .length(body.count)
-        if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+        if core.outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
         let hasBody = !isHeadRequest && !status.isBodyForbidden
         // A small body joins its head in one chunk (one send); a large one is split like a streamed body.
         let isBodyInHeadChunk = hasBody && body.count <= OutboundBuffer.chunkCapacity
-        outbound.append { output in
+        core.outbound.append { output in
             ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, date: context.dateCache, to: &output)
             if isBodyInHeadChunk { output.append(contentsOf: body) }
         }
-        if hasBody, !isBodyInHeadChunk { outbound.append(contentsOf: body) }
+        if hasBody, !isBodyInHeadChunk { core.outbound.append(contentsOf: body) }
         response = .complete
         flush()
         responseFinished()
@@ -85,8 +85,8 @@ extension ServerConnection {
             isKeepAlive = false
         }
         let connection = prepareConnectionHeader()
-        if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
-        outbound.append { ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, date: context.dateCache, to: &$0) }
+        if core.outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+        core.outbound.append { ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, date: context.dateCache, to: &$0) }
         guard !isHeadRequest, framing != .none, framing != .length(0) else {
             response = .complete
             flush()
@@ -116,9 +116,9 @@ extension ServerConnection {
         // The handler's own response will be dropped, so its work is wasted from here on.
         cancelHandler()
         bodyChannel?.fail(HTTPError(status))
-        if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+        if core.outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
         let text = Array(status.description.utf8)
-        outbound.append { output in
+        core.outbound.append { output in
             ResponseEncoder.appendHead(
                 status: status,
                 headers: HTTPHeaders([("Content-Type", "text/plain")]),
@@ -158,7 +158,7 @@ extension ServerConnection {
     /// Both directions of the exchange are done; parse the next (maybe pipelined) request.
     func completeExchange() {
         bodyChannel = nil
-        if context.isShuttingDown, inbound.readableCount == 0 {
+        if context.isShuttingDown, core.inbound.readableCount == 0 {
             // Shutdown began after this response was encoded as keep-alive: close once it is
             // out. (Pipelined bytes already here are parsed below and answered with close.)
             startClosingAfterFlush()

@@ -7,7 +7,7 @@ extension ServerConnection: ResponseBodySink {
 
     func writeBodyOnLoop(_ bytes: ArraySlice<UInt8>, requestNumber number: UInt64) async throws {
         _ = try streamState(requestNumber: number)
-        if outbound.unsentCount > configuration.outputPauseThreshold {
+        if core.outbound.unsentCount > configuration.outputPauseThreshold {
             // Same thread and no suspension point since the check; `flush` (below the
             // low-water mark) or `close` resumes the writer on this thread too. A second
             // concurrent writer gets `.concurrentWait`, a cancelled one `CancellationError`.
@@ -38,11 +38,11 @@ extension ServerConnection: ResponseBodySink {
             }
             response = .streaming(isChunked: isChunked, remaining: remaining - bytes.count)
         }
-        if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+        if core.outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
         if isChunked {
-            ResponseEncoder.appendChunk(bytes, to: &outbound)
+            ResponseEncoder.appendChunk(bytes, to: &core.outbound)
         } else {
-            outbound.append(contentsOf: bytes)
+            core.outbound.append(contentsOf: bytes)
         }
         flush()
         guard phase != .closed else { throw HTTPEngineError.connectionClosed() }
@@ -56,7 +56,7 @@ extension ServerConnection: ResponseBodySink {
             close()
             return
         }
-        if isChunked { outbound.append(contentsOf: ResponseEncoder.lastChunk) }
+        if isChunked { core.outbound.append(contentsOf: ResponseEncoder.lastChunk) }
         flush()
         responseFinished()
     }

@@ -3,7 +3,7 @@ extension ServerConnection: DeadlineTimedConnection {
 
     /// The instant the current phase times out, or 0 when nothing is being waited for.
     var currentDeadline: UInt64 {
-        if !outbound.isEmpty { return lastWriteProgressAt &+ configuration.writeTimeout.nanoseconds }
+        if !core.outbound.isEmpty { return lastWriteProgressAt &+ configuration.writeTimeout.nanoseconds }
         switch phase {
         case .idle where shutdownIdleDeadline != 0:
             return shutdownIdleDeadline
@@ -55,7 +55,7 @@ extension ServerConnection: DeadlineTimedConnection {
     /// Idle keep-alive connections close quietly; a head not complete in time (including a new
     /// connection's first one, bytes or not) gets 408; a stalled write or body is dropped.
     func handleTimeout() {
-        if !outbound.isEmpty {
+        if !core.outbound.isEmpty {
             close()
             return
         }

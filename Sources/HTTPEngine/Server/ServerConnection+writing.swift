@@ -2,8 +2,8 @@ import Glibc
 
 extension ServerConnection {
     func appendOutbound(_ bytes: ArraySlice<UInt8>) {
-        if outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
-        outbound.append(contentsOf: bytes)
+        if core.outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+        core.outbound.append(contentsOf: bytes)
     }
 
     /// Sends as much queued output as the socket takes; below the low-water mark wakes a
@@ -11,16 +11,16 @@ extension ServerConnection {
     func flush() {
         guard phase != .closed else { return }
         do {
-            try outbound.flush(to: descriptor) { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+            try core.flush { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
         } catch {
             close()
             return
         }
-        if outbound.unsentCount <= configuration.outputResumeThreshold {
+        if core.outbound.unsentCount <= configuration.outputResumeThreshold {
             writeWaiter?.resume(returning: ())
             if isInputPausedForOutput { resumeInputAfterOutputDrained() }
         }
-        if closeAfterFlush, outbound.isEmpty {
+        if closeAfterFlush, core.outbound.isEmpty {
             startLingering()
         }
     }
@@ -44,7 +44,7 @@ extension ServerConnection {
             close()
             return
         }
-        shutdown(descriptor, Int32(SHUT_WR))
+        shutdown(core.descriptor, Int32(SHUT_WR))
         phase = .lingering
         receivedBodyBytes = 0
         lingerDeadline = EventLoop.monotonicNanoseconds() &+ Self.lingerTime.nanoseconds
@@ -53,22 +53,20 @@ extension ServerConnection {
     /// Wants writability while output is queued, readability while input is useful.
     func updateInterest() {
         var wanted: EventInterest = []
-        if !outbound.isEmpty { wanted.insert(.writable) }
+        if !core.outbound.isEmpty { wanted.insert(.writable) }
         switch phase {
         case .lingering:
             wanted.insert(.readable)
         case .idle, .readingHead, .handling:
             let bufferLimit = configuration.parserLimits.maxHeaderBytes + Self.readChunkSize
-            if !hasPeerClosedInput, !isBodyPaused, !isInputPausedForOutput, inbound.readableCount < bufferLimit {
+            if !hasPeerClosedInput, !isBodyPaused, !isInputPausedForOutput, core.inbound.readableCount < bufferLimit {
                 wanted.insert(.readable)
             }
         case .closing, .closed:
             break
         }
-        guard wanted != interest else { return }
         do {
-            try loop.setInterest(wanted, fileDescriptor: descriptor)
-            interest = wanted
+            try core.setInterest(wanted, on: loop)
         } catch {
             close()
         }

@@ -40,18 +40,14 @@ final class ServerConnection: @unchecked Sendable {
     /// `Connection: close` beats a close it can only report as an error (wrk: a read error).
     static let shutdownIdleGrace: Duration = .milliseconds(250)
 
-    let descriptor: Int32
     let loop: EventLoop
     let context: ServerLoopContext
     let remoteAddress: SocketAddress
     let localAddress: SocketAddress
     let configuration: HTTPServerConfiguration
-    let inbound = ReceiveBuffer(capacity: ServerConnection.initialReadSize)
-    /// How much the next read asks for: 4 KiB for request heads, up to 64 KiB while a body streams in.
-    var readSize = AdaptiveReadSize(minimum: ServerConnection.initialReadSize, maximum: ServerConnection.readChunkSize)
+    /// The socket and its buffers; reads ask for 4 KiB for request heads, up to 64 KiB while a body streams in.
+    var core = ConnectionCore(minimumReadSize: ServerConnection.initialReadSize, maximumReadSize: ServerConnection.readChunkSize)
     var parser: HTTPParser
-    var outbound = OutboundBuffer()
-    var interest: EventInterest = .readable
     var phase = Phase.idle
     var isProcessingInbound = false
     var hasPeerClosedInput = false
@@ -96,10 +92,8 @@ final class ServerConnection: @unchecked Sendable {
     var lingerDeadline: UInt64 = 0
     /// Non-zero once shutdown found the connection idle: when it gets a lingering close.
     var shutdownIdleDeadline: UInt64 = 0
-    var deadlineTimer = ConnectionDeadline()
 
-    init(descriptor: Int32, loop: EventLoop, context: ServerLoopContext, remoteAddress: SocketAddress, localAddress: SocketAddress) {
-        self.descriptor = descriptor
+    init(loop: EventLoop, context: ServerLoopContext, remoteAddress: SocketAddress, localAddress: SocketAddress) {
         self.loop = loop
         self.context = context
         self.remoteAddress = remoteAddress
@@ -111,10 +105,11 @@ final class ServerConnection: @unchecked Sendable {
         lastReadAt = now
     }
 
-    /// Registers with the loop and arms the first-request time-out.
-    func start() throws {
+    /// Takes the accepted socket, registers it with the loop and arms the first-request
+    /// time-out; on failure the socket is closed and the caller closes the connection.
+    func start(_ descriptor: Int32) throws {
         _ = cls_set_int_option(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-        try loop.register(fileDescriptor: descriptor, interest: interest, handler: self)
+        try core.register(descriptor, interest: .readable, on: loop, handler: self)
         refreshDeadline()
     }
 
@@ -122,9 +117,7 @@ final class ServerConnection: @unchecked Sendable {
     func close() {
         guard phase != .closed else { return }
         phase = .closed
-        loop.deregister(fileDescriptor: descriptor)
-        Glibc.close(descriptor)
-        deadlineTimer.cancel(on: loop)
+        core.close(on: loop)
         // Before failing the body: a handler resumed by that failure already sees the cancellation.
         cancelHandler()
         bodyChannel?.fail(HTTPEngineError.connectionClosed())
@@ -146,9 +139,9 @@ final class ServerConnection: @unchecked Sendable {
         switch phase {
         case .idle:
             // Bytes may sit in the socket with their readiness event not dispatched yet.
-            if outbound.isEmpty, !hasPeerClosedInput { readable() }
+            if core.outbound.isEmpty, !hasPeerClosedInput { readable() }
             guard phase == .idle else { return }
-            if outbound.isEmpty, !hasPeerClosedInput {
+            if core.outbound.isEmpty, !hasPeerClosedInput {
                 shutdownIdleDeadline = EventLoop.monotonicNanoseconds() &+ Self.shutdownIdleGrace.nanoseconds
                 afterEvent()
                 return
@@ -187,7 +180,7 @@ extension ServerConnection: EventLoopFileDescriptorHandler {
         guard phase != .closed, phase != .closing else { return }
         let count: Int?
         do {
-            count = try inbound.read(from: descriptor, reserving: readSize.current, upTo: readSize.current)
+            count = try core.read()
         } catch {
             close()
             return
@@ -198,11 +191,10 @@ extension ServerConnection: EventLoopFileDescriptorHandler {
         } else {
             receivedByteCount += count
             lastReadAt = EventLoop.monotonicNanoseconds()
-            readSize.record(count)
         }
         processInbound()
         // Back to small reads with nothing buffered: the body is over, keep-alive may idle long.
-        if readSize.isAtMinimum { inbound.releaseCapacity(above: 4 * Self.initialReadSize) }
+        core.releaseCapacityIfIdle()
         if hasPeerClosedInput { handlePeerClosedInput() }
         afterEvent()
     }

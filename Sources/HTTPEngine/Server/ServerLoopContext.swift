@@ -105,11 +105,11 @@ extension ServerLoopContext: EventLoopFileDescriptorHandler {
             return
         }
         let local = isWildcardListener ? (Socket.localAddress(descriptor) ?? listenAddress) : listenAddress
-        let connection = ServerConnection(descriptor: descriptor, loop: loop, context: self, remoteAddress: peer, localAddress: local)
+        let connection = ServerConnection(loop: loop, context: self, remoteAddress: peer, localAddress: local)
         connections[ObjectIdentifier(connection)] = connection
         configuration.observer?.connectionOpened(from: peer)
         do {
-            try connection.start()
+            try connection.start(descriptor)
         } catch {
             connection.close()
         }

@@ -17,7 +17,12 @@ struct ResponseOutputMemoryBoundTests {
         // never drains, before a starved machine reached the pause (CI, under four other jobs,
         // read 130 KB in 141 s); the test is about the pause, so the time-out is out of its way.
         try await withTestServer(configure: { $0.writeTimeout = .seconds(600) }, handler: okHandler) { server, port in
-            let client = try RawClient(port: port, socketBufferSize: 4096)
+            // The client's kernel buffers stay at their defaults. With 4 KiB ones, a full parallel
+            // run (other tests streaming megabytes, so TCP memory under pressure) twice stalled the
+            // connection at 130,048 bytes: the tiny receive buffer dropped the server's segments
+            // inside the advertised window, and the retransmissions backed off for minutes. A
+            // full default buffer advertises a zero window instead, which is the plain case here.
+            let client = try RawClient(port: port)
             let request = Array("GET /p HTTP/1.1\r\nHost: t\r\n\r\n".utf8)
             let batch = Array(Array(repeating: request, count: 2048).joined())
             // Far more than socket buffers hold, so a sender that cannot finish means the server stopped reading.

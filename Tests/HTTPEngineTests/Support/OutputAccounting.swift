@@ -25,16 +25,16 @@ extension HTTPServer {
 extension ServerConnection {
     /// The receive buffer's allocated size, read on the connection's loop.
     func inboundCapacityForTesting() async throws -> Int {
-        try await loop.perform { inbound.capacity }
+        try await loop.perform { core.inbound.capacity }
     }
 
     func outputSnapshot() async throws -> ServerOutputSnapshot {
         try await loop.perform {
             ServerOutputSnapshot(
-                unsentCount: outbound.unsentCount,
-                peakUnsentCount: outbound.peakUnsentCount,
-                peakRetainedCount: outbound.peakRetainedCount,
-                inboundCount: inbound.readableCount,
+                unsentCount: core.outbound.unsentCount,
+                peakUnsentCount: core.outbound.peakUnsentCount,
+                peakRetainedCount: core.outbound.peakRetainedCount,
+                inboundCount: core.inbound.readableCount,
                 receivedByteCount: receivedByteCount,
                 isInputPausedForOutput: isInputPausedForOutput
             )
@@ -43,14 +43,14 @@ extension ServerConnection {
 
     /// Shrinks the server side's kernel buffers, so writes come back partial and the engine's buffer must hold the rest.
     func shrinkSocketBuffersForTesting(to size: Int32) async throws {
-        try await loop.perform { setSocketBufferSizes(descriptor, size) }
+        try await loop.perform { setSocketBufferSizes(core.descriptor, size) }
     }
 
     /// Shrinks only the server side's send buffer: safe while the client is sending. Shrinking
     /// the receive buffer below the window already advertised makes the kernel drop arriving
     /// segments (`TcpExtRcvPruned`), and the client's retransmissions back off for minutes.
     func shrinkSendBufferForTesting(to size: Int32) async throws {
-        try await loop.perform { setSendBufferSize(descriptor, size) }
+        try await loop.perform { setSendBufferSize(core.descriptor, size) }
     }
 }
 
@@ -66,12 +66,17 @@ extension HTTPClient {
 }
 
 extension ClientConnection {
+    /// The receive buffer's allocated size, read on the connection's loop.
+    func inboundCapacityForTesting() async throws -> Int {
+        try await loop.perform { core.inbound.capacity }
+    }
+
     /// The output buffer's peaks: unsent bytes, and bytes held (sent or not).
     func outputPeaks() async throws -> (unsent: Int, retained: Int) {
-        try await loop.perform { (outbound.peakUnsentCount, outbound.peakRetainedCount) }
+        try await loop.perform { (core.outbound.peakUnsentCount, core.outbound.peakRetainedCount) }
     }
 
     func shrinkSocketBuffersForTesting(to size: Int32) async throws {
-        try await loop.perform { setSocketBufferSizes(descriptor, size) }
+        try await loop.perform { setSocketBufferSizes(core.descriptor, size) }
     }
 }

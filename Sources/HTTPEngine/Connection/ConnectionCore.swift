@@ -1,0 +1,123 @@
+import Glibc
+
+/// The byte-level half every connection shares: the socket and its epoll registration, an
+/// adaptive receive buffer, the queue of chunks sent with one gathered write, and the one
+/// deadline timer.
+///
+/// The server connection, the HTTP client connection and the pipelined connection each embed
+/// one and keep only their protocol's state machine: when to read, what the bytes mean, what
+/// may be sent next. (Before, each of the three held its own copies of these fields and of the
+/// read, flush, interest and close code, and they drifted: only the server adapted its read
+/// size, only the pipelined connection gave back a grown buffer.)
+///
+/// A struct stored inline rather than a class each connection points to: no allocation and no
+/// indirection per connection, and every method is specialized into its caller. Loop-confined
+/// like its owner; the owner passes its loop, which the core does not keep a second reference to.
+struct ConnectionCore {
+    /// The socket, or -1 before `register` and after `close`.
+    private(set) var descriptor: Int32 = -1
+    /// The interest registered with epoll; nil while no socket is registered.
+    private(set) var interest: EventInterest?
+    let inbound: ReceiveBuffer
+    /// How much the next `read` asks for: small for heads and replies, growing while a body streams in.
+    var readSize: AdaptiveReadSize
+    var outbound = OutboundBuffer()
+    var deadlineTimer = ConnectionDeadline()
+
+    /// A core whose reads start at `minimumReadSize` bytes and grow up to `maximumReadSize`.
+    init(minimumReadSize: Int, maximumReadSize: Int) {
+        inbound = ReceiveBuffer(capacity: minimumReadSize)
+        readSize = AdaptiveReadSize(minimum: minimumReadSize, maximum: maximumReadSize)
+    }
+
+    /// Whether a socket is registered (from `register` until `close`).
+    var isRegistered: Bool { descriptor >= 0 }
+
+    /// Takes ownership of `descriptor` and registers it with `loop` for `interest`; on failure
+    /// closes it and throws (loop thread only).
+    mutating func register(
+        _ descriptor: Int32,
+        interest: EventInterest,
+        on loop: EventLoop,
+        handler: any EventLoopFileDescriptorHandler
+    ) throws {
+        precondition(!isRegistered, "ConnectionCore.register(_:) on a core that already has a socket")
+        do {
+            try loop.register(fileDescriptor: descriptor, interest: interest, handler: handler)
+        } catch {
+            Glibc.close(descriptor)
+            throw error
+        }
+        self.descriptor = descriptor
+        self.interest = interest
+    }
+
+    /// Starts a non-blocking connect to `address` and registers its socket for writability,
+    /// which reports the outcome (loop thread only): whether it connected at once, or throws
+    /// the `errno` of the failure (`EIO` when there is none to report).
+    mutating func startConnect(
+        to address: SocketAddress,
+        on loop: EventLoop,
+        handler: any EventLoopFileDescriptorHandler
+    ) throws(ConnectFailure) -> Bool {
+        do {
+            let started = try Socket.startConnect(to: address)
+            try register(started.descriptor, interest: .writable, on: loop, handler: handler)
+            return started.isConnected
+        } catch {
+            throw ConnectFailure(errorNumber: (error as? SystemError)?.errorNumber ?? EIO)
+        }
+    }
+
+    /// Why `startConnect` failed, as the `errno` the owner puts in its own error.
+    struct ConnectFailure: Error {
+        let errorNumber: Int32
+    }
+
+    /// Asks epoll for `wanted`, unless that is what it delivers already; throws when epoll refuses.
+    @inline(__always)
+    mutating func setInterest(_ wanted: EventInterest, on loop: EventLoop) throws {
+        guard isRegistered, wanted != interest else { return }
+        try loop.setInterest(wanted, fileDescriptor: descriptor)
+        interest = wanted
+    }
+
+    /// Reads once into the receive buffer, asking for the adaptive size: the byte count, 0 at
+    /// end of stream, nil when it would block; throws on errors (a reset).
+    @inline(__always)
+    mutating func read() throws -> Int? {
+        let count = try inbound.read(from: descriptor, reserving: readSize.current, upTo: readSize.current)
+        if let count, count > 0 { readSize.record(count) }
+        return count
+    }
+
+    /// Reads and drops what arrived (into the buffer's free space, which keeps nothing): the
+    /// byte count, 0 at end of stream, nil when it would block; throws on errors.
+    func discardInput() throws -> Int? {
+        try Socket.read(descriptor, into: inbound.prepareForWrite(minimum: 4096))
+    }
+
+    /// Gives a grown receive buffer back once reads are small again and nothing is buffered,
+    /// so an idle keep-alive connection does not keep the largest buffer it ever needed.
+    mutating func releaseCapacityIfIdle() {
+        if readSize.isAtMinimum { inbound.releaseCapacity(above: 4 * readSize.minimum) }
+    }
+
+    /// Sends what the socket takes, calling `didSend` after each successful send; throws the
+    /// socket's error with the unsent bytes still queued.
+    @inline(__always)
+    mutating func flush(didSend: () -> Void) throws {
+        try outbound.flush(to: descriptor, didSend: didSend)
+    }
+
+    /// Deregisters and closes the socket and cancels the deadline timer (loop thread only).
+    /// Queued output stays for the owner to inspect or drop.
+    mutating func close(on loop: EventLoop) {
+        deadlineTimer.cancel(on: loop)
+        guard isRegistered else { return }
+        loop.deregister(fileDescriptor: descriptor)
+        Glibc.close(descriptor)
+        descriptor = -1
+        interest = nil
+    }
+}
