@@ -17,6 +17,9 @@ struct OutboundBuffer {
     static let lowWaterMark = 64 * 1024
     /// Size at which the newest chunk stops taking appends and a new chunk starts.
     static let chunkCapacity = 64 * 1024
+    /// Body bytes from this length up to `chunkCapacity` are queued as a chunk of their own that
+    /// shares the caller's array storage (copy-on-write) instead of being copied into the queue.
+    static let adoptionMinimum = 4096
 
     /// Queued chunks, oldest first; those before `firstChunk` are sent and already emptied.
     private var chunks: [[UInt8]] = []
@@ -25,6 +28,8 @@ struct OutboundBuffer {
     private var sentInFirstChunk = 0
     /// An emptied chunk kept for reuse, so a keep-alive connection does not allocate per response.
     private var spare: [UInt8] = []
+    /// Whether the newest chunk is a caller's array: appending to it would copy it, not extend it.
+    private var isLastChunkAdopted = false
 
     /// The number of bytes queued but not sent yet.
     private(set) var unsentCount = 0
@@ -44,7 +49,7 @@ struct OutboundBuffer {
     private var roomInLastChunk: Int {
         let last = chunks.count - 1
         // The chunk being sent takes no more bytes: they would keep its sent part alive longer.
-        guard last >= firstChunk, last != firstChunk || sentInFirstChunk == 0 else { return 0 }
+        guard last >= firstChunk, last != firstChunk || sentInFirstChunk == 0, !isLastChunkAdopted else { return 0 }
         return max(Self.chunkCapacity - chunks[last].count, 0)
     }
 
@@ -67,6 +72,7 @@ struct OutboundBuffer {
             }
             unsentCount += chunk.count
             chunks.append(chunk)
+            isLastChunkAdopted = false
         }
         peakUnsentCount = max(peakUnsentCount, unsentCount)
         peakRetainedCount = max(peakRetainedCount, retainedCount)
@@ -74,7 +80,22 @@ struct OutboundBuffer {
 
     /// Appends `bytes`, split so no chunk grows past `chunkCapacity`: a large body write
     /// then costs at most one chunk of sent bytes held, and no single send asks for megabytes.
+    ///
+    /// A body piece of `adoptionMinimum...chunkCapacity` bytes becomes a chunk of its own; when
+    /// the slice spans its whole array (a chunk read from a peer, passed on by a proxy), the queue
+    /// shares that storage, so a proxied body chunk is copied once on its way through (from the
+    /// receive buffer into its array), not twice. (A byte-slice type of the engine's own was the
+    /// rejected alternative: `[UInt8]` already is a reference-counted, copy-on-write byte buffer,
+    /// and every API the engine exposes takes it.)
     mutating func append(contentsOf bytes: ArraySlice<UInt8>) {
+        if bytes.count >= Self.adoptionMinimum, bytes.count <= Self.chunkCapacity {
+            chunks.append(Array(bytes))
+            isLastChunkAdopted = true
+            unsentCount += bytes.count
+            peakUnsentCount = max(peakUnsentCount, unsentCount)
+            peakRetainedCount = max(peakRetainedCount, retainedCount)
+            return
+        }
         var rest = bytes
         while !rest.isEmpty {
             let room = roomInLastChunk
@@ -145,8 +166,10 @@ struct OutboundBuffer {
 
     /// Drops the fully sent first chunk (keeping a modest one as the spare).
     private mutating func releaseFirstChunk() {
-        // Keep a modest array for the next message; drop a large one so idle connections stay small.
-        if chunks[firstChunk].capacity <= Self.chunkCapacity, spare.capacity == 0 {
+        // Keep a modest array for the next message; drop a large one so idle connections stay
+        // small, and an adopted one, which its writer may still share (emptying it would allocate).
+        // (Read in place: a local copy of the chunk would itself be a second reference.)
+        if chunks[firstChunk].capacity <= Self.chunkCapacity, chunks[firstChunk].count < Self.adoptionMinimum, spare.capacity == 0 {
             swap(&spare, &chunks[firstChunk])
             spare.removeAll(keepingCapacity: true)
         } else {
@@ -164,11 +187,17 @@ struct OutboundBuffer {
         }
     }
 
+    /// Where the oldest queued chunk's bytes live; lets tests see a body chunk adopted, not copied.
+    var oldestChunkAddressForTesting: UnsafeRawPointer? {
+        firstChunk < chunks.count ? chunks[firstChunk].withUnsafeBytes { $0.baseAddress } : nil
+    }
+
     /// Drops everything queued, sent or not.
     mutating func removeAll() {
         chunks = []
         firstChunk = 0
         sentInFirstChunk = 0
         unsentCount = 0
+        isLastChunkAdopted = false
     }
 }
