@@ -1,4 +1,4 @@
-extension ClientConnection {
+extension ClientConnection: BodyChunkProducer {
     /// Reads what the socket has, parses it and handles end of stream.
     func readInput() {
         guard state == .active, !isBodyPaused, !hasPeerClosedInput else { return }
@@ -101,7 +101,7 @@ extension ClientConnection {
             // for it (this same pass) are skipped. The exchange still ends at the message end.
             body = HTTPClientResponseBody(completeBytes: [UInt8](UnsafeRawBufferPointer(rebasing: core.inbound.readableBytes[0..<length])))
         } else if expectedLength != 0 {
-            let channel = ResponseBodyBuffer(loop: loop, connection: self, exchange: exchangeNumber)
+            let channel = BodyChunkBuffer(loop: loop, producer: self, exchange: exchangeNumber, operation: "response body read")
             bodyChannel = channel
             let lifetime = ResponseBodyLifetime(connection: self, exchange: exchangeNumber)
             body = HTTPClientResponseBody(channel: channel, lifetime: lifetime, expectedLength: expectedLength)

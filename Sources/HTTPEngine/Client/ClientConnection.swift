@@ -39,7 +39,7 @@ final class ClientConnection: @unchecked Sendable {
     var headWaiter: UnsafeContinuation<HTTPClientResponse, any Error>?
     /// A failure or response that arrived before the caller started waiting for it.
     var earlyOutcome: Result<HTTPClientResponse, any Error>?
-    var bodyChannel: ResponseBodyBuffer?
+    var bodyChannel: BodyChunkBuffer?
     var bodyWriter: Task<Void, Never>?
     var requestFraming = HTTPBodyFraming.none
     var remainingRequestBytes: Int?

@@ -8,14 +8,14 @@
 public struct HTTPClientResponseBody: AsyncSequence, Sendable {
     public typealias Element = [UInt8]
 
-    let channel: ResponseBodyBuffer?
+    let channel: BodyChunkBuffer?
     let lifetime: ResponseBodyLifetime?
     /// The whole body, when it came with the head: no buffer, no connection left to hold.
     let completeBytes: [UInt8]?
     /// The upstream's `Content-Length`, 0 for responses without a body, nil otherwise.
     public let expectedLength: Int?
 
-    init(channel: ResponseBodyBuffer?, lifetime: ResponseBodyLifetime?, expectedLength: Int?) {
+    init(channel: BodyChunkBuffer?, lifetime: ResponseBodyLifetime?, expectedLength: Int?) {
         self.channel = channel
         self.lifetime = lifetime
         self.expectedLength = expectedLength
@@ -31,7 +31,7 @@ public struct HTTPClientResponseBody: AsyncSequence, Sendable {
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let channel: ResponseBodyBuffer?
+        let channel: BodyChunkBuffer?
         // Held so the connection stays owned while an iterator outlives the body value.
         let lifetime: ResponseBodyLifetime?
         var completeBytes: [UInt8]?

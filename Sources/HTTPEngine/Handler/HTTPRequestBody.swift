@@ -7,18 +7,22 @@
 public struct HTTPRequestBody: AsyncSequence, Sendable {
     public typealias Element = [UInt8]
 
-    let channel: RequestBodyChannel?
+    let channel: BodyChunkBuffer?
+    /// The whole body, when it was complete before the handler got it: no buffer, no loop.
+    let completeBytes: [UInt8]?
     /// The declared `Content-Length`, or nil for chunked or absent bodies.
     public let expectedLength: Int?
 
-    init(channel: RequestBodyChannel?, expectedLength: Int?) {
+    init(channel: BodyChunkBuffer?, expectedLength: Int?) {
         self.channel = channel
         self.expectedLength = expectedLength
+        completeBytes = nil
     }
 
     /// A body that is already complete, e.g. for tests or to replay a collected body.
     public init(bytes: [UInt8]) {
-        channel = bytes.isEmpty ? nil : RequestBodyChannel(bytes: bytes)
+        channel = nil
+        completeBytes = bytes.isEmpty ? nil : bytes
         expectedLength = bytes.count
     }
 
@@ -26,15 +30,20 @@ public struct HTTPRequestBody: AsyncSequence, Sendable {
     public static let empty = HTTPRequestBody(channel: nil, expectedLength: 0)
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let channel: RequestBodyChannel?
+        let channel: BodyChunkBuffer?
+        var completeBytes: [UInt8]?
 
         public mutating func next() async throws -> [UInt8]? {
-            try await channel?.next()
+            if let bytes = completeBytes {
+                completeBytes = nil
+                return bytes
+            }
+            return try await channel?.next()
         }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(channel: channel)
+        AsyncIterator(channel: channel, completeBytes: completeBytes)
     }
 
     /// Reads the whole body into memory; throws `HTTPError(.contentTooLarge)` past `maxBytes`.

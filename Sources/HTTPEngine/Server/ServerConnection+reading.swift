@@ -1,4 +1,4 @@
-extension ServerConnection {
+extension ServerConnection: BodyChunkProducer {
     /// Parses buffered input: heads start exchanges, body bytes go to the handler.
     /// Stops while a parsed request is being answered, so pipelined requests wait their turn.
     func processInbound() {
@@ -89,7 +89,7 @@ extension ServerConnection {
             // Now, not the head's read time: a pipelined head may have waited behind others.
             bodyClockStartedAt = EventLoop.monotonicNanoseconds()
             bodyClockPausedAt = 0
-            bodyChannel = RequestBodyChannel(loop: loop) { [self] in bodyDemanded(requestNumber: number) }
+            bodyChannel = BodyChunkBuffer(loop: loop, producer: self, exchange: number, operation: "request body read", waitsForFirstRead: true)
         } else {
             bodyChannel = nil
         }
@@ -179,11 +179,8 @@ extension ServerConnection {
     }
 
     /// The handler wants body bytes: send 100 Continue if owed and resume reading.
-    func bodyDemanded(requestNumber number: UInt64) {
-        guard loop.inEventLoop else {
-            loop.execute { [self] in bodyDemanded(requestNumber: number) }
-            return
-        }
+    func bodyDemanded(exchange number: UInt64) {
+        loop.assertInEventLoop()
         guard number == requestNumber, phase == .handling else { return }
         if isContinuePending, case .notStarted = response {
             isContinuePending = false

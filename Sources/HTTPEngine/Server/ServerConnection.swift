@@ -71,7 +71,7 @@ final class ServerConnection: @unchecked Sendable {
     var isKeepAlive = false
     var isHeadRequest = false
     var requestVersion = HTTPVersion.http1_1
-    var bodyChannel: RequestBodyChannel?
+    var bodyChannel: BodyChunkBuffer?
     var isRequestBodyComplete = true
     var isBodyPaused = false
     var isContinuePending = false

@@ -16,11 +16,11 @@ struct RequestBodyMemoryBoundTests {
     /// Where the handler stops reading until the test has looked at what the server buffers.
     static let pauseAfter = 16 * 1024 * 1024
     /// The documented high-water mark plus one socket read's worth.
-    static let bound = RequestBodyChannel.highWaterMark + ServerConnection.readChunkSize
+    static let bound = BodyChunkBuffer.highWaterMark + ServerConnection.readChunkSize
 
     @Test(arguments: Framing.allCases)
     func buffersABoundedAmountWhileTheHandlerPausesAndDeliversEveryByteAfterwards(framing: Framing) async throws {
-        let channel = Locked<RequestBodyChannel?>(nil)
+        let channel = Locked<BodyChunkBuffer?>(nil)
         let isPaused = Atomic<Bool>(false)
         let resume = TestSignal()
         let handler = HTTPClosureHandler { request in
@@ -67,14 +67,14 @@ struct RequestBodyMemoryBoundTests {
 
             // The handler is paused; the connection keeps reading only until the channel is full.
             let isFull = await waitUntil(deadline: .now + .seconds(30)) {
-                isPaused.load(ordering: .acquiring)
-                    && (channel.withLock { $0 }?.bufferedByteCount ?? 0) >= RequestBodyChannel.highWaterMark
+                guard isPaused.load(ordering: .acquiring), let buffer = channel.withLock({ $0 }) else { return false }
+                return (try? await Self.bufferedByteCount(of: buffer)) ?? 0 >= BodyChunkBuffer.highWaterMark
             }
             #expect(isFull)
             let pausedChannel = try #require(channel.withLock { $0 })
             var largestSample = 0
             for _ in 0..<100 {
-                largestSample = max(largestSample, pausedChannel.bufferedByteCount)
+                largestSample = max(largestSample, try await Self.bufferedByteCount(of: pausedChannel))
                 try await Task.sleep(for: .milliseconds(2))
             }
             #expect(largestSample <= Self.bound)
@@ -86,8 +86,13 @@ struct RequestBodyMemoryBoundTests {
             #expect(answer.status == 200)
             #expect(answer.bodyText == "\(expected.byteCount) \(expected.sum) \(expected.weightedSum)")
             #expect(expected.byteCount == UInt64(Self.uploadSize))
-            #expect(pausedChannel.peakBufferedByteCount <= Self.bound)
+            #expect(try await pausedChannel.loop.perform { pausedChannel.peakBufferedByteCount } <= Self.bound)
         }
+    }
+
+    /// Bytes the buffer holds, read on its loop (the buffer is loop-confined).
+    static func bufferedByteCount(of buffer: BodyChunkBuffer) async throws -> Int {
+        try await buffer.loop.perform { buffer.bufferedByteCount }
     }
 
     /// One block of deterministic pseudo-random bytes (xorshift64), so the checksum sees varied data.

@@ -49,7 +49,7 @@ struct SingleWaiterUseTests {
     @Test func secondRequestBodyReaderIsRefusedAndFirstStillGetsTheChunk() async throws {
         let group = try EventLoopGroup(loopCount: 1)
         let loop = group.next()
-        let channel = RequestBodyChannel(loop: loop) {}
+        let channel = BodyChunkBuffer(loop: loop, producer: nil, exchange: 1, operation: "request body read")
         let first = OutcomeBox()
         let second = OutcomeBox()
         Task { await first.record { try await channel.next() } }
@@ -64,7 +64,7 @@ struct SingleWaiterUseTests {
     @Test func cancellingARequestBodyReaderResumesItPromptly() async throws {
         let group = try EventLoopGroup(loopCount: 1)
         let loop = group.next()
-        let channel = RequestBodyChannel(loop: loop) {}
+        let channel = BodyChunkBuffer(loop: loop, producer: nil, exchange: 1, operation: "request body read")
         let reader = OutcomeBox()
         let task = Task { await reader.record { try await channel.next() } }
         #expect(await waitUntil(deadline: .now + Self.patience) { (try? await loop.perform { channel.hasWaiter }) == true })
@@ -82,7 +82,7 @@ struct SingleWaiterUseTests {
     @Test func secondResponseBodyReaderIsRefusedAndFirstStillGetsTheChunk() async throws {
         let group = try EventLoopGroup(loopCount: 1)
         let loop = group.next()
-        let buffer = ResponseBodyBuffer(loop: loop, connection: nil)
+        let buffer = BodyChunkBuffer(loop: loop, producer: nil, exchange: 1, operation: "response body read")
         let first = OutcomeBox()
         let second = OutcomeBox()
         Task { await first.record { try await buffer.next() } }
@@ -97,7 +97,7 @@ struct SingleWaiterUseTests {
     @Test func cancellingAResponseBodyReaderResumesItPromptly() async throws {
         let group = try EventLoopGroup(loopCount: 1)
         let loop = group.next()
-        let buffer = ResponseBodyBuffer(loop: loop, connection: nil)
+        let buffer = BodyChunkBuffer(loop: loop, producer: nil, exchange: 1, operation: "response body read")
         let reader = OutcomeBox()
         let task = Task { await reader.record { try await buffer.next() } }
         #expect(await waitUntil(deadline: .now + Self.patience) { (try? await loop.perform { buffer.hasWaiter }) == true })

@@ -1,11 +1,7 @@
 @testable import HTTPEngine
 
 // Whether a task is suspended in each of the engine's waits; read on the owner's loop.
-extension RequestBodyChannel {
-    var hasWaiter: Bool { waiter.isWaiting }
-}
-
-extension ResponseBodyBuffer {
+extension BodyChunkBuffer {
     var hasWaiter: Bool { waiter?.isWaiting ?? false }
 }
 
