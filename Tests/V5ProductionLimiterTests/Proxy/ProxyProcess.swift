@@ -119,7 +119,7 @@ final class ProxyProcess: @unchecked Sendable {
     static func makeDirectory() throws -> String {
         var template = Array(URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("proxy-test-XXXXXX").path.utf8CString)
         guard mkdtemp(&template) != nil else { throw StartError.didNotStart("no temporary directory") }
-        return String(cString: template)
+        return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Writes `json` to a file in this test's directory and returns its path.
