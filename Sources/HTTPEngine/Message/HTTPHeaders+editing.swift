@@ -55,14 +55,13 @@ extension HTTPHeaders {
         let byteCount = storage.count - bytesStart
         // Spare room for a few more fields' bytes, so the next adds do not reallocate at once.
         storage = storage.withUnsafeBytes { old in
-            [UInt8](unsafeUninitializedCapacity: newCapacity * stride + byteCount * 2 + 64) { buffer, initializedCount in
-                let new = UnsafeMutableRawBufferPointer(buffer)
+            Self.makeStorage(capacity: newCapacity * stride + byteCount * 2 + 64) { new in
                 for index in 0..<count {
                     new.storeBytes(of: field(at: index, in: old).shifted(by: distance), toByteOffset: index * stride, as: Field.self)
                 }
                 new.baseAddress!.advanced(by: count * stride).initializeMemory(as: UInt8.self, repeating: 0, count: (newCapacity - count) * stride)
                 UnsafeMutableRawBufferPointer(rebasing: new[(newCapacity * stride)...]).copyMemory(from: UnsafeRawBufferPointer(rebasing: old[bytesStart...]))
-                initializedCount = newCapacity * stride + byteCount
+                return newCapacity * stride + byteCount
             }
         }
         tableCapacity = newCapacity

@@ -52,15 +52,21 @@ public struct HTTPHeaders: Sendable {
         let tableBytes = fieldCount * Self.fieldStride
         tableCapacity = fieldCount
         count = 0
-        // With no capacity that initializer writes the count into the runtime's shared empty
-        // array (a data race ThreadSanitizer reports between two threads making empty headers).
-        guard tableBytes + byteCount > 0 else {
-            storage = []
-            return
+        storage = Self.makeStorage(capacity: tableBytes + byteCount) { buffer in
+            buffer.baseAddress?.initializeMemory(as: UInt8.self, repeating: 0, count: tableBytes)
+            return tableBytes
         }
-        storage = [UInt8](unsafeUninitializedCapacity: tableBytes + byteCount) { buffer, initializedCount in
-            buffer.baseAddress?.initialize(repeating: 0, count: tableBytes)
-            initializedCount = tableBytes
+    }
+
+    /// A storage array with room for `capacity` bytes, of which `fill` initializes the first
+    /// ones and returns how many: the one way every table-plus-bytes buffer is made.
+    @inline(__always)
+    static func makeStorage(capacity: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> [UInt8] {
+        // With no capacity the array initializer writes the count into the runtime's shared empty
+        // array (a data race ThreadSanitizer reports between two threads making empty headers).
+        guard capacity > 0 else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
+            initializedCount = fill(UnsafeMutableRawBufferPointer(buffer))
         }
     }
 

@@ -123,18 +123,17 @@ extension HTTPParser {
         let bytesStart = tableCapacity * stride
         var failure: HTTPParseError?
         var count = 0
-        let storage = [UInt8](unsafeUninitializedCapacity: bytesStart + head.count) { buffer, initializedCount in
-            let bytes = UnsafeMutableRawBufferPointer(buffer)
+        let storage = HTTPHeaders.makeStorage(capacity: bytesStart + head.count) { bytes in
             UnsafeMutableRawBufferPointer(rebasing: bytes[bytesStart...]).copyMemory(from: head)
             do throws(HTTPParseError) {
                 count = try parseFields(head, from: start, maxCount: maxCount) { index, field in
                     bytes.storeBytes(of: field.shifted(by: bytesStart), toByteOffset: index * stride, as: HTTPHeaders.Field.self)
                 }
                 bytes.baseAddress!.advanced(by: count * stride).initializeMemory(as: UInt8.self, repeating: 0, count: (tableCapacity - count) * stride)
-                initializedCount = bytesStart + head.count
+                return bytesStart + head.count
             } catch {
                 failure = error
-                initializedCount = 0
+                return 0
             }
         }
         if let failure { throw failure }
