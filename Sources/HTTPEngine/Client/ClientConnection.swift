@@ -24,7 +24,7 @@ final class ClientConnection: @unchecked Sendable {
 
     let descriptor: Int32
     let loop: EventLoop
-    let pool: ConnectionPool
+    let pool: ConnectionPool<ClientConnection>
     let configuration: HTTPClientConfiguration
     let inbound = ReceiveBuffer(capacity: 4096)
     var parser: HTTPParser
@@ -70,51 +70,15 @@ final class ClientConnection: @unchecked Sendable {
     var lastActivityAt: UInt64
     var deadlineTimer = ConnectionDeadline()
 
-    init(descriptor: Int32, loop: EventLoop, pool: ConnectionPool) {
+    init(descriptor: Int32, pool: ConnectionPool<ClientConnection>) {
         self.descriptor = descriptor
-        self.loop = loop
+        self.loop = pool.loop
         self.pool = pool
         self.configuration = pool.configuration
         parser = HTTPParser(mode: .response, limits: pool.configuration.parserLimits)
         let now = EventLoop.monotonicNanoseconds()
         stateStartedAt = now
         lastActivityAt = now
-    }
-
-    /// Starts a non-blocking connect; `completion` runs on the loop with the connected
-    /// connection or the reason it failed (loop thread only).
-    static func connect(
-        to address: SocketAddress,
-        pool: ConnectionPool,
-        completion: @escaping (Result<ClientConnection, HTTPEngineError>) -> Void
-    ) {
-        let started: (descriptor: Int32, isConnected: Bool)
-        do {
-            started = try Socket.startConnect(to: address)
-        } catch let error as SystemError {
-            completion(.failure(pool.connectError(errorNumber: error.errorNumber)))
-            return
-        } catch {
-            completion(.failure(pool.connectError(errorNumber: EIO)))
-            return
-        }
-        let connection = ClientConnection(descriptor: started.descriptor, loop: pool.loop, pool: pool)
-        connection.connectCompletion = completion
-        do {
-            try pool.loop.register(fileDescriptor: started.descriptor, interest: .writable, handler: connection)
-        } catch {
-            Glibc.close(started.descriptor)
-            connection.state = .closed
-            connection.connectCompletion = nil
-            completion(.failure(pool.connectError(errorNumber: cls_errno())))
-            return
-        }
-        pool.connectionOpened(connection)
-        if started.isConnected {
-            connection.finishConnect()
-        } else {
-            connection.afterEvent()
-        }
     }
 
     /// Checks the outcome of the connect and reports it.
@@ -165,6 +129,7 @@ final class ClientConnection: @unchecked Sendable {
     /// Closes the socket at once; waiters see `.connectionClosed` unless failed before.
     func close() {
         guard state != .closed else { return }
+        let wasConnected = state != .connecting
         state = .closed
         loop.deregister(fileDescriptor: descriptor)
         Glibc.close(descriptor)
@@ -182,7 +147,7 @@ final class ClientConnection: @unchecked Sendable {
         let connectCompletion = connectCompletion
         self.connectCompletion = nil
         connectCompletion?(.failure(closedEarly))
-        pool.connectionClosed(self)
+        pool.connectionClosed(self, wasEstablished: wasConnected)
     }
 
     /// What waiters see when the connection ends mid-exchange without a more specific error.
@@ -222,7 +187,7 @@ extension ClientConnection: EventLoopFileDescriptorHandler {
 
     /// The loop exits under the pool: nothing may connect again, and this socket closes.
     func loopDidExit() {
-        if let owner = pool.owner { owner.closeAll() } else { pool.closeAll() }
+        pool.loopDidExit()
         close()
     }
 
@@ -243,5 +208,26 @@ extension ClientConnection: EventLoopFileDescriptorHandler {
         case .closed:
             break
         }
+    }
+}
+
+extension ClientConnection: PooledConnection {
+    typealias Configuration = HTTPClientConfiguration
+
+    var isConnecting: Bool { state == .connecting }
+
+    /// One while leased to an exchange, else none.
+    var carriedRequests: Int { state == .active ? 1 : 0 }
+
+    var isAcceptingRequests: Bool { state != .closed }
+
+    /// An idle connection closes now; a busy one closes when its exchange hands it back to the
+    /// draining pool.
+    func closeWhenDrained() {
+        if state == .idle { close() }
+    }
+
+    func failForShutdown() {
+        fail(HTTPEngineError.shutDown)
     }
 }
