@@ -1,0 +1,64 @@
+import Testing
+@testable import HTTPEngine
+
+extension ClientTests {
+    /// The generic `ConnectionPool` leasing connections, as the HTTP client uses it: the bounds a
+    /// burst of requests attacks.
+    @Suite("Leased connection pool")
+    struct LeasedPoolTests {
+        @Test func hostileBurstNeverOpensMoreConnectionsThanTheCap() async throws {
+            try await withScriptedUpstream(script: answerEveryRequest) { upstream in
+                try await withClient(configure: {
+                    $0.maxConnectionsPerUpstream = 3
+                    $0.maxIdleConnectionsPerUpstream = 3
+                    $0.maxWaitingRequests = 1_000
+                }) { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
+                    // Child tasks of a task on the loop all ask the pool in the same loop turn.
+                    let bodies = try await Task(executorPreference: loop) {
+                        try await withThrowingTaskGroup(of: [UInt8].self) { tasks in
+                            for _ in 0..<200 {
+                                tasks.addTask { try await client.execute(request, on: loop).body.collect(upTo: 16) }
+                            }
+                            return try await tasks.reduce(into: [[UInt8]]()) { $0.append($1) }
+                        }
+                    }.value
+                    #expect(bodies.count == 200)
+                    #expect(bodies.allSatisfy { $0 == Array("ok".utf8) })
+                    // Keep-alive connections are reused, never closed: every connect is counted here.
+                    #expect(upstream.acceptCount <= 3)
+                }
+            }
+        }
+
+        @Test func queuedRequestFailsAsOverloadedWhenNoConnectionFreesInTime() async throws {
+            let release = ThreadGate()
+            try await withScriptedUpstream(script: { connection in
+                _ = try connection.readRequest()
+                connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\no")
+                _ = release.wait()
+                connection.send("k")
+                _ = try connection.readRequest()
+            }) { upstream in
+                try await withClient(configure: {
+                    $0.maxConnectionsPerUpstream = 1
+                    $0.maxWaitingRequests = 4
+                    $0.connectTimeout = .milliseconds(200)
+                }) { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
+                    let first = try await client.execute(request, on: loop)
+                    await #expect(throws: HTTPEngineError.overloaded("127.0.0.1:\(upstream.port)")) {
+                        _ = try await client.execute(request, on: loop)
+                    }
+                    let pool = try #require(await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.pools[Upstream(host: "127.0.0.1", port: upstream.port)] })
+                    #expect(try await loop.perform { pool.waiters.count } == 0)
+                    release.open()
+                    #expect(try await first.body.collect(upTo: 16) == Array("ok".utf8))
+                    #expect(upstream.acceptCount == 1)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Testing
+@testable import HTTPEngine
+
+/// The generic `ConnectionPool` sharing connections, as the pipelined client uses it, against
+/// real line servers on loopback.
+@Suite("Shared connection pool")
+struct SharedPoolTests {
+    /// Sends `count` requests from child tasks of one task on `loop`, so all queue in one loop
+    /// turn; returns each caller's outcome by index.
+    static func burst(_ client: PipelinedClient<LineCodec>, on loop: EventLoop, count: Int) async throws -> [Int: Result<String, HTTPEngineError>] {
+        try await Task(executorPreference: loop) {
+            await withTaskGroup(of: (Int, Result<String, HTTPEngineError>).self) { tasks in
+                for index in 0..<count {
+                    tasks.addTask {
+                        do {
+                            return (index, .success(try await client.send("request \(index)")))
+                        } catch let error as HTTPEngineError {
+                            return (index, .failure(error))
+                        } catch {
+                            return (index, .failure(HTTPEngineError(.connectionClosed, detail: "\(error)")))
+                        }
+                    }
+                }
+                return await tasks.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+        }.value
+    }
+
+    @Test func twoConnectionsPerLoopShareABurstAndEachCallerGetsItsOwnReply() async throws {
+        let configuration = PipelineConfiguration(connectionsPerLoop: 2, maxPendingReplies: 50)
+        try await withLineClient(try LineServer(), configuration: configuration) { client, loop async throws in
+            _ = try await client.send("warm-up")
+            let outcomes = try await Self.burst(client, on: loop, count: 100)
+            #expect(outcomes.count == 100)
+            #expect(outcomes.allSatisfy { (try? $0.value.get()) == "request \($0.key)" })
+            let statistics = await client.statistics(on: loop)
+            // The first connection took 50, then was full: the second one opened for the rest.
+            #expect(statistics.connectionsOpened == 2)
+            #expect(statistics.replies == 101)
+        }
+    }
+
+    @Test func burstFillsOneConnectionBeforeOpeningAnother() async throws {
+        let configuration = PipelineConfiguration(connectionsPerLoop: 2, maxPendingReplies: 1_000)
+        try await withLineClient(try LineServer(), configuration: configuration) { client, loop async throws in
+            _ = try await client.send("warm-up")
+            let before = await client.statistics(on: loop)
+            let outcomes = try await Self.burst(client, on: loop, count: 100)
+            #expect(outcomes.allSatisfy { (try? $0.value.get()) == "request \($0.key)" })
+            let after = await client.statistics(on: loop)
+            #expect(after.connectionsOpened == 1)
+            #expect(after.writes - before.writes == 1)
+        }
+    }
+
+    @Test func hostileBurstNeverOpensMoreConnectionsThanTheCap() async throws {
+        let configuration = PipelineConfiguration(connectionsPerLoop: 3, maxPendingReplies: 2)
+        try await withLineClient(try LineServer(), configuration: configuration) { client, loop async throws in
+            let outcomes = try await Self.burst(client, on: loop, count: 500)
+            let answered = outcomes.filter { (try? $0.value.get()) == "request \($0.key)" }
+            let refused = outcomes.values.filter { if case .failure(let error) = $0 { error.code == .overloaded } else { false } }
+            #expect(answered.count + refused.count == 500)
+            // Three connections with room for two requests each.
+            #expect(answered.count >= 1 && answered.count <= 6)
+            #expect(refused.allSatisfy { if case .failure(let error) = $0 { error.countLimit == 2 } else { false } })
+            #expect(await client.statistics(on: loop).connectionsOpened <= 3)
+            // Once answered, the same connections serve the next burst: still no more than the cap.
+            _ = try await Self.burst(client, on: loop, count: 500)
+            #expect(await client.statistics(on: loop).connectionsOpened <= 3)
+        }
+    }
+
+    @Test func brokenConnectionIsReplacedAtOnceWithoutBackingOff() async throws {
+        // An unanswered request times out, which ends a connection that had worked.
+        let server = try LineServer { $0 == "ignored" ? [] : [$0] }
+        let configuration = PipelineConfiguration(
+            connectionsPerLoop: 2, replyTimeout: .milliseconds(200),
+            initialReconnectDelay: .seconds(30), maxReconnectDelay: .seconds(30)
+        )
+        try await withLineClient(server, configuration: configuration) { client, loop async throws in
+            #expect(try await client.send("first") == "first")
+            await #expect(throws: HTTPEngineError.responseTimeout(from: "127.0.0.1:\(server.port)", limit: .milliseconds(200))) {
+                _ = try await client.send("ignored")
+            }
+            #expect(try await client.send("after") == "after")
+            #expect(await client.statistics(on: loop).connectionsOpened == 2)
+        }
+    }
+
+    @Test func failedConnectBacksOffAndRequestsFailFastMeanwhile() async throws {
+        let closed = try LineServer()
+        let port = closed.port
+        closed.stop()
+        let group = try EventLoopGroup(loopCount: 1)
+        let client = PipelinedClient<LineCodec>(
+            host: "127.0.0.1", port: port, eventLoopGroup: group,
+            configuration: PipelineConfiguration(connectionsPerLoop: 2, initialReconnectDelay: .seconds(30), maxReconnectDelay: .seconds(30)),
+            setup: PipelineSetup(makeCodec: { LineCodec() })
+        )
+        let first = await #expect(throws: HTTPEngineError.self) { try await client.send("anyone?") }
+        #expect(first?.code == .connectRefused)
+        for _ in 0..<10 {
+            let again = await #expect(throws: HTTPEngineError.self) { try await client.send("anyone now?") }
+            #expect(again?.code == .backingOff)
+            #expect((again?.underlying as? HTTPEngineError)?.code == .connectRefused)
+        }
+        // No connect during the delay, even with room for a second connection.
+        #expect(await client.statistics(on: group.loops[0]).connectionsOpened == 1)
+        await client.shutdown()
+        await group.shutdown()
+    }
+
+    @Test func callerWaitingForAConnectStopsWaitingWhenCancelled() async throws {
+        let blackHole = try BlackHoleListener()
+        defer { blackHole.close() }
+        let group = try EventLoopGroup(loopCount: 1)
+        let loop = group.loops[0]
+        let client = PipelinedClient<LineCodec>(
+            host: "127.0.0.1", port: blackHole.port, eventLoopGroup: group,
+            configuration: PipelineConfiguration(connectTimeout: .seconds(60), replyTimeout: .seconds(60)),
+            setup: PipelineSetup(makeCodec: { LineCodec() })
+        )
+        let waiting = Task { try await client.send("hello?", on: loop) }
+        #expect(await waitUntil(deadline: .now + .seconds(10)) { await client.statistics(on: loop).connectionsOpened == 1 })
+        let cancelledAt = ContinuousClock.now
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await waiting.value }
+        #expect(ContinuousClock.now - cancelledAt < .seconds(30))
+        await client.shutdown()
+        await group.shutdown()
+    }
+}
