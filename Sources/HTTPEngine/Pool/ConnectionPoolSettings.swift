@@ -12,7 +12,7 @@ struct ConnectionPoolSettings: Sendable {
         case shared(maxRequests: Int)
     }
 
-    /// Most open connections (connecting, busy or idle) to one upstream from one loop.
+    /// Most open connections (connecting, busy or idle) to one upstream from one loop; at least 1.
     var maxConnections: Int
     var sharing: Sharing
     /// Most idle connections kept by a leased pool; extra ones are closed.
@@ -25,33 +25,11 @@ struct ConnectionPoolSettings: Sendable {
     var waitTimeout: Duration
     /// Longest wait for a host name's lookup before its requesters fail with `.connectTimeout`;
     /// nil leaves it to the requests' own deadlines.
-    var lookupTimeout: Duration?
+    var lookupTimeout: Duration? = nil
     /// Whether and how failed connects hold back the next one; nil connects on every request.
-    var backOff: ReconnectBackOff?
+    var backOff: ReconnectBackOff? = nil
     /// Hears failed connects and queue waits; nil costs one check per event.
-    var observer: (any HTTPClientObserver)?
-
-    init(
-        maxConnections: Int,
-        sharing: Sharing,
-        maxIdleConnections: Int,
-        maxWaitingRequests: Int,
-        waitTimeout: Duration,
-        lookupTimeout: Duration? = nil,
-        backOff: ReconnectBackOff? = nil,
-        observer: (any HTTPClientObserver)? = nil
-    ) {
-        precondition(maxConnections > 0, "a pool needs at least one connection")
-        if case .shared(let maxRequests) = sharing { precondition(maxRequests > 0, "a shared connection must take at least one request") }
-        self.maxConnections = maxConnections
-        self.sharing = sharing
-        self.maxIdleConnections = max(0, maxIdleConnections)
-        self.maxWaitingRequests = max(0, maxWaitingRequests)
-        self.waitTimeout = waitTimeout
-        self.lookupTimeout = lookupTimeout
-        self.backOff = backOff
-        self.observer = observer
-    }
+    var observer: (any HTTPClientObserver)? = nil
 }
 
 /// Reconnect delays after failed connects: `initialDelay × 2^(failures − 1)`, capped at

@@ -91,42 +91,31 @@ struct SharedPoolTests {
         let closed = try LineServer()
         let port = closed.port
         closed.stop()
-        let group = try EventLoopGroup(loopCount: 1)
-        let client = PipelinedClient<LineCodec>(
-            host: "127.0.0.1", port: port, eventLoopGroup: group,
-            configuration: PipelineConfiguration(connectionsPerLoop: 2, initialReconnectDelay: .seconds(30), maxReconnectDelay: .seconds(30)),
-            setup: PipelineSetup(makeCodec: { LineCodec() })
-        )
-        let first = await #expect(throws: HTTPEngineError.self) { try await client.send("anyone?") }
-        #expect(first?.code == .connectRefused)
-        for _ in 0..<10 {
-            let again = await #expect(throws: HTTPEngineError.self) { try await client.send("anyone now?") }
-            #expect(again?.code == .backingOff)
-            #expect((again?.underlying as? HTTPEngineError)?.code == .connectRefused)
+        let configuration = PipelineConfiguration(connectionsPerLoop: 2, initialReconnectDelay: .seconds(30), maxReconnectDelay: .seconds(30))
+        try await withLineClient(port: port, configuration: configuration) { client, loop async throws in
+            let first = await #expect(throws: HTTPEngineError.self) { try await client.send("anyone?") }
+            #expect(first?.code == .connectRefused)
+            for _ in 0..<10 {
+                let again = await #expect(throws: HTTPEngineError.self) { try await client.send("anyone now?") }
+                #expect(again?.code == .backingOff)
+                #expect((again?.underlying as? HTTPEngineError)?.code == .connectRefused)
+            }
+            // No connect during the delay, even with room for a second connection.
+            #expect(await client.statistics(on: loop).connectionsOpened == 1)
         }
-        // No connect during the delay, even with room for a second connection.
-        #expect(await client.statistics(on: group.loops[0]).connectionsOpened == 1)
-        await client.shutdown()
-        await group.shutdown()
     }
 
     @Test func callerWaitingForAConnectStopsWaitingWhenCancelled() async throws {
         let blackHole = try BlackHoleListener()
         defer { blackHole.close() }
-        let group = try EventLoopGroup(loopCount: 1)
-        let loop = group.loops[0]
-        let client = PipelinedClient<LineCodec>(
-            host: "127.0.0.1", port: blackHole.port, eventLoopGroup: group,
-            configuration: PipelineConfiguration(connectTimeout: .seconds(60), replyTimeout: .seconds(60)),
-            setup: PipelineSetup(makeCodec: { LineCodec() })
-        )
-        let waiting = Task { try await client.send("hello?", on: loop) }
-        #expect(await waitUntil(deadline: .now + .seconds(10)) { await client.statistics(on: loop).connectionsOpened == 1 })
-        let cancelledAt = ContinuousClock.now
-        waiting.cancel()
-        await #expect(throws: CancellationError.self) { _ = try await waiting.value }
-        #expect(ContinuousClock.now - cancelledAt < .seconds(30))
-        await client.shutdown()
-        await group.shutdown()
+        let configuration = PipelineConfiguration(connectTimeout: .seconds(60), replyTimeout: .seconds(60))
+        try await withLineClient(port: blackHole.port, configuration: configuration) { client, loop async throws in
+            let waiting = Task { try await client.send("hello?", on: loop) }
+            #expect(await waitUntil(deadline: .now + .seconds(10)) { await client.statistics(on: loop).connectionsOpened == 1 })
+            let cancelledAt = ContinuousClock.now
+            waiting.cancel()
+            await #expect(throws: CancellationError.self) { _ = try await waiting.value }
+            #expect(ContinuousClock.now - cancelledAt < .seconds(30))
+        }
     }
 }
