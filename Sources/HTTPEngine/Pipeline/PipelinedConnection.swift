@@ -107,7 +107,8 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
     func fail(_ error: HTTPEngineError) {
         guard state != .closed else { return }
         // Connected but refused in setup (or timed out in it): a failed connect for the back-off.
-        let setupFailure = state == .open && !isEstablished ? error : nil
+        // A refused last setup reply leaves nothing awaited, so the code says it too.
+        let setupFailure = (state == .open && !isEstablished) || error.code == .setupRejected ? error : nil
         wasEstablished = hasBeenEstablished
         state = .closed
         closeSocket()

@@ -160,10 +160,10 @@ final class ConnectionPool<Connection: PooledConnection>: @unchecked Sendable {
     func connectionClosed(_ connection: Connection, wasEstablished: Bool, setupFailure: HTTPEngineError? = nil) {
         connections.removeAll { $0 === connection }
         if let index = idle.firstIndex(where: { $0 === connection }) { idle.remove(at: index) }
-        if wasEstablished {
-            resetBackOff()
-        } else if let setupFailure {
+        if let setupFailure {
             recordConnectFailure(setupFailure)
+        } else if wasEstablished {
+            resetBackOff()
         }
         if !isShutDown, openCount < settings.maxConnections, let waiter = takeFirstWaiter() {
             openConnection(for: waiter.identifier, deadline: waiter.deadline, waiter.completion)

@@ -86,16 +86,16 @@ func withLineClient<Result>(
 }
 
 /// Runs `body` with a line-protocol client of whatever listens (or not) at `port` on 127.0.0.1,
-/// on a one-loop group, then shuts both down.
+/// sending `setup` on each connection, on a one-loop group, then shuts both down.
 func withLineClient<Result>(
     port: UInt16,
     configuration: PipelineConfiguration = PipelineConfiguration(),
+    setup: PipelineSetup<LineCodec> = PipelineSetup(makeCodec: { LineCodec() }),
     _ body: (PipelinedClient<LineCodec>, EventLoop) async throws -> Result
 ) async throws -> Result {
     let group = try EventLoopGroup(loopCount: 1)
     let client = PipelinedClient<LineCodec>(
-        host: "127.0.0.1", port: port, eventLoopGroup: group,
-        configuration: configuration, setup: PipelineSetup(makeCodec: { LineCodec() })
+        host: "127.0.0.1", port: port, eventLoopGroup: group, configuration: configuration, setup: setup
     )
     do {
         let result = try await body(client, group.loops[0])

@@ -105,6 +105,22 @@ struct SharedPoolTests {
         }
     }
 
+    @Test func refusedSetupBacksOffLikeAFailedConnect() async throws {
+        struct Refused: Error {}
+        let server = try LineServer { $0 == "login" ? ["refused"] : [$0] }
+        defer { server.stop() }
+        let configuration = PipelineConfiguration(initialReconnectDelay: .seconds(30), maxReconnectDelay: .seconds(30))
+        let setup = PipelineSetup(makeCodec: { LineCodec() }, requests: ["login"], checkReply: { $0 == "refused" ? Refused() : nil })
+        try await withLineClient(port: server.port, configuration: configuration, setup: setup) { client, loop async throws in
+            let first = await #expect(throws: HTTPEngineError.self) { try await client.send("hello") }
+            #expect(first?.code == .setupRejected)
+            let again = await #expect(throws: HTTPEngineError.self) { try await client.send("hello again") }
+            #expect(again?.code == .backingOff)
+            #expect((again?.underlying as? HTTPEngineError)?.code == .setupRejected)
+            #expect(await client.statistics(on: loop).connectionsOpened == 1)
+        }
+    }
+
     @Test func callerWaitingForAConnectStopsWaitingWhenCancelled() async throws {
         let blackHole = try BlackHoleListener()
         defer { blackHole.close() }
