@@ -7,8 +7,8 @@ import Testing
 struct SharedPoolTests {
     /// Sends `count` requests from child tasks of one task on `loop`, so all queue in one loop
     /// turn; returns each caller's outcome by index.
-    static func burst(_ client: PipelinedClient<LineCodec>, on loop: EventLoop, count: Int) async throws -> [Int: Result<String, HTTPEngineError>] {
-        try await Task(executorPreference: loop) {
+    static func burst(_ client: PipelinedClient<LineCodec>, on loop: EventLoop, count: Int) async -> [Int: Result<String, HTTPEngineError>] {
+        await Task(executorPreference: loop) {
             await withTaskGroup(of: (Int, Result<String, HTTPEngineError>).self) { tasks in
                 for index in 0..<count {
                     tasks.addTask {
@@ -30,7 +30,7 @@ struct SharedPoolTests {
         let configuration = PipelineConfiguration(connectionsPerLoop: 2, maxPendingReplies: 50)
         try await withLineClient(try LineServer(), configuration: configuration) { client, loop async throws in
             _ = try await client.send("warm-up")
-            let outcomes = try await Self.burst(client, on: loop, count: 100)
+            let outcomes = await Self.burst(client, on: loop, count: 100)
             #expect(outcomes.count == 100)
             #expect(outcomes.allSatisfy { (try? $0.value.get()) == "request \($0.key)" })
             let statistics = await client.statistics(on: loop)
@@ -45,7 +45,7 @@ struct SharedPoolTests {
         try await withLineClient(try LineServer(), configuration: configuration) { client, loop async throws in
             _ = try await client.send("warm-up")
             let before = await client.statistics(on: loop)
-            let outcomes = try await Self.burst(client, on: loop, count: 100)
+            let outcomes = await Self.burst(client, on: loop, count: 100)
             #expect(outcomes.allSatisfy { (try? $0.value.get()) == "request \($0.key)" })
             let after = await client.statistics(on: loop)
             #expect(after.connectionsOpened == 1)
@@ -56,7 +56,7 @@ struct SharedPoolTests {
     @Test func hostileBurstNeverOpensMoreConnectionsThanTheCap() async throws {
         let configuration = PipelineConfiguration(connectionsPerLoop: 3, maxPendingReplies: 2)
         try await withLineClient(try LineServer(), configuration: configuration) { client, loop async throws in
-            let outcomes = try await Self.burst(client, on: loop, count: 500)
+            let outcomes = await Self.burst(client, on: loop, count: 500)
             let answered = outcomes.filter { (try? $0.value.get()) == "request \($0.key)" }
             let refused = outcomes.values.filter { if case .failure(let error) = $0 { error.code == .overloaded } else { false } }
             #expect(answered.count + refused.count == 500)
@@ -65,7 +65,7 @@ struct SharedPoolTests {
             #expect(refused.allSatisfy { if case .failure(let error) = $0 { error.countLimit == 2 } else { false } })
             #expect(await client.statistics(on: loop).connectionsOpened <= 3)
             // Once answered, the same connections serve the next burst: still no more than the cap.
-            _ = try await Self.burst(client, on: loop, count: 500)
+            _ = await Self.burst(client, on: loop, count: 500)
             #expect(await client.statistics(on: loop).connectionsOpened <= 3)
         }
     }
