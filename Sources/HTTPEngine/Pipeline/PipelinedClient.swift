@@ -18,7 +18,13 @@ package final class PipelinedClient<Codec: PipelineCodec>: Sendable {
     private let isShutDown = Atomic<Bool>(false)
 
     /// A client of the server at `host`:`port` (a name, IPv4 or IPv6 address); connects lazily.
-    package init(host: String, port: UInt16, eventLoopGroup: EventLoopGroup, configuration: PipelineConfiguration, setup: PipelineSetup<Codec>) {
+    package convenience init(host: String, port: UInt16, eventLoopGroup: EventLoopGroup, configuration: PipelineConfiguration, setup: PipelineSetup<Codec>) {
+        self.init(host: host, port: port, eventLoopGroup: eventLoopGroup, configuration: configuration, setup: setup, names: HTTPClientConfiguration())
+    }
+
+    /// A client whose host lookups follow `names` (its `lookup` and cache durations; tests
+    /// replace the lookup).
+    init(host: String, port: UInt16, eventLoopGroup: EventLoopGroup, configuration: PipelineConfiguration, setup: PipelineSetup<Codec>, names: HTTPClientConfiguration) {
         self.eventLoopGroup = eventLoopGroup
         self.configuration = configuration
         let server = Upstream(host: host, port: port)
@@ -30,7 +36,7 @@ package final class PipelinedClient<Codec: PipelineCodec>: Sendable {
                 loop: loop,
                 settings: settings,
                 configuration: PipelineLoopState(configuration: configuration, setup: setup),
-                resolver: HostResolver(loop: loop, configuration: HTTPClientConfiguration())
+                resolver: HostResolver(loop: loop, configuration: names)
             )
         }
         self.pools = pools

@@ -12,9 +12,11 @@ extension ConnectionPool {
         connectsStarted += 1
         if case .shared = settings.sharing { joinableConnect = identifier }
         lookupsPending += 1
+        // Set by the answer or by the lookup time-out, whichever comes first; the other does nothing.
         var isAnswered = false
         var lookupTimer: EventLoopTimer?
         resolver.addresses(for: upstream) { [self] answer in
+            guard !isAnswered else { return }
             isAnswered = true
             if let lookupTimer { loop.cancelTimer(lookupTimer) }
             lookupsPending -= 1
@@ -35,7 +37,12 @@ extension ConnectionPool {
         // Numeric hosts and cached names are answered at once; only a real lookup needs a bound.
         if !isAnswered, let limit = settings.lookupTimeout {
             lookupTimer = loop.scheduleTimer(after: limit) { [self] in
+                guard !isAnswered else { return }
+                // The lookup thread runs on, but no longer holds a place under the cap.
+                isAnswered = true
+                lookupsPending -= 1
                 finishConnect(for: identifier, .failure(.connectTimeout(to: upstream.description, limit: limit)))
+                poolMayBeUnused()
             }
         }
     }

@@ -121,6 +121,32 @@ struct SharedPoolTests {
         }
     }
 
+    @Test func lookupThatDoesNotAnswerFailsAtTheConnectTimeOutAndFreesItsPlace() async throws {
+        let answer = ThreadGate()
+        defer { answer.open() }
+        var names = HTTPClientConfiguration()
+        names.lookup = { _ in
+            _ = answer.wait()
+            return .failure(.unresolvableHost("redis.test"))
+        }
+        let group = try EventLoopGroup(loopCount: 1)
+        let client = PipelinedClient<LineCodec>(
+            host: "redis.test", port: 6379, eventLoopGroup: group,
+            // No back-off delay, so the second request looks the name up again at once.
+            configuration: PipelineConfiguration(connectTimeout: .milliseconds(200), initialReconnectDelay: .zero, maxReconnectDelay: .zero),
+            setup: PipelineSetup(makeCodec: { LineCodec() }), names: names
+        )
+        for _ in 0..<2 {
+            // The second one is not refused as `.overloaded`: the first lookup no longer holds the only place.
+            let error = await #expect(throws: HTTPEngineError.self) { try await client.send("hello") }
+            #expect(error?.code == .connectTimeout)
+            #expect(error?.timeLimit == .milliseconds(200))
+        }
+        answer.open()
+        await client.shutdown()
+        await group.shutdown()
+    }
+
     @Test func callerWaitingForAConnectStopsWaitingWhenCancelled() async throws {
         let blackHole = try BlackHoleListener()
         defer { blackHole.close() }
