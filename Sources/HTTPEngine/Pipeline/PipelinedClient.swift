@@ -14,7 +14,8 @@ import Synchronization
 package final class PipelinedClient<Codec: PipelineCodec>: Sendable {
     package let eventLoopGroup: EventLoopGroup
     package let configuration: PipelineConfiguration
-    private let pools: [ObjectIdentifier: ConnectionPool<PipelinedConnection<Codec>>]
+    /// Each loop's pool, by loop; touched on that loop only.
+    let pools: [ObjectIdentifier: ConnectionPool<PipelinedConnection<Codec>>]
     private let isShutDown = Atomic<Bool>(false)
 
     /// A client of the server at `host`:`port` (a name, IPv4 or IPv6 address); connects lazily.

@@ -147,6 +147,31 @@ struct SharedPoolTests {
         await group.shutdown()
     }
 
+    @Test func shutdownWaitsForTheRepliesOfEveryConnectionThenClosesThem() async throws {
+        let release = ThreadGate()
+        let server = try LineServer { line in
+            if line.hasPrefix("slow") { _ = release.wait() }
+            return [line]
+        }
+        // One request per connection: the two slow ones go out on two connections.
+        let configuration = PipelineConfiguration(connectionsPerLoop: 2, replyTimeout: .seconds(60), maxPendingReplies: 1)
+        try await withLineClient(server, configuration: configuration) { client, loop async throws in
+            let first = Task { try await client.send("slow 1", on: loop) }
+            let second = Task { try await client.send("slow 2", on: loop) }
+            #expect(await waitUntil(deadline: .now + .seconds(10)) { server.linesReceived == 2 })
+            let shutdown = Task { await client.shutdown() }
+            let pool = try #require(client.pools[ObjectIdentifier(loop)])
+            #expect(await waitUntil(deadline: .now + .seconds(10)) { (try? await loop.perform { pool.isDraining }) == true })
+            await #expect(throws: HTTPEngineError.shutDown) { _ = try await client.send("too late", on: loop) }
+            release.open()
+            #expect(try await first.value == "slow 1")
+            #expect(try await second.value == "slow 2")
+            await shutdown.value
+            #expect(try await loop.perform { pool.connections.isEmpty })
+            #expect(await client.statistics(on: loop).connectionsOpened == 2)
+        }
+    }
+
     @Test func callerWaitingForAConnectStopsWaitingWhenCancelled() async throws {
         let blackHole = try BlackHoleListener()
         defer { blackHole.close() }
