@@ -23,7 +23,7 @@ final class ClientConnection: @unchecked Sendable {
     static let readChunkSize = 64 * 1024
 
     let loop: EventLoop
-    let pool: ConnectionPool
+    let pool: ConnectionPool<ClientConnection>
     let configuration: HTTPClientConfiguration
     /// The socket and its buffers; reads ask for 4 KiB for response heads, up to 64 KiB while a body streams in.
     var core = ConnectionCore(minimumReadSize: 4096, maximumReadSize: ClientConnection.readChunkSize)
@@ -69,39 +69,14 @@ final class ClientConnection: @unchecked Sendable {
     var exchangeDeadline: UInt64 = 0
     var lastActivityAt: UInt64
 
-    init(loop: EventLoop, pool: ConnectionPool) {
-        self.loop = loop
+    init(pool: ConnectionPool<ClientConnection>) {
+        self.loop = pool.loop
         self.pool = pool
         self.configuration = pool.configuration
         parser = HTTPParser(mode: .response, limits: pool.configuration.parserLimits)
         let now = EventLoop.monotonicNanoseconds()
         stateStartedAt = now
         lastActivityAt = now
-    }
-
-    /// Starts a non-blocking connect; `completion` runs on the loop with the connected
-    /// connection or the reason it failed (loop thread only).
-    static func connect(
-        to address: SocketAddress,
-        pool: ConnectionPool,
-        completion: @escaping (Result<ClientConnection, HTTPEngineError>) -> Void
-    ) {
-        let connection = ClientConnection(loop: pool.loop, pool: pool)
-        let isConnected: Bool
-        do {
-            isConnected = try connection.core.startConnect(to: address, on: pool.loop, handler: connection)
-        } catch {
-            connection.state = .closed
-            completion(.failure(pool.connectError(errorNumber: error.errorNumber)))
-            return
-        }
-        connection.connectCompletion = completion
-        pool.connectionOpened(connection)
-        if isConnected {
-            connection.finishConnect()
-        } else {
-            connection.afterEvent()
-        }
     }
 
     /// Checks the outcome of the connect and reports it.
@@ -152,6 +127,7 @@ final class ClientConnection: @unchecked Sendable {
     /// Closes the socket at once; waiters see `.connectionClosed` unless failed before.
     func close() {
         guard state != .closed else { return }
+        let wasConnected = state != .connecting
         state = .closed
         core.close(on: loop)
         bodyChannel?.fail(closedEarly)
@@ -165,7 +141,7 @@ final class ClientConnection: @unchecked Sendable {
         let connectCompletion = connectCompletion
         self.connectCompletion = nil
         connectCompletion?(.failure(closedEarly))
-        pool.connectionClosed(self)
+        pool.connectionClosed(self, wasEstablished: wasConnected)
     }
 
     /// What waiters see when the connection ends mid-exchange without a more specific error.
@@ -205,7 +181,7 @@ extension ClientConnection: EventLoopFileDescriptorHandler {
 
     /// The loop exits under the pool: nothing may connect again, and this socket closes.
     func loopDidExit() {
-        if let owner = pool.owner { owner.closeAll() } else { pool.closeAll() }
+        pool.loopDidExit()
         close()
     }
 
@@ -226,5 +202,26 @@ extension ClientConnection: EventLoopFileDescriptorHandler {
         case .closed:
             break
         }
+    }
+}
+
+extension ClientConnection: PooledConnection {
+    typealias Configuration = HTTPClientConfiguration
+
+    var isConnecting: Bool { state == .connecting }
+
+    /// One while leased to an exchange, else none.
+    var carriedRequests: Int { state == .active ? 1 : 0 }
+
+    var isAcceptingRequests: Bool { state != .closed }
+
+    /// An idle connection closes now; a busy one closes when its exchange hands it back to the
+    /// draining pool.
+    func closeWhenDrained() {
+        if state == .idle { close() }
+    }
+
+    func failForShutdown() {
+        fail(HTTPEngineError.shutDown)
     }
 }

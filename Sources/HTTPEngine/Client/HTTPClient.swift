@@ -68,7 +68,7 @@ public final class HTTPClient: Sendable {
         _ request: HTTPClientRequest,
         head: [UInt8],
         framing: HTTPBodyFraming,
-        pool: ConnectionPool,
+        pool: ConnectionPool<ClientConnection>,
         deadline: UInt64
     ) async throws -> HTTPClientResponse {
         var isRetry = false

@@ -46,3 +46,18 @@ public struct HTTPClientConfiguration: Sendable {
         self.parserLimits = parserLimits
     }
 }
+
+extension HTTPClientConfiguration {
+    /// The pool policy of the HTTP client: one exchange per connection, idle keep-alive
+    /// connections, a bounded queue, and no reconnect back-off (`ConnectionPool+backOff.swift` says why).
+    var poolSettings: ConnectionPoolSettings {
+        ConnectionPoolSettings(
+            maxConnections: maxConnectionsPerUpstream,
+            sharing: .leased,
+            maxIdleConnections: maxIdleConnectionsPerUpstream,
+            maxWaitingRequests: maxWaitingRequests,
+            waitTimeout: connectTimeout,
+            observer: observer
+        )
+    }
+}

@@ -1,10 +1,12 @@
 /// The pools of one event loop, keyed by upstream, and the requests running on it.
 ///
 /// `@unchecked Sendable`: every stored property is touched only on `loop`'s thread.
-final class LoopPools: @unchecked Sendable {
+final class LoopPools: ConnectionPoolOwner, @unchecked Sendable {
     let loop: EventLoop
     let configuration: HTTPClientConfiguration
-    var pools: [Upstream: ConnectionPool] = [:]
+    /// The pool policy `configuration` asks for, worked out once.
+    let poolSettings: ConnectionPoolSettings
+    var pools: [Upstream: ConnectionPool<ClientConnection>] = [:]
     /// Outlives the pools, so a trimmed pool's upstream is not looked up again at once.
     let resolver: HostResolver
     /// `execute` calls between their admission and their return on this loop.
@@ -20,17 +22,20 @@ final class LoopPools: @unchecked Sendable {
     init(loop: EventLoop, configuration: HTTPClientConfiguration) {
         self.loop = loop
         self.configuration = configuration
+        poolSettings = configuration.poolSettings
         resolver = HostResolver(loop: loop, configuration: configuration)
     }
 
     /// Admits one request to `upstream`: its pool, created on first use; throws `.shutDown` once shutdown began (loop thread only). Every
     /// admitted request must call `requestFinished` once.
-    func admitRequest(to upstream: Upstream) throws(HTTPEngineError) -> ConnectionPool {
+    func admitRequest(to upstream: Upstream) throws(HTTPEngineError) -> ConnectionPool<ClientConnection> {
         loop.assertInEventLoop()
         if isShutDown { throw .shutDown }
         requestsInFlight += 1
         let pool = pools[upstream] ?? {
-            let pool = ConnectionPool(upstream: upstream, owner: self)
+            let pool = ConnectionPool<ClientConnection>(
+                upstream: upstream, loop: loop, settings: poolSettings, configuration: configuration, resolver: resolver, owner: self
+            )
             pools[upstream] = pool
             return pool
         }()
@@ -39,16 +44,16 @@ final class LoopPools: @unchecked Sendable {
     }
 
     /// An admitted request returned (its response body may still be streaming).
-    func requestFinished(on pool: ConnectionPool) {
+    func requestFinished(on pool: ConnectionPool<ClientConnection>) {
         requestsInFlight -= 1
         pool.requestsInFlight -= 1
-        poolMayBeUnused(pool)
+        poolMayBeUnused(upstream: pool.upstream)
     }
 
     /// Forgets a pool nothing uses any more, so a client that talked to many upstreams
     /// does not keep one pool (and one resolved address) per upstream forever.
-    func poolMayBeUnused(_ pool: ConnectionPool) {
-        if pool.isUnused, pools[pool.upstream] === pool { pools[pool.upstream] = nil }
+    func poolMayBeUnused(upstream: Upstream) {
+        if pools[upstream]?.isUnused == true { pools[upstream] = nil }
         if isShutDown { finishShutdownIfDrained() }
     }
 }

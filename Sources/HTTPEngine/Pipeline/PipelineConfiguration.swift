@@ -1,6 +1,13 @@
 /// Time-outs, bounds and back-off of a `PipelinedClient`.
 package struct PipelineConfiguration: Sendable {
-    /// Longest wait for a name lookup plus the TCP connect plus the setup replies.
+    /// Most connections to the server from one event loop. Requests share the first connection
+    /// with room (`maxPendingReplies`); the next opens only when every open one is full.
+    /// 1, the default, pipelines every request of a loop on one connection.
+    package var connectionsPerLoop: Int {
+        didSet { precondition(connectionsPerLoop > 0, "connectionsPerLoop must be at least 1") }
+    }
+    /// Longest wait for a name lookup, and then for the TCP connect (to each of the host's
+    /// addresses in turn) plus the setup replies.
     package var connectTimeout: Duration
     /// Longest wait for a reply, counted from when the request was queued.
     package var replyTimeout: Duration
@@ -12,6 +19,7 @@ package struct PipelineConfiguration: Sendable {
     package var maxReconnectDelay: Duration
 
     package init(
+        connectionsPerLoop: Int = 1,
         connectTimeout: Duration = .seconds(1),
         replyTimeout: Duration = .seconds(1),
         maxPendingReplies: Int = 16_384,
@@ -19,12 +27,30 @@ package struct PipelineConfiguration: Sendable {
         maxReconnectDelay: Duration = .seconds(5)
     ) {
         precondition(connectTimeout > .zero && replyTimeout > .zero, "pipeline time-outs must be positive")
+        precondition(connectionsPerLoop > 0, "connectionsPerLoop must be at least 1")
         precondition(maxPendingReplies > 0, "maxPendingReplies must be positive")
         precondition(initialReconnectDelay >= .zero && maxReconnectDelay >= initialReconnectDelay, "reconnect delays must satisfy 0 <= initial <= max")
+        self.connectionsPerLoop = connectionsPerLoop
         self.connectTimeout = connectTimeout
         self.replyTimeout = replyTimeout
         self.maxPendingReplies = maxPendingReplies
         self.initialReconnectDelay = initialReconnectDelay
         self.maxReconnectDelay = maxReconnectDelay
+    }
+}
+
+extension PipelineConfiguration {
+    /// The pool policy of a pipelined client: shared connections, none queued behind full ones,
+    /// and the reconnect back-off.
+    var poolSettings: ConnectionPoolSettings {
+        ConnectionPoolSettings(
+            maxConnections: connectionsPerLoop,
+            sharing: .shared(maxRequests: maxPendingReplies),
+            maxIdleConnections: connectionsPerLoop,
+            maxWaitingRequests: 0,
+            waitTimeout: connectTimeout,
+            lookupTimeout: connectTimeout,
+            backOff: ReconnectBackOff(initialDelay: initialReconnectDelay, maxDelay: maxReconnectDelay)
+        )
     }
 }

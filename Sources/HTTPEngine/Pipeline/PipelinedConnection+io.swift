@@ -8,7 +8,7 @@ extension PipelinedConnection: EventLoopFileDescriptorHandler {
             readInput()
         case .connecting:
             finishConnect()
-        case .resolving, .closed:
+        case .closed:
             break
         }
     }
@@ -20,7 +20,7 @@ extension PipelinedConnection: EventLoopFileDescriptorHandler {
         case .open:
             flush()
             afterEvent()
-        case .resolving, .closed:
+        case .closed:
             break
         }
     }
@@ -34,12 +34,13 @@ extension PipelinedConnection: EventLoopFileDescriptorHandler {
             // Replies may sit before the close; what is still awaited after them never comes.
             readInput()
             fail(closedEarly)
-        case .resolving, .closed:
+        case .closed:
             break
         }
     }
 
     func loopDidExit() {
+        pool.loopDidExit()
         fail(.shutDown)
     }
 
@@ -89,7 +90,7 @@ extension PipelinedConnection: EventLoopFileDescriptorHandler {
         let wanted: EventInterest = switch state {
         case .connecting: .writable
         case .open: core.outbound.isEmpty ? .readable : [.readable, .writable]
-        case .resolving, .closed: []
+        case .closed: []
         }
         do {
             try core.setInterest(wanted, on: loop)
@@ -106,7 +107,7 @@ extension PipelinedConnection: DeadlineTimedConnection {
     /// later, so theirs are later too).
     var currentDeadline: UInt64 {
         switch state {
-        case .resolving, .connecting:
+        case .connecting:
             return connectDeadline
         case .open:
             if !isEstablished { return connectDeadline }

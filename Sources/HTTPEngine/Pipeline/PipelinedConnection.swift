@@ -6,14 +6,13 @@ import Glibc
 /// complete reply goes to the oldest waiter.
 ///
 /// Loop-confined (`@unchecked Sendable`: every stored property is touched on `loop`'s thread
-/// only; callers are pinned there by `PipelinedClient`). The rejected alternative was a
-/// connection per caller, or one borrowed from a pool per request as the HTTP client does: a
-/// rate limiter asks its store once per request, and a round trip per request on a connection
-/// of its own would cap the rate at what one round trip allows, whereas one shared connection
-/// sends a whole turn's requests together and reads their replies together.
+/// only; callers are pinned there by `PipelinedClient`). Its `ConnectionPool` shares it rather
+/// than leasing it per request as the HTTP client does: a rate limiter asks its store once per
+/// request, and a round trip per request on a connection of its own would cap the rate at what
+/// one round trip allows, whereas one shared connection sends a whole turn's requests together
+/// and reads their replies together.
 final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
     enum State {
-        case resolving
         case connecting
         case open
         case closed
@@ -37,10 +36,11 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
     }
 
     let loop: EventLoop
+    let pool: ConnectionPool<PipelinedConnection>
     /// The server's `host:port`, for errors.
     let server: String
     let configuration: PipelineConfiguration
-    var state = State.resolving
+    var state = State.connecting
     var codec: Codec
     /// The socket and its buffers; reads grow to 256 KiB for a burst of replies.
     var core = ConnectionCore(minimumReadSize: 4096, maximumReadSize: 256 * 1024)
@@ -56,59 +56,42 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
     /// Whether the connection was ever established; a failure before that is a failed connect.
     var hasBeenEstablished: Bool { wasEstablished || isEstablished }
     var wasEstablished = false
-    /// Until when resolving, connecting and the setup replies may take.
+    /// Until when connecting and the setup replies may take.
     let connectDeadline: UInt64
-    /// Addresses still to try if the current connect fails.
-    var remainingAddresses: ArraySlice<SocketAddress> = []
+    /// Called once with the outcome of the connect; set by the pool.
+    var connectCompletion: ((Result<PipelinedConnection, HTTPEngineError>) -> Void)?
     /// Successful socket writes; with batching, far fewer than requests.
     var writeCount = 0
     /// Replies handed out (to callers, setup checks or abandoned places).
     var replyCount = 0
-    /// Called once, when the connection closes: nil after a clean close, else why it failed.
-    var onClose: ((HTTPEngineError?) -> Void)?
 
-    init(loop: EventLoop, server: String, configuration: PipelineConfiguration, codec: Codec) {
-        self.loop = loop
-        self.server = server
-        self.configuration = configuration
-        self.codec = codec
+    init(pool: ConnectionPool<PipelinedConnection>) {
+        self.pool = pool
+        loop = pool.loop
+        server = pool.upstream.description
+        configuration = pool.configuration.configuration
+        codec = pool.configuration.setup.makeCodec()
         connectDeadline = EventLoop.monotonicNanoseconds() &+ configuration.connectTimeout.nanoseconds
     }
 
     /// Waiters still queued (answered ones excluded).
     var pendingCount: Int { pending.count - pendingHead }
 
-    /// Whether requests may still be queued.
-    var isUsable: Bool { state != .closed }
-
-    /// Connects to the first of `addresses`; a refused or failed connect moves on to the next.
-    func connect(to addresses: ArraySlice<SocketAddress>) {
-        loop.assertInEventLoop()
-        guard state != .closed, let address = addresses.first else { return }
-        state = .connecting
-        let isConnected: Bool
-        do {
-            isConnected = try core.startConnect(to: address, on: loop, handler: self)
-        } catch {
-            if addresses.count > 1 { return connect(to: addresses.dropFirst()) }
-            return fail(.connectFailure(to: server, errorNumber: error.errorNumber))
-        }
-        remainingAddresses = addresses.dropFirst()
-        if isConnected { finishConnect() } else { afterEvent() }
-    }
-
-    /// Checks the outcome of the connect: on success queued requests start flowing.
+    /// Checks the outcome of the connect: on success the setup requests go out first, and the
+    /// pool hands the connection to the requests waiting for it.
     func finishConnect() {
         guard state == .connecting else { return }
         let errorNumber = Socket.pendingError(core.descriptor)
-        guard errorNumber == 0 else {
-            core.close(on: loop)
-            if !remainingAddresses.isEmpty { return connect(to: remainingAddresses) }
-            return fail(.connectFailure(to: server, errorNumber: errorNumber))
-        }
+        // The pool tries the host's next address, if any.
+        guard errorNumber == 0 else { return fail(.connectFailure(to: server, errorNumber: errorNumber)) }
         state = .open
+        let setup = pool.configuration.setup
+        for request in setup.requests { sendSetup(request, check: setup.checkReply) }
         flush()
         afterEvent()
+        let connectCompletion = connectCompletion
+        self.connectCompletion = nil
+        connectCompletion?(.success(self))
     }
 
     /// Whether the connect and every setup reply are done.
@@ -117,6 +100,9 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
     /// Fails every waiter with `error` and closes the socket.
     func fail(_ error: HTTPEngineError) {
         guard state != .closed else { return }
+        // Connected but refused in setup (or timed out in it): a failed connect for the back-off.
+        // A refused last setup reply leaves nothing awaited, so the code says it too.
+        let setupFailure = (state == .open && !isEstablished) || error.code == .setupRejected ? error : nil
         wasEstablished = hasBeenEstablished
         state = .closed
         core.close(on: loop)
@@ -127,9 +113,10 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
         for entry in waiting {
             if case .task(let continuation) = entry.waiter { continuation.resume(throwing: error) }
         }
-        let onClose = onClose
-        self.onClose = nil
-        onClose?(error)
+        reportClosed(setupFailure: setupFailure)
+        let connectCompletion = connectCompletion
+        self.connectCompletion = nil
+        connectCompletion?(.failure(error))
     }
 
     /// What waiters see when the connection ends before their replies.
@@ -142,8 +129,34 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
         wasEstablished = hasBeenEstablished
         state = .closed
         core.close(on: loop)
-        let onClose = onClose
-        self.onClose = nil
-        onClose?(nil)
+        reportClosed(setupFailure: nil)
+    }
+
+    /// Adds this connection's counts to the loop's totals and gives its slot back to the pool.
+    private func reportClosed(setupFailure: HTTPEngineError?) {
+        pool.configuration.closedStatistics.writes += writeCount
+        pool.configuration.closedStatistics.replies += replyCount
+        pool.connectionClosed(self, wasEstablished: wasEstablished, setupFailure: setupFailure)
+    }
+}
+
+extension PipelinedConnection: PooledConnection {
+    var isConnecting: Bool { state == .connecting }
+
+    var carriedRequests: Int { pendingCount }
+
+    var isAcceptingRequests: Bool { state != .closed && !closesWhenDrained }
+
+    /// Closes at once; the replies still awaited fail with `.connectionClosed`.
+    func close() {
+        fail(closedEarly)
+    }
+
+    func closeWhenDrained() {
+        if pendingCount == 0 { closeIdle() } else { closesWhenDrained = true }
+    }
+
+    func failForShutdown() {
+        fail(.shutDown)
     }
 }

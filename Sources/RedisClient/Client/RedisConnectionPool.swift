@@ -1,9 +1,10 @@
 import Glibc
 import HTTPEngine
 
-/// A Redis client with one pipelined connection per event loop, shared by every caller on that
-/// loop: commands issued concurrently go out together, once per loop turn, and replies are
-/// matched to them in order, with no lock on the way.
+/// A Redis client: the RESP codec and the login commands on top of the HTTP engine's pipelined
+/// client, whose pool keeps `connectionsPerLoop` connections at most per event loop (one by
+/// default), each shared by the callers on that loop: commands issued concurrently go out
+/// together, once per loop turn, and replies are matched to them in order, with no lock on the way.
 ///
 /// Runs on the HTTP engine's loops: a request handler that asks Redis for a decision stays on its
 /// own thread. Connects lazily, logs in (`AUTH`, `SELECT`, `CLIENT SETNAME`) before any command,
@@ -26,6 +27,7 @@ public final class RedisConnectionPool: Sendable {
             port: address.port,
             eventLoopGroup: eventLoopGroup,
             configuration: PipelineConfiguration(
+                connectionsPerLoop: configuration.connectionsPerLoop,
                 connectTimeout: configuration.connectTimeout,
                 replyTimeout: configuration.commandTimeout,
                 maxPendingReplies: configuration.maxPendingCommands,

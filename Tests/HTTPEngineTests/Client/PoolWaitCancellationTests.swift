@@ -18,13 +18,7 @@ extension ClientTests {
                     connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                 }
             }) { upstream in
-                try await withClient(configure: {
-                    $0.maxConnectionsPerUpstream = 1
-                    $0.maxWaitingRequests = 8
-                    $0.connectTimeout = .seconds(30)
-                }) { client in
-                    let loop = client.eventLoopGroup.loops[0]
-                    let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
+                try await withCappedClient(to: upstream, maxWaitingRequests: 8, queueTimeout: .seconds(30)) { client, loop, request in
                     let first = try await client.execute(request, on: loop)
                     let queued = Task { try await client.execute(request, on: loop) }
                     let pool = try #require(await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.pools[Upstream(host: "127.0.0.1", port: upstream.port)] })

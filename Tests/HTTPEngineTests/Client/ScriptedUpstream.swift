@@ -111,3 +111,21 @@ func withClient(
         await client.shutdown()
     }
 }
+
+/// Runs `body` with a client allowed `maxConnections` connections to `upstream` and a queue of
+/// `maxWaitingRequests` behind them, the loop it uses and a request to `upstream`.
+func withCappedClient(
+    to upstream: ScriptedUpstream,
+    maxConnections: Int = 1,
+    maxWaitingRequests: Int,
+    queueTimeout: Duration = .seconds(10),
+    _ body: (HTTPClient, EventLoop, HTTPClientRequest) async throws -> Void
+) async throws {
+    try await withClient(configure: {
+        $0.maxConnectionsPerUpstream = maxConnections
+        $0.maxWaitingRequests = maxWaitingRequests
+        $0.connectTimeout = queueTimeout
+    }) { client in
+        try await body(client, client.eventLoopGroup.loops[0], HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
+    }
+}

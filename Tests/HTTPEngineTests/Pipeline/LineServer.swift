@@ -81,12 +81,22 @@ func withLineClient<Result>(
     configuration: PipelineConfiguration = PipelineConfiguration(),
     _ body: (PipelinedClient<LineCodec>, EventLoop) async throws -> Result
 ) async throws -> Result {
+    defer { server.stop() }
+    return try await withLineClient(port: server.port, configuration: configuration, body)
+}
+
+/// Runs `body` with a line-protocol client of whatever listens (or not) at `port` on 127.0.0.1,
+/// sending `setup` on each connection, on a one-loop group, then shuts both down.
+func withLineClient<Result>(
+    port: UInt16,
+    configuration: PipelineConfiguration = PipelineConfiguration(),
+    setup: PipelineSetup<LineCodec> = PipelineSetup(makeCodec: { LineCodec() }),
+    _ body: (PipelinedClient<LineCodec>, EventLoop) async throws -> Result
+) async throws -> Result {
     let group = try EventLoopGroup(loopCount: 1)
     let client = PipelinedClient<LineCodec>(
-        host: "127.0.0.1", port: server.port, eventLoopGroup: group,
-        configuration: configuration, setup: PipelineSetup(makeCodec: { LineCodec() })
+        host: "127.0.0.1", port: port, eventLoopGroup: group, configuration: configuration, setup: setup
     )
-    defer { server.stop() }
     do {
         let result = try await body(client, group.loops[0])
         await client.shutdown()
