@@ -14,7 +14,7 @@ extension ClientTests {
             }) { upstream in
                 try await withCappedClient(to: upstream, maxWaitingRequests: 4, queueTimeout: .milliseconds(200)) { client, loop, request in
                     let holder = Task { try await client.execute(request, on: loop) }
-                    #expect(await waitUntil(deadline: .now + .seconds(10)) { upstream.acceptCount == 1 })
+                    #expect(await waitUntil(deadline: .now + .seconds(60)) { upstream.acceptCount == 1 })
                     let queuedAt = ContinuousClock.now
                     await #expect(throws: HTTPEngineError.overloaded("127.0.0.1:\(upstream.port)")) {
                         _ = try await client.execute(request, on: loop)

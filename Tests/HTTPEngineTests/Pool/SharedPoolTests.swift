@@ -5,6 +5,12 @@ import Testing
 /// real line servers on loopback.
 @Suite("Shared connection pool")
 struct SharedPoolTests {
+    /// A back-off no test outlasts: a full parallel run under ThreadSanitizer once took 35 s for
+    /// ten fast-failing requests (the cooperative pool starved), outliving a 30 s delay.
+    static let longBackOff = Duration.seconds(600)
+    /// How long a test waits for something that takes milliseconds when the machine is not starved.
+    static let patience = Duration.seconds(60)
+
     /// Sends `count` requests from child tasks of one task on `loop`, so all queue in one loop
     /// turn; returns each caller's outcome by index.
     static func burst(_ client: PipelinedClient<LineCodec>, on loop: EventLoop, count: Int) async -> [Int: Result<String, HTTPEngineError>] {
@@ -75,7 +81,7 @@ struct SharedPoolTests {
         let server = try LineServer { $0 == "ignored" ? [] : [$0] }
         let configuration = PipelineConfiguration(
             connectionsPerLoop: 2, replyTimeout: .milliseconds(200),
-            initialReconnectDelay: .seconds(30), maxReconnectDelay: .seconds(30)
+            initialReconnectDelay: Self.longBackOff, maxReconnectDelay: Self.longBackOff
         )
         try await withLineClient(server, configuration: configuration) { client, loop async throws in
             #expect(try await client.send("first") == "first")
@@ -91,7 +97,7 @@ struct SharedPoolTests {
         let closed = try LineServer()
         let port = closed.port
         closed.stop()
-        let configuration = PipelineConfiguration(connectionsPerLoop: 2, initialReconnectDelay: .seconds(30), maxReconnectDelay: .seconds(30))
+        let configuration = PipelineConfiguration(connectionsPerLoop: 2, initialReconnectDelay: Self.longBackOff, maxReconnectDelay: Self.longBackOff)
         try await withLineClient(port: port, configuration: configuration) { client, loop async throws in
             let first = await #expect(throws: HTTPEngineError.self) { try await client.send("anyone?") }
             #expect(first?.code == .connectRefused)
@@ -109,7 +115,7 @@ struct SharedPoolTests {
         struct Refused: Error {}
         let server = try LineServer { $0 == "login" ? ["refused"] : [$0] }
         defer { server.stop() }
-        let configuration = PipelineConfiguration(initialReconnectDelay: .seconds(30), maxReconnectDelay: .seconds(30))
+        let configuration = PipelineConfiguration(initialReconnectDelay: Self.longBackOff, maxReconnectDelay: Self.longBackOff)
         let setup = PipelineSetup(makeCodec: { LineCodec() }, requests: ["login"], checkReply: { $0 == "refused" ? Refused() : nil })
         try await withLineClient(port: server.port, configuration: configuration, setup: setup) { client, loop async throws in
             let first = await #expect(throws: HTTPEngineError.self) { try await client.send("hello") }
@@ -158,10 +164,10 @@ struct SharedPoolTests {
         try await withLineClient(server, configuration: configuration) { client, loop async throws in
             let first = Task { try await client.send("slow 1", on: loop) }
             let second = Task { try await client.send("slow 2", on: loop) }
-            #expect(await waitUntil(deadline: .now + .seconds(10)) { server.linesReceived == 2 })
+            #expect(await waitUntil(deadline: .now + Self.patience) { server.linesReceived == 2 })
             let shutdown = Task { await client.shutdown() }
             let pool = try #require(client.pools[ObjectIdentifier(loop)])
-            #expect(await waitUntil(deadline: .now + .seconds(10)) { (try? await loop.perform { pool.isDraining }) == true })
+            #expect(await waitUntil(deadline: .now + Self.patience) { (try? await loop.perform { pool.isDraining }) == true })
             await #expect(throws: HTTPEngineError.shutDown) { _ = try await client.send("too late", on: loop) }
             release.open()
             #expect(try await first.value == "slow 1")
@@ -175,14 +181,14 @@ struct SharedPoolTests {
     @Test func callerWaitingForAConnectStopsWaitingWhenCancelled() async throws {
         let blackHole = try BlackHoleListener()
         defer { blackHole.close() }
-        let configuration = PipelineConfiguration(connectTimeout: .seconds(60), replyTimeout: .seconds(60))
+        let configuration = PipelineConfiguration(connectTimeout: .seconds(600), replyTimeout: .seconds(600))
         try await withLineClient(port: blackHole.port, configuration: configuration) { client, loop async throws in
             let waiting = Task { try await client.send("hello?", on: loop) }
-            #expect(await waitUntil(deadline: .now + .seconds(10)) { await client.statistics(on: loop).connectionsOpened == 1 })
+            #expect(await waitUntil(deadline: .now + Self.patience) { await client.statistics(on: loop).connectionsOpened == 1 })
             let cancelledAt = ContinuousClock.now
             waiting.cancel()
             await #expect(throws: CancellationError.self) { _ = try await waiting.value }
-            #expect(ContinuousClock.now - cancelledAt < .seconds(30))
+            #expect(ContinuousClock.now - cancelledAt < .seconds(300))
         }
     }
 }
