@@ -128,6 +128,7 @@ extension ConnectionPool {
                 guard let completion = completions.first else { return release(connection) }
                 completion(.success(connection))
             case .shared:
+                if !completions.isEmpty { reservedPlaces[ObjectIdentifier(connection), default: 0] += completions.count }
                 for completion in completions { completion(.success(connection)) }
                 // The requesters resume as jobs of this turn and queue their requests; only
                 // then may a draining pool close the connection once they are answered.

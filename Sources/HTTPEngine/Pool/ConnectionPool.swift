@@ -35,6 +35,11 @@ final class ConnectionPool<Connection: PooledConnection>: @unchecked Sendable {
     var joiners: [UInt64: [UInt64]] = [:]
     /// The connect of a shared pool that later requests join instead of opening their own.
     var joinableConnect: UInt64?
+    /// Places on shared connections promised to the requests whose connect just finished, until
+    /// each queues its request: they resume as later jobs of the loop, and a request arriving
+    /// before them must not take their room (it then found the new connection empty, and the
+    /// requesters were refused as `.overloaded` though the burst fitted the pool).
+    var reservedPlaces: [ObjectIdentifier: Int] = [:]
     var nextWaiterIdentifier: UInt64 = 0
     /// Connects started (a host lookup included), the first one included.
     var connectsStarted = 0
@@ -83,7 +88,7 @@ final class ConnectionPool<Connection: PooledConnection>: @unchecked Sendable {
         if !isFresh, !isShutDown, let connection = readyConnection() { return connection }
         let identifier = nextWaiterIdentifier
         nextWaiterIdentifier &+= 1
-        return try await withTaskCancellationHandler {
+        let connection = try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { continuation in
                 acquire(isFresh: isFresh, identifier: identifier, deadline: deadline) { continuation.resume(with: $0) }
             }
@@ -92,6 +97,18 @@ final class ConnectionPool<Connection: PooledConnection>: @unchecked Sendable {
             // is queued before this job runs (the caller is on the loop until it suspends).
             _ = loop.execute { [self] in cancelWaiter(identifier) }
         }
+        // Back on the loop (the caller prefers it). A shared connection that comes this way comes
+        // from a finished connect, which reserved this caller's place: the caller queues its
+        // request now, without suspending, so the place is counted by the connection from here.
+        if case .shared = settings.sharing { releaseReservedPlace(on: connection) }
+        return connection
+    }
+
+    /// Ends one place reserved on `connection` for a requester of its connect.
+    func releaseReservedPlace(on connection: Connection) {
+        let key = ObjectIdentifier(connection)
+        guard let places = reservedPlaces[key] else { return }
+        reservedPlaces[key] = places > 1 ? places - 1 : nil
     }
 
     func acquire(isFresh: Bool, identifier: UInt64, deadline: UInt64, completion: @escaping Completion) {
@@ -130,8 +147,8 @@ final class ConnectionPool<Connection: PooledConnection>: @unchecked Sendable {
         case .shared(let maxRequests):
             // Always the first with room, so a loop turn's requests pile onto one connection
             // and go out in one write; the next one opens only when that one is full.
-            for connection in connections
-            where !connection.isConnecting && connection.isAcceptingRequests && connection.carriedRequests < maxRequests {
+            for connection in connections where !connection.isConnecting && connection.isAcceptingRequests
+                && connection.carriedRequests + reservedPlaces[ObjectIdentifier(connection), default: 0] < maxRequests {
                 return connection
             }
             return nil
@@ -159,6 +176,7 @@ final class ConnectionPool<Connection: PooledConnection>: @unchecked Sendable {
     /// before its setup was done, which counts as a failed connect for the back-off.
     func connectionClosed(_ connection: Connection, wasEstablished: Bool, setupFailure: HTTPEngineError? = nil) {
         connections.removeAll { $0 === connection }
+        reservedPlaces[ObjectIdentifier(connection)] = nil
         if let index = idle.firstIndex(where: { $0 === connection }) { idle.remove(at: index) }
         if let setupFailure {
             recordConnectFailure(setupFailure)
