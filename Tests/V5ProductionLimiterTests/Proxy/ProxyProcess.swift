@@ -32,8 +32,23 @@ final class ProxyProcess: @unchecked Sendable {
     /// returns once it logs `listening`. Waiting blocks a thread, so it happens on one of its own:
     /// a test blocking a cooperative thread for seconds starved other tests (a streaming test
     /// timed out under ThreadSanitizer while proxies started beside it).
+    ///
+    /// A free port is found by binding port 0 and closing it, so something else can take it
+    /// before the proxy binds it (a full parallel run once lost one to an outgoing connection's
+    /// ephemeral port): a start that fails with `EADDRINUSE` is retried on new ports.
     static func start(arguments: [String] = [], environment: [String: String] = [:]) async throws -> ProxyProcess {
-        try await onOwnThread { Result { try ProxyProcess(arguments: arguments, environment: environment) } }.get()
+        try await onOwnThread {
+            Result {
+                for _ in 1..<5 {
+                    do {
+                        return try ProxyProcess(arguments: arguments, environment: environment)
+                    } catch StartError.didNotStart(let log) where log.contains("Address already in use") {
+                        continue
+                    }
+                }
+                return try ProxyProcess(arguments: arguments, environment: environment)
+            }
+        }.get()
     }
 
     private init(arguments: [String], environment: [String: String]) throws {
