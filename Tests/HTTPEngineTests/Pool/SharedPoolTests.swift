@@ -153,6 +153,45 @@ struct SharedPoolTests {
         await group.shutdown()
     }
 
+    @Test func requestArrivingBeforeAConnectsRequesterQueuesCannotTakeItsPlace() async throws {
+        let release = ThreadGate()
+        let server = try LineServer { line in
+            if line == "held" { _ = release.wait() }
+            return [line]
+        }
+        defer { release.open() }
+        // One request per connection, two connections: the first carries an unanswered request.
+        let configuration = PipelineConfiguration(connectionsPerLoop: 2, replyTimeout: .seconds(600), maxPendingReplies: 1)
+        try await withLineClient(server, configuration: configuration) { client, loop async throws in
+            let held = Task { try await client.send("held", on: loop) }
+            #expect(await waitUntil(deadline: .now + Self.patience) { server.linesReceived == 1 })
+            let pool = try #require(client.pools[ObjectIdentifier(loop)])
+            // Whether each got a connection; nil until called back.
+            let outcomes = Locked<(requester: Bool?, latecomer: Bool?, latecomerError: HTTPEngineError.Code?)>((nil, nil, nil))
+            // The completion API calls back synchronously when the second connect finishes, which
+            // is where a task-based requester would still be waiting to run: a request made right
+            // there stands for one that arrives before the requester has queued its own.
+            _ = loop.execute {
+                pool.acquire(isFresh: false, identifier: 1_000_001, deadline: 0) { requester in
+                    outcomes.withLock { $0.requester = (try? requester.get()) != nil }
+                    pool.acquire(isFresh: false, identifier: 1_000_002, deadline: 0) { latecomer in
+                        outcomes.withLock { outcomes in
+                            outcomes.latecomer = (try? latecomer.get()) != nil
+                            if case .failure(let error) = latecomer { outcomes.latecomerError = (error as? HTTPEngineError)?.code }
+                        }
+                    }
+                }
+            }
+            #expect(await waitUntil(deadline: .now + Self.patience) { outcomes.withLock { $0.requester != nil && $0.latecomer != nil } })
+            #expect(outcomes.withLock { $0.requester } == true)
+            // The new connection's one place is its requester's: the pool is full.
+            #expect(outcomes.withLock { $0.latecomer } == false)
+            #expect(outcomes.withLock { $0.latecomerError } == .overloaded)
+            release.open()
+            #expect(try await held.value == "held")
+        }
+    }
+
     @Test func shutdownWaitsForTheRepliesOfEveryConnectionThenClosesThem() async throws {
         let release = ThreadGate()
         let server = try LineServer { line in
