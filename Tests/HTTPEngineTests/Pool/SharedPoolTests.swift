@@ -8,7 +8,9 @@ struct SharedPoolTests {
     /// A back-off no test outlasts: a full parallel run under ThreadSanitizer once took 35 s for
     /// ten fast-failing requests (the cooperative pool starved), outliving a 30 s delay.
     static let longBackOff = Duration.seconds(600)
-    /// How long a test waits for something that takes milliseconds when the machine is not starved.
+    /// How long a test waits for something that takes milliseconds when the machine is not
+    /// starved; also the connect and reply time-outs of tests that are not about time-outs (a
+    /// starved run once took more than the default 1 s for a connect and its setup reply).
     static let patience = Duration.seconds(60)
 
     /// Sends `count` requests from child tasks of one task on `loop`, so all queue in one loop
@@ -33,7 +35,7 @@ struct SharedPoolTests {
     }
 
     @Test func twoConnectionsPerLoopShareABurstAndEachCallerGetsItsOwnReply() async throws {
-        let configuration = PipelineConfiguration(connectionsPerLoop: 2, maxPendingReplies: 50)
+        let configuration = PipelineConfiguration(connectionsPerLoop: 2, connectTimeout: Self.patience, replyTimeout: Self.patience, maxPendingReplies: 50)
         try await withLineClient(try LineServer(), configuration: configuration) { client, loop async throws in
             _ = try await client.send("warm-up")
             let outcomes = await Self.burst(client, on: loop, count: 100)
@@ -47,7 +49,7 @@ struct SharedPoolTests {
     }
 
     @Test func burstFillsOneConnectionBeforeOpeningAnother() async throws {
-        let configuration = PipelineConfiguration(connectionsPerLoop: 2, maxPendingReplies: 1_000)
+        let configuration = PipelineConfiguration(connectionsPerLoop: 2, connectTimeout: Self.patience, replyTimeout: Self.patience, maxPendingReplies: 1_000)
         try await withLineClient(try LineServer(), configuration: configuration) { client, loop async throws in
             _ = try await client.send("warm-up")
             let before = await client.statistics(on: loop)
@@ -60,7 +62,7 @@ struct SharedPoolTests {
     }
 
     @Test func hostileBurstNeverOpensMoreConnectionsThanTheCap() async throws {
-        let configuration = PipelineConfiguration(connectionsPerLoop: 3, maxPendingReplies: 2)
+        let configuration = PipelineConfiguration(connectionsPerLoop: 3, connectTimeout: Self.patience, replyTimeout: Self.patience, maxPendingReplies: 2)
         try await withLineClient(try LineServer(), configuration: configuration) { client, loop async throws in
             let outcomes = await Self.burst(client, on: loop, count: 500)
             let answered = outcomes.filter { (try? $0.value.get()) == "request \($0.key)" }
@@ -80,7 +82,7 @@ struct SharedPoolTests {
         // An unanswered request times out, which ends a connection that had worked.
         let server = try LineServer { $0 == "ignored" ? [] : [$0] }
         let configuration = PipelineConfiguration(
-            connectionsPerLoop: 2, replyTimeout: .milliseconds(200),
+            connectionsPerLoop: 2, connectTimeout: Self.patience, replyTimeout: .milliseconds(200),
             initialReconnectDelay: Self.longBackOff, maxReconnectDelay: Self.longBackOff
         )
         try await withLineClient(server, configuration: configuration) { client, loop async throws in
@@ -115,7 +117,10 @@ struct SharedPoolTests {
         struct Refused: Error {}
         let server = try LineServer { $0 == "login" ? ["refused"] : [$0] }
         defer { server.stop() }
-        let configuration = PipelineConfiguration(initialReconnectDelay: Self.longBackOff, maxReconnectDelay: Self.longBackOff)
+        let configuration = PipelineConfiguration(
+            connectTimeout: Self.patience, replyTimeout: Self.patience,
+            initialReconnectDelay: Self.longBackOff, maxReconnectDelay: Self.longBackOff
+        )
         let setup = PipelineSetup(makeCodec: { LineCodec() }, requests: ["login"], checkReply: { $0 == "refused" ? Refused() : nil })
         try await withLineClient(port: server.port, configuration: configuration, setup: setup) { client, loop async throws in
             let first = await #expect(throws: HTTPEngineError.self) { try await client.send("hello") }
@@ -161,7 +166,7 @@ struct SharedPoolTests {
         }
         defer { release.open() }
         // One request per connection, two connections: the first carries an unanswered request.
-        let configuration = PipelineConfiguration(connectionsPerLoop: 2, replyTimeout: .seconds(600), maxPendingReplies: 1)
+        let configuration = PipelineConfiguration(connectionsPerLoop: 2, connectTimeout: Self.patience, replyTimeout: .seconds(600), maxPendingReplies: 1)
         try await withLineClient(server, configuration: configuration) { client, loop async throws in
             let held = Task { try await client.send("held", on: loop) }
             #expect(await waitUntil(deadline: .now + Self.patience) { server.linesReceived == 1 })
@@ -199,7 +204,7 @@ struct SharedPoolTests {
             return [line]
         }
         // One request per connection: the two slow ones go out on two connections.
-        let configuration = PipelineConfiguration(connectionsPerLoop: 2, replyTimeout: .seconds(60), maxPendingReplies: 1)
+        let configuration = PipelineConfiguration(connectionsPerLoop: 2, connectTimeout: Self.patience, replyTimeout: Self.patience, maxPendingReplies: 1)
         try await withLineClient(server, configuration: configuration) { client, loop async throws in
             let first = Task { try await client.send("slow 1", on: loop) }
             let second = Task { try await client.send("slow 2", on: loop) }
