@@ -14,28 +14,17 @@ import Testing
     }
 
     @Test func framingAppendedAfterAnAdoptedChunkGoesIntoANewChunkAndTheBytesArriveInOrder() throws {
-        var descriptors: [Int32] = [0, 0]
-        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &descriptors) == 0)
-        defer { descriptors.forEach { close($0) } }
-        setSocketBufferSizes(descriptors[0], 1 << 20)
-        setSocketBufferSizes(descriptors[1], 1 << 20)
+        let sockets = try LocalSocketPair(bufferSize: 1 << 20)
         let body = [UInt8](repeating: 0x62, count: 8 * 1024)
         let original = body
         var outbound = OutboundBuffer()
         ResponseEncoder.appendChunk(body[...], to: &outbound)
         // The chunk's framing went before and after it, never into the caller's storage.
         #expect(body == original)
-        try outbound.flush(to: descriptors[0]) {}
+        try outbound.flush(to: sockets.sender) {}
         #expect(outbound.isEmpty)
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
         let expected = Array("2000\r\n".utf8) + body + Array("\r\n".utf8)
-        while received.count < expected.count {
-            let count = read(descriptors[1], &buffer, buffer.count)
-            guard count > 0 else { break }
-            received += buffer[..<count]
-        }
-        #expect(received == expected)
+        #expect(sockets.receive(until: expected.count) == expected)
     }
 
     @Test func partOfALargerArrayIsCopiedNotShared() {
