@@ -53,7 +53,7 @@ public final class BlockingRedisConnection {
     }
 
     /// The next reply, decoded as bytes arrive; throws when `timeout` passes first.
-    public func readReply(timeout: Duration = .seconds(10)) throws -> RESPValue {
+    public func readReply(timeout: Duration = .seconds(60)) throws -> RESPValue {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let reply = try decoder.next() { return reply }

@@ -91,7 +91,7 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// Reads one response; nil when the server closed without sending one.
-    func readResponse(isHeadRequest: Bool = false, timeout: Duration = .seconds(10)) throws -> TestResponse? {
+    func readResponse(isHeadRequest: Bool = false, timeout: Duration = .seconds(60)) throws -> TestResponse? {
         let deadline = ContinuousClock.now + timeout
         var parser = HTTPParser(mode: .response)
         parser.isResponseToHeadRequest = isHeadRequest
@@ -125,7 +125,7 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// Waits until the server closes the connection, discarding anything it sends; false on time-out.
-    func waitForClose(timeout: Duration = .seconds(10)) -> Bool {
+    func waitForClose(timeout: Duration = .seconds(60)) -> Bool {
         let deadline = ContinuousClock.now + timeout
         while true {
             do {
@@ -137,7 +137,7 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// Reads until at least `count` bytes are buffered and returns the buffer without consuming it.
-    func readUntilCount(_ count: Int, timeout: Duration = .seconds(10)) throws -> [UInt8] {
+    func readUntilCount(_ count: Int, timeout: Duration = .seconds(60)) throws -> [UInt8] {
         let deadline = ContinuousClock.now + timeout
         while receiver.buffer.count < count {
             if try receiveMore(before: deadline) == 0 { throw RawClientError.closedEarly }
@@ -146,7 +146,7 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// Everything the server sends until it closes.
-    func readUntilClose(timeout: Duration = .seconds(10)) throws -> [UInt8] {
+    func readUntilClose(timeout: Duration = .seconds(60)) throws -> [UInt8] {
         let deadline = ContinuousClock.now + timeout
         while try receiveMore(before: deadline) > 0 {}
         return receiver.buffer

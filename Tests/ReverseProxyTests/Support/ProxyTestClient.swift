@@ -86,7 +86,7 @@ final class ProxyTestClient: @unchecked Sendable {
 
     /// Reads one response (skipping 1xx unless `stopAtInterim`); throws `closedEarly` when the
     /// connection ends mid-response and `timedOut` past `timeout`.
-    func readResponse(isHeadRequest: Bool = false, stopAtInterim: Bool = false, timeout: Duration = .seconds(10)) throws -> ReceivedResponse {
+    func readResponse(isHeadRequest: Bool = false, stopAtInterim: Bool = false, timeout: Duration = .seconds(60)) throws -> ReceivedResponse {
         let deadline = ContinuousClock.now + timeout
         var parser = HTTPParser(mode: .response)
         parser.isResponseToHeadRequest = isHeadRequest
@@ -125,7 +125,7 @@ final class ProxyTestClient: @unchecked Sendable {
     }
 
     /// Reads until the first body bytes of a response arrive; returns how many arrived.
-    func readUntilBodyStarts(timeout: Duration = .seconds(10)) throws -> Int {
+    func readUntilBodyStarts(timeout: Duration = .seconds(60)) throws -> Int {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let end = buffer.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound, buffer.count > end {
