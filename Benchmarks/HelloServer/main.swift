@@ -10,18 +10,26 @@ import BenchmarkServing
 struct HelloHandler: HTTPHandler {
     // Built once: the benchmark measures the engine, not response construction.
     static let hello = HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain")]), body: .init(string: "Hello, world!"))
+    static let streamed = HTTPResponse(status: .ok, body: .stream { writer in
+        for index in 0..<3 { try await writer.write("part \(index)\n") }
+    })
 
     func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
+        var request = request
+        if let answer = respondImmediately(to: &request) { return answer }
+        let body = try await request.body.collect(upTo: 16 * 1024 * 1024)
+        return HTTPResponse(status: .ok, body: .init(bytes: body))
+    }
+
+    // Everything but the echo, which must wait for the body, is answered on the spot.
+    func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
         switch request.path {
         case "/echo":
-            let body = try await request.body.collect(upTo: 16 * 1024 * 1024)
-            return HTTPResponse(status: .ok, body: .init(bytes: body))
+            nil
         case "/stream":
-            return HTTPResponse(status: .ok, body: .stream { writer in
-                for index in 0..<3 { try await writer.write("part \(index)\n") }
-            })
+            Self.streamed
         default:
-            return Self.hello
+            Self.hello
         }
     }
 }

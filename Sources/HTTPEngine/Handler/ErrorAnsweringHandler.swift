@@ -14,4 +14,8 @@ struct ErrorAnsweringHandler<Wrapped: HTTPHandler>: HTTPHandler {
             return HandlerErrorAnswer.response(to: error, for: request)
         }
     }
+
+    func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
+        wrapped.respondImmediately(to: &request)
+    }
 }

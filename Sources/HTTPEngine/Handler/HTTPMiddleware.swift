@@ -6,6 +6,17 @@ public protocol HTTPMiddleware: Sendable {
     /// throws: it returns the answer the server would send (an `HTTPError`'s status, else
     /// 500), so post-processing applies to error answers too.
     func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse
+
+    /// The middleware's part in `HTTPHandler.respondImmediately(to:)`: an answer without
+    /// suspending (its own, or `next`'s post-processed), or nil to run the chain through
+    /// `handle` with `request` as left here; the same rule on work done before a nil. The
+    /// default is nil, so a middleware that does not know about this path sends every request
+    /// the async way, as it always did.
+    func respondImmediately(to request: inout HTTPRequest, next: any HTTPHandler) -> HTTPResponse?
+}
+
+extension HTTPMiddleware {
+    public func respondImmediately(to request: inout HTTPRequest, next: any HTTPHandler) -> HTTPResponse? { nil }
 }
 
 /// A handler that runs `middleware` in front of `next`, giving it errors `next` throws as responses.
@@ -20,6 +31,10 @@ public struct MiddlewareHandler<Middleware: HTTPMiddleware, Next: HTTPHandler>: 
 
     public func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
         try await middleware.handle(request, next: ErrorAnsweringHandler(wrapped: next))
+    }
+
+    public func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
+        middleware.respondImmediately(to: &request, next: ErrorAnsweringHandler(wrapped: next))
     }
 }
 

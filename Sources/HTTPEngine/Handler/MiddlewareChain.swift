@@ -18,6 +18,10 @@ public struct MiddlewareChain: HTTPHandler {
         try await first.handle(request)
     }
 
+    public func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
+        first.respondImmediately(to: &request)
+    }
+
     /// `handler` with its thrown errors turned into answers (opens the existential for the generic wrapper).
     private static func answeringErrors(_ handler: some HTTPHandler) -> any HTTPHandler {
         ErrorAnsweringHandler(wrapped: handler)
@@ -30,6 +34,10 @@ public struct MiddlewareChain: HTTPHandler {
 
         func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
             try await middleware.handle(request, next: next)
+        }
+
+        func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
+            middleware.respondImmediately(to: &request, next: next)
         }
     }
 }

@@ -149,7 +149,11 @@ extension ServerConnection {
             bodyChannel?.fail(HTTPEngineError.connectionClosed())
             isDraining = true
             isBodyPaused = false
+            // Answered on the spot, inside the parse loop: that loop drains the body (for a
+            // request without one, it parses the message's end) and goes on from there.
+            guard !isProcessingInbound else { return }
             processInbound()
+            if hasPeerClosedInput { handlePeerClosedInput() }
             return
         }
         completeExchange()
@@ -166,6 +170,10 @@ extension ServerConnection {
         }
         phase = .idle
         phaseStartedAt = EventLoop.monotonicNanoseconds()
+        // Called from inside the parse loop (an answer made on the spot, a drained body's end):
+        // that loop goes on with the next request, and its caller handles the end of input
+        // once every buffered request is answered, not before.
+        guard !isProcessingInbound else { return }
         processInbound()
         if hasPeerClosedInput { handlePeerClosedInput() }
     }

@@ -64,6 +64,9 @@ final class ServerConnection: @unchecked Sendable {
     /// The connection's handler task; cancelled once no response it makes can reach the client.
     var handlerTask: Task<Void, Never>?
     var pendingRequest: (HTTPRequest, UInt64)?
+    /// A streamed response `respondImmediately` gave for the pending request: the handler task
+    /// sends it instead of calling `handle`, since producing its body needs a task.
+    var readyResponse: HTTPResponse?
     var requestWaiter: UnsafeContinuation<(HTTPRequest, UInt64)?, Never>?
 
     // The current exchange; reset by `startExchange`.
@@ -124,6 +127,7 @@ final class ServerConnection: @unchecked Sendable {
         bodyChannel = nil
         writeWaiter?.resume(throwing: HTTPEngineError.connectionClosed())
         pendingRequest = nil
+        readyResponse = nil
         let handlerTask = requestWaiter
         requestWaiter = nil
         handlerTask?.resume(returning: nil)

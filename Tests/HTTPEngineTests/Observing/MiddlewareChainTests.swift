@@ -14,6 +14,25 @@ struct TracingMiddleware: HTTPMiddleware {
     }
 }
 
+/// Appends its name to `X-Trace-Out` on both paths: through `handle` and on the spot.
+struct StampingMiddleware: HTTPMiddleware {
+    let name: String
+
+    func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse {
+        stamped(try await next.handle(request))
+    }
+
+    func respondImmediately(to request: inout HTTPRequest, next: any HTTPHandler) -> HTTPResponse? {
+        next.respondImmediately(to: &request).map(stamped)
+    }
+
+    private func stamped(_ response: HTTPResponse) -> HTTPResponse {
+        var response = response
+        response.headers["X-Trace-Out"] = (response.headers["X-Trace-Out"].map { $0 + "," } ?? "") + name
+        return response
+    }
+}
+
 /// A value an inner layer decides and an outer one reads.
 enum VerdictKey: HTTPRequestContextKey {
     typealias Value = String
@@ -69,6 +88,24 @@ enum VerdictKey: HTTPRequestContextKey {
         let response = try await chain.handle(request())
         #expect(response.headers["X-Verdict"] == "admitted")
         #expect(response.headers["X-Request-ID"]?.utf8.count == 32)
+    }
+
+    @Test func aLayerThatDoesNotAnswerOnTheSpotSendsEveryRequestToHandle() {
+        let handler = ImmediateOKHandler()
+        var probe = request()
+        #expect(MiddlewareChain([StampingMiddleware(name: "a"), TracingMiddleware(name: "b")], handler: handler).respondImmediately(to: &probe) == nil)
+        #expect(handler.wrapped(in: TracingMiddleware(name: "b")).respondImmediately(to: &probe) == nil)
+        #expect(handler.handleCalls.load(ordering: .relaxed) == 0)
+    }
+
+    @Test func layersThatAnswerOnTheSpotPostProcessTheHandlersAnswerInOrder() throws {
+        let handler = ImmediateOKHandler()
+        var probe = request()
+        let chained = try #require(MiddlewareChain([StampingMiddleware(name: "a"), StampingMiddleware(name: "b")], handler: handler).respondImmediately(to: &probe))
+        #expect(chained.headers["X-Trace-Out"] == "b,a")
+        let wrapped = try #require(handler.wrapped(in: StampingMiddleware(name: "b")).wrapped(in: StampingMiddleware(name: "a")).respondImmediately(to: &probe))
+        #expect(wrapped.headers["X-Trace-Out"] == "b,a")
+        #expect(handler.handleCalls.load(ordering: .relaxed) == 0)
     }
 
     @Test func requestIDIsTakenFromTheClientOnlyWhenSane() {

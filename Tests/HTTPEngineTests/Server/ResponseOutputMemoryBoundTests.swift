@@ -12,11 +12,24 @@ struct ResponseOutputMemoryBoundTests {
     /// (body bytes fill chunks up to `chunkCapacity`; a head may add its own length).
     static let oneChunk = OutboundBuffer.chunkCapacity + 1024
 
-    @Test func pipelinedClientThatNeverReadsStopsBeingRead() async throws {
+    /// Both ways a handler answers: through its task, and on the spot while input is parsed.
+    enum Answering: CaseIterable, Sendable {
+        case byTheHandlerTask, onTheSpot
+
+        var handler: any HTTPHandler {
+            switch self {
+            case .byTheHandlerTask: okHandler
+            case .onTheSpot: ImmediateOKHandler()
+            }
+        }
+    }
+
+    @Test(arguments: Answering.allCases)
+    func pipelinedClientThatNeverReadsStopsBeingRead(answering: Answering) async throws {
         // The write time-out (30 s without progress) would close this connection, whose output
         // never drains, before a starved machine reached the pause (CI, under four other jobs,
         // read 130 KB in 141 s); the test is about the pause, so the time-out is out of its way.
-        try await withTestServer(configure: { $0.writeTimeout = .seconds(600) }, handler: okHandler) { server, port in
+        try await withTestServer(configure: { $0.writeTimeout = .seconds(600) }, handler: answering.handler) { server, port in
             // The client's kernel buffers stay at their defaults. With 4 KiB ones, a full parallel
             // run (other tests streaming megabytes, so TCP memory under pressure) twice stalled the
             // connection at 130,048 bytes: the tiny receive buffer dropped the server's segments

@@ -8,6 +8,7 @@ struct ServerOutputSnapshot: Sendable {
     var inboundCount: Int
     var receivedByteCount: Int
     var isInputPausedForOutput: Bool
+    var hasPeerClosedInput: Bool
 }
 
 extension HTTPServer {
@@ -36,7 +37,8 @@ extension ServerConnection {
                 peakRetainedCount: core.outbound.peakRetainedCount,
                 inboundCount: core.inbound.readableCount,
                 receivedByteCount: receivedByteCount,
-                isInputPausedForOutput: isInputPausedForOutput
+                isInputPausedForOutput: isInputPausedForOutput,
+                hasPeerClosedInput: hasPeerClosedInput
             )
         }
     }

@@ -26,6 +26,22 @@ func withTestServer(
 /// Answers "ok" to everything.
 let okHandler = HTTPClosureHandler { _ in HTTPResponse(status: .ok, body: .init(string: "ok")) }
 
+/// Answers "ok" on the spot (`respondImmediately`), counting how often each path is taken.
+final class ImmediateOKHandler: HTTPHandler {
+    let handleCalls = Atomic<Int>(0)
+    let immediateCalls = Atomic<Int>(0)
+
+    func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
+        handleCalls.add(1, ordering: .relaxed)
+        return HTTPResponse(status: .ok, body: .init(string: "ok"))
+    }
+
+    func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
+        immediateCalls.add(1, ordering: .relaxed)
+        return HTTPResponse(status: .ok, body: .init(string: "ok"))
+    }
+}
+
 /// Echoes the request body (collected) with its method and path in headers.
 let echoHandler = HTTPClosureHandler { request in
     let body = try await request.body.collect(upTo: 64 * 1024 * 1024)
