@@ -84,11 +84,22 @@ public struct RequestContextMiddleware: HTTPMiddleware {
 
     public func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse {
         var request = request
+        Self.attachContext(to: &request)
+        return try await next.handle(request)
+    }
+
+    public func respondImmediately(to request: inout HTTPRequest, next: any HTTPHandler) -> HTTPResponse? {
+        // Kept in `request` when the answer is nil, so `handle` finds the context and its ID made.
+        Self.attachContext(to: &request)
+        return next.respondImmediately(to: &request)
+    }
+
+    /// Gives `request` a context with a request ID, keeping one it has.
+    private static func attachContext(to request: inout HTTPRequest) {
         let context = request.context ?? HTTPRequestContext()
         if context[RequestIDKey.self] == nil {
             context[RequestIDKey.self] = HTTPRequestID.acceptable(request.headers["X-Request-ID"]) ?? HTTPRequestID.generate()
         }
         request.context = context
-        return try await next.handle(request)
     }
 }

@@ -55,17 +55,54 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
     public var shadowRefusals: Int { shadowRefusalCount.load(ordering: .relaxed) }
 
     public func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse {
+        let admission: Admission
+        if let decidedOnTheSpot = request.context?[AdmissionKey.self] {
+            // `respondImmediately` decided already (memory store) and left the go-ahead here.
+            request.context?[AdmissionKey.self] = nil
+            admission = decidedOnTheSpot
+        } else {
+            let (resolution, question) = try question(for: request)
+            switch verdict(on: await store.decide(question), for: resolution, in: request) {
+            case .answer(let response): return response
+            case .proceed(let decided): admission = decided
+            }
+        }
+        return admission.finish(try await next.handle(request))
+    }
+
+    /// Decides on the spot when the store is memory in this process: a refusal is answered at
+    /// once, without the handler task; a go-ahead is left in the request's context for `handle`,
+    /// which then does not ask the store again. A store that must be awaited (Redis) gives nil
+    /// with nothing spent.
+    public func respondImmediately(to request: inout HTTPRequest, next: any HTTPHandler) -> HTTPResponse? {
+        guard let (resolution, question) = try? question(for: request), let decision = store.decideImmediately(question) else { return nil }
+        switch verdict(on: decision, for: resolution, in: request) {
+        case .answer(let response):
+            return response
+        case .proceed(let admission):
+            if let response = next.respondImmediately(to: &request) { return admission.finish(response) }
+            if request.context == nil { request.context = HTTPRequestContext() }
+            request.context?[AdmissionKey.self] = admission
+            return nil
+        }
+    }
+
+    /// The policies that apply to `request` and the store question they make.
+    private func question(for request: HTTPRequest) throws -> (PolicyResolution, RateLimitRequest) {
         let policies = policies
         let address = addressResolver.clientAddress(for: request)
         let resolution = policies.resolve(apiKey: request.headers[policies.apiKeyHeader], clientAddress: "\(address)", path: request.path)
-        let question: RateLimitRequest
         do {
-            question = try RateLimitRequest(key: resolution.key, limits: resolution.limits, cost: resolution.cost)
+            return (resolution, try RateLimitRequest(key: resolution.key, limits: resolution.limits, cost: resolution.cost))
         } catch {
             // `PolicySet` checked every combination when it was built; reaching this is a bug.
             throw HTTPError(.internalServerError, message: "rate limit policy \(resolution.policyName): \(error)")
         }
-        let decision = await store.decide(question)
+    }
+
+    /// What `decision` means for the request: the limiter's own answer, or a go-ahead. Records the
+    /// outcome in the request's context and counts shadow refusals, once per request.
+    private func verdict(on decision: PolicyDecision, for resolution: PolicyResolution, in request: HTTPRequest) -> Verdict {
         let fields = decision.storeDecision.map(RateLimitFields.init)
         var responseConfiguration = configuration
         responseConfiguration.policyName = resolution.policyName
@@ -73,7 +110,7 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
         switch decision {
         case .failedClosed(let cause):
             record("unavailable", resolution, in: request)
-            return RateLimitResponses.serviceUnavailable(cause, configuration: responseConfiguration)
+            return .answer(RateLimitResponses.serviceUnavailable(cause, configuration: responseConfiguration))
         case .failedOpen:
             label = "fail_open"
         case .decided(let storeDecision):
@@ -85,30 +122,53 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
         if let fields, !decision.isAllowed {
             guard resolution.isShadow else {
                 var refused = RateLimitResponses.tooManyRequests(fields, configuration: responseConfiguration)
-                Self.markDegraded(decision, in: &refused.headers)
-                return refused
+                Admission.markDegraded(decision, in: &refused.headers)
+                return .answer(refused)
             }
             shadowRefusalCount.add(1, ordering: .relaxed)
         }
-        var response = try await next.handle(request)
-        // A shadow refusal leaves the response as it would be without a limiter: the fields
-        // would tell the client about a limit that is not enforced.
-        if decision.isAllowed {
-            fields?.apply(to: &response.headers, style: responseConfiguration.headerStyle, policyName: resolution.policyName)
-        }
-        Self.markDegraded(decision, in: &response.headers)
-        return response
+        return .proceed(Admission(decision: decision, fields: fields, configuration: responseConfiguration))
     }
 
     private func record(_ label: String, _ resolution: PolicyResolution, in request: HTTPRequest) {
         request.context?[RateLimitOutcomeKey.self] = RateLimitOutcome(policy: resolution.policyName, decision: label, key: resolution.key)
     }
+}
 
-    private static func markDegraded(_ decision: PolicyDecision, in headers: inout HTTPHeaders) {
+/// What the limiter made of a request: its own answer (a refusal, or 503 when fail-closed), or
+/// a go-ahead to the next layer.
+private enum Verdict {
+    case answer(HTTPResponse)
+    case proceed(Admission)
+}
+
+/// A go-ahead, and what it adds to the response the next layer gives.
+struct Admission: Sendable {
+    let decision: PolicyDecision
+    let fields: RateLimitFields?
+    let configuration: RateLimitResponseConfiguration
+
+    /// `response` with the limit's fields (unless a shadow policy refused: the fields would tell
+    /// the client about a limit that is not enforced) and the degraded marker.
+    func finish(_ response: HTTPResponse) -> HTTPResponse {
+        var response = response
+        if decision.isAllowed {
+            fields?.apply(to: &response.headers, style: configuration.headerStyle, policyName: configuration.policyName)
+        }
+        Self.markDegraded(decision, in: &response.headers)
+        return response
+    }
+
+    static func markDegraded(_ decision: PolicyDecision, in headers: inout HTTPHeaders) {
         switch decision {
         case .decided, .failedClosed: break
         case .failedOpen: headers.replaceOrAdd(name: "X-RateLimit-Degraded", value: "fail-open")
         case .fellBack: headers.replaceOrAdd(name: "X-RateLimit-Degraded", value: "fallback")
         }
     }
+}
+
+/// Where `respondImmediately` leaves its go-ahead for `handle`.
+enum AdmissionKey: HTTPRequestContextKey {
+    typealias Value = Admission
 }

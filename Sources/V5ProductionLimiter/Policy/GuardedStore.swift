@@ -76,16 +76,21 @@ public final class GuardedStore: Sendable {
 
     /// The decision for `request`: the store's if it answers in time, else the mode's.
     public func decide(_ request: RateLimitRequest) async -> PolicyDecision {
+        if let decision = decideImmediately(request) { return decision }
         let decision: PolicyDecision
-        if let infallible {
-            decision = .decided(infallible(request))
-            metrics.decisionMade(outcome: decision.outcome, path: decision.path)
-            return decision
-        }
         switch await askStore(request) {
         case .success(let answer): decision = .decided(answer)
         case .failure(let error): decision = decideWithout(request, cause: error)
         }
+        metrics.decisionMade(outcome: decision.outcome, path: decision.path)
+        return decision
+    }
+
+    /// The decision for `request` without suspending, when the store is memory in this process
+    /// (`inMemory`); nil, with nothing spent, when the store must be awaited (`decide`).
+    public func decideImmediately(_ request: RateLimitRequest) -> PolicyDecision? {
+        guard let infallible else { return nil }
+        let decision = PolicyDecision.decided(infallible(request))
         metrics.decisionMade(outcome: decision.outcome, path: decision.path)
         return decision
     }

@@ -11,6 +11,19 @@ struct AccessLogMiddleware: HTTPMiddleware {
     func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse {
         let started = ContinuousClock.now
         let response = try await next.handle(request)
+        log(request, response, since: started)
+        return response
+    }
+
+    // A refusal made on the spot is logged here; a nil answer is logged by `handle` later.
+    func respondImmediately(to request: inout HTTPRequest, next: any HTTPHandler) -> HTTPResponse? {
+        let started = ContinuousClock.now
+        guard let response = next.respondImmediately(to: &request) else { return nil }
+        log(request, response, since: started)
+        return response
+    }
+
+    private func log(_ request: HTTPRequest, _ response: HTTPResponse, since started: ContinuousClock.Instant) {
         var line = JSONLine(event: "request")
         line.add("request_id", request.context?[RequestIDKey.self] ?? "")
         line.add("method", request.method.rawValue)
@@ -22,6 +35,5 @@ struct AccessLogMiddleware: HTTPMiddleware {
         line.add("key", outcome?.key ?? "")
         line.add("latency_ms", milliseconds: .now - started)
         line.write(to: 1)
-        return response
     }
 }

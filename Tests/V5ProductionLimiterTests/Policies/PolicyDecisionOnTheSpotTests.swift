@@ -1,0 +1,69 @@
+import HTTPEngine
+import Synchronization
+import Testing
+@testable import V5ProductionLimiter
+
+/// The policy limiter's answers on the spot (`respondImmediately`): decided once, whichever way
+/// the server then goes.
+@Suite struct PolicyDecisionOnTheSpotTests {
+    /// Three requests a minute per client address.
+    let policies = try! PolicySet(anonymous: RateLimitPolicy(name: "anonymous", limits: [try! RateLimit(name: "anonymous.3m", 3, per: .seconds(60))]))
+
+    /// Counts the requests that reached it.
+    final class CountingHandler: HTTPHandler {
+        let calls = Atomic<Int>(0)
+
+        func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
+            calls.add(1, ordering: .relaxed)
+            return HTTPResponse(status: .ok)
+        }
+    }
+
+    func makeRequest() -> HTTPRequest {
+        let address = SocketAddress(host: "192.0.2.7", port: 40000)!
+        return HTTPRequest(head: HTTPRequestHead(method: .get, target: "/items", version: .http1_1), remoteAddress: address, localAddress: address)
+    }
+
+    /// What the server does: the answer on the spot if there is one, else `handle` with the request as left.
+    func serve(_ chain: MiddlewareChain) async throws -> (response: HTTPResponse, wasAnsweredOnTheSpot: Bool, request: HTTPRequest) {
+        var request = makeRequest()
+        if let response = chain.respondImmediately(to: &request) { return (response, true, request) }
+        return (try await chain.handle(request), false, request)
+    }
+
+    func chain(_ store: GuardedStore, _ handler: CountingHandler) -> MiddlewareChain {
+        let limiter = PolicyRateLimitMiddleware(policies: policies, store: store, addressResolver: ClientAddressResolver(trustedProxies: []))
+        return MiddlewareChain([RequestContextMiddleware(), limiter], handler: handler)
+    }
+
+    @Test func memoryStoreDecidesOnTheSpotAndHandleDoesNotSpendAgain() async throws {
+        let handler = CountingHandler()
+        let chain = chain(GuardedStore.inMemory(InMemoryStore(clock: ManualClock())), handler)
+        var remaining: [String?] = []
+        for _ in 0..<3 {
+            let served = try await serve(chain)
+            #expect(served.response.status == .ok && !served.wasAnsweredOnTheSpot)
+            remaining.append(served.response.headers["X-RateLimit-Remaining"])
+        }
+        #expect(remaining == ["2", "1", "0"])
+        let refused = try await serve(chain)
+        #expect(refused.response.status == .tooManyRequests && refused.wasAnsweredOnTheSpot)
+        #expect(refused.response.headers["Retry-After"] != nil)
+        #expect(refused.request.context?[RateLimitOutcomeKey.self]?.decision == "limited")
+        #expect(handler.calls.load(ordering: .relaxed) == 3)
+    }
+
+    @Test func storeThatMustBeAwaitedSpendsNothingOnTheSpot() async throws {
+        let handler = CountingHandler()
+        let clock = ManualClock()
+        let awaited = GuardedStore(store: InMemoryStore(clock: clock), mode: .failClosed, timeout: .seconds(60), clock: clock)
+        let chain = chain(awaited, handler)
+        var request = makeRequest()
+        #expect(chain.respondImmediately(to: &request) == nil)
+        #expect(request.context?[RateLimitOutcomeKey.self] == nil)
+        var statuses: [HTTPStatus] = []
+        for _ in 0..<4 { statuses.append(try await serve(chain).response.status) }
+        #expect(statuses == [.ok, .ok, .ok, .tooManyRequests])
+        #expect(handler.calls.load(ordering: .relaxed) == 3)
+    }
+}
