@@ -58,13 +58,39 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Dotted decimal for IPv4; RFC 5952's canonical text for IPv6 (lower case, longest zero run as `::`).
     public var description: String {
-        if isIPv4 { return bytes.map(String.init).joined(separator: ".") }
+        if isIPv4 { return dottedDecimal }
         let groups = stride(from: 0, to: 16, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
         let (runStart, runLength) = Self.longestZeroRun(groups)
         guard runLength >= 2 else { return groups.map { String($0, radix: 16) }.joined(separator: ":") }
         let head = groups[..<runStart].map { String($0, radix: 16) }.joined(separator: ":")
         let tail = groups[(runStart + runLength)...].map { String($0, radix: 16) }.joined(separator: ":")
         return head + "::" + tail
+    }
+
+    /// The IPv4 text written into a stack buffer: at most 15 bytes, so the result is a small
+    /// string and costs no allocation (a rate limiter formats one per request for its key;
+    /// mapping the bytes to strings and joining them cost five).
+    private var dottedDecimal: String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 15) { buffer in
+            var count = 0
+            for (index, byte) in bytes.enumerated() {
+                if index > 0 {
+                    buffer[count] = UInt8(ascii: ".")
+                    count += 1
+                }
+                if byte >= 100 {
+                    buffer[count] = UInt8(ascii: "0") + byte / 100
+                    count += 1
+                }
+                if byte >= 10 {
+                    buffer[count] = UInt8(ascii: "0") + byte / 10 % 10
+                    count += 1
+                }
+                buffer[count] = UInt8(ascii: "0") + byte % 10
+                count += 1
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self)
+        }
     }
 
     private static func longestZeroRun(_ groups: [UInt16]) -> (start: Int, length: Int) {

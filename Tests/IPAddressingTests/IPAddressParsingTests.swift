@@ -10,6 +10,15 @@ import IPAddressing
         #expect(address.description == "192.0.2.255")
     }
 
+    @Test func everyOctetValuePrintsAsPlainDecimalAndParsesBack() throws {
+        for value in 0...255 {
+            let octet = UInt8(value)
+            let address = try #require(IPAddress(bytes: [octet, 0, octet, 255]))
+            #expect(address.description == "\(value).0.\(value).255")
+            #expect(IPAddress(address.description) == address)
+        }
+    }
+
     @Test(arguments: ["1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.-4", "0x7f.0.0.1", "", " 1.2.3.4", "1.2.3.4 ", "1..3.4", "1.2.3.4/8", "unknown"])
     func refusesMalformedOrAmbiguousDottedQuads(text: String) {
         #expect(IPAddress(text) == nil)

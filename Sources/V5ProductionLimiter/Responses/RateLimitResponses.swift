@@ -1,9 +1,27 @@
 import HTTPEngine
+import Synchronization
 
 /// The responses the middleware writes itself: 429 for a refused request, 400 for unusable key material.
 enum RateLimitResponses {
     /// `429 Too Many Requests` with `Retry-After`, `Cache-Control: no-store` and a JSON body.
+    ///
+    /// The last one made is kept and handed out again while the fields and configuration are the
+    /// same: a flood of refused requests gets the same answer for a second at a time, and building
+    /// it (a JSON body, eight fields) cost more than the rest of a refusal. A response is a value
+    /// whose storage is shared until someone changes it, so handing it out costs a retain.
     static func tooManyRequests(_ fields: RateLimitFields, configuration: RateLimitResponseConfiguration) -> HTTPResponse {
+        if let response = lastRefusal.withLock({ last in last.flatMap { $0.fields == fields && $0.configuration == configuration ? $0.response : nil } }) {
+            return response
+        }
+        let response = makeTooManyRequests(fields, configuration: configuration)
+        lastRefusal.withLock { $0 = (fields, configuration, response) }
+        return response
+    }
+
+    /// The refusal `tooManyRequests` made last, with what it was made from.
+    private static let lastRefusal = Mutex<(fields: RateLimitFields, configuration: RateLimitResponseConfiguration, response: HTTPResponse)?>(nil)
+
+    private static func makeTooManyRequests(_ fields: RateLimitFields, configuration: RateLimitResponseConfiguration) -> HTTPResponse {
         let seconds = fields.retryAfterSeconds
         var response = errorResponse(
             .tooManyRequests,

@@ -53,6 +53,26 @@ import Testing
         #expect(handler.calls.load(ordering: .relaxed) == 3)
     }
 
+    @Test func refusalsMadeAtDifferentTimesOrForOtherPoliciesCarryTheirOwnFields() async throws {
+        let clock = ManualClock()
+        let store = GuardedStore.inMemory(InMemoryStore(clock: clock))
+        let chain = chain(store, CountingHandler())
+        for _ in 0..<3 { _ = try await serve(chain) }
+        let first = try await serve(chain).response
+        clock.advance(by: .seconds(5))
+        let later = try await serve(chain).response
+        // One token per 20 s: the first refusal waits 20 s, the one 5 s later 15 s.
+        #expect(first.headers["Retry-After"] == "20" && later.headers["Retry-After"] == "15")
+        #expect(try await serve(chain).response.headers["Retry-After"] == "15")
+        let other = try PolicySet(anonymous: RateLimitPolicy(name: "other", limits: [try RateLimit(name: "other.1m", 1, per: .seconds(60))]))
+        let otherChain = MiddlewareChain([PolicyRateLimitMiddleware(policies: other, store: store, addressResolver: ClientAddressResolver(trustedProxies: []))], handler: CountingHandler())
+        _ = try await serve(otherChain)
+        let otherRefusal = try await serve(otherChain).response
+        #expect(otherRefusal.status == .tooManyRequests)
+        #expect(otherRefusal.headers["RateLimit-Policy"] == "\"other\";q=1;w=60")
+        #expect(try await serve(chain).response.headers["RateLimit-Policy"] == "\"anonymous\";q=3;w=60")
+    }
+
     @Test func storeThatMustBeAwaitedSpendsNothingOnTheSpot() async throws {
         let handler = CountingHandler()
         let clock = ManualClock()
