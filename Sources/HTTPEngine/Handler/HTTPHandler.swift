@@ -6,7 +6,7 @@ public protocol HTTPHandler: Sendable {
 
     /// Answers `request` on the spot, without suspending, when the handler can; nil sends the
     /// request, with any change made here, to `handle`. The server asks this first, on the loop
-    /// thread.
+    /// thread, for requests without a body (one with a body goes to `handle` unasked).
     ///
     /// For answers that need nothing to wait for (a fixed page, a health check, a refusal made
     /// from memory) this skips the handler task's resumption, its scheduling and its async

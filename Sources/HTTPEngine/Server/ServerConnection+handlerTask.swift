@@ -9,7 +9,10 @@ extension ServerConnection {
         var request = request
         let startedAt = configuration.observer == nil ? 0 : EventLoop.monotonicNanoseconds()
         // Asked first, on this thread: an answer made on the spot needs no task turn at all.
-        if let response = context.handler.respondImmediately(to: &request) {
+        // Only without a body: one with a body goes to the task, and the parse loop reads on
+        // meanwhile, so a malformed body already here is answered 400 first (as nginx does),
+        // not after an answer that took the request for sound.
+        if bodyChannel == nil, let response = context.handler.respondImmediately(to: &request) {
             guard case .bytes(let body) = response.body.content else {
                 readyResponse = response
                 return handToTask(request, requestNumber: number)
