@@ -5,6 +5,8 @@ extension HTTPHeaders {
 
         /// Whether the name is `other`, ignoring ASCII case.
         package func isNamed(_ other: String) -> Bool {
+            // Lengths first: a proxy asks about a dozen names per field, and most differ in length.
+            guard other.utf8.count == bytes.count else { return false }
             var name = other
             return name.withUTF8 { ASCII.equalsIgnoringCase(bytes, UnsafeRawBufferPointer($0)) }
         }
