@@ -10,7 +10,7 @@ public protocol HTTPHandler: Sendable {
     ///
     /// For answers that need nothing to wait for (a fixed page, a health check, a refusal made
     /// from memory) this skips the handler task's resumption, its scheduling and its async
-    /// frames: a fifth of the engine's own CPU per request in `HelloServer`. Work done here
+    /// frames: a third of the engine's own CPU per request in `HelloServer`. Work done here
     /// before a nil answer must not be repeated by `handle`: leave its result in the request
     /// (its `context`, say) for `handle` to use, or do it in `handle` only. The default is nil.
     func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse?

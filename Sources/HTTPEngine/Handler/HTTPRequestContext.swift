@@ -47,8 +47,8 @@ public final class HTTPRequestContext: Sendable {
 
     /// The value stored for `key`, or nil.
     // Inlinable so each key's access is specialised where it is used: generic across the module
-    // boundary, every read and write looked up the key's metadata at run time (a profile of
-    // stage 5's proxy put the context at 7 % of its CPU).
+    // boundary, every read and write looked up the key's metadata at run time (in a profile of
+    // stage 5's proxy the context's share of samples fell from 10 % to 8 % with this).
     @inlinable
     public subscript<Key: HTTPRequestContextKey>(key: Key.Type) -> Key.Value? {
         get {

@@ -149,8 +149,8 @@ extension ServerConnection {
             bodyChannel?.fail(HTTPEngineError.connectionClosed())
             isDraining = true
             isBodyPaused = false
-            // Answered on the spot, inside the parse loop: that loop drains the body (for a
-            // request without one, it parses the message's end) and goes on from there.
+            // Answered on the spot (a request without a body), inside the parse loop: that loop
+            // parses the message's end next and goes on from there.
             guard !isProcessingInbound else { return }
             processInbound()
             if hasPeerClosedInput { handlePeerClosedInput() }
