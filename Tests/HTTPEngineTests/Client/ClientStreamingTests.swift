@@ -110,7 +110,7 @@ extension ClientTests {
                         for try await chunk in body { try await writer.write(chunk) }
                     })
                 }
-                let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), handler: proxy, eventLoopGroup: group)
+                let server = HTTPServer(configuration: testServerConfiguration(), handler: proxy, eventLoopGroup: group)
                 let address = try await server.start()
                 let answers = try await blocking {
                     let raw = try RawClient(port: address.port)

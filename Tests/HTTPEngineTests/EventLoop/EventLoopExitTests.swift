@@ -171,7 +171,7 @@ struct EventLoopExitTests {
     }
 
     @Test func pooledClientConnectionsAreClosedWhenTheirLoopExits() async throws {
-        let upstream = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 1), handler: okHandler)
+        let upstream = HTTPServer(configuration: testServerConfiguration(loopCount: 1), handler: okHandler)
         let port = try await upstream.start().port
         let group = try EventLoopGroup(loopCount: 1)
         let client = HTTPClient(eventLoopGroup: group)

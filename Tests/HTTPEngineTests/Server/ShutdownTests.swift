@@ -55,7 +55,7 @@ struct ShutdownTests {
             await neverReleased.wait()
             return HTTPResponse()
         }
-        let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 1), handler: handler)
+        let server = HTTPServer(configuration: testServerConfiguration(loopCount: 1), handler: handler)
         let port = try await server.start().port
         let client = try RawClient(port: port)
         client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -74,7 +74,7 @@ struct ShutdownTests {
             try await Task.sleep(for: .seconds(600))
             return HTTPResponse()
         }
-        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 1)
+        var configuration = testServerConfiguration(loopCount: 1)
         configuration.shutdownGracePeriod = .seconds(600)
         let server = HTTPServer(configuration: configuration, handler: handler)
         let port = try await server.start().port
@@ -108,7 +108,7 @@ struct ShutdownTests {
     }
 
     @Test func runReturnsAfterCancellation() async throws {
-        let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 1), handler: okHandler)
+        let server = HTTPServer(configuration: testServerConfiguration(loopCount: 1), handler: okHandler)
         _ = try await server.start()
         let running = Task { try await server.run() }
         running.cancel()
@@ -120,7 +120,7 @@ struct ShutdownTests {
         // Larger than loopback socket buffers, so the response is still queued when shutdown starts.
         let body = [UInt8](repeating: 0x61, count: 32 * 1024 * 1024)
         let handler = HTTPClosureHandler { _ in HTTPResponse(body: .init(bytes: body)) }
-        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 1)
+        var configuration = testServerConfiguration(loopCount: 1)
         configuration.idleTimeout = .seconds(600)
         configuration.writeTimeout = .seconds(600)
         let server = HTTPServer(configuration: configuration, handler: handler)
@@ -140,7 +140,7 @@ struct ShutdownTests {
     @Test func requestArrivingOnAnIdleConnectionAsShutdownStartsIsAnsweredOrCleanlyClosed() async throws {
         let group = try EventLoopGroup(loopCount: 1)
         let loop = group.loops[0]
-        let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), handler: okHandler, eventLoopGroup: group)
+        let server = HTTPServer(configuration: testServerConfiguration(), handler: okHandler, eventLoopGroup: group)
         let port = try await server.start().port
         let client = try RawClient(port: port)
         try await blocking { () throws in

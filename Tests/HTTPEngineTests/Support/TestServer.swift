@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 @testable import HTTPEngine
 
@@ -7,10 +8,7 @@ func withTestServer(
     handler: some HTTPHandler,
     _ body: (HTTPServer, UInt16) async throws -> Void
 ) async throws {
-    var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 2)
-    // Long: under a loaded ThreadSanitizer run a head sent at once was not read within 10 s,
-    // and ordinary exchanges were answered 408. Tests about the time-out set their own.
-    configuration.headerReadTimeout = .seconds(60)
+    var configuration = testServerConfiguration(loopCount: 2)
     configure(&configuration)
     let server = HTTPServer(configuration: configuration, handler: handler)
     let address = try await server.start()
@@ -21,6 +19,17 @@ func withTestServer(
         throw error
     }
     await server.shutdown(gracePeriod: .seconds(1))
+}
+
+/// A loopback server configuration on an ephemeral port for tests.
+///
+/// The head time-out is long: under a loaded ThreadSanitizer run a head sent at once was not read
+/// within the default 10 s, and ordinary exchanges were answered 408 (twice in CI, the second in
+/// `pooledClientConnectionsAreClosedWhenTheirLoopExits`). Tests about the time-out set their own.
+func testServerConfiguration(loopCount: Int = ProcessInfo.processInfo.activeProcessorCount) -> HTTPServerConfiguration {
+    var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: loopCount)
+    configuration.headerReadTimeout = .seconds(60)
+    return configuration
 }
 
 /// Answers "ok" to everything.
