@@ -78,7 +78,8 @@ func catchAllConfiguration(
     forwarding: ForwardingOptions = ForwardingOptions(),
     healthCheck: HealthCheckConfiguration? = nil,
     clock: any ProxyClock = SystemProxyClock(),
-    upstreamTimeout: Duration? = .seconds(10)
+    // Long: a starved ThreadSanitizer run took more than 10 s to get a backend's answer through.
+    upstreamTimeout: Duration? = .seconds(60)
 ) throws -> ReverseProxyConfiguration {
     let pool = try BackendPool(name: "test", backends: backends.map(\.backend), healthCheck: healthCheck, clock: clock)
     return ReverseProxyConfiguration(routes: [Route(pathPrefix: "/", pool: pool)], forwarding: forwarding, upstreamTimeout: upstreamTimeout)
