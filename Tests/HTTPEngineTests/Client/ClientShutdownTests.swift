@@ -34,12 +34,12 @@ extension ClientTests {
                             events.append("shutdown")
                         }
                     }
-                    #expect(await waitUntil(deadline: .now + .seconds(10)) {
+                    #expect(await waitUntil(deadline: .now + .seconds(60)) {
                         let isShutDown = client.isShutDown.load(ordering: .acquiring)
                         return isShutDown
                     })
                     // Shutdown cannot finish while the upstream holds the answer back.
-                    #expect(await waitUntil(deadline: .now + .seconds(10)) { (try? await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.isShutDown }) == true })
+                    #expect(await waitUntil(deadline: .now + .seconds(60)) { (try? await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.isShutDown }) == true })
                     #expect(events.entries.isEmpty)
                     release.open()
                     let body = try await inFlight.value
@@ -70,7 +70,7 @@ extension ClientTests {
                         await client.shutdown()
                         events.append("shutdown")
                     }
-                    #expect(await waitUntil(deadline: .now + .seconds(10)) { (try? await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.isShutDown }) == true })
+                    #expect(await waitUntil(deadline: .now + .seconds(60)) { (try? await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.isShutDown }) == true })
                     #expect(events.entries.isEmpty)
                     release.open()
                     #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
@@ -113,7 +113,7 @@ extension ClientTests {
                     await client.shutdown(gracePeriod: .milliseconds(200))
                     let elapsed = ContinuousClock.now - started
                     #expect(elapsed >= .milliseconds(150))
-                    #expect(elapsed < .seconds(10))
+                    #expect(elapsed < .seconds(30))
                     await #expect(throws: HTTPEngineError.shutDown) { _ = try await inFlight.value }
                     let closedOpened = try await closed.wait()
                     #expect(closedOpened)
@@ -135,7 +135,7 @@ extension ClientTests {
                     let receivedOpened = try await received.wait()
                     #expect(receivedOpened)
                     let shutdown = Task { await client.shutdown() }
-                    #expect(await waitUntil(deadline: .now + .seconds(10)) { (try? await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.isShutDown }) == true })
+                    #expect(await waitUntil(deadline: .now + .seconds(60)) { (try? await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.isShutDown }) == true })
                     shutdown.cancel()
                     await shutdown.value
                     await #expect(throws: HTTPEngineError.shutDown) { _ = try await inFlight.value }

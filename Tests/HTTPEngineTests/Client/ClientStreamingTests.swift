@@ -75,7 +75,7 @@ extension ClientTests {
                         progress.sentWhenStalled.store(sent, ordering: .releasing)
                         progress.stalled.open()
                     }
-                    _ = connection.waitUntilWritable(timeout: .seconds(30))
+                    _ = connection.waitUntilWritable(timeout: .seconds(60))
                 }
                 _ = connection.waitForClose()
             }) { upstream in

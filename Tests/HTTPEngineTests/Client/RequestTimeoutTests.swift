@@ -18,8 +18,8 @@ extension ClientTests {
                     let error = await #expect(throws: HTTPEngineError.requestTimeout) { _ = try await client.execute(request) }
                     let elapsed = ContinuousClock.now - started
                     #expect(elapsed >= .milliseconds(150))
-                    // `responseTimeout` is 20 s here: only the request's own limit can explain this.
-                    #expect(elapsed < .seconds(10))
+                    // `responseTimeout` is 60 s here: only the request's own limit can explain this.
+                    #expect(elapsed < .seconds(30))
                     #expect(error?.status == .gatewayTimeout)
                     let closedOpened = try await closed.wait()
                     #expect(closedOpened)

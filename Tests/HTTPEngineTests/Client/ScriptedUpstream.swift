@@ -96,8 +96,8 @@ func withClient(
     _ body: (HTTPClient) async throws -> Void
 ) async throws {
     var configuration = HTTPClientConfiguration()
-    configuration.connectTimeout = .seconds(10)
-    configuration.responseTimeout = .seconds(20)
+    configuration.connectTimeout = .seconds(60)
+    configuration.responseTimeout = .seconds(60)
     configure(&configuration)
     let group = clientTestGroup.group
     let client = HTTPClient(eventLoopGroup: group, configuration: configuration)
@@ -118,7 +118,7 @@ func withCappedClient(
     to upstream: ScriptedUpstream,
     maxConnections: Int = 1,
     maxWaitingRequests: Int,
-    queueTimeout: Duration = .seconds(10),
+    queueTimeout: Duration = .seconds(60),
     _ body: (HTTPClient, EventLoop, HTTPClientRequest) async throws -> Void
 ) async throws {
     try await withClient(configure: {

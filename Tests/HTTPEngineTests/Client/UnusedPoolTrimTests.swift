@@ -17,7 +17,7 @@ extension ClientTests {
                         // Both pools hold an idle connection now.
                         #expect(try await loop.perform { pools.pools.count } == 2)
                         #expect(!ClientDescriptorsAtLoopExitTests.clientPorts(connectedTo: first.port).isEmpty)
-                        let trimmed = await waitUntil(deadline: .now + .seconds(10)) {
+                        let trimmed = await waitUntil(deadline: .now + .seconds(60)) {
                             (try? await loop.perform { pools.pools.isEmpty }) == true
                         }
                         #expect(trimmed)

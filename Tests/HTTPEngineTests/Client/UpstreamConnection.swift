@@ -24,7 +24,7 @@ final class UpstreamConnection: @unchecked Sendable {
     }
 
     /// Reads one request with the engine's parser; nil when the client closed first.
-    func readRequest(keptBodyLimit: Int = 1 << 20, timeout: Duration = .seconds(20)) throws -> ReceivedRequest? {
+    func readRequest(keptBodyLimit: Int = 1 << 20, timeout: Duration = .seconds(60)) throws -> ReceivedRequest? {
         let deadline = ContinuousClock.now + timeout
         var parser = HTTPParser(mode: .request)
         var head: HTTPRequestHead?
@@ -59,7 +59,7 @@ final class UpstreamConnection: @unchecked Sendable {
     }
 
     /// Waits until the client closes (or resets) the connection; false on time-out.
-    func waitForClose(timeout: Duration = .seconds(20)) -> Bool {
+    func waitForClose(timeout: Duration = .seconds(60)) -> Bool {
         let deadline = ContinuousClock.now + timeout
         while true {
             guard let count = try? receiveMore(before: deadline) else { return false }
@@ -91,7 +91,7 @@ final class UpstreamConnection: @unchecked Sendable {
     }
 
     /// Waits until the socket can take more bytes; false on time-out.
-    func waitUntilWritable(timeout: Duration = .seconds(20)) -> Bool {
+    func waitUntilWritable(timeout: Duration = .seconds(60)) -> Bool {
         var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
         let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         return poll(&poller, 1, milliseconds) > 0

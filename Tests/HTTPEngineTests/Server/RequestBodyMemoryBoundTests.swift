@@ -66,7 +66,7 @@ struct RequestBodyMemoryBoundTests {
             }
 
             // The handler is paused; the connection keeps reading only until the channel is full.
-            let isFull = await waitUntil(deadline: .now + .seconds(30)) {
+            let isFull = await waitUntil(deadline: .now + .seconds(60)) {
                 guard isPaused.load(ordering: .acquiring), let buffer = channel.withLock({ $0 }) else { return false }
                 return (try? await Self.bufferedByteCount(of: buffer)) ?? 0 >= BodyChunkBuffer.highWaterMark
             }

@@ -55,7 +55,7 @@ struct ResponseOutputMemoryBoundTests {
             }
 
             // The server may not have accepted yet (a ThreadSanitizer build on a loaded machine once had no connection here).
-            _ = await waitUntil(deadline: .now + .seconds(30)) { (try? await server.openConnectionsForTesting().first) != nil }
+            _ = await waitUntil(deadline: .now + .seconds(60)) { (try? await server.openConnectionsForTesting().first) != nil }
             let connection = try #require(try await server.openConnectionsForTesting().first)
             // A small send buffer on the server side too: with loopback's default (autotuned to
             // megabytes) the kernel absorbed every answer, and in a full parallel run the client
@@ -92,7 +92,7 @@ struct ResponseOutputMemoryBoundTests {
             try await sender
 
             // Reading resumes the connection: responses come in order.
-            let first = try await blocking { try client.readResponse(timeout: .seconds(30)) }
+            let first = try await blocking { try client.readResponse(timeout: .seconds(60)) }
             #expect(first?.status == 200)
             #expect(first?.bodyText == "ok")
         }
@@ -111,7 +111,7 @@ struct ResponseOutputMemoryBoundTests {
                 client.send(requests)
                 client.finishSending()
                 var paths: [String] = []
-                while let response = try client.readResponse(timeout: .seconds(30)) {
+                while let response = try client.readResponse(timeout: .seconds(60)) {
                     paths.append(response.status == 200 ? response.bodyText : "status \(response.status)")
                 }
                 return paths

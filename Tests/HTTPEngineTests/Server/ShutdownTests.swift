@@ -16,7 +16,7 @@ struct ShutdownTests {
             return HTTPResponse(body: .init(string: "done"))
         }
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 2)
-        configuration.headerReadTimeout = .seconds(30)
+        configuration.headerReadTimeout = .seconds(60)
         let server = HTTPServer(configuration: configuration, handler: handler)
         let port = try await server.start().port
 
@@ -99,7 +99,7 @@ struct ShutdownTests {
         let (server, running, _, port) = try await runningServerWithARequestInFlight()
         server.beginGracefulShutdown()
         // The drain has begun (new connections are refused) before run is told to stop now.
-        _ = await waitUntil(deadline: .now + .seconds(10)) { (try? RawClient(port: port)) == nil }
+        _ = await waitUntil(deadline: .now + .seconds(60)) { (try? RawClient(port: port)) == nil }
         let cancelledAt = ContinuousClock.now
         running.cancel()
         try await running.value

@@ -38,7 +38,7 @@ struct StreamingTests {
             try await blocking {
                 let client = try RawClient(port: port)
                 client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
-                let response = try #require(try client.readResponse(timeout: .seconds(30)))
+                let response = try #require(try client.readResponse(timeout: .seconds(60)))
                 #expect(response.body.count == 16 * 1024 * 1024)
                 #expect(response.headers["content-length"] == String(16 * 1024 * 1024))
             }

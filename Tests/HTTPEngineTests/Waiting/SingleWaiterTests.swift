@@ -7,7 +7,7 @@ struct SingleWaiterTests {
         let waiter = SingleWaiter<Int>(operation: "test")
         #expect(waiter.resume(returning: 1) == false)
         async let value = waiter.wait()
-        #expect(await waitUntil(deadline: .now + .seconds(10)) { waiter.isWaiting })
+        #expect(await waitUntil(deadline: .now + .seconds(60)) { waiter.isWaiting })
         #expect(waiter.resume(returning: 2))
         #expect(try await value == 2)
         #expect(!waiter.isWaiting)
@@ -29,7 +29,7 @@ struct SingleWaiterTests {
         for _ in 0..<500 {
             let waiter = SingleWaiter<Int>(operation: "test")
             let task = Task { try await waiter.wait() }
-            _ = await waitUntil(deadline: .now + .seconds(10)) { waiter.isWaiting }
+            _ = await waitUntil(deadline: .now + .seconds(60)) { waiter.isWaiting }
             async let resumed = Task.detached { waiter.resume(returning: 7) }.value
             task.cancel()
             let wasResumedByProducer = await resumed
@@ -47,7 +47,7 @@ struct SingleWaiterTests {
     @Test func secondWaiterIsRefusedWithAnErrorNamingTheOperation() async throws {
         let waiter = SingleWaiter<Int>(operation: "request body read")
         let first = Task { try await waiter.wait() }
-        #expect(await waitUntil(deadline: .now + .seconds(10)) { waiter.isWaiting })
+        #expect(await waitUntil(deadline: .now + .seconds(60)) { waiter.isWaiting })
         do {
             _ = try await waiter.wait()
             Issue.record("second waiter was accepted")

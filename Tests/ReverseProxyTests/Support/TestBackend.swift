@@ -33,7 +33,7 @@ final class TestBackend: Sendable {
 
     private static func configuration(port: Int) -> HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: port, loopCount: 1)
-        configuration.headerReadTimeout = .seconds(30)
+        configuration.headerReadTimeout = .seconds(60)
         configuration.onHandlerError = nil
         return configuration
     }
@@ -56,7 +56,7 @@ func withProxy(
     let client = HTTPClient(eventLoopGroup: group, configuration: clientConfiguration)
     let handler = try ReverseProxyHandler(configuration: configuration, client: client)
     var serverConfiguration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 2)
-    serverConfiguration.headerReadTimeout = .seconds(30)
+    serverConfiguration.headerReadTimeout = .seconds(60)
     let server = HTTPServer(configuration: serverConfiguration, handler: handler, eventLoopGroup: group)
     let address = try await server.start()
     do {

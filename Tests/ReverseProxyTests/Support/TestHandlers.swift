@@ -67,7 +67,7 @@ struct TestTimeout: Error {}
 
 /// Polls `condition` until it holds or `limit` passes; whether it held. For conditions other
 /// threads make true (a handler reached a point), where no event can be awaited directly.
-func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+func eventually(within limit: Duration = .seconds(60), _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + limit
     while !condition() {
         guard ContinuousClock.now < deadline else { return false }

@@ -26,7 +26,7 @@ final class StartBarrier: Sendable {
     ///
     /// The time-out is a safety net, not a timing assertion: a change that keeps threads from
     /// arriving (say, calling `limitForKey` under the lock) fails the test instead of hanging it.
-    func arriveAndWait(timeout: Duration = .seconds(30)) {
+    func arriveAndWait(timeout: Duration = .seconds(60)) {
         if arrivals.add(1, ordering: .acquiringAndReleasing).newValue == parties {
             for _ in 1..<parties { released.signal() }
             return

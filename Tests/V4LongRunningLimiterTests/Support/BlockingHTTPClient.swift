@@ -35,7 +35,7 @@ final class BlockingHTTPClient: @unchecked Sendable {
     }
 
     /// Connects to 127.0.0.1:`port`; every later receive gives up after `timeout`.
-    init(port: UInt16, timeout: Duration = .seconds(30)) throws {
+    init(port: UInt16, timeout: Duration = .seconds(60)) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket: errno \(errno)") }
         var deadline = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)

@@ -10,7 +10,7 @@ import Testing
 
     /// Polls `/metrics` (a real process checking on its own schedule) until `line` appears.
     func waitForMetric(_ line: String, client: HTTPClient, adminPort: UInt16) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if try await get(client, port: adminPort, path: "/metrics").body.contains(line) { return true }
             // A pause between polls of another process; no result depends on its length.

@@ -102,7 +102,7 @@ import Testing
 /// Polls the admin metrics until `count` requests have been admitted: they are then inside the
 /// proxy (decided, on their way upstream). A real process's state, so polling is the only way.
 func waitUntilAdmitted(_ count: Int, proxy: ProxyProcess, client: HTTPClient) async -> Bool {
-    let deadline = ContinuousClock.now + .seconds(20)
+    let deadline = ContinuousClock.now + .seconds(60)
     let sample = #"ratelimit_decisions_total{outcome="allowed",path="store"} \#(count)"#
     while ContinuousClock.now < deadline {
         if let metrics = try? await get(client, port: proxy.adminPort, path: "/metrics").body, metrics.contains(sample) { return true }

@@ -63,7 +63,7 @@ final class ProxyProcess: @unchecked Sendable {
             arguments: ["--listen", "127.0.0.1:\(port)", "--admin", "127.0.0.1:\(adminPort)"] + arguments,
             environment: environment, outputPath: "\(directory)/access.log", errorPath: "\(directory)/lifecycle.log"
         )
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(60)
         while !lifecycleLog.contains("\"event\":\"listening\"") {
             guard process.isRunning, ContinuousClock.now < deadline else {
                 process.terminate()
@@ -86,12 +86,12 @@ final class ProxyProcess: @unchecked Sendable {
     }
 
     /// The exit status of a proxy already told to stop (nil if it has not exited within `timeout`).
-    func exitStatus(timeout: Duration = .seconds(30)) async -> Int32? {
+    func exitStatus(timeout: Duration = .seconds(60)) async -> Int32? {
         await onOwnThread { [self] in process.waitForExit(timeout: timeout) }
     }
 
     /// Polls (a real process's log) until `text` appears or `timeout` passes.
-    func waitForLifecycleEvent(_ text: String, timeout: Duration = .seconds(20)) async -> Bool {
+    func waitForLifecycleEvent(_ text: String, timeout: Duration = .seconds(60)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if lifecycleLog.contains(text) { return true }

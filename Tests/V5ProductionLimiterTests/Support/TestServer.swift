@@ -13,7 +13,7 @@ func withTestServer<Result>(
         // hammering) on the same two cooperative threads, so a socket test can wait seconds to
         // resume between two requests; a short idle time-out then quietly closes a healthy
         // keep-alive connection. Shutdown closes idle connections at once, so nothing waits these out.
-        headerReadTimeout: .seconds(30),
+        headerReadTimeout: .seconds(60),
         idleTimeout: .seconds(60),
         shutdownGracePeriod: .seconds(1)
     )
