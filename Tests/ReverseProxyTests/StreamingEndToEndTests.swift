@@ -160,4 +160,29 @@ struct StreamingEndToEndTests {
             #expect(await eventually { writerFailed.hasFired })
         }
     }
+
+    @Test func clientLeavingBeforeTheBackendAnswersClosesTheBackendConnection() async throws {
+        let started = TestSignal()
+        let cancelled = TestSignal()
+        let backend = try await TestBackend(HTTPClosureHandler { _ in
+            started.fire()
+            do {
+                try await Task.sleep(for: .seconds(600))
+            } catch {
+                // The engine cancels a handler whose client (here the proxy) went away.
+                cancelled.fire()
+            }
+            return HTTPResponse(status: .ok)
+        })
+        defer { Task { await backend.stop() } }
+        try await withProxy(try catchAllConfiguration([backend])) { proxy in
+            let client = try ProxyTestClient(port: proxy.port)
+            // Without a body: forwarded from the loop's callbacks, where the client's leaving
+            // reaches the upstream exchange through the responder's cancellation.
+            client.send("GET /slow HTTP/1.1\r\nHost: proxy.test\r\n\r\n")
+            #expect(await eventually { started.hasFired })
+            client.abandon()
+            #expect(await eventually { cancelled.hasFired })
+        }
+    }
 }

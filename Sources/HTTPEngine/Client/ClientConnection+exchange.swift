@@ -10,17 +10,51 @@ extension ClientConnection {
             failedAsStale = completedExchanges > 0
             throw closedEarly
         }
+        let number = begin(request, head: head, framing: framing, deadline: deadline)
+        return try await withTaskCancellationHandler {
+            try await waitForHead(exchange: number)
+        } onCancel: {
+            Task(executorPreference: loop) { [self] in cancelExchange(number) }
+        }
+    }
+
+    /// The callback form of `execute`: `onHead` gets the response head or the failure, at the
+    /// end of the loop's turn (never inside this call); returns the exchange's number, for
+    /// `cancelExchange`.
+    func start(
+        _ request: HTTPClientRequest,
+        head: [UInt8],
+        framing: HTTPBodyFraming,
+        deadline: UInt64,
+        onHead: @escaping (Result<HTTPClientResponse, any Error>) -> Void
+    ) -> UInt64 {
+        loop.assertInEventLoop()
+        guard state == .active else {
+            failedAsStale = completedExchanges > 0
+            let failure = closedEarly
+            loop.runAtEndOfTurn { onHead(.failure(failure)) }
+            return exchangeNumber
+        }
+        let number = begin(request, head: head, framing: framing, deadline: deadline)
+        headCallback = onHead
+        if let earlyOutcome {
+            self.earlyOutcome = nil
+            deliver(earlyOutcome)
+        } else if number != exchangeNumber || state != .active {
+            deliver(.failure(closedEarly))
+        }
+        return number
+    }
+
+    /// Writes the request (what the socket takes now) and starts the task that sends a streamed body.
+    private func begin(_ request: HTTPClientRequest, head: [UInt8], framing: HTTPBodyFraming, deadline: UInt64) -> UInt64 {
         let number = startExchange(head: head, request: request, framing: framing, deadline: deadline)
         if case .stream(_, let makeChunks) = request.body.content, state == .active {
             bodyWriter = Task(executorPreference: loop) { [self] in
                 await sendBody(makeChunks(), exchange: number)
             }
         }
-        return try await withTaskCancellationHandler {
-            try await waitForHead(exchange: number)
-        } onCancel: {
-            Task(executorPreference: loop) { [self] in cancelExchange(number) }
-        }
+        return number
     }
 
     /// Copies the source into the request; a failing source fails the exchange,

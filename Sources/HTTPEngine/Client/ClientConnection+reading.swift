@@ -114,6 +114,12 @@ extension ClientConnection: BodyChunkProducer {
         if let headWaiter {
             self.headWaiter = nil
             headWaiter.resume(with: outcome)
+        } else if let headCallback {
+            self.headCallback = nil
+            // Run on this turn's way out, not here: this is the middle of parsing or closing,
+            // and the callback may start another exchange on the same pool (a retry, the next
+            // pipelined request of the server connection it answers).
+            loop.runAtEndOfTurn { headCallback(outcome) }
         } else {
             earlyOutcome = outcome
         }

@@ -37,6 +37,8 @@ final class ClientConnection: @unchecked Sendable {
     // The current exchange; reset by `startExchange`.
     var exchangeNumber: UInt64 = 0
     var headWaiter: UnsafeContinuation<HTTPClientResponse, any Error>?
+    /// The callback form of `headWaiter`, for an exchange started with `HTTPClient.start`.
+    var headCallback: ((Result<HTTPClientResponse, any Error>) -> Void)?
     /// A failure or response that arrived before the caller started waiting for it.
     var earlyOutcome: Result<HTTPClientResponse, any Error>?
     var bodyChannel: BodyChunkBuffer?
@@ -114,14 +116,14 @@ final class ClientConnection: @unchecked Sendable {
         guard state != .closed else { return }
         let connectCompletion = connectCompletion
         self.connectCompletion = nil
-        let headWaiter = headWaiter
-        self.headWaiter = nil
-        if headWaiter == nil, !hasResponseHead, exchangeNumber > 0 { earlyOutcome = .failure(error) }
+        let isHeadAwaited = headWaiter != nil || headCallback != nil
+        if !isHeadAwaited, !hasResponseHead, exchangeNumber > 0 { earlyOutcome = .failure(error) }
+        // Before closing: `close` would hand the waiter the less specific `closedEarly`.
+        if isHeadAwaited { deliver(.failure(error)) }
         bodyChannel?.fail(error)
         bodyChannel = nil
         close()
         connectCompletion?(.failure(error as? HTTPEngineError ?? closedEarly))
-        headWaiter?.resume(throwing: error)
     }
 
     /// Closes the socket at once; waiters see `.connectionClosed` unless failed before.
@@ -135,9 +137,7 @@ final class ClientConnection: @unchecked Sendable {
         bodyWriter?.cancel()
         bodyWriter = nil
         writeWaiter?.resume(throwing: closedEarly)
-        let headWaiter = headWaiter
-        self.headWaiter = nil
-        headWaiter?.resume(throwing: closedEarly)
+        if headWaiter != nil || headCallback != nil { deliver(.failure(closedEarly)) }
         let connectCompletion = connectCompletion
         self.connectCompletion = nil
         connectCompletion?(.failure(closedEarly))

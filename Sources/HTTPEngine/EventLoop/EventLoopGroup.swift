@@ -18,6 +18,11 @@ public final class EventLoopGroup: Sendable {
         return loops[index % loops.count]
     }
 
+    /// Whether `loop` is one of this group's.
+    public func contains(_ loop: EventLoop) -> Bool {
+        loops.contains { $0 === loop }
+    }
+
     /// The loop whose thread is calling, if any; lets callers stay on their own thread.
     public var currentLoop: EventLoop? {
         loops.first { $0.inEventLoop }

@@ -18,4 +18,8 @@ struct ErrorAnsweringHandler<Wrapped: HTTPHandler>: HTTPHandler {
     func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
         wrapped.respondImmediately(to: &request)
     }
+
+    func respondLater(to request: HTTPRequest, with responder: HTTPResponder) -> Bool {
+        wrapped.respondLater(to: request, with: responder)
+    }
 }

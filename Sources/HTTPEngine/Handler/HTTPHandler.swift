@@ -14,10 +14,23 @@ public protocol HTTPHandler: Sendable {
     /// before a nil answer must not be repeated by `handle`: leave its result in the request
     /// (its `context`, say) for `handle` to use, or do it in `handle` only. The default is nil.
     func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse?
+
+    /// Starts answering `request` from event-loop callbacks instead of a task: returns true once
+    /// it has arranged for `responder` to get the answer later; false leaves the request to
+    /// `handle`, so decide before starting any work. Asked on the loop thread after
+    /// `respondImmediately` gave nil, for the same requests (no body), with the request as
+    /// `respondImmediately` left it.
+    ///
+    /// For answers that wait on other I/O driven by the same loop (a proxy's upstream exchange
+    /// through `HTTPClient.start`): the handler task's suspension and resumption per request
+    /// are what this saves. The default is false.
+    func respondLater(to request: HTTPRequest, with responder: HTTPResponder) -> Bool
 }
 
 extension HTTPHandler {
     public func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? { nil }
+
+    public func respondLater(to request: HTTPRequest, with responder: HTTPResponder) -> Bool { false }
 }
 
 /// A handler made from a closure, handy for tests and small servers.

@@ -13,10 +13,17 @@ public protocol HTTPMiddleware: Sendable {
     /// default is nil, so a middleware that does not know about this path sends every request
     /// the async way, as it always did.
     func respondImmediately(to request: inout HTTPRequest, next: any HTTPHandler) -> HTTPResponse?
+    /// The middleware's part in `HTTPHandler.respondLater(to:with:)`: usually `next`'s answer,
+    /// post-processed by a step added with `responder.mappingResponse(_:)`, or its own answer
+    /// to `responder`; false runs the chain through `handle`. The default is false, for the
+    /// same reason as above.
+    func respondLater(to request: HTTPRequest, with responder: HTTPResponder, next: any HTTPHandler) -> Bool
 }
 
 extension HTTPMiddleware {
     public func respondImmediately(to request: inout HTTPRequest, next: any HTTPHandler) -> HTTPResponse? { nil }
+
+    public func respondLater(to request: HTTPRequest, with responder: HTTPResponder, next: any HTTPHandler) -> Bool { false }
 }
 
 /// A handler that runs `middleware` in front of `next`, giving it errors `next` throws as responses.
@@ -35,6 +42,10 @@ public struct MiddlewareHandler<Middleware: HTTPMiddleware, Next: HTTPHandler>: 
 
     public func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
         middleware.respondImmediately(to: &request, next: ErrorAnsweringHandler(wrapped: next))
+    }
+
+    public func respondLater(to request: HTTPRequest, with responder: HTTPResponder) -> Bool {
+        middleware.respondLater(to: request, with: responder, next: ErrorAnsweringHandler(wrapped: next))
     }
 }
 

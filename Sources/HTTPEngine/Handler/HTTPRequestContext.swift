@@ -110,6 +110,14 @@ public struct RequestContextMiddleware: HTTPMiddleware {
         return next.respondImmediately(to: &request)
     }
 
+    public func respondLater(to request: HTTPRequest, with responder: HTTPResponder, next: any HTTPHandler) -> Bool {
+        // The server asks this after `respondImmediately`, which attached the context already.
+        guard request.context == nil else { return next.respondLater(to: request, with: responder) }
+        var request = request
+        Self.attachContext(to: &request)
+        return next.respondLater(to: request, with: responder)
+    }
+
     /// Gives `request` a context with a request ID, keeping one it has.
     private static func attachContext(to request: inout HTTPRequest) {
         let context = request.context ?? HTTPRequestContext()

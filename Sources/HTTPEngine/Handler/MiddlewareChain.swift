@@ -22,6 +22,10 @@ public struct MiddlewareChain: HTTPHandler {
         first.respondImmediately(to: &request)
     }
 
+    public func respondLater(to request: HTTPRequest, with responder: HTTPResponder) -> Bool {
+        first.respondLater(to: request, with: responder)
+    }
+
     /// `handler` with its thrown errors turned into answers (opens the existential for the generic wrapper).
     private static func answeringErrors(_ handler: some HTTPHandler) -> any HTTPHandler {
         ErrorAnsweringHandler(wrapped: handler)
@@ -38,6 +42,10 @@ public struct MiddlewareChain: HTTPHandler {
 
         func respondImmediately(to request: inout HTTPRequest) -> HTTPResponse? {
             middleware.respondImmediately(to: &request, next: next)
+        }
+
+        func respondLater(to request: HTTPRequest, with responder: HTTPResponder) -> Bool {
+            middleware.respondLater(to: request, with: responder, next: next)
         }
     }
 }

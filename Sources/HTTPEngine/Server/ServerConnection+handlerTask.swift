@@ -15,7 +15,7 @@ extension ServerConnection {
         if bodyChannel == nil, let response = context.handler.respondImmediately(to: &request) {
             guard case .bytes(let body) = response.body.content else {
                 readyResponse = response
-                return handToTask(request, requestNumber: number)
+                return handOverToTask(request, requestNumber: number)
             }
             // The caller (reading, or the end of the previous exchange) updates interest and
             // deadlines afterwards, as it does after starting the task.
@@ -25,11 +25,12 @@ extension ServerConnection {
             }
             return
         }
-        handToTask(request, requestNumber: number)
+        if bodyChannel == nil, offerDeferredAnswer(request, requestNumber: number, startedAt: startedAt) { return }
+        handOverToTask(request, requestNumber: number)
     }
 
     /// Gives the request to the connection's handler task, starting the task on first use.
-    private func handToTask(_ request: HTTPRequest, requestNumber number: UInt64) {
+    func handOverToTask(_ request: HTTPRequest, requestNumber number: UInt64) {
         if let waiter = requestWaiter {
             requestWaiter = nil
             waiter.resume(returning: (request, number))
@@ -70,6 +71,7 @@ extension ServerConnection {
     /// connection, and its cancellation is permanent.
     func cancelHandler() {
         handlerTask?.cancel()
+        cancelDeferredAnswer()
     }
 
     /// The streamed response `respondImmediately` gave for the request just taken, if any.

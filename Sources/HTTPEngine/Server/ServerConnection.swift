@@ -68,6 +68,12 @@ final class ServerConnection: @unchecked Sendable {
     /// sends it instead of calling `handle`, since producing its body needs a task.
     var readyResponse: HTTPResponse?
     var requestWaiter: UnsafeContinuation<(HTTPRequest, UInt64)?, Never>?
+    /// The request whose answer the handler gives later through an `HTTPResponder`.
+    var deferredRequest: DeferredRequest?
+    /// What the handler asked to run if the client connection ends before that answer.
+    var deferredCancellation: (@Sendable () -> Void)?
+    /// The number of the last request answered through an `HTTPResponder`, to catch a second answer.
+    var lastDeferredAnswer: UInt64 = 0
 
     // The current exchange; reset by `startExchange`.
     var requestNumber: UInt64 = 0
@@ -128,6 +134,7 @@ final class ServerConnection: @unchecked Sendable {
         writeWaiter?.resume(throwing: HTTPEngineError.connectionClosed())
         pendingRequest = nil
         readyResponse = nil
+        deferredRequest = nil
         let handlerTask = requestWaiter
         requestWaiter = nil
         handlerTask?.resume(returning: nil)

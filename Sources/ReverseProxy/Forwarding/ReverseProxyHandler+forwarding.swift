@@ -12,27 +12,47 @@ extension ReverseProxyHandler {
         var lastFailure: ProxyFailure?
         while let index = pool.select(excluding: firstTried.map { [$0] } ?? []) {
             let backend = pool.backends[index]
-            var upstream = HTTPClientRequest(
-                method: request.method,
-                host: backend.host,
-                port: backend.port,
-                target: request.target,
-                headers: configuration.forwarding.upstreamHeaders(for: request, backend: backend, requestID: requestID),
-                body: body.map { .stream($0, length: request.body.expectedLength) } ?? .empty
-            )
-            upstream.timeout = configuration.upstreamTimeout
             do {
-                let response = try await client.execute(upstream, on: request.eventLoop)
+                let response = try await client.execute(upstreamRequest(for: request, to: backend, requestID: requestID, body: body), on: request.eventLoop)
                 pool.recordPassiveSuccess(at: index)
                 return response
             } catch let error as HTTPEngineError {
-                if error.showsBackendDown { pool.recordPassiveFailure(at: index, error.description) }
-                lastFailure = ProxyFailure(error, backend: backend)
-                guard firstTried == nil, error.allowsRetry(method: request.method, hasReadBody: body?.hasBeenRead ?? false) else { break }
+                let failure = assess(error, from: index, of: pool, for: request.method, hasReadBody: body?.hasBeenRead ?? false, isFirstTry: firstTried == nil)
+                lastFailure = failure.answer
+                guard failure.isWorthRetrying else { break }
                 firstTried = index
             }
         }
         throw lastFailure ?? ProxyFailure.noHealthyBackend(pool: pool.name)
+    }
+
+    /// What goes to `backend` for `request`: its rewritten fields, the body streamed through
+    /// (`body`, nil for none) and the proxy's upstream time-out.
+    func upstreamRequest(for request: HTTPRequest, to backend: Backend, requestID: String?, body: ObservedRequestBody?) -> HTTPClientRequest {
+        var upstream = HTTPClientRequest(
+            method: request.method,
+            host: backend.host,
+            port: backend.port,
+            target: request.target,
+            headers: configuration.forwarding.upstreamHeaders(for: request, backend: backend, requestID: requestID),
+            body: body.map { .stream($0, length: request.body.expectedLength) } ?? .empty
+        )
+        upstream.timeout = configuration.upstreamTimeout
+        return upstream
+    }
+
+    /// Records a failed try against its backend (passive health) and says what to answer and
+    /// whether a second backend may get the request.
+    func assess(
+        _ error: HTTPEngineError,
+        from index: Int,
+        of pool: BackendPool,
+        for method: HTTPMethod,
+        hasReadBody: Bool,
+        isFirstTry: Bool
+    ) -> (answer: ProxyFailure, isWorthRetrying: Bool) {
+        if error.showsBackendDown { pool.recordPassiveFailure(at: index, error.description) }
+        return (ProxyFailure(error, backend: pool.backends[index]), isFirstTry && error.allowsRetry(method: method, hasReadBody: hasReadBody))
     }
 }
 

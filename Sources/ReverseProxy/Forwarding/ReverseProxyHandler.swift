@@ -38,23 +38,54 @@ public struct ReverseProxyHandler: HTTPHandler {
     }
 
     public func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let forwarding = configuration.forwarding
-        // The ID a `RequestContextMiddleware` in front chose, so the backend sees what the logs show.
-        let requestID = forwarding.requestIDField.map {
-            request.context?[RequestIDKey.self] ?? HTTPRequestID.acceptable(request.headers[$0]) ?? HTTPRequestID.generate()
-        }
-        guard request.method != .connect else {
-            return ProxyFailure.methodNotAllowed.response(requestID: requestID, requestIDField: forwarding.requestIDField)
-        }
-        guard let route = routeTable.route(hostField: request.headers["host"], path: request.path) else {
-            return ProxyFailure.noRoute(path: request.path).response(requestID: requestID, requestIDField: forwarding.requestIDField)
+        let (requestID, destination) = destination(of: request)
+        let route: Route
+        switch destination {
+        case .success(let found): route = found
+        case .failure(let failure): return answer(failure, requestID: requestID)
         }
         do {
             let response = try await forward(request, to: route.pool, requestID: requestID)
             return streamedBack(response, for: request, requestID: requestID)
         } catch let failure as ProxyFailure {
-            return failure.response(requestID: requestID, requestIDField: forwarding.requestIDField)
+            return answer(failure, requestID: requestID)
         }
+    }
+
+    /// Forwards a request without a body from the loop's callbacks (`ForwardingAttempt`), with
+    /// no task: the upstream exchange is started with `HTTPClient.start` and its head answers
+    /// the client through `responder`. Declines (false) when the client's loops are not the
+    /// server's, so `handle` hops there.
+    public func respondLater(to request: HTTPRequest, with responder: HTTPResponder) -> Bool {
+        guard request.head.bodyFraming == .none || request.head.bodyFraming == .length(0),
+              client.eventLoopGroup.contains(responder.eventLoop)
+        else { return false }
+        let (requestID, destination) = destination(of: request)
+        switch destination {
+        case .success(let route):
+            ForwardingAttempt(proxy: self, request: request, pool: route.pool, requestID: requestID, responder: responder).start()
+        case .failure(let failure):
+            responder.respond(answer(failure, requestID: requestID))
+        }
+        return true
+    }
+
+    /// The request ID to send upstream and the route, or why the proxy answers itself.
+    func destination(of request: HTTPRequest) -> (requestID: String?, Result<Route, ProxyFailure>) {
+        // The ID a `RequestContextMiddleware` in front chose, so the backend sees what the logs show.
+        let requestID = configuration.forwarding.requestIDField.map {
+            request.context?[RequestIDKey.self] ?? HTTPRequestID.acceptable(request.headers[$0]) ?? HTTPRequestID.generate()
+        }
+        guard request.method != .connect else { return (requestID, .failure(.methodNotAllowed)) }
+        guard let route = routeTable.route(hostField: request.headers["host"], path: request.path) else {
+            return (requestID, .failure(.noRoute(path: request.path)))
+        }
+        return (requestID, .success(route))
+    }
+
+    /// The proxy's own answer for `failure`.
+    func answer(_ failure: ProxyFailure, requestID: String?) -> HTTPResponse {
+        failure.response(requestID: requestID, requestIDField: configuration.forwarding.requestIDField)
     }
 
     /// The response to send the client: the backend's head with rewritten fields and its body streamed through.

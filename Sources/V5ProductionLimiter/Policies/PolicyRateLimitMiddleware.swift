@@ -87,6 +87,17 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
         }
     }
 
+    /// Lets the next layer answer later (a proxy forwarding from the loop's callbacks) when the
+    /// go-ahead was decided on the spot: its fields are added to that answer as `handle` adds
+    /// them. Without one (an awaited store) the request goes the `handle` way.
+    public func respondLater(to request: HTTPRequest, with responder: HTTPResponder, next: any HTTPHandler) -> Bool {
+        guard let admission = request.context?[AdmissionKey.self] else { return false }
+        guard next.respondLater(to: request, with: responder.mappingResponse { admission.finish($0) }) else { return false }
+        // Taken: `handle` will not run for this request, and nothing else reads the go-ahead.
+        request.context?[AdmissionKey.self] = nil
+        return true
+    }
+
     /// The policies that apply to `request` and the store question they make.
     private func question(for request: HTTPRequest) throws -> (PolicyResolution, RateLimitRequest) {
         let policies = policies

@@ -23,6 +23,15 @@ struct AccessLogMiddleware: HTTPMiddleware {
         return response
     }
 
+    // An answer given later (the proxy's upstream exchange without a task) is logged when it comes.
+    func respondLater(to request: HTTPRequest, with responder: HTTPResponder, next: any HTTPHandler) -> Bool {
+        let started = ContinuousClock.now
+        return next.respondLater(to: request, with: responder.mappingResponse { response in
+            log(request, response, since: started)
+            return response
+        })
+    }
+
     private func log(_ request: HTTPRequest, _ response: HTTPResponse, since started: ContinuousClock.Instant) {
         var line = JSONLine(event: "request")
         line.add("request_id", request.context?[RequestIDKey.self] ?? "")

@@ -42,6 +42,10 @@ final class ReloadableHandler: HTTPHandler {
         try await handler.handle(request)
     }
 
+    func respondLater(to request: HTTPRequest, with responder: HTTPResponder) -> Bool {
+        handler.respondLater(to: request, with: responder)
+    }
+
     private static func startHealthChecks(of handler: ReverseProxyHandler) -> Task<Void, Never> {
         let checker = handler.makeHealthChecker()
         return Task { await checker.run() }

@@ -31,7 +31,7 @@ final class ThreadGate: @unchecked Sendable {
     }
 
     /// Blocks the calling thread until the gate opens; false when `timeout` passes first.
-    func wait(timeout: Duration = .seconds(30)) -> Bool {
+    func wait(timeout: Duration = .seconds(60)) -> Bool {
         var deadline = timespec()
         clock_gettime(CLOCK_REALTIME, &deadline)
         let (seconds, attoseconds) = timeout.components
@@ -47,7 +47,7 @@ final class ThreadGate: @unchecked Sendable {
     }
 
     /// Waits without occupying a cooperative thread; false on time-out.
-    func wait(timeout: Duration = .seconds(30)) async throws -> Bool {
+    func wait(timeout: Duration = .seconds(60)) async throws -> Bool {
         try await blocking { self.wait(timeout: timeout) }
     }
 }

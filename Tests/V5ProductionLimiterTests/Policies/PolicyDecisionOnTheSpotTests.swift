@@ -86,4 +86,36 @@ import Testing
         #expect(statuses == [.ok, .ok, .ok, .tooManyRequests])
         #expect(handler.calls.load(ordering: .relaxed) == 3)
     }
+
+    /// Answers from a later turn of the loop (`respondLater`), as the reverse proxy does.
+    final class LaterHandler: HTTPHandler {
+        let handleCalls = Atomic<Int>(0)
+
+        func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
+            handleCalls.add(1, ordering: .relaxed)
+            return HTTPResponse(status: .ok)
+        }
+
+        func respondLater(to request: HTTPRequest, with responder: HTTPResponder) -> Bool {
+            _ = responder.eventLoop.execute { responder.respond(HTTPResponse(status: .ok, body: .init(string: "later"))) }
+            return true
+        }
+    }
+
+    @Test func answersGivenLaterCarryTheLimitFieldsOfTheGoAheadDecidedOnTheSpot() async throws {
+        let handler = LaterHandler()
+        let limiter = PolicyRateLimitMiddleware(policies: policies, store: GuardedStore.inMemory(InMemoryStore(clock: ManualClock())), addressResolver: ClientAddressResolver(trustedProxies: []))
+        try await withTestServer(handler: MiddlewareChain([RequestContextMiddleware(), limiter], handler: handler)) { port in
+            let client = try BlockingHTTPClient(port: port)
+            var remaining: [String?] = []
+            for _ in 0..<3 {
+                let response = try await client.get("/items")
+                #expect(response.status == 200 && response.bodyText == "later")
+                remaining.append(response.header("X-RateLimit-Remaining"))
+            }
+            #expect(remaining == ["2", "1", "0"])
+            #expect(try await client.get("/items").status == 429)
+        }
+        #expect(handler.handleCalls.load(ordering: .relaxed) == 0)
+    }
 }

@@ -1,0 +1,131 @@
+import Synchronization
+import Testing
+@testable import HTTPEngine
+
+extension ClientTests {
+    /// `HTTPClient.start`, the callback form of `execute` for code on a loop thread.
+    @Suite("Client start from the loop")
+    struct ClientStartTests {
+        /// What a completion saw: the outcome and whether it ran on the loop that started it.
+        final class Outcome: Sendable {
+            let result = Mutex<Result<HTTPClientResponse, any Error>?>(nil)
+            let wasOnLoop = Atomic<Bool>(false)
+            let calls = Atomic<Int>(0)
+
+            var ranOnLoop: Bool { wasOnLoop.load(ordering: .relaxed) }
+            var callCount: Int { calls.load(ordering: .relaxed) }
+            var response: HTTPClientResponse? { result.withLock { try? $0?.get() } }
+            var error: HTTPEngineError? {
+                result.withLock { result in
+                    guard case .failure(let error)? = result else { return nil }
+                    return error as? HTTPEngineError
+                }
+            }
+        }
+
+        /// Starts `request` on `loop`'s thread and returns the exchange and what its completion sees.
+        static func start(_ request: HTTPClientRequest, with client: HTTPClient, on loop: EventLoop) async throws -> (HTTPClientExchange, Outcome) {
+            let outcome = Outcome()
+            let exchange = try await loop.perform {
+                client.start(request) { result in
+                    outcome.wasOnLoop.store(loop.inEventLoop, ordering: .relaxed)
+                    outcome.result.withLock { $0 = result }
+                    outcome.calls.add(1, ordering: .relaxed)
+                }
+            }
+            return (exchange, outcome)
+        }
+
+        @Test func completionRunsOnTheStartingLoopAndTheConnectionIsReused() async throws {
+            try await withScriptedUpstream(script: answerEveryRequest) { upstream in
+                try await withClient { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    for _ in 0..<3 {
+                        let (_, outcome) = try await Self.start(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), with: client, on: loop)
+                        #expect(await waitUntil(deadline: .now + .seconds(60)) { outcome.callCount == 1 })
+                        let response = try #require(outcome.response)
+                        #expect(response.status.code == 200)
+                        #expect(outcome.ranOnLoop)
+                        #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
+                    }
+                    #expect(upstream.acceptCount == 1)
+                }
+            }
+        }
+
+        @Test func idempotentRequestIsReplayedOnceWhenThePooledConnectionClosesBeforeAnswering() async throws {
+            try await withScriptedUpstream(script: closeOnSecondRequest) { upstream in
+                try await withClient { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    for _ in 0..<2 {
+                        let (_, outcome) = try await Self.start(HTTPClientRequest(host: "127.0.0.1", port: upstream.port, target: "/item"), with: client, on: loop)
+                        #expect(await waitUntil(deadline: .now + .seconds(60)) { outcome.callCount == 1 })
+                        let response = try #require(outcome.response)
+                        #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
+                    }
+                    #expect(upstream.acceptCount == 2)
+                }
+            }
+        }
+
+        @Test func cancelledExchangeClosesItsConnectionAndNeverCompletes() async throws {
+            let closed = ThreadGate()
+            try await withScriptedUpstream(script: { connection in
+                _ = try connection.readRequest()
+                // Never answers.
+                if connection.waitForClose() { closed.open() }
+            }) { upstream in
+                try await withClient { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    let (exchange, outcome) = try await Self.start(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), with: client, on: loop)
+                    #expect(await waitUntil(deadline: .now + .seconds(60)) { upstream.acceptCount == 1 })
+                    // From another thread: `cancel` moves to the loop itself.
+                    exchange.cancel()
+                    let closedOpened = try await closed.wait()
+                    #expect(closedOpened)
+                    // A turn later nothing is waiting on the loop and nothing was called.
+                    #expect(try await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.requestsInFlight } == 0)
+                    #expect(outcome.callCount == 0)
+                }
+            }
+        }
+
+        @Test func requestTimeoutFailsAStartedRequest() async throws {
+            try await withScriptedUpstream(script: { connection in
+                _ = try connection.readRequest()
+                _ = connection.waitForClose()
+            }) { upstream in
+                try await withClient { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port, timeout: .milliseconds(200))
+                    let (_, outcome) = try await Self.start(request, with: client, on: loop)
+                    #expect(await waitUntil(deadline: .now + .seconds(60)) { outcome.callCount == 1 })
+                    #expect(outcome.error?.code == .requestTimeout)
+                    #expect(outcome.ranOnLoop)
+                }
+            }
+        }
+
+        @Test func refusedConnectAndShutDownClientFailTheCompletion() async throws {
+            try await withClient { client in
+                let loop = client.eventLoopGroup.loops[0]
+                // Port 1 on loopback: nothing listens there.
+                let (_, refused) = try await Self.start(HTTPClientRequest(host: "127.0.0.1", port: 1), with: client, on: loop)
+                #expect(await waitUntil(deadline: .now + .seconds(60)) { refused.callCount == 1 })
+                #expect(refused.error?.code == .connectRefused)
+                await client.shutdown()
+                let (_, afterShutdown) = try await Self.start(HTTPClientRequest(host: "127.0.0.1", port: 1), with: client, on: loop)
+                #expect(await waitUntil(deadline: .now + .seconds(60)) { afterShutdown.callCount == 1 })
+                #expect(afterShutdown.error?.code == .shutDown)
+            }
+        }
+
+        @Test func startingOffTheLoopStopsTheProcess() async {
+            await #expect(processExitsWith: .failure) {
+                let group = try EventLoopGroup(loopCount: 1)
+                let client = HTTPClient(eventLoopGroup: group)
+                _ = client.start(HTTPClientRequest(host: "127.0.0.1", port: 1)) { _ in }
+            }
+        }
+    }
+}
