@@ -93,8 +93,12 @@ public final class HTTPClientExchange: @unchecked Sendable {
                 waiterIdentifier = nil
                 switch outcome {
                 case .success(let connection):
-                    // Cancelled meanwhile: the unused connection goes back (idle) at once.
-                    guard completion != nil else { return pool.release(connection) }
+                    guard completion != nil else {
+                        // Cancelled meanwhile: the unused connection goes back (idle) at once, and
+                        // the admission ends (a client shutting down waits for every admitted request).
+                        pool.release(connection)
+                        return finish(.failure(CancellationError()))
+                    }
                     send(on: connection)
                 case .failure(let error):
                     finish(.failure(error))

@@ -90,6 +90,37 @@ extension ClientTests {
             }
         }
 
+        @Test func cancellingARequestQueuedForAConnectionEndsItsWaitAndItsAdmission() async throws {
+            let release = ThreadGate()
+            try await withScriptedUpstream(script: { connection in
+                _ = try connection.readRequest()
+                _ = release.wait()
+                connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                while try connection.readRequest() != nil {
+                    connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                }
+            }) { upstream in
+                try await withClient(configure: { $0.maxConnectionsPerUpstream = 1 }) { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
+                    let (_, first) = try await Self.start(request, with: client, on: loop)
+                    let (queued, second) = try await Self.start(request, with: client, on: loop)
+                    let pools = try #require(client.loopPools[ObjectIdentifier(loop)])
+                    #expect(await waitUntil(deadline: .now + .seconds(60)) {
+                        (try? await loop.perform { pools.pools[Upstream(host: "127.0.0.1", port: upstream.port)]?.waiters.count }) == 1
+                    })
+                    queued.cancel()
+                    #expect(await waitUntil(deadline: .now + .seconds(60)) { (try? await loop.perform { pools.requestsInFlight }) == 1 })
+                    #expect(try await loop.perform { pools.pools[Upstream(host: "127.0.0.1", port: upstream.port)]?.waiters.count } == 0)
+                    release.open()
+                    #expect(await waitUntil(deadline: .now + .seconds(60)) { first.callCount == 1 })
+                    #expect(try await first.response?.body.collect(upTo: 16) == Array("ok".utf8))
+                    #expect(try await loop.perform { pools.requestsInFlight } == 0)
+                    #expect(second.callCount == 0)
+                }
+            }
+        }
+
         @Test func requestTimeoutFailsAStartedRequest() async throws {
             try await withScriptedUpstream(script: { connection in
                 _ = try connection.readRequest()
