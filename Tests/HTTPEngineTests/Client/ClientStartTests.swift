@@ -152,11 +152,13 @@ extension ClientTests {
         }
 
         @Test func startingOffTheLoopStopsTheProcess() async {
-            await #expect(processExitsWith: .failure) {
+            let exit = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 let group = try EventLoopGroup(loopCount: 1)
                 let client = HTTPClient(eventLoopGroup: group)
                 _ = client.start(HTTPClientRequest(host: "127.0.0.1", port: 1)) { _ in }
             }
+            let standardError = String(decoding: exit?.standardErrorContent ?? [], as: UTF8.self)
+            #expect(standardError.contains("HTTPClient.start must be called on a loop of the client's group"))
         }
     }
 }

@@ -105,6 +105,21 @@ import Testing
         #expect(handler.cancellations.load(ordering: .relaxed) == 1)
     }
 
+    @Test func clientThatHalfClosesWhileWaitingGetsTheEmpty500OfACancelledHandle() async throws {
+        let handler = LaterHandler()
+        try await withTestServer(handler: handler) { _, port in
+            let client = try RawClient(port: port)
+            client.send("GET /keep HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await waitUntil(deadline: .now + .seconds(60)) { handler.kept.withLock { $0.count } == 1 })
+            client.finishSending()
+            let response = try await blocking { try client.readResponse() }
+            #expect(response?.status == 500)
+            #expect(response?.headers["connection"] == "close")
+            #expect(handler.cancellations.load(ordering: .relaxed) == 1)
+            #expect(client.waitForClose())
+        }
+    }
+
     @Test func middlewareStepsApplyInnermostFirstAndTheObserverHearsTheAnswer() async throws {
         struct Stamp: HTTPMiddleware {
             let name: String
@@ -132,8 +147,28 @@ import Testing
         #expect(observer.recorded == ["opened", "finished /later4 200", "closed"])
     }
 
+    @Test func answeringAndThenDecliningStopsTheProcess() async {
+        let exit = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            struct AnswersAndDeclines: HTTPHandler {
+                func handle(_ request: HTTPRequest) async throws -> HTTPResponse { HTTPResponse(status: .ok) }
+                func respondLater(to request: HTTPRequest, with responder: HTTPResponder) -> Bool {
+                    responder.respond(HTTPResponse(status: .ok))
+                    return false
+                }
+            }
+            try await withTestServer(handler: AnswersAndDeclines()) { _, port in
+                let client = try RawClient(port: port)
+                client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+                _ = try await blocking { try client.readResponse() }
+                _ = try await blocking { try client.readResponse() }
+            }
+        }
+        let standardError = String(decoding: exit?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(standardError.contains("respondLater answered the request and then returned false"))
+    }
+
     @Test func answeringOneRequestTwiceStopsTheProcess() async {
-        await #expect(processExitsWith: .failure) {
+        let exit = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let handler = HTTPClosureHandler { _ in HTTPResponse(status: .ok) }
             struct Twice: HTTPMiddleware {
                 func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse { try await next.handle(request) }
@@ -150,5 +185,7 @@ import Testing
                 _ = try await blocking { try client.readResponse() }
             }
         }
+        let standardError = String(decoding: exit?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(standardError.contains("HTTPResponder.respond was called twice for one request"))
     }
 }
