@@ -8,20 +8,19 @@ enum ASCII {
     static let comma: UInt8 = 0x2C
     static let semicolon: UInt8 = 0x3B
 
-    /// Table lookup rather than a chain of comparisons: the parser calls this per byte.
-    private static let tokenTable: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(byte)] = true }
-        for character in "!#$%&'*+-.^_`|~".utf8 { table[Int(character)] = true }
-        return table
-    }()
+    /// The token characters (RFC 9110 §5.6.2: `!#$%&'*+-.^_`|~`, digits, letters) as a 128-bit
+    /// set in two words, bytes 0–63 and 64–127. Rather than a chain of comparisons, since the
+    /// parser asks per byte; rather than a lazily built `[Bool]` table, whose one-time
+    /// initialisation check ran on every access (`swift_once`, 1–2 % of a proxy's user CPU).
+    private static let tokenBitsLow: UInt64 = 0x03FF_6CFA_0000_0000
+    private static let tokenBitsHigh: UInt64 = 0x57FF_FFFF_C7FF_FFFE
 
     /// Whether `byte` may appear in a token (method, field name, coding name).
     @inline(__always)
     static func isTokenCharacter(_ byte: UInt8) -> Bool {
-        tokenTable.withUnsafeBufferPointer { $0[Int(byte)] }
+        if byte < 64 { return tokenBitsLow >> UInt64(byte) & 1 == 1 }
+        if byte < 128 { return tokenBitsHigh >> UInt64(byte &- 64) & 1 == 1 }
+        return false
     }
 
     /// Whether `byte` may appear inside a field value: VCHAR, obs-text, SP or HTAB.

@@ -15,7 +15,8 @@ enum ResponseEncoder {
         appendDecimal(status.code, to: &output)
         output.append(ASCII.space)
         output.append(contentsOf: status.reasonPhrase.utf8.lazy.filter(ASCII.isFieldValueCharacter))
-        output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
+        output.append(ASCII.carriageReturn)
+        output.append(ASCII.lineFeed)
         // `Date` is a singleton field: a handler's own value replaces ours rather than joining it.
         if headers.firstIndex(named: "date") == nil { date.appendField(to: &output) }
         headers.appendFields(to: &output, excluding: managedFields)
@@ -23,7 +24,8 @@ enum ResponseEncoder {
         case .length(let count):
             output.append(contentsOf: "Content-Length: ".utf8)
             appendDecimal(count, to: &output)
-            output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
+            output.append(ASCII.carriageReturn)
+            output.append(ASCII.lineFeed)
         case .chunked:
             output.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
         case .none, .untilClose:
@@ -34,7 +36,8 @@ enum ResponseEncoder {
         case .keepAlive: output.append(contentsOf: "Connection: keep-alive\r\n".utf8)
         case .omitted: break
         }
-        output.append(contentsOf: [ASCII.carriageReturn, ASCII.lineFeed])
+        output.append(ASCII.carriageReturn)
+        output.append(ASCII.lineFeed)
     }
 
     /// What the `Connection` field says, if anything.
