@@ -47,7 +47,7 @@ let package = Package(
         // Linux system calls the Glibc module does not expose (epoll, eventfd, accept4).
         .target(name: "CLinuxSystem"),
         // The project's own HTTP/1.1 server and upstream client; shared by stages 3 and 5.
-        .target(name: "HTTPEngine", dependencies: ["CLinuxSystem", "ThreadSanitizerAnnotations"]),
+        .target(name: "HTTPEngine", dependencies: ["CLinuxSystem", "IPAddressing", "ThreadSanitizerAnnotations"]),
         .testTarget(name: "HTTPEngineTests", dependencies: ["HTTPEngine"]),
         // A reverse proxy on the engine: routes, weighted round-robin pools, health checks, failover; used by stage 5.
         .target(name: "ReverseProxy", dependencies: ["HTTPEngine", "ThreadSanitizerAnnotations"]),

@@ -1,5 +1,6 @@
 import CLinuxSystem
 import Glibc
+import IPAddressing
 
 /// An IP socket address: family, raw address bytes (network order) and port.
 public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
@@ -54,8 +55,11 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// The printable IP address without port, e.g. `127.0.0.1` or `::1`.
     public var host: String {
+        // IPv4 without `inet_ntop`, which formats each octet with `sprintf`: the proxy paid that on
+        // every request (X-Forwarded-For), 1.4 % of its user CPU. `IPAddress` writes it on the stack.
+        if family == .inet, let address = IPAddress(bytes: addressBytes) { return address.description }
         // On the stack: the proxy asks once per request, and two arrays per call showed in its profile.
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN)) { text in
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN)) { text in
             text.initialize(repeating: 0)
             addressBytes.withUnsafeBytes { bytes in
                 _ = inet_ntop(family == .inet ? AF_INET : AF_INET6, bytes.baseAddress, text.baseAddress, socklen_t(text.count))
