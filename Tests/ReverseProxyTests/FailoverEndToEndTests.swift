@@ -15,8 +15,7 @@ struct FailoverEndToEndTests {
     }
 
     @Test func refusedConnectionIsAnswered502AndTheBackendThenCounts503UntilItsPassiveTimeout() async throws {
-        let gone = try await TestBackend(namedHandler("gone"))
-        await gone.stop()
+        let gone = try RefusingPort()
         try await withProxy(try catchAllConfiguration([gone])) { proxy in
             let first = try await fetch("/", port: proxy.port)
             #expect(first.status == 502)
@@ -32,8 +31,7 @@ struct FailoverEndToEndTests {
     }
 
     @Test func clientWaitingForContinueGetsTheErrorInsteadWhenNoBackendAnswers() async throws {
-        let gone = try await TestBackend(namedHandler("gone"))
-        await gone.stop()
+        let gone = try RefusingPort()
         try await withProxy(try catchAllConfiguration([gone])) { proxy in
             let response = try await blocking {
                 let client = try ProxyTestClient(port: proxy.port)

@@ -100,8 +100,7 @@ struct HealthCheckerTests {
         })
         let status = Mutexed(500)
         let failing = try await backend(answering: status)
-        let gone = try await TestBackend(namedHandler("gone"))
-        await gone.stop()
+        let gone = try RefusingPort()
         defer { Task { release.fire(); await silent.stop(); await failing.stop() } }
         try await withClient { client in
             let checker = HealthChecker(pools: [], client: client)

@@ -74,7 +74,7 @@ func withProxy(
 
 /// One pool of `backends` behind a catch-all route.
 func catchAllConfiguration(
-    _ backends: [TestBackend],
+    _ backends: [any TestUpstream],
     forwarding: ForwardingOptions = ForwardingOptions(),
     healthCheck: HealthCheckConfiguration? = nil,
     clock: any ProxyClock = SystemProxyClock(),
