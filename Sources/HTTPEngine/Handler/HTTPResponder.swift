@@ -31,14 +31,7 @@ public struct HTTPResponder: Sendable {
 
     /// Sends `response` (after the steps middleware added) as the request's answer.
     public func respond(_ response: HTTPResponse) {
-        let answer = transform.map { $0(response) } ?? response
-        let connection = connection
-        let number = requestNumber
-        guard connection.loop.inEventLoop else {
-            _ = connection.loop.execute { connection.finishDeferredAnswer(answer, requestNumber: number) }
-            return
-        }
-        connection.finishDeferredAnswer(answer, requestNumber: number)
+        apply(.answer(transform.map { $0(response) } ?? response))
     }
 
     /// A responder that applies `step` to the answer before the steps already here: how
@@ -53,12 +46,23 @@ public struct HTTPResponder: Sendable {
     /// would produce it. Called at most once, on the loop, at the end of its turn; setting it
     /// again replaces the last one.
     public func onCancel(_ action: @escaping @Sendable () -> Void) {
+        apply(.cancellation(action))
+    }
+
+    /// What the handler hands the connection.
+    enum Event: Sendable {
+        case answer(HTTPResponse)
+        case cancellation(@Sendable () -> Void)
+    }
+
+    /// Gives `event` to the connection on its loop: at once from there, else after a hop.
+    private func apply(_ event: Event) {
         let connection = connection
         let number = requestNumber
         guard connection.loop.inEventLoop else {
-            _ = connection.loop.execute { connection.setDeferredCancellation(action, requestNumber: number) }
+            _ = connection.loop.execute { connection.receive(event, requestNumber: number) }
             return
         }
-        connection.setDeferredCancellation(action, requestNumber: number)
+        connection.receive(event, requestNumber: number)
     }
 }

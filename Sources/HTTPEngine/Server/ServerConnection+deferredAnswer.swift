@@ -10,6 +10,14 @@ extension ServerConnection {
         return true
     }
 
+    /// What an `HTTPResponder` hands over, on the loop.
+    func receive(_ event: HTTPResponder.Event, requestNumber number: UInt64) {
+        switch event {
+        case .answer(let response): finishDeferredAnswer(response, requestNumber: number)
+        case .cancellation(let action): setDeferredCancellation(action, requestNumber: number)
+        }
+    }
+
     /// The answer `HTTPResponder.respond` gave, on the loop: sent like the handler task's,
     /// unless the exchange ended meanwhile (close, time-out, error answer).
     func finishDeferredAnswer(_ response: HTTPResponse, requestNumber number: UInt64) {

@@ -24,11 +24,7 @@ extension ClientTests {
         }
 
         @Test func timesOutSilentUpstreamWithTypedError() async throws {
-            try await withScriptedUpstream(script: { connection in
-                _ = try connection.readRequest()
-                // Never answers; waits for the client to give up.
-                _ = connection.waitForClose()
-            }) { upstream in
+            try await withScriptedUpstream(script: neverAnswering()) { upstream in
                 try await withClient(configure: { $0.responseTimeout = .milliseconds(200) }) { client in
                     let started = ContinuousClock.now
                     await #expect(throws: HTTPEngineError.responseTimeout(from: "127.0.0.1:\(upstream.port)", limit: .milliseconds(200))) {
@@ -121,10 +117,7 @@ extension ClientTests {
 
         @Test func cancellingWhileWaitingForTheHeadClosesTheConnection() async throws {
             let closed = ThreadGate()
-            try await withScriptedUpstream(script: { connection in
-                _ = try connection.readRequest()
-                if connection.waitForClose() { closed.open() }
-            }) { upstream in
+            try await withScriptedUpstream(script: neverAnswering(openingOnClose: closed)) { upstream in
                 try await withClient { client in
                     let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
                     let exchange = Task(executorPreference: clientTestGroup.group.loops[0]) {

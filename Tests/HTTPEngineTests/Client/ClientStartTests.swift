@@ -70,11 +70,7 @@ extension ClientTests {
 
         @Test func cancelledExchangeClosesItsConnectionAndNeverCompletes() async throws {
             let closed = ThreadGate()
-            try await withScriptedUpstream(script: { connection in
-                _ = try connection.readRequest()
-                // Never answers.
-                if connection.waitForClose() { closed.open() }
-            }) { upstream in
+            try await withScriptedUpstream(script: neverAnswering(openingOnClose: closed)) { upstream in
                 try await withClient { client in
                     let loop = client.eventLoopGroup.loops[0]
                     let (exchange, outcome) = try await Self.start(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), with: client, on: loop)
@@ -122,10 +118,7 @@ extension ClientTests {
         }
 
         @Test func requestTimeoutFailsAStartedRequest() async throws {
-            try await withScriptedUpstream(script: { connection in
-                _ = try connection.readRequest()
-                _ = connection.waitForClose()
-            }) { upstream in
+            try await withScriptedUpstream(script: neverAnswering()) { upstream in
                 try await withClient { client in
                     let loop = client.eventLoopGroup.loops[0]
                     let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port, timeout: .milliseconds(200))

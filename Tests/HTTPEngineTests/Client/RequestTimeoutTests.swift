@@ -7,11 +7,7 @@ extension ClientTests {
     struct RequestTimeoutTests {
         @Test func requestTimeoutFailsARequestTheUpstreamNeverAnswersAndClosesItsConnection() async throws {
             let closed = ThreadGate()
-            try await withScriptedUpstream(script: { connection in
-                _ = try connection.readRequest()
-                // Never answers.
-                if connection.waitForClose() { closed.open() }
-            }) { upstream in
+            try await withScriptedUpstream(script: neverAnswering(openingOnClose: closed)) { upstream in
                 try await withClient { client in
                     let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port, timeout: .milliseconds(200))
                     let started = ContinuousClock.now

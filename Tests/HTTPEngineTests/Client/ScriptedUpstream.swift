@@ -70,6 +70,15 @@ final class AcceptCounter: Sendable {
     let count = Atomic<Int>(0)
 }
 
+/// A script that reads one request and never answers, opening `closed` when the client
+/// closes the connection (`nil`: just waits for that).
+func neverAnswering(openingOnClose closed: ThreadGate? = nil) -> @Sendable (UpstreamConnection) throws -> Void {
+    { connection in
+        _ = try connection.readRequest()
+        if connection.waitForClose() { closed?.open() }
+    }
+}
+
 /// Runs `body` against a scripted upstream and always stops it.
 func withScriptedUpstream(
     backlog: Int32 = 64,
