@@ -16,7 +16,10 @@ struct FailoverEndToEndTests {
 
     @Test func refusedConnectionIsAnswered502AndTheBackendThenCounts503UntilItsPassiveTimeout() async throws {
         let gone = try RefusingPort()
-        try await withProxy(try catchAllConfiguration([gone])) { proxy in
+        // A manual clock: on the system clock a starved ThreadSanitizer run let the 10 s passive
+        // time-out lapse between the two requests, and the second one was tried (502) again.
+        let clock = ManualProxyClock()
+        try await withProxy(try catchAllConfiguration([gone], clock: clock)) { proxy in
             let first = try await fetch("/", port: proxy.port)
             #expect(first.status == 502)
             #expect(first.bodyText.contains("\"error\":\"bad_gateway\""))
@@ -27,6 +30,10 @@ struct FailoverEndToEndTests {
             let status = try #require(proxy.handler.healthStatus.first?.backends.first)
             #expect(!status.isHealthy)
             #expect(status.lastFailure?.contains("refused") == true)
+
+            clock.advance(by: .seconds(10))
+            let afterTimeout = try await fetch("/", port: proxy.port)
+            #expect(afterTimeout.status == 502, "the backend is tried again once its passive time-out is over")
         }
     }
 
