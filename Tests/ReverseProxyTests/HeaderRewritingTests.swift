@@ -73,6 +73,31 @@ struct HeaderRewritingTests {
         #expect(headers.values(name: "x-request-id") == ["new"])
     }
 
+    @Test func hopByHopNamesMatchInAnyCaseAndNamesOfTheSameLengthAreKept() {
+        let incoming = request([
+            ("tE", "trailers"), ("UPGRADE", "h2c"), ("Keep-ALIVE", "timeout=5"), ("Proxy-Authorization", "Basic abc"),
+            ("tz", "1"), ("Referer", "/a"), ("Connector", "b"), ("Keep-Alivf", "c"), ("Proxy-Connectiox", "d"),
+            ("Transfer-Encodinh", "e"), ("Proxy-Authenticatf", "f"), ("Proxy-Authorizatiom", "g"),
+        ])
+        let headers = ForwardingOptions().upstreamHeaders(for: incoming, backend: backend, requestID: nil)
+        for name in ["te", "upgrade", "keep-alive", "proxy-authorization"] {
+            #expect(!headers.contains(name: name), "\(name) was forwarded")
+        }
+        for name in ["tz", "referer", "connector", "keep-alivf", "proxy-connectiox", "transfer-encodinh", "proxy-authenticatf", "proxy-authorizatiom"] {
+            #expect(headers.contains(name: name), "\(name) was removed")
+        }
+    }
+
+    @Test func fieldNamedInASecondConnectionFieldIsRemovedAfterAFirstNamingOnlyOptions() {
+        let head = HTTPResponseHead(status: .ok, headers: HTTPHeaders([
+            ("Connection", "keep-alive"), ("X-Hop", "1"), ("Connection", "Close, x-hop"), ("X-Kept", "2"),
+        ]))
+        let headers = ForwardingOptions().downstreamHeaders(from: head, requestID: nil)
+        #expect(Array(headers.map(\.name)) == ["X-Kept"])
+        let optionsOnly = HTTPResponseHead(status: .ok, headers: HTTPHeaders([("Connection", "keep-alive, close"), ("X-Kept", "2")]))
+        #expect(Array(ForwardingOptions().downstreamHeaders(from: optionsOnly, requestID: nil).map(\.name)) == ["X-Kept"])
+    }
+
     @Test func responseLosesHopByHopFieldsAndFramingAndCarriesTheRequestID() {
         let head = HTTPResponseHead(status: .ok, headers: HTTPHeaders([
             ("Connection", "close, X-Internal"), ("X-Internal", "1"), ("Keep-Alive", "timeout=5"), ("Transfer-Encoding", "chunked"),

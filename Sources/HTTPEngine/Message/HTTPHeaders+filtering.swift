@@ -10,6 +10,22 @@ extension HTTPHeaders {
             var name = other
             return name.withUTF8 { ASCII.equalsIgnoringCase(bytes, UnsafeRawBufferPointer($0)) }
         }
+
+        /// Whether the name is `lowercase` (a lower-case literal), ignoring the name's ASCII case.
+        ///
+        /// For names checked against every field of every message: a `StaticString` is a pointer
+        /// and a length, where each `String` compared cost a retain and a release.
+        package func isNamed(lowercase: StaticString) -> Bool {
+            guard lowercase.utf8CodeUnitCount == bytes.count else { return false }
+            let literal = lowercase.utf8Start
+            for index in 0..<bytes.count where ASCII.lowercased(bytes[index]) != literal[index] {
+                return false
+            }
+            return true
+        }
+
+        /// The name's length in bytes.
+        package var count: Int { bytes.count }
     }
 
     /// A copy without the fields `isRemoved` picks, in one compact buffer with room for
@@ -33,11 +49,17 @@ extension HTTPHeaders {
     /// Whether the comma-separated list in the fields called `field` names `name`
     /// (ignoring ASCII case), e.g. a field listed in `Connection`.
     package func listContains(_ name: FieldName, inField field: String) -> Bool {
+        containsListElement(inField: field) { ASCII.equalsIgnoringCase($0.bytes, name.bytes) }
+    }
+
+    /// Whether an element of the comma-separated lists in the fields called `field` satisfies
+    /// `predicate` (elements are trimmed and never empty).
+    package func containsListElement(inField field: String, where predicate: (FieldName) -> Bool) -> Bool {
         var found = false
         forEachIndex(named: field) { index in
             let list = self.field(at: index)
             forEachListElement(Int(list.valueStart)..<Int(list.valueEnd)) { element in
-                if !found, ASCII.equalsIgnoringCase(element, name.bytes) { found = true }
+                if !found, predicate(FieldName(bytes: element)) { found = true }
             }
             return !found
         }

@@ -12,10 +12,10 @@ extension ForwardingOptions {
         let isRequestIDReplaced = requestID != nil && requestIDField != nil
         // Room for the fields added below (a client address is at most 45 bytes); more only grows the buffer.
         var headers = HopByHopFields.removing(from: request.headers, reservingBytes: 256, fields: 7) { name in
-            if name.isNamed("content-length") || name.isNamed("expect") { return true }
-            if !preservesHost, name.isNamed("host") { return true }
+            if name.isNamed(lowercase: "content-length") || name.isNamed(lowercase: "expect") { return true }
+            if !preservesHost, name.isNamed(lowercase: "host") { return true }
             if clientFields != .forwarded,
-               name.isNamed("x-forwarded-for") || name.isNamed("x-forwarded-proto") || name.isNamed("x-forwarded-host") {
+               name.isNamed(lowercase: "x-forwarded-for") || name.isNamed(lowercase: "x-forwarded-proto") || name.isNamed(lowercase: "x-forwarded-host") {
                 return true
             }
             if isRequestIDReplaced, let requestIDField, name.isNamed(requestIDField) { return true }
