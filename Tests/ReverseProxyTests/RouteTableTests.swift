@@ -31,6 +31,27 @@ struct RouteTableTests {
         #expect(table.route(hostField: "x", path: "/api/usersettings")?.pool.name == "api")
     }
 
+    @Test func hostNameDropsThePortAndKeepsABracketedAddressWhole() {
+        #expect(RouteTable.hostName(of: "example.com:8080") == "example.com")
+        #expect(RouteTable.hostName(of: "example.com") == "example.com")
+        #expect(RouteTable.hostName(of: "[2001:db8::1]:443") == "[2001:db8::1]")
+        #expect(RouteTable.hostName(of: "[::1]") == "[::1]")
+        #expect(RouteTable.hostName(of: "") == "")
+    }
+
+    @Test func tableWithoutHostRoutesNeverReadsTheHostField() throws {
+        let table = try RouteTable([Route(pathPrefix: "/", pool: site), Route(pathPrefix: "/api", pool: api)])
+        var reads = 0
+        func host() -> String? {
+            reads += 1
+            return "admin.example"
+        }
+        #expect(table.route(hostField: host(), path: "/api/x")?.pool.name == "api")
+        #expect(reads == 0)
+        #expect(try self.table().route(hostField: host(), path: "/api/x")?.pool.name == "admin")
+        #expect(reads == 1)
+    }
+
     @Test func routeForTheRequestsHostBeatsOneForAnyHostIgnoringCaseAndPort() throws {
         let table = try table()
         #expect(table.route(hostField: "ADMIN.example:8080", path: "/api/x")?.pool.name == "admin")

@@ -21,7 +21,7 @@ extension ClientConnection: BodyChunkProducer {
             hasPeerClosedInput = true
         } else {
             hasReceivedResponseBytes = true
-            lastActivityAt = EventLoop.monotonicNanoseconds()
+            lastActivityAt = loop.turnNanoseconds
         }
         processInbound()
         // Small reads again with nothing buffered: a pooled connection idles with a small buffer.
@@ -179,7 +179,7 @@ extension ClientConnection: BodyChunkProducer {
         guard number == exchangeNumber, state == .active, isBodyPaused else { return }
         isBodyPaused = false
         // Time spent paused is the consumer's, not the upstream's.
-        lastActivityAt = EventLoop.monotonicNanoseconds()
+        lastActivityAt = loop.turnNanoseconds
         processInbound()
         if hasPeerClosedInput, state == .active, !isBodyPaused, !isResponseComplete { handlePeerClosedInput() }
         afterEvent()

@@ -19,7 +19,7 @@ extension ClientConnection {
         isBodyPaused = false
         failedAsStale = false
         parser.isResponseToHeadRequest = request.method == .head
-        lastActivityAt = EventLoop.monotonicNanoseconds()
+        lastActivityAt = loop.turnNanoseconds
         appendOutbound(head[...])
         if case .bytes(let bytes) = request.body.content {
             appendOutbound(bytes[...])
@@ -46,7 +46,7 @@ extension ClientConnection {
             remainingRequestBytes = remaining - chunk.count
         }
         if requestFraming == .chunked {
-            if core.outbound.isEmpty { lastActivityAt = EventLoop.monotonicNanoseconds() }
+            if core.outbound.isEmpty { lastActivityAt = loop.turnNanoseconds }
             ResponseEncoder.appendChunk(chunk[...], to: &core.outbound)
         } else {
             appendOutbound(chunk[...])
@@ -75,7 +75,7 @@ extension ClientConnection {
         }
         if requestFraming == .chunked { appendOutbound(ResponseEncoder.lastChunk[...]) }
         isRequestSent = true
-        lastActivityAt = EventLoop.monotonicNanoseconds()
+        lastActivityAt = loop.turnNanoseconds
         flush()
         finishExchangeIfDone()
         afterEvent()
@@ -89,7 +89,7 @@ extension ClientConnection {
     }
 
     func appendOutbound(_ bytes: ArraySlice<UInt8>) {
-        if core.outbound.isEmpty { lastActivityAt = EventLoop.monotonicNanoseconds() }
+        if core.outbound.isEmpty { lastActivityAt = loop.turnNanoseconds }
         core.outbound.append(contentsOf: bytes)
     }
 
@@ -98,7 +98,7 @@ extension ClientConnection {
     func flush() {
         guard state == .active, !isOutputBroken else { return }
         do {
-            try core.flush { lastActivityAt = EventLoop.monotonicNanoseconds() }
+            try core.flush { lastActivityAt = loop.turnNanoseconds }
         } catch {
             outputFailed()
             return

@@ -20,7 +20,7 @@ extension HTTPClient {
             guard !isShutDown.load(ordering: .acquiring) else { throw HTTPEngineError.shutDown }
             exchange.framing = RequestEncoder.framing(of: request)
             try RequestEncoder.appendHead(of: request, framing: exchange.framing, to: &exchange.head)
-            exchange.deadline = request.timeout.map { EventLoop.monotonicNanoseconds() &+ $0.nanoseconds } ?? 0
+            exchange.deadline = request.timeout.map { loop.turnNanoseconds &+ $0.nanoseconds } ?? 0
             exchange.pools = pools
             exchange.pool = try pools.admitRequest(to: Upstream(host: request.host, port: request.port))
         } catch {

@@ -28,7 +28,7 @@ extension DeadlineTimedConnection {
         core.deadlineTimer.timerDidFire()
         guard !isClosed else { return }
         let current = currentDeadline
-        if current != 0, current <= EventLoop.monotonicNanoseconds() {
+        if current != 0, current <= loop.turnNanoseconds {
             handleTimeout()
         }
         afterEvent()

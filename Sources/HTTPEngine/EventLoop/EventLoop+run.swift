@@ -15,6 +15,7 @@ extension EventLoop {
                     cls_epoll_wait(epollDescriptor, tokenBuffer.baseAddress, eventBuffer.baseAddress, 256, timeout)
                 }
             }
+            turnTime.store(cls_monotonic_nanoseconds(), ordering: .relaxed)
             if count > 0 {
                 for index in 0..<Int(count) { dispatch(token: tokens[index], events: events[index]) }
             }

@@ -28,7 +28,7 @@ extension ServerConnection: BodyChunkProducer {
                 if step.consumed == 0 {
                     if phase == .idle, core.inbound.readableCount > 0 {
                         phase = .readingHead
-                        phaseStartedAt = EventLoop.monotonicNanoseconds()
+                        phaseStartedAt = loop.turnNanoseconds
                     }
                     return
                 }
@@ -87,7 +87,7 @@ extension ServerConnection: BodyChunkProducer {
         let number = requestNumber
         if hasBody {
             // Now, not the head's read time: a pipelined head may have waited behind others.
-            bodyClockStartedAt = EventLoop.monotonicNanoseconds()
+            bodyClockStartedAt = loop.turnNanoseconds
             bodyClockPausedAt = 0
             bodyChannel = BodyChunkBuffer(loop: loop, producer: self, exchange: number, operation: "request body read", waitsForFirstRead: true)
         } else {

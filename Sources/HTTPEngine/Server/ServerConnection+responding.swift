@@ -61,7 +61,7 @@ extension ServerConnection {
         guard canRespond(number) else { return }
         let connection = prepareConnectionHeader()
         let framing: HTTPBodyFraming = status.isBodyForbidden ? .none : .length(body.count)
-        if core.outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+        if core.outbound.isEmpty { lastWriteProgressAt = loop.turnNanoseconds }
         let hasBody = !isHeadRequest && !status.isBodyForbidden
         // A small body joins its head in one chunk (one send); a large one is split like a streamed body.
         let isBodyInHeadChunk = hasBody && body.count <= OutboundBuffer.chunkCapacity
@@ -85,7 +85,7 @@ extension ServerConnection {
             isKeepAlive = false
         }
         let connection = prepareConnectionHeader()
-        if core.outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+        if core.outbound.isEmpty { lastWriteProgressAt = loop.turnNanoseconds }
         core.outbound.append { ResponseEncoder.appendHead(status: status, headers: headers, framing: framing, connection: connection, date: context.dateCache, to: &$0) }
         guard !isHeadRequest, framing != .none, framing != .length(0) else {
             response = .complete
@@ -116,7 +116,7 @@ extension ServerConnection {
         // The handler's own response will be dropped, so its work is wasted from here on.
         cancelHandler()
         bodyChannel?.fail(HTTPError(status))
-        if core.outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+        if core.outbound.isEmpty { lastWriteProgressAt = loop.turnNanoseconds }
         let text = Array(status.description.utf8)
         core.outbound.append { output in
             ResponseEncoder.appendHead(
@@ -169,7 +169,7 @@ extension ServerConnection {
             return
         }
         phase = .idle
-        phaseStartedAt = EventLoop.monotonicNanoseconds()
+        phaseStartedAt = loop.turnNanoseconds
         // Called from inside the parse loop (an answer made on the spot, a drained body's end):
         // that loop goes on with the next request, and its caller handles the end of input
         // once every buffered request is answered, not before.

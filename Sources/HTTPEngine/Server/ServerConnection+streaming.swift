@@ -38,7 +38,7 @@ extension ServerConnection: ResponseBodySink {
             }
             response = .streaming(isChunked: isChunked, remaining: remaining - bytes.count)
         }
-        if core.outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+        if core.outbound.isEmpty { lastWriteProgressAt = loop.turnNanoseconds }
         if isChunked {
             ResponseEncoder.appendChunk(bytes, to: &core.outbound)
         } else {

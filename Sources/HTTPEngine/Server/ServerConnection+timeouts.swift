@@ -45,10 +45,10 @@ extension ServerConnection: DeadlineTimedConnection {
     func updateBodyClock() {
         let isWaitingForClient = !isBodyPaused && !isContinuePending
         if isWaitingForClient, bodyClockPausedAt != 0 {
-            bodyClockStartedAt &+= EventLoop.monotonicNanoseconds() &- bodyClockPausedAt
+            bodyClockStartedAt &+= loop.turnNanoseconds &- bodyClockPausedAt
             bodyClockPausedAt = 0
         } else if !isWaitingForClient, bodyClockPausedAt == 0 {
-            bodyClockPausedAt = EventLoop.monotonicNanoseconds()
+            bodyClockPausedAt = loop.turnNanoseconds
         }
     }
 

@@ -2,7 +2,7 @@ import Glibc
 
 extension ServerConnection {
     func appendOutbound(_ bytes: ArraySlice<UInt8>) {
-        if core.outbound.isEmpty { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+        if core.outbound.isEmpty { lastWriteProgressAt = loop.turnNanoseconds }
         core.outbound.append(contentsOf: bytes)
     }
 
@@ -11,7 +11,7 @@ extension ServerConnection {
     func flush() {
         guard phase != .closed else { return }
         do {
-            try core.flush { lastWriteProgressAt = EventLoop.monotonicNanoseconds() }
+            try core.flush { lastWriteProgressAt = loop.turnNanoseconds }
         } catch {
             close()
             return
@@ -30,7 +30,7 @@ extension ServerConnection {
     func resumeInputAfterOutputDrained() {
         isInputPausedForOutput = false
         // The client just read our output, so the idle time starts now, not when the last response was queued.
-        if phase == .idle { phaseStartedAt = EventLoop.monotonicNanoseconds() }
+        if phase == .idle { phaseStartedAt = loop.turnNanoseconds }
         processInbound()
         if hasPeerClosedInput { handlePeerClosedInput() }
     }
@@ -47,7 +47,7 @@ extension ServerConnection {
         shutdown(core.descriptor, Int32(SHUT_WR))
         phase = .lingering
         receivedBodyBytes = 0
-        lingerDeadline = EventLoop.monotonicNanoseconds() &+ Self.lingerTime.nanoseconds
+        lingerDeadline = loop.turnNanoseconds &+ Self.lingerTime.nanoseconds
     }
 
     /// Wants writability while output is queued, readability while input is useful.

@@ -153,7 +153,7 @@ final class ServerConnection: @unchecked Sendable {
             if core.outbound.isEmpty, !hasPeerClosedInput { readable() }
             guard phase == .idle else { return }
             if core.outbound.isEmpty, !hasPeerClosedInput {
-                shutdownIdleDeadline = EventLoop.monotonicNanoseconds() &+ Self.shutdownIdleGrace.nanoseconds
+                shutdownIdleDeadline = loop.turnNanoseconds &+ Self.shutdownIdleGrace.nanoseconds
                 afterEvent()
                 return
             }
@@ -201,7 +201,7 @@ extension ServerConnection: EventLoopFileDescriptorHandler {
             hasPeerClosedInput = true
         } else {
             receivedByteCount += count
-            lastReadAt = EventLoop.monotonicNanoseconds()
+            lastReadAt = loop.turnNanoseconds
         }
         processInbound()
         // Back to small reads with nothing buffered: the body is over, keep-alive may idle long.

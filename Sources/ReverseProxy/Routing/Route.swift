@@ -16,7 +16,8 @@ public struct Route: Sendable {
 
     /// Whether `path` falls under this route's prefix.
     func matches(path: String) -> Bool {
-        guard path.hasPrefix(pathPrefix) else { return false }
+        // Bytes: `hasPrefix` compares by canonical equivalence, which a path does not need.
+        guard path.utf8.starts(with: pathPrefix.utf8) else { return false }
         if pathPrefix.hasSuffix("/") || path.utf8.count == pathPrefix.utf8.count { return true }
         return path.utf8.dropFirst(pathPrefix.utf8.count).first == UInt8(ascii: "/")
     }

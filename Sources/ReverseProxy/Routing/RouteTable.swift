@@ -6,6 +6,8 @@
 struct RouteTable: Sendable {
     /// Most specific first, so the first match wins.
     let routes: [Route]
+    /// Whether a route names a host; without one, the `Host` field is never read.
+    let matchesHosts: Bool
 
     init(_ routes: [Route]) throws(ReverseProxyConfigurationError) {
         for route in routes { try route.validate() }
@@ -22,11 +24,14 @@ struct RouteTable: Sendable {
             }
             return left.host != nil && right.host == nil
         }
+        matchesHosts = routes.contains { $0.host != nil }
     }
 
     /// The route for `path` requested of `hostField` (the `Host` value, maybe with a port); nil when none matches.
-    func route(hostField: String?, path: String) -> Route? {
-        let host = hostField.map(Self.hostName(of:))
+    ///
+    /// `hostField` is an autoclosure: a table without host routes does not look the field up.
+    func route(hostField: @autoclosure () -> String?, path: String) -> Route? {
+        let host = matchesHosts ? hostField().map(Self.hostName(of:)) : nil
         return routes.first { route in
             if let routeHost = route.host {
                 guard let host, host.caseInsensitiveEquals(routeHost) else { return false }
@@ -37,9 +42,11 @@ struct RouteTable: Sendable {
 
     /// The host part of a `Host` value: `example.com:8080` → `example.com`, `[::1]:80` → `[::1]`.
     static func hostName(of field: String) -> Substring {
-        if field.hasPrefix("["), let close = field.firstIndex(of: "]") { return field[...close] }
-        // `firstIndex` rather than `split`, which built an array per request.
-        return field.firstIndex(of: ":").map { field[..<$0] } ?? field[...]
+        // Bytes, not characters: `Character` search validated and compared grapheme clusters,
+        // 3 % of the proxy's user CPU. (`firstIndex` rather than `split`, which built an array.)
+        let bytes = field.utf8
+        if bytes.first == UInt8(ascii: "["), let close = bytes.firstIndex(of: UInt8(ascii: "]")) { return field[...close] }
+        return bytes.firstIndex(of: UInt8(ascii: ":")).map { field[..<$0] } ?? field[...]
     }
 }
 
