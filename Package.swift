@@ -48,10 +48,12 @@ let package = Package(
         .target(name: "CLinuxSystem"),
         // The project's own HTTP/1.1 server and upstream client; shared by stages 3 and 5.
         .target(name: "HTTPEngine", dependencies: ["CLinuxSystem", "IPAddressing", "ThreadSanitizerAnnotations"]),
-        .testTarget(name: "HTTPEngineTests", dependencies: ["HTTPEngine"]),
+        .testTarget(name: "HTTPEngineTests", dependencies: ["HTTPEngine", "SocketTestSupport"]),
+        // Test-only: loopback ports that refuse connections for as long as a test holds them.
+        .target(name: "SocketTestSupport", path: "Tests/SocketTestSupport"),
         // A reverse proxy on the engine: routes, weighted round-robin pools, health checks, failover; used by stage 5.
         .target(name: "ReverseProxy", dependencies: ["HTTPEngine", "ThreadSanitizerAnnotations"]),
-        .testTarget(name: "ReverseProxyTests", dependencies: ["ReverseProxy", "HTTPEngine"]),
+        .testTarget(name: "ReverseProxyTests", dependencies: ["ReverseProxy", "HTTPEngine", "SocketTestSupport"]),
         // A one-route proxy for the reverse-proxy benchmark script.
         .executableTarget(name: "ReverseProxyServer", dependencies: ["ReverseProxy", "HTTPEngine", "BenchmarkServing"], path: "Benchmarks/ReverseProxyServer"),
         // A "hello" server for the engine's benchmark and conformance scripts.

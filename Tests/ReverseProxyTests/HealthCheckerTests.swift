@@ -1,4 +1,5 @@
 import HTTPEngine
+import SocketTestSupport
 import Testing
 @testable import ReverseProxy
 

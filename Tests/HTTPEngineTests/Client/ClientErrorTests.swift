@@ -1,4 +1,5 @@
 import Glibc
+import SocketTestSupport
 import Testing
 @testable import HTTPEngine
 
@@ -6,10 +7,8 @@ extension ClientTests {
     @Suite("Client errors and time-outs")
     struct ClientErrorTests {
         @Test func reportsRefusedConnection() async throws {
-            // A port that was just free: bind, read it back, close.
-            let upstream = try ScriptedUpstream(acceptsConnections: false) { _ in }
-            let port = upstream.port
-            await upstream.stop()
+            let refusing = try RefusingPort()
+            let port = refusing.port
             try await withClient { client in
                 await #expect(throws: HTTPEngineError.connectRefused(to: "127.0.0.1:\(port)")) {
                     _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: port))
@@ -20,6 +19,7 @@ extension ClientTests {
                 }
                 #expect(error?.status == .badGateway)
             }
+            withExtendedLifetime(refusing) {}
             #expect(HTTPEngineError.connectRefused(to: "").status == .badGateway)
         }
 

@@ -1,3 +1,4 @@
+import SocketTestSupport
 import Synchronization
 import Testing
 @testable import HTTPEngine
@@ -64,9 +65,9 @@ extension ClientTests {
         }
 
         @Test func connectTriesTheNextAddressWhenOneRefuses() async throws {
-            let refusing = try ScriptedUpstream(acceptsConnections: false) { _ in }
+            let refusing = try RefusingPort()
             let refusedPort = refusing.port
-            await refusing.stop()
+            defer { withExtendedLifetime(refusing) {} }
             try await withScriptedUpstream(script: answerEveryRequest) { upstream in
                 try await withClient(configure: {
                     $0.lookup = { upstream in

@@ -1,3 +1,4 @@
+import SocketTestSupport
 import Testing
 @testable import HTTPEngine
 
@@ -96,9 +97,9 @@ struct SharedPoolTests {
     }
 
     @Test func failedConnectBacksOffAndRequestsFailFastMeanwhile() async throws {
-        let closed = try LineServer()
-        let port = closed.port
-        closed.stop()
+        let refusing = try RefusingPort()
+        let port = refusing.port
+        defer { withExtendedLifetime(refusing) {} }
         let configuration = PipelineConfiguration(connectionsPerLoop: 2, initialReconnectDelay: Self.longBackOff, maxReconnectDelay: Self.longBackOff)
         try await withLineClient(port: port, configuration: configuration) { client, loop async throws in
             let first = await #expect(throws: HTTPEngineError.self) { try await client.send("anyone?") }

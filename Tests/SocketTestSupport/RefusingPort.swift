@@ -1,17 +1,18 @@
 import Glibc
-@testable import ReverseProxy
 
 /// A loopback port that refuses connections for as long as this lives: a socket bound to it that
 /// never listens, so no other socket can take the port.
 ///
 /// A stopped server's port refuses only until something else binds it, and the test targets run
 /// in parallel in one process: a CI run's proxy test found a stage 3 test's server on its "refused"
-/// port, got `200 hello`, and spent that test's budget.
-final class RefusingPort: Sendable {
+/// port, got `200 hello`, and spent that test's budget. Keep the value alive for as long as the
+/// port must refuse (`withExtendedLifetime`, or a use after the last connect).
+public final class RefusingPort: Sendable {
     let descriptor: Int32
-    let port: UInt16
+    /// The refusing port on 127.0.0.1.
+    public let port: UInt16
 
-    init() throws {
+    public init() throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -36,18 +37,9 @@ final class RefusingPort: Sendable {
     deinit {
         close(descriptor)
     }
-
-    var backend: Backend { Backend(host: "127.0.0.1", port: port) }
 }
 
-struct RefusingPortError: Error {
-    let errorNumber: Int32
+/// `socket`, `bind` or `getsockname` failed with `errorNumber`.
+public struct RefusingPortError: Error {
+    public let errorNumber: Int32
 }
-
-/// Something a test configuration can use as a backend.
-protocol TestUpstream: Sendable {
-    var backend: Backend { get }
-}
-
-extension TestBackend: TestUpstream {}
-extension RefusingPort: TestUpstream {}
