@@ -29,6 +29,34 @@ enum ASCII {
         byte >= 0x20 ? byte != 0x7F : byte == tab
     }
 
+    /// Whether every byte of `bytes` may appear inside a field value (`isFieldValueCharacter`).
+    ///
+    /// Eight bytes per step: a word with no byte below 0x20 and none equal to 0x7F is all valid,
+    /// which is every word of a usual value; a word that has one is checked byte by byte (HTAB
+    /// is below 0x20 and allowed). Both word tests are the classic "has a byte less than n" /
+    /// "has a zero byte" bit tricks, which never miss a byte (they may flag a valid word, and
+    /// the byte check then decides). Byte by byte, this check was most of a head's parse time.
+    static func areFieldValueCharacters(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        var index = 0
+        while index &+ 8 <= bytes.count {
+            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let belowSpace = (word &- ones &* 0x20) & ~word & highBits
+            let delete = word ^ (ones &* 0x7F)
+            let hasDelete = (delete &- ones) & ~delete & highBits
+            if belowSpace | hasDelete != 0 {
+                for position in index..<index &+ 8 where !isFieldValueCharacter(bytes[position]) { return false }
+            }
+            index &+= 8
+        }
+        while index < bytes.count {
+            guard isFieldValueCharacter(bytes[index]) else { return false }
+            index &+= 1
+        }
+        return true
+    }
+
     /// Whether `byte` may appear in a request target (visible ASCII only).
     @inline(__always)
     static func isTargetCharacter(_ byte: UInt8) -> Bool {

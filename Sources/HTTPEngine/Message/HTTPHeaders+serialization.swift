@@ -9,7 +9,7 @@ extension HTTPHeaders {
                 let value = UnsafeRawBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)])
                 // Skipping rather than escaping invalid fields: a CR or LF here would be
                 // request smuggling or response splitting.
-                guard !name.isEmpty, name.allSatisfy(ASCII.isTokenCharacter), value.allSatisfy(ASCII.isFieldValueCharacter) else { continue }
+                guard !name.isEmpty, name.allSatisfy(ASCII.isTokenCharacter), ASCII.areFieldValueCharacters(value) else { continue }
                 if excluded.contains(where: { field in field.withUnsafeBytes { ASCII.equalsIgnoringCase($0, name) } }) { continue }
                 output.append(contentsOf: name)
                 // Byte by byte: an array literal here could cost an allocation per field.

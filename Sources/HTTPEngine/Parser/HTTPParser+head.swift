@@ -161,13 +161,10 @@ extension HTTPParser {
             index += 1
             while index < lineEnd, head[index] == ASCII.space || head[index] == ASCII.tab { index += 1 }
             let valueStart = index
-            var valueEnd = valueStart
-            while index < lineEnd {
-                let byte = head[index]
-                guard ASCII.isFieldValueCharacter(byte) else { throw .invalidHeaderValue }
-                if byte != ASCII.space && byte != ASCII.tab { valueEnd = index + 1 }
-                index += 1
-            }
+            guard ASCII.areFieldValueCharacters(UnsafeRawBufferPointer(rebasing: head[valueStart..<lineEnd])) else { throw .invalidHeaderValue }
+            // Trailing whitespace is not part of the value (RFC 9112 §5: OWS after it).
+            var valueEnd = lineEnd
+            while valueEnd > valueStart, head[valueEnd - 1] == ASCII.space || head[valueEnd - 1] == ASCII.tab { valueEnd -= 1 }
             guard count < maxCount else { throw .tooManyHeaders }
             record(count, HTTPHeaders.Field(nameStart: Int32(lineStart), nameEnd: Int32(nameEnd), valueStart: Int32(valueStart), valueEnd: Int32(valueEnd)))
             count += 1
