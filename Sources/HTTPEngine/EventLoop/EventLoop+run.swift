@@ -30,9 +30,15 @@ extension EventLoop {
     /// Runs the actions queued with `runAtEndOfTurn`, and any they queue in turn.
     func runEndOfTurnActions() {
         while !loopOnly.endOfTurnActions.isEmpty {
-            let actions = loopOnly.endOfTurnActions
-            loopOnly.endOfTurnActions = []
+            // Swapped with a kept empty array, as `localJobs`: taking the queue and leaving `[]`
+            // allocated a new one on every turn that had an action (a third of an allocation
+            // per proxied request).
+            var actions = loopOnly.spareEndOfTurnActions
+            loopOnly.spareEndOfTurnActions = []
+            swap(&actions, &loopOnly.endOfTurnActions)
             for action in actions { action() }
+            actions.removeAll(keepingCapacity: true)
+            loopOnly.spareEndOfTurnActions = actions
         }
     }
 

@@ -43,6 +43,8 @@ public final class EventLoop: @unchecked Sendable {
         var exitClosures: [@Sendable () -> Void]?
         /// Actions to run once this turn's jobs have run, before epoll is polled again.
         var endOfTurnActions: [() -> Void] = []
+        /// The other half of a double buffer for `endOfTurnActions`.
+        var spareEndOfTurnActions: [() -> Void] = []
     }
 
     let epollDescriptor: Int32
