@@ -1,4 +1,6 @@
 import Testing
+import Dispatch
+import Synchronization
 @testable import HTTPEngine
 
 /// Appends its name to `X-Trace` on the way in, and to `X-Trace-Out` on the way out.
@@ -124,5 +126,20 @@ enum VerdictKey: HTTPRequestContextKey {
         let identifiers = (0..<1000).map { _ in HTTPRequestID.generate() }
         #expect(Set(identifiers).count == identifiers.count)
         #expect(identifiers.allSatisfy { $0.utf8.count == 32 && $0.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) } })
+    }
+
+    @Test func generatedRequestIDsStayDistinctWhenManyThreadsDrawAtOnce() {
+        // Every loop thread draws from the one shared pool: a refill racing a draw would hand two
+        // threads the same bytes. Real threads, not tasks, so the draws overlap as on the loops.
+        let threadCount = 8
+        let perThread = 500
+        let drawn = Mutex([String]())
+        DispatchQueue.concurrentPerform(iterations: threadCount) { _ in
+            let own = (0..<perThread).map { _ in HTTPRequestID.generate() }
+            drawn.withLock { $0.append(contentsOf: own) }
+        }
+        let identifiers = drawn.withLock { $0 }
+        #expect(identifiers.count == threadCount * perThread)
+        #expect(Set(identifiers).count == identifiers.count)
     }
 }

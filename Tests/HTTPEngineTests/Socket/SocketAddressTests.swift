@@ -27,6 +27,6 @@ import Testing
         address.addressBytes.withUnsafeBytes { bytes in
             _ = inet_ntop(address.family == .inet ? AF_INET : AF_INET6, bytes.baseAddress, &text, socklen_t(text.count))
         }
-        return String(cString: text)
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
