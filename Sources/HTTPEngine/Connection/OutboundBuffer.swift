@@ -178,7 +178,9 @@ struct OutboundBuffer {
         firstChunk += 1
         sentInFirstChunk = 0
         if firstChunk == chunks.count {
-            chunks.removeAll(keepingCapacity: true)
+            // One slot, the usual case, goes by `removeLast`: `removeAll(keepingCapacity:)` runs
+            // the generic `replaceSubrange` (1 % of a proxy's user time in a profile).
+            if chunks.count == 1 { chunks.removeLast() } else { chunks.removeAll(keepingCapacity: true) }
             firstChunk = 0
         } else if firstChunk >= 16 {
             // The emptied slots are small; compacting now and then keeps the queue's own array short.

@@ -12,7 +12,7 @@ public struct HTTPResponder: Sendable {
     let connection: ServerConnection
     let requestNumber: UInt64
     /// Middleware steps, innermost first.
-    let transform: (@Sendable (HTTPResponse) -> HTTPResponse)?
+    let transform: (@Sendable (consuming HTTPResponse) -> HTTPResponse)?
 
     init(connection: ServerConnection, requestNumber: UInt64) {
         self.connection = connection
@@ -20,7 +20,7 @@ public struct HTTPResponder: Sendable {
         transform = nil
     }
 
-    private init(connection: ServerConnection, requestNumber: UInt64, transform: @escaping @Sendable (HTTPResponse) -> HTTPResponse) {
+    private init(connection: ServerConnection, requestNumber: UInt64, transform: @escaping @Sendable (consuming HTTPResponse) -> HTTPResponse) {
         self.connection = connection
         self.requestNumber = requestNumber
         self.transform = transform
@@ -30,13 +30,16 @@ public struct HTTPResponder: Sendable {
     public var eventLoop: EventLoop { connection.loop }
 
     /// Sends `response` (after the steps middleware added) as the request's answer.
-    public func respond(_ response: HTTPResponse) {
-        apply(.answer(transform.map { $0(response) } ?? response))
+    // Consuming, and so are the steps: a step that edits the fields (a limiter adding its own)
+    // then owns the only reference to their buffer; borrowed, the edit copied it first.
+    public func respond(_ response: consuming HTTPResponse) {
+        guard let transform else { return apply(.answer(response)) }
+        apply(.answer(transform(response)))
     }
 
     /// A responder that applies `step` to the answer before the steps already here: how
     /// middleware post-processes an answer given later, as its `handle` does with `next`'s.
-    public func mappingResponse(_ step: @escaping @Sendable (HTTPResponse) -> HTTPResponse) -> HTTPResponder {
+    public func mappingResponse(_ step: @escaping @Sendable (consuming HTTPResponse) -> HTTPResponse) -> HTTPResponder {
         guard let outer = transform else { return HTTPResponder(connection: connection, requestNumber: requestNumber, transform: step) }
         return HTTPResponder(connection: connection, requestNumber: requestNumber) { outer(step($0)) }
     }

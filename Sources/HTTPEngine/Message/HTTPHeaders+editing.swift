@@ -8,14 +8,27 @@ extension HTTPHeaders {
         }
     }
 
-    /// Appends a field from raw bytes.
+    /// Appends a field whose value is raw bytes, e.g. built in a stack buffer without a `String`;
+    /// a value containing CR, LF or NUL is skipped when sent.
+    public mutating func add(name: String, valueBytes value: UnsafeRawBufferPointer) {
+        var name = name
+        name.withUTF8 { add(nameBytes: UnsafeRawBufferPointer($0), valueBytes: value) }
+    }
+
+    /// Appends a field from raw bytes, stored as it is sent (`name: value` CRLF) so the
+    /// serializer copies its line at once, as it does a received field's.
     mutating func add(nameBytes name: UnsafeRawBufferPointer, valueBytes value: UnsafeRawBufferPointer) {
         if count == tableCapacity { growTable() }
         let nameStart = storage.count
         storage.append(contentsOf: name)
+        storage.append(ASCII.colon)
+        storage.append(ASCII.space)
         let valueStart = storage.count
         storage.append(contentsOf: value)
-        let field = Field(nameStart: Int32(nameStart), nameEnd: Int32(valueStart), valueStart: Int32(valueStart), valueEnd: Int32(storage.count))
+        let valueEnd = storage.count
+        storage.append(ASCII.carriageReturn)
+        storage.append(ASCII.lineFeed)
+        let field = Field(nameStart: Int32(nameStart), nameEnd: Int32(valueStart - 2), valueStart: Int32(valueStart), valueEnd: Int32(valueEnd))
         let slot = count * Self.fieldStride
         storage.withUnsafeMutableBytes { $0.storeBytes(of: field, toByteOffset: slot, as: Field.self) }
         count += 1
@@ -29,6 +42,7 @@ extension HTTPHeaders {
         let stride = Self.fieldStride
         let fieldCount = count
         var kept = 0
+        var keptValidated = 0
         var nextMatch = 0
         storage.withUnsafeMutableBytes { bytes in
             for index in 0..<fieldCount {
@@ -41,9 +55,41 @@ extension HTTPHeaders {
                     bytes.storeBytes(of: field, toByteOffset: kept * stride, as: Field.self)
                 }
                 kept += 1
+                if index < validatedCount { keptValidated = kept }
             }
         }
         count = kept
+        validatedCount = keptValidated
+    }
+
+    /// Removes every field called any of `names` (case-insensitive) in one pass over the fields,
+    /// where `remove(name:)` per name scans them once each; nothing is copied when none matches.
+    public mutating func remove(names: [String]) {
+        let isRemoved = { (name: FieldName) in names.contains { name.isNamed($0) } }
+        let stride = Self.fieldStride
+        let fieldCount = count
+        // Read-only first: most messages have none of the names, and taking the buffer mutably
+        // would copy it whenever another copy of these headers shares it.
+        let firstMatch = storage.withUnsafeBytes { bytes in
+            (0..<fieldCount).first { index in
+                let field = field(at: index, in: bytes)
+                return isRemoved(FieldName(bytes: UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)])))
+            }
+        }
+        guard let firstMatch else { return }
+        var kept = firstMatch
+        var keptValidated = Swift.min(firstMatch, validatedCount)
+        storage.withUnsafeMutableBytes { bytes in
+            for index in (firstMatch + 1)..<fieldCount {
+                let field = bytes.loadUnaligned(fromByteOffset: index * stride, as: Field.self)
+                if isRemoved(FieldName(bytes: UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)]))) { continue }
+                bytes.storeBytes(of: field, toByteOffset: kept * stride, as: Field.self)
+                kept += 1
+                if index < validatedCount { keptValidated = kept }
+            }
+        }
+        count = kept
+        validatedCount = keptValidated
     }
 
     /// Makes room for twice as many table entries (at least four): the bytes move up, and

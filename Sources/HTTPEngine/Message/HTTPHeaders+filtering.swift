@@ -41,6 +41,8 @@ extension HTTPHeaders {
                 let name = UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)])
                 if isRemoved(FieldName(bytes: name)) { continue }
                 copy.add(nameBytes: name, valueBytes: UnsafeRawBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)]))
+                // Copied in order, so the checked fields copied are the copy's first ones.
+                if index < validatedCount { copy.validatedCount = copy.count }
             }
         }
         return copy

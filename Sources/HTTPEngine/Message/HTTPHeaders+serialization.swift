@@ -9,8 +9,18 @@ extension HTTPHeaders {
                 let value = UnsafeRawBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)])
                 // Skipping rather than escaping invalid fields: a CR or LF here would be
                 // request smuggling or response splitting.
-                guard !name.isEmpty, name.allSatisfy(ASCII.isTokenCharacter), ASCII.areFieldValueCharacters(value) else { continue }
-                if excluded.contains(where: { field in field.withUnsafeBytes { ASCII.equalsIgnoringCase($0, name) } }) { continue }
+                guard index < validatedCount || (!name.isEmpty && ASCII.areTokenCharacters(name) && ASCII.areFieldValueCharacters(value)) else { continue }
+                if excluded.contains(where: { field in field.count == name.count && field.withUnsafeBytes { ASCII.equalsIgnoringCase($0, name) } }) { continue }
+                // A received field whose bytes still read `name: value` CRLF goes out in one copy
+                // of its line instead of six appends; the bytes are the same either way.
+                let nameEnd = Int(field.nameEnd)
+                let valueEnd = Int(field.valueEnd)
+                if Int(field.valueStart) == nameEnd + 2, valueEnd + 2 <= bytes.count,
+                   bytes[nameEnd] == ASCII.colon, bytes[nameEnd + 1] == ASCII.space,
+                   bytes[valueEnd] == ASCII.carriageReturn, bytes[valueEnd + 1] == ASCII.lineFeed {
+                    output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<(valueEnd + 2)]))
+                    continue
+                }
                 output.append(contentsOf: name)
                 // Byte by byte: an array literal here could cost an allocation per field.
                 output.append(ASCII.colon)

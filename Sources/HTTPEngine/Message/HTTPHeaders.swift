@@ -33,6 +33,11 @@ public struct HTTPHeaders: Sendable {
     var tableCapacity: Int
     /// Number of fields, counting repeated names separately (set only by `add` and `remove`).
     public internal(set) var count: Int
+    /// Fields at the front known to have a token name and a value of field-value characters:
+    /// the parser's, which it checked as it found them. The serializer checks only the others,
+    /// where checking every byte of every field again was 2 % of a proxy's user time. Editing
+    /// keeps the prefix: `add` appends after it, removals and filtered copies keep the order.
+    var validatedCount = 0
 
     /// Creates an empty header list.
     public init() {
@@ -43,7 +48,7 @@ public struct HTTPHeaders: Sendable {
 
     /// Creates headers from name/value pairs, in order.
     public init(_ pairs: [(String, String)]) {
-        self.init(reservingBytes: pairs.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count }, fields: pairs.count)
+        self.init(reservingBytes: pairs.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 }, fields: pairs.count)
         for (name, value) in pairs { add(name: name, value: value) }
     }
 
@@ -75,6 +80,7 @@ public struct HTTPHeaders: Sendable {
         self.storage = storage
         self.tableCapacity = tableCapacity
         self.count = count
+        validatedCount = count
     }
 
     /// Where the bytes after the field table begin in `storage`.

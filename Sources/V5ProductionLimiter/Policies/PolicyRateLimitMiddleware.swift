@@ -56,9 +56,8 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
 
     public func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse {
         let admission: Admission
-        if let decidedOnTheSpot = request.context?[AdmissionKey.self] {
+        if let decidedOnTheSpot = request.context?.removeValue(forKey: AdmissionKey.self) {
             // `respondImmediately` decided already (memory store) and left the go-ahead here.
-            request.context?[AdmissionKey.self] = nil
             admission = decidedOnTheSpot
         } else {
             let (resolution, question) = try question(for: request)
@@ -91,10 +90,13 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
     /// go-ahead was decided on the spot: its fields are added to that answer as `handle` adds
     /// them. Without one (an awaited store) the request goes the `handle` way.
     public func respondLater(to request: HTTPRequest, with responder: HTTPResponder, next: any HTTPHandler) -> Bool {
-        guard let admission = request.context?[AdmissionKey.self] else { return false }
-        guard next.respondLater(to: request, with: responder.mappingResponse { admission.finish($0) }) else { return false }
-        // Taken: `handle` will not run for this request, and nothing else reads the go-ahead.
-        request.context?[AdmissionKey.self] = nil
+        // Taken out at once: when the next layer takes the request, `handle` will not run for it
+        // and nothing else reads the go-ahead; when it does not, the go-ahead goes back for `handle`.
+        guard let context = request.context, let admission = context.removeValue(forKey: AdmissionKey.self) else { return false }
+        guard next.respondLater(to: request, with: responder.mappingResponse { admission.finish($0) }) else {
+            context[AdmissionKey.self] = admission
+            return false
+        }
         return true
     }
 
@@ -161,7 +163,7 @@ struct Admission: Sendable {
 
     /// `response` with the limit's fields (unless a shadow policy refused: the fields would tell
     /// the client about a limit that is not enforced) and the degraded marker.
-    func finish(_ response: HTTPResponse) -> HTTPResponse {
+    func finish(_ response: consuming HTTPResponse) -> HTTPResponse {
         var response = response
         if decision.isAllowed {
             fields?.apply(to: &response.headers, style: configuration.headerStyle, policyName: configuration.policyName)

@@ -60,15 +60,42 @@ public struct RateLimitFields: Hashable, Sendable {
     /// addresses and API keys, and the draft says to "avoid returning partition keys that
     /// contain sensitive information" (Section 6.1).
     public func apply(to headers: inout HTTPHeaders, style: RateLimitHeaderStyle, policyName: String) {
-        if style.includesLegacy {
-            headers.replaceOrAdd(name: "X-RateLimit-Limit", value: String(limit))
-            headers.replaceOrAdd(name: "X-RateLimit-Remaining", value: String(remaining))
-            headers.replaceOrAdd(name: "X-RateLimit-Reset", value: String(resetSeconds))
-        }
-        if style.includesIETF {
-            headers.replaceOrAdd(name: "RateLimit-Policy", value: "\"\(policyName)\";q=\(limit);w=\(windowSeconds)")
-            let reset = nextQuotaSeconds.map { ";t=\($0)" } ?? ""
-            headers.replaceOrAdd(name: "RateLimit", value: "\"\(policyName)\";r=\(remaining)\(reset)")
+        // One pass removes whatever the handler set; then the values are added in order.
+        headers.remove(names: style.fieldNames)
+        guard style != .omitted else { return }
+        // Room for the longest value: the policy name, two numbers of up to 20 digits, 11 more bytes.
+        withUnsafeTemporaryAllocation(byteCount: policyName.utf8.count + 64, alignment: 1) { buffer in
+            var value = FieldValueWriter(buffer)
+            func add(_ name: String, _ write: (inout FieldValueWriter) -> Void) {
+                value.clear()
+                write(&value)
+                headers.add(name: name, valueBytes: value.bytes)
+            }
+            if style.includesLegacy {
+                add("X-RateLimit-Limit") { $0.write(limit) }
+                add("X-RateLimit-Remaining") { $0.write(remaining) }
+                add("X-RateLimit-Reset") { $0.write(resetSeconds) }
+            }
+            if style.includesIETF {
+                add("RateLimit-Policy") { value in
+                    value.write("\"")
+                    value.write(policyName)
+                    value.write("\";q=")
+                    value.write(limit)
+                    value.write(";w=")
+                    value.write(windowSeconds)
+                }
+                add("RateLimit") { value in
+                    value.write("\"")
+                    value.write(policyName)
+                    value.write("\";r=")
+                    value.write(remaining)
+                    if let nextQuotaSeconds {
+                        value.write(";t=")
+                        value.write(nextQuotaSeconds)
+                    }
+                }
+            }
         }
     }
 

@@ -17,4 +17,18 @@ public enum RateLimitHeaderStyle: Sendable, Hashable {
 
     var includesLegacy: Bool { self == .legacy || self == .both }
     var includesIETF: Bool { self == .ietf || self == .both }
+
+    /// The fields this style writes, which replace any of the same name.
+    var fieldNames: [String] {
+        switch self {
+        case .legacy: Self.legacyFieldNames
+        case .ietf: Self.ietfFieldNames
+        case .both: Self.allFieldNames
+        case .omitted: []
+        }
+    }
+
+    private static let legacyFieldNames = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
+    private static let ietfFieldNames = ["RateLimit-Policy", "RateLimit"]
+    private static let allFieldNames = legacyFieldNames + ietfFieldNames
 }

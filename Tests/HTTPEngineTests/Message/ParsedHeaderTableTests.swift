@@ -64,6 +64,53 @@ import Testing
         #expect(String(decoding: output, as: UTF8.self) == expected)
     }
 
+    /// The serializer skips its checks for the parser's fields only; every edit must keep
+    /// fields added in code, which nobody checked, out of that set wherever they move.
+    @Test func unsafeFieldsAddedAfterParsingAreStillDroppedWhenSentAfterAnyEdit() throws {
+        let attacks = [("X-Split", "ok\r\nSet-Cookie: stolen=1"), ("Bad Name", "v"), ("X-Nul", "a\u{0}b"), ("", "empty name")]
+        let edits: [(String, (inout HTTPHeaders) -> Void)] = [
+            ("none", { _ in }),
+            ("remove one", { $0.remove(name: "host") }),
+            ("remove many", { $0.remove(names: ["X-TAG", "accept", "host", "cookie", "via", "x-empty"]) }),
+            ("filter", { $0 = $0.filtered(reservingBytes: 0, fields: 0) { $0.isNamed("x-tag") || $0.isNamed("host") } }),
+        ]
+        for (label, edit) in edits {
+            var headers = try parsedHeaders()
+            for (name, value) in attacks { headers.add(name: name, value: value) }
+            headers.add(name: "X-Safe", value: "kept")
+            edit(&headers)
+            var output: [UInt8] = []
+            headers.appendFields(to: &output, excluding: [])
+            let text = String(decoding: output, as: UTF8.self)
+            #expect(!text.contains("stolen") && !text.contains("Bad Name") && !text.contains("empty name") && !output.contains(0), "after \(label)")
+            #expect(text.hasSuffix("X-Safe: kept\r\n"), "after \(label)")
+            // Every line sent is one of the fields that remain, as `name: value`.
+            let expected = headers.filter { !attacks.map(\.0).contains($0.name) }.map { "\($0.name): \($0.value)\r\n" }.joined()
+            #expect(text == expected, "after \(label)")
+        }
+    }
+
+    @Test func removingSeveralNamesAtOnceMatchesRemovingEachInTurn() throws {
+        var together = try parsedHeaders()
+        var inTurn = together
+        together.remove(names: ["x-tag", "COOKIE", "not-there"])
+        for name in ["x-tag", "COOKIE", "not-there"] { inTurn.remove(name: name) }
+        #expect(pairs(together) == pairs(inTurn))
+        #expect(pairs(together) == ["Host=example.com", "Accept=*/*", "X-Empty=", "Via=1.1 proxy"])
+        var untouched = try parsedHeaders()
+        untouched.remove(names: ["absent"])
+        #expect(pairs(untouched) == Self.fields.map { "\($0.name)=\($0.value)" })
+    }
+
+    @Test func aValueAddedAsBytesReadsAndIsSentLikeOneAddedAsAString() throws {
+        var headers = try parsedHeaders()
+        Array("42;w=1".utf8).withUnsafeBytes { headers.add(name: "RateLimit", valueBytes: $0) }
+        #expect(headers["ratelimit"] == "42;w=1")
+        var output: [UInt8] = []
+        headers.appendFields(to: &output, excluding: [])
+        #expect(String(decoding: output, as: UTF8.self).hasSuffix("x-TAG: three\r\nRateLimit: 42;w=1\r\n"))
+    }
+
     @Test func responseHeadFieldsAreReadFromTheirTable() throws {
         let parsed = try parseMessage("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\nx-a: 2\r\n\r\nok", mode: .response)
         let headers = try #require(parsed.responseHead).headers

@@ -49,6 +49,20 @@ import Testing
         #expect(context[Third.self] == ["three"])
     }
 
+    @Test func removingAValueReturnsItOnceWhereverItLives() {
+        let context = filled()
+        #expect(context.removeValue(forKey: Second.self) == 2)
+        #expect(context.removeValue(forKey: Sixth.self) == true)
+        #expect(context.removeValue(forKey: Second.self) == nil)
+        #expect(context[Second.self] == nil)
+        #expect(context[Sixth.self] == nil)
+        #expect(context[Fifth.self] == "five")
+        #expect(HTTPRequestContext().removeValue(forKey: First.self) == nil)
+        // The freed inline slot takes the next new value.
+        context[Second.self] = 22
+        #expect(context[Second.self] == 22)
+    }
+
     @Test func anUnsetKeyReadsAsNil() {
         #expect(HTTPRequestContext()[First.self] == nil)
     }

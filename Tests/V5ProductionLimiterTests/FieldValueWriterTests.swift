@@ -1,0 +1,36 @@
+import Testing
+@testable import V5ProductionLimiter
+
+/// Rate-limit values are written as bytes, not Strings; they must read exactly as Swift prints them.
+@Suite struct FieldValueWriterTests {
+    func written(_ write: (inout FieldValueWriter) -> Void) -> String {
+        withUnsafeTemporaryAllocation(byteCount: 64, alignment: 1) { buffer in
+            var writer = FieldValueWriter(buffer)
+            write(&writer)
+            return String(decoding: writer.bytes, as: UTF8.self)
+        }
+    }
+
+    @Test(arguments: [0, 1, 9, 10, 99, 100, 1_000_000, -1, -10, 1 << 40, Int64.max, Int64.min])
+    func numbersReadAsTheirDecimalText(number: Int64) {
+        #expect(written { $0.write(number) } == String(number))
+    }
+
+    @Test func textAndNumbersFollowEachOtherAndClearStartsAfresh() {
+        #expect(written { writer in
+            writer.write("\"")
+            writer.write("tier:premium+route:/search")
+            writer.write("\";r=")
+            writer.write(42)
+            writer.clear()
+            writer.write(";t=")
+            writer.write(7)
+        } == ";t=7")
+        #expect(written { writer in
+            writer.write("\"")
+            writer.write("naïve")
+            writer.write("\";q=")
+            writer.write(Int.max)
+        } == "\"naïve\";q=\(Int.max)")
+    }
+}
