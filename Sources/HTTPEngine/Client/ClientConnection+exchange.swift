@@ -1,8 +1,8 @@
 extension ClientConnection {
-    /// Sends `request` (its head already encoded) and returns once the final response
+    /// Sends `request` (validated by `RequestEncoder.validate`) and returns once the final response
     /// head arrived; a streamed body keeps being sent by a task pinned to the loop.
     /// `deadline` (monotonic nanoseconds, 0 for none) bounds the wait for the head: past it the exchange fails with `.requestTimeout`.
-    func execute(_ request: HTTPClientRequest, head: [UInt8], framing: HTTPBodyFraming, deadline: UInt64) async throws -> HTTPClientResponse {
+    func execute(_ request: HTTPClientRequest, framing: HTTPBodyFraming, deadline: UInt64) async throws -> HTTPClientResponse {
         loop.assertInEventLoop()
         // A connection handed over by the pool can close before its new owner runs
         // (the upstream timed it out); that is the stale case a retry covers.
@@ -10,7 +10,7 @@ extension ClientConnection {
             failedAsStale = completedExchanges > 0
             throw closedEarly
         }
-        let number = begin(request, head: head, framing: framing, deadline: deadline)
+        let number = begin(request, framing: framing, deadline: deadline)
         return try await withTaskCancellationHandler {
             try await waitForHead(exchange: number)
         } onCancel: {
@@ -23,7 +23,6 @@ extension ClientConnection {
     /// `cancelExchange`.
     func start(
         _ request: HTTPClientRequest,
-        head: [UInt8],
         framing: HTTPBodyFraming,
         deadline: UInt64,
         onHead: @escaping (Result<HTTPClientResponse, any Error>) -> Void
@@ -35,7 +34,7 @@ extension ClientConnection {
             loop.runAtEndOfTurn { onHead(.failure(failure)) }
             return exchangeNumber
         }
-        let number = begin(request, head: head, framing: framing, deadline: deadline)
+        let number = begin(request, framing: framing, deadline: deadline)
         headCallback = onHead
         if let earlyOutcome {
             self.earlyOutcome = nil
@@ -47,8 +46,8 @@ extension ClientConnection {
     }
 
     /// Writes the request (what the socket takes now) and starts the task that sends a streamed body.
-    private func begin(_ request: HTTPClientRequest, head: [UInt8], framing: HTTPBodyFraming, deadline: UInt64) -> UInt64 {
-        let number = startExchange(head: head, request: request, framing: framing, deadline: deadline)
+    private func begin(_ request: HTTPClientRequest, framing: HTTPBodyFraming, deadline: UInt64) -> UInt64 {
+        let number = startExchange(request: request, framing: framing, deadline: deadline)
         if case .stream(_, let makeChunks) = request.body.content, state == .active {
             bodyWriter = Task(executorPreference: loop) { [self] in
                 await sendBody(makeChunks(), exchange: number)

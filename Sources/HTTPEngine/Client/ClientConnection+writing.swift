@@ -1,6 +1,6 @@
 extension ClientConnection {
-    /// Begins an exchange: queues the encoded head (and an in-memory body) and sends what the socket takes.
-    func startExchange(head: [UInt8], request: HTTPClientRequest, framing: HTTPBodyFraming, deadline: UInt64) -> UInt64 {
+    /// Begins an exchange: encodes the head into the output queue (with an in-memory body) and sends what the socket takes.
+    func startExchange(request: HTTPClientRequest, framing: HTTPBodyFraming, deadline: UInt64) -> UInt64 {
         loop.assertInEventLoop()
         exchangeNumber &+= 1
         exchangeDeadline = deadline
@@ -20,7 +20,7 @@ extension ClientConnection {
         failedAsStale = false
         parser.isResponseToHeadRequest = request.method == .head
         lastActivityAt = loop.turnNanoseconds
-        appendOutbound(head[...])
+        core.outbound.append { RequestEncoder.appendHead(of: request, framing: framing, to: &$0) }
         if case .bytes(let bytes) = request.body.content {
             appendOutbound(bytes[...])
             remainingRequestBytes = 0

@@ -18,8 +18,8 @@ extension HTTPClient {
         let exchange = HTTPClientExchange(request: request, loop: loop, completion: completion)
         do {
             guard !isShutDown.load(ordering: .acquiring) else { throw HTTPEngineError.shutDown }
+            try RequestEncoder.validate(request)
             exchange.framing = RequestEncoder.framing(of: request)
-            try RequestEncoder.appendHead(of: request, framing: exchange.framing, to: &exchange.head)
             exchange.deadline = request.timeout.map { loop.turnNanoseconds &+ $0.nanoseconds } ?? 0
             exchange.pools = pools
             exchange.pool = try pools.admitRequest(to: Upstream(host: request.host, port: request.port))
@@ -40,7 +40,6 @@ extension HTTPClient {
 public final class HTTPClientExchange: @unchecked Sendable {
     let request: HTTPClientRequest
     let loop: EventLoop
-    var head: [UInt8] = []
     var framing = HTTPBodyFraming.none
     var deadline: UInt64 = 0
     var pools: LoopPools?
@@ -109,7 +108,7 @@ public final class HTTPClientExchange: @unchecked Sendable {
 
     func send(on connection: ClientConnection) {
         self.connection = connection
-        exchangeNumber = connection.start(request, head: head, framing: framing, deadline: deadline) { [self] outcome in
+        exchangeNumber = connection.start(request, framing: framing, deadline: deadline) { [self] outcome in
             self.connection = nil
             if case .failure(let error as HTTPEngineError) = outcome, error.code == .connectionClosed,
                !isRetry, completion != nil, connection.failedAsStale, request.isReplayable {

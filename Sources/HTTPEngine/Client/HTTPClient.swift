@@ -36,9 +36,8 @@ public final class HTTPClient: Sendable {
     /// or `CancellationError`.
     public func execute(_ request: HTTPClientRequest, on eventLoop: EventLoop? = nil) async throws -> HTTPClientResponse {
         guard !isShutDown.load(ordering: .acquiring) else { throw HTTPEngineError.shutDown }
+        try RequestEncoder.validate(request)
         let framing = RequestEncoder.framing(of: request)
-        var head: [UInt8] = []
-        try RequestEncoder.appendHead(of: request, framing: framing, to: &head)
         let loop = eventLoop.flatMap { loopPools[ObjectIdentifier($0)] == nil ? nil : $0 }
             ?? eventLoopGroup.currentLoop
             ?? eventLoopGroup.next()
@@ -52,7 +51,7 @@ public final class HTTPClient: Sendable {
             guard loop.inEventLoop else { throw HTTPEngineError.shutDown }
             let pool = try pools.admitRequest(to: Upstream(host: request.host, port: request.port))
             defer { pools.requestFinished(on: pool) }
-            return try await Self.execute(request, head: head, framing: framing, pool: pool, deadline: deadline)
+            return try await Self.execute(request, framing: framing, pool: pool, deadline: deadline)
         }
         // A proxy handler's task already prefers the loop (the server's handler task does).
         if loop.isCurrentTaskPreferring { return try await exchange() }
@@ -66,7 +65,6 @@ public final class HTTPClient: Sendable {
     /// connection mid-exchange is closed, so a late answer never lands on a reused one.
     private static func execute(
         _ request: HTTPClientRequest,
-        head: [UInt8],
         framing: HTTPBodyFraming,
         pool: ConnectionPool<ClientConnection>,
         deadline: UInt64
@@ -76,7 +74,7 @@ public final class HTTPClient: Sendable {
             let connection = try await pool.acquire(isFresh: isRetry, deadline: deadline)
             // Back on the loop after the wait; the connection is leased to this request only.
             do {
-                return try await connection.execute(request, head: head, framing: framing, deadline: deadline)
+                return try await connection.execute(request, framing: framing, deadline: deadline)
             } catch let error as HTTPEngineError
                 where error.code == .connectionClosed && !isRetry && connection.failedAsStale && request.isReplayable {
                 isRetry = true

@@ -3,10 +3,10 @@ enum RequestEncoder {
     /// Fields the client writes itself; the caller's copies are dropped.
     private static let managedFields: [[UInt8]] = ["content-length", "transfer-encoding"].map { Array($0.utf8) }
 
-    /// Appends the request line, fields and framing; throws for a method or target
-    /// that would corrupt the request line.
-    static func appendHead(of request: HTTPClientRequest, framing: HTTPBodyFraming, to output: inout [UInt8]) throws(HTTPEngineError) {
-        // Checked and copied from the strings' own UTF-8 views: copying them into arrays first cost two allocations.
+    /// Throws for a method or target that would corrupt the request line; the check
+    /// `appendHead` relies on, made when a request starts, before it has a connection.
+    static func validate(_ request: HTTPClientRequest) throws(HTTPEngineError) {
+        // Checked from the strings' own UTF-8 views: copying them into arrays first cost two allocations.
         let method = request.method.rawValue.utf8
         guard !method.isEmpty, method.allSatisfy(ASCII.isTokenCharacter) else {
             throw .invalidRequest("method \(request.method) is not a token")
@@ -15,6 +15,16 @@ enum RequestEncoder {
         guard !target.isEmpty, target.allSatisfy(ASCII.isTargetCharacter) else {
             throw .invalidRequest("target must be non-empty visible ASCII")
         }
+    }
+
+    /// Appends the request line, fields and framing of a request `validate` accepted.
+    ///
+    /// Written straight into the connection's output queue once the request has a connection.
+    /// Encoding into an array of its own when the request started, the rejected alternative,
+    /// cost an allocation and a copy per request; a retry on a fresh connection encodes again.
+    static func appendHead(of request: HTTPClientRequest, framing: HTTPBodyFraming, to output: inout [UInt8]) {
+        let method = request.method.rawValue.utf8
+        let target = request.target.utf8
         let headers = request.headers
         // One allocation for the whole head: each field adds ": " and CRLF, the rest is Host and framing.
         output.reserveCapacity(output.count + method.count + target.count + headers.storage.count + 4 * headers.count + 96 + request.host.utf8.count)

@@ -7,12 +7,16 @@ import ThreadSanitizerAnnotations
 /// would report every access under the lock as a race; the object's address marks the lock.
 /// (A `pthread_mutex_t`, which TSan understands, was the rejected alternative: slower uncontended.)
 package final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
+    @usableFromInline let mutex: Mutex<Value>
 
     package init(_ value: sending Value) {
         mutex = Mutex(value)
     }
 
+    // Inlinable so callers in other modules get it specialised: generic across the module
+    // boundary, each call instantiated its metadata at run time (1 % of the proxy's user time,
+    // from the backend pool's lock).
+    @inlinable
     package func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         let identity = Unmanaged.passUnretained(self).toOpaque()
         return try mutex.withLock { (value) throws(Failure) -> Result in
