@@ -18,24 +18,24 @@ extension ClientConnection {
         }
     }
 
-    /// The callback form of `execute`: `onHead` gets the response head or the failure, at the
+    /// The callback form of `execute`: `exchange` gets the response head or the failure, at the
     /// end of the loop's turn (never inside this call); returns the exchange's number, for
     /// `cancelExchange`.
     func start(
         _ request: HTTPClientRequest,
         framing: HTTPBodyFraming,
         deadline: UInt64,
-        onHead: @escaping (Result<HTTPClientResponse, any Error>) -> Void
+        for exchange: HTTPClientExchange
     ) -> UInt64 {
         loop.assertInEventLoop()
         guard state == .active else {
             failedAsStale = completedExchanges > 0
             let failure = closedEarly
-            loop.runAtEndOfTurn { onHead(.failure(failure)) }
+            loop.runAtEndOfTurn { [self] in exchange.received(.failure(failure), from: self) }
             return exchangeNumber
         }
         let number = begin(request, framing: framing, deadline: deadline)
-        headCallback = onHead
+        headReceiver = exchange
         if let earlyOutcome {
             self.earlyOutcome = nil
             deliver(earlyOutcome)

@@ -114,12 +114,19 @@ extension ClientConnection: BodyChunkProducer {
         if let headWaiter {
             self.headWaiter = nil
             headWaiter.resume(with: outcome)
-        } else if let headCallback {
-            self.headCallback = nil
+        } else if let headReceiver {
+            self.headReceiver = nil
             // Run on this turn's way out, not here: this is the middle of parsing or closing,
             // and the callback may start another exchange on the same pool (a retry, the next
             // pipelined request of the server connection it answers).
-            loop.runAtEndOfTurn { headCallback(outcome) }
+            // The connection queues itself with the delivery in `pendingDelivery` (no closure to
+            // allocate); a second delivery queued before the first ran takes a closure, in order.
+            if pendingDelivery == nil {
+                pendingDelivery = (headReceiver, outcome)
+                loop.runAtEndOfTurn(self)
+            } else {
+                loop.runAtEndOfTurn { [self] in headReceiver.received(outcome, from: self) }
+            }
         } else {
             earlyOutcome = outcome
         }
@@ -201,5 +208,14 @@ extension ClientConnection: BodyChunkProducer {
             // A reset: close below.
         }
         close()
+    }
+}
+
+extension ClientConnection: EndOfTurnWork {
+    /// Hands the queued response head (or failure) to its exchange.
+    func runAtEndOfTurn() {
+        guard let (receiver, outcome) = pendingDelivery else { return }
+        pendingDelivery = nil
+        receiver.received(outcome, from: self)
     }
 }

@@ -37,10 +37,14 @@ final class ClientConnection: @unchecked Sendable {
     // The current exchange; reset by `startExchange`.
     var exchangeNumber: UInt64 = 0
     var headWaiter: UnsafeContinuation<HTTPClientResponse, any Error>?
-    /// The callback form of `headWaiter`, for an exchange started with `HTTPClient.start`.
-    var headCallback: ((Result<HTTPClientResponse, any Error>) -> Void)?
+    /// The callback form of `headWaiter`: the exchange started with `HTTPClient.start` that
+    /// gets the head. The exchange itself rather than a closure calling it, which cost an
+    /// allocation per request.
+    var headReceiver: HTTPClientExchange?
     /// A failure or response that arrived before the caller started waiting for it.
     var earlyOutcome: Result<HTTPClientResponse, any Error>?
+    /// A head receiver and its outcome queued for the end of the turn (see `deliver`).
+    var pendingDelivery: (receiver: HTTPClientExchange, outcome: Result<HTTPClientResponse, any Error>)?
     var bodyChannel: BodyChunkBuffer?
     var bodyWriter: Task<Void, Never>?
     var requestFraming = HTTPBodyFraming.none
@@ -116,7 +120,7 @@ final class ClientConnection: @unchecked Sendable {
         guard state != .closed else { return }
         let connectCompletion = connectCompletion
         self.connectCompletion = nil
-        let isHeadAwaited = headWaiter != nil || headCallback != nil
+        let isHeadAwaited = headWaiter != nil || headReceiver != nil
         if !isHeadAwaited, !hasResponseHead, exchangeNumber > 0 { earlyOutcome = .failure(error) }
         // Before closing: `close` would hand the waiter the less specific `closedEarly`.
         if isHeadAwaited { deliver(.failure(error)) }
@@ -137,7 +141,7 @@ final class ClientConnection: @unchecked Sendable {
         bodyWriter?.cancel()
         bodyWriter = nil
         writeWaiter?.resume(throwing: closedEarly)
-        if headWaiter != nil || headCallback != nil { deliver(.failure(closedEarly)) }
+        if headWaiter != nil || headReceiver != nil { deliver(.failure(closedEarly)) }
         let connectCompletion = connectCompletion
         self.connectCompletion = nil
         connectCompletion?(.failure(closedEarly))

@@ -108,16 +108,20 @@ public final class HTTPClientExchange: @unchecked Sendable {
 
     func send(on connection: ClientConnection) {
         self.connection = connection
-        exchangeNumber = connection.start(request, framing: framing, deadline: deadline) { [self] outcome in
-            self.connection = nil
-            if case .failure(let error as HTTPEngineError) = outcome, error.code == .connectionClosed,
-               !isRetry, completion != nil, connection.failedAsStale, request.isReplayable {
-                // The pooled connection had died unseen; one replay on a fresh one, like `execute`.
-                isRetry = true
-                return acquireConnection()
-            }
-            finish(outcome)
+        exchangeNumber = connection.start(request, framing: framing, deadline: deadline, for: self)
+    }
+
+    /// What `connection` answered: the response head, or why there is none (at the end of a
+    /// loop turn, never inside `send`).
+    func received(_ outcome: Result<HTTPClientResponse, any Error>, from connection: ClientConnection) {
+        self.connection = nil
+        if case .failure(let error as HTTPEngineError) = outcome, error.code == .connectionClosed,
+           !isRetry, completion != nil, connection.failedAsStale, request.isReplayable {
+            // The pooled connection had died unseen; one replay on a fresh one, like `execute`.
+            isRetry = true
+            return acquireConnection()
         }
+        finish(outcome)
     }
 
     /// Ends the exchange's claim on the pools and hands over the outcome, unless cancelled.

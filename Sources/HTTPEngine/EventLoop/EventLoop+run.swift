@@ -36,7 +36,12 @@ extension EventLoop {
             var actions = loopOnly.spareEndOfTurnActions
             loopOnly.spareEndOfTurnActions = []
             swap(&actions, &loopOnly.endOfTurnActions)
-            for action in actions { action() }
+            for action in actions {
+                switch action {
+                case .closure(let body): body()
+                case .work(let work): work.runAtEndOfTurn()
+                }
+            }
             actions.removeAll(keepingCapacity: true)
             loopOnly.spareEndOfTurnActions = actions
         }
@@ -50,7 +55,15 @@ extension EventLoop {
     /// one flush here; `execute` would do the same a turn later, for an `eventfd` wake-up each time.
     func runAtEndOfTurn(_ action: @escaping () -> Void) {
         assertInEventLoop()
-        loopOnly.endOfTurnActions.append(action)
+        loopOnly.endOfTurnActions.append(.closure(action))
+    }
+
+    /// Calls `work.runAtEndOfTurn()` on this turn's way out, in order with the closures queued
+    /// (loop thread only): for an object that keeps what the call needs in its own state, so
+    /// queueing it allocates nothing, where a closure capturing that state allocates its context.
+    func runAtEndOfTurn(_ work: any EndOfTurnWork) {
+        assertInEventLoop()
+        loopOnly.endOfTurnActions.append(.work(work))
     }
 
     /// Zero when work is queued, else the time to the next timer (rounded up), or forever.

@@ -42,9 +42,9 @@ public final class EventLoop: @unchecked Sendable {
         /// Non-nil while the exiting loop drains: `execute` calls made on the loop thread then.
         var exitClosures: [@Sendable () -> Void]?
         /// Actions to run once this turn's jobs have run, before epoll is polled again.
-        var endOfTurnActions: [() -> Void] = []
+        var endOfTurnActions: [EndOfTurnAction] = []
         /// The other half of a double buffer for `endOfTurnActions`.
-        var spareEndOfTurnActions: [() -> Void] = []
+        var spareEndOfTurnActions: [EndOfTurnAction] = []
     }
 
     let epollDescriptor: Int32
