@@ -34,6 +34,17 @@ extension HTTPHeaders {
         count += 1
     }
 
+    /// Appends `field` of another list whose line in `bytes` ends at `lineEnd`
+    /// (`Field.lineEnd(in:)`): one copy of the line, where `add(nameBytes:valueBytes:)` makes six appends.
+    mutating func add(line field: Field, endingAt lineEnd: Int, from bytes: UnsafeRawBufferPointer) {
+        if count == tableCapacity { growTable() }
+        let distance = storage.count - Int(field.nameStart)
+        storage.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<lineEnd]))
+        let slot = count * Self.fieldStride
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: field.shifted(by: distance), toByteOffset: slot, as: Field.self) }
+        count += 1
+    }
+
     /// Removes every field called `name` (case-insensitive). Their bytes stay in the buffer,
     /// unused: compacting would copy a buffer that a parsed request target may still share.
     public mutating func remove(name: String) {

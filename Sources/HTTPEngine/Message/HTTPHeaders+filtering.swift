@@ -40,7 +40,11 @@ extension HTTPHeaders {
                 let field = field(at: index, in: bytes)
                 let name = UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)])
                 if isRemoved(FieldName(bytes: name)) { continue }
-                copy.add(nameBytes: name, valueBytes: UnsafeRawBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)]))
+                if let lineEnd = field.lineEnd(in: bytes) {
+                    copy.add(line: field, endingAt: lineEnd, from: bytes)
+                } else {
+                    copy.add(nameBytes: name, valueBytes: UnsafeRawBufferPointer(rebasing: bytes[Int(field.valueStart)..<Int(field.valueEnd)]))
+                }
                 // Copied in order, so the checked fields copied are the copy's first ones.
                 if index < validatedCount { copy.validatedCount = copy.count }
             }

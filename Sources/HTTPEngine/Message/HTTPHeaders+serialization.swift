@@ -3,6 +3,14 @@ extension HTTPHeaders {
     /// or value and fields named in `excluded` (compared ignoring ASCII case).
     func appendFields(to output: inout [UInt8], excluding excluded: [[UInt8]]) {
         storage.withUnsafeBytes { bytes in
+            // Lines stored as sent and next to each other go out in one copy: a received head's
+            // fields, or fields added one after another. Six appends per field was the rejected
+            // way, and each append of an array checks its capacity and uniqueness.
+            var run = 0..<0
+            func appendRun() {
+                if !run.isEmpty { output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run])) }
+                run = 0..<0
+            }
             for index in 0..<count {
                 let field = field(at: index, in: bytes)
                 let name = UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)])
@@ -11,16 +19,18 @@ extension HTTPHeaders {
                 // request smuggling or response splitting.
                 guard index < validatedCount || (!name.isEmpty && ASCII.areTokenCharacters(name) && ASCII.areFieldValueCharacters(value)) else { continue }
                 if excluded.contains(where: { field in field.count == name.count && field.withUnsafeBytes { ASCII.equalsIgnoringCase($0, name) } }) { continue }
-                // A received field whose bytes still read `name: value` CRLF goes out in one copy
-                // of its line instead of six appends; the bytes are the same either way.
-                let nameEnd = Int(field.nameEnd)
-                let valueEnd = Int(field.valueEnd)
-                if Int(field.valueStart) == nameEnd + 2, valueEnd + 2 <= bytes.count,
-                   bytes[nameEnd] == ASCII.colon, bytes[nameEnd + 1] == ASCII.space,
-                   bytes[valueEnd] == ASCII.carriageReturn, bytes[valueEnd + 1] == ASCII.lineFeed {
-                    output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<(valueEnd + 2)]))
+                // A skipped field ends the run: the next line does not start where the run ends.
+                if let lineEnd = field.lineEnd(in: bytes) {
+                    let lineStart = Int(field.nameStart)
+                    if !run.isEmpty, lineStart == run.upperBound {
+                        run = run.lowerBound..<lineEnd
+                    } else {
+                        appendRun()
+                        run = lineStart..<lineEnd
+                    }
                     continue
                 }
+                appendRun()
                 output.append(contentsOf: name)
                 // Byte by byte: an array literal here could cost an allocation per field.
                 output.append(ASCII.colon)
@@ -29,6 +39,7 @@ extension HTTPHeaders {
                 output.append(ASCII.carriageReturn)
                 output.append(ASCII.lineFeed)
             }
+            appendRun()
         }
     }
 }

@@ -15,6 +15,19 @@ public struct HTTPHeaders: Sendable {
             let distance = Int32(distance)
             return Field(nameStart: nameStart + distance, nameEnd: nameEnd + distance, valueStart: valueStart + distance, valueEnd: valueEnd + distance)
         }
+
+        /// Where the field's line ends in `bytes` when they read `name: value` CRLF, as a
+        /// received field's do (single space, no trailing whitespace) and an added one's always
+        /// do; nil otherwise. Such a line is copied whole instead of rebuilt from its parts.
+        func lineEnd(in bytes: UnsafeRawBufferPointer) -> Int? {
+            let nameEnd = Int(nameEnd)
+            let valueEnd = Int(valueEnd)
+            guard Int(valueStart) == nameEnd + 2, valueEnd + 2 <= bytes.count,
+                  bytes[nameEnd] == ASCII.colon, bytes[nameEnd + 1] == ASCII.space,
+                  bytes[valueEnd] == ASCII.carriageReturn, bytes[valueEnd + 1] == ASCII.lineFeed
+            else { return nil }
+            return valueEnd + 2
+        }
     }
 
     /// Bytes of one entry of the field table.
