@@ -12,6 +12,16 @@ extension HTTPClient {
         _ request: HTTPClientRequest,
         completion: @escaping (Result<HTTPClientResponse, any Error>) -> Void
     ) -> HTTPClientExchange {
+        start(request, .closure(completion))
+    }
+
+    /// `start(_:completion:)` handing the outcome to `receiver` (held until it is handed over
+    /// or the exchange is cancelled).
+    public func start(_ request: HTTPClientRequest, for receiver: some HTTPClientResponseReceiver) -> HTTPClientExchange {
+        start(request, .receiver(receiver))
+    }
+
+    private func start(_ request: HTTPClientRequest, _ completion: HTTPClientExchange.Completion) -> HTTPClientExchange {
         guard let loop = eventLoopGroup.currentLoop, let pools = loopPools[ObjectIdentifier(loop)] else {
             preconditionFailure("HTTPClient.start must be called on a loop of the client's group")
         }
@@ -44,14 +54,20 @@ public final class HTTPClientExchange: @unchecked Sendable {
     var deadline: UInt64 = 0
     var pools: LoopPools?
     var pool: ConnectionPool<ClientConnection>?
-    /// nil once called or cancelled.
-    var completion: ((Result<HTTPClientResponse, any Error>) -> Void)?
+    /// Who gets the outcome; nil once called or cancelled.
+    var completion: Completion?
     var isRetry = false
     var waiterIdentifier: UInt64?
     var connection: ClientConnection?
     var exchangeNumber: UInt64 = 0
 
-    init(request: HTTPClientRequest, loop: EventLoop, completion: @escaping (Result<HTTPClientResponse, any Error>) -> Void) {
+    /// Who gets an exchange's outcome.
+    enum Completion {
+        case closure((Result<HTTPClientResponse, any Error>) -> Void)
+        case receiver(any HTTPClientResponseReceiver)
+    }
+
+    init(request: HTTPClientRequest, loop: EventLoop, completion: Completion) {
         self.request = request
         self.loop = loop
         self.completion = completion
@@ -132,6 +148,9 @@ public final class HTTPClientExchange: @unchecked Sendable {
         }
         guard let completion else { return }
         self.completion = nil
-        completion(outcome)
+        switch completion {
+        case .closure(let body): body(outcome)
+        case .receiver(let receiver): receiver.received(outcome)
+        }
     }
 }

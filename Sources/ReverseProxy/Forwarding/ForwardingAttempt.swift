@@ -16,6 +16,8 @@ final class ForwardingAttempt: @unchecked Sendable {
     var firstTried: Int?
     var lastFailure: ProxyFailure?
     var exchange: HTTPClientExchange?
+    /// The backend the current try went to.
+    var backend = 0
 
     init(proxy: ReverseProxyHandler, request: HTTPRequest, pool: BackendPool, requestID: String?, responder: HTTPResponder) {
         self.proxy = proxy
@@ -37,25 +39,33 @@ final class ForwardingAttempt: @unchecked Sendable {
             return responder.respond(proxy.answer(lastFailure ?? .noHealthyBackend(pool: pool.name), requestID: requestID))
         }
         let upstream = proxy.upstreamRequest(for: request, to: pool.backends[index], requestID: requestID, body: nil)
-        exchange = proxy.client.start(upstream) { [self] outcome in
-            exchange = nil
-            switch outcome {
-            case .success(let response):
-                pool.recordPassiveSuccess(at: index)
-                responder.respond(proxy.streamedBack(response, for: request, requestID: requestID))
-            case .failure(let error as HTTPEngineError):
-                let failure = proxy.assess(error, from: index, of: pool, for: request.method, hasReadBody: false, isFirstTry: firstTried == nil)
-                lastFailure = failure.answer
-                guard failure.isWorthRetrying else {
-                    return responder.respond(proxy.answer(failure.answer, requestID: requestID))
-                }
-                firstTried = index
-                tryNextBackend()
-            case .failure(let error):
-                // Not expected (a cancelled exchange does not complete); answered all the same,
-                // and dropped by the server if the client is gone.
-                responder.respond(proxy.answer(ProxyFailure(status: .badGateway, code: "bad_gateway", message: "\(error)"), requestID: requestID))
+        backend = index
+        // The attempt itself gets the outcome: a closure capturing it cost an allocation per request.
+        exchange = proxy.client.start(upstream, for: self)
+    }
+}
+
+extension ForwardingAttempt: HTTPClientResponseReceiver {
+    /// The current try's outcome: the response streamed back, or the next backend, or an error answer.
+    func received(_ outcome: Result<HTTPClientResponse, any Error>) {
+        let index = backend
+        exchange = nil
+        switch outcome {
+        case .success(let response):
+            pool.recordPassiveSuccess(at: index)
+            responder.respond(proxy.streamedBack(response, for: request, requestID: requestID))
+        case .failure(let error as HTTPEngineError):
+            let failure = proxy.assess(error, from: index, of: pool, for: request.method, hasReadBody: false, isFirstTry: firstTried == nil)
+            lastFailure = failure.answer
+            guard failure.isWorthRetrying else {
+                return responder.respond(proxy.answer(failure.answer, requestID: requestID))
             }
+            firstTried = index
+            tryNextBackend()
+        case .failure(let error):
+            // Not expected (a cancelled exchange does not complete); answered all the same,
+            // and dropped by the server if the client is gone.
+            responder.respond(proxy.answer(ProxyFailure(status: .badGateway, code: "bad_gateway", message: "\(error)"), requestID: requestID))
         }
     }
 }

@@ -53,6 +53,39 @@ extension ClientTests {
             }
         }
 
+        /// A receiver object in place of a closure: the same outcome, once, on the loop.
+        final class Receiver: HTTPClientResponseReceiver, Sendable {
+            let outcome = Outcome()
+            let loop: EventLoop
+            init(loop: EventLoop) { self.loop = loop }
+            func received(_ result: Result<HTTPClientResponse, any Error>) {
+                outcome.wasOnLoop.store(loop.inEventLoop, ordering: .relaxed)
+                outcome.result.withLock { $0 = result }
+                outcome.calls.add(1, ordering: .relaxed)
+            }
+        }
+
+        @Test func aReceiverGetsTheResponseOnceOnTheStartingLoopAndAFailureLikewise() async throws {
+            try await withScriptedUpstream(script: answerEveryRequest) { upstream in
+                try await withClient { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    let receiver = Receiver(loop: loop)
+                    _ = try await loop.perform { client.start(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), for: receiver) }
+                    #expect(await waitUntil(deadline: .now + .seconds(60)) { receiver.outcome.callCount == 1 })
+                    let response = try #require(receiver.outcome.response)
+                    #expect(response.status.code == 200)
+                    #expect(receiver.outcome.ranOnLoop)
+                    #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
+                    // Refused at once (an invalid target): still handed over, once, after `start` returned.
+                    let refused = Receiver(loop: loop)
+                    _ = try await loop.perform { client.start(HTTPClientRequest(host: "127.0.0.1", port: upstream.port, target: "bad target"), for: refused) }
+                    #expect(await waitUntil(deadline: .now + .seconds(60)) { refused.outcome.callCount == 1 })
+                    #expect(refused.outcome.error == .invalidRequest("target must be non-empty visible ASCII"))
+                    #expect(receiver.outcome.callCount == 1)
+                }
+            }
+        }
+
         @Test func idempotentRequestIsReplayedOnceWhenThePooledConnectionClosesBeforeAnswering() async throws {
             try await withScriptedUpstream(script: closeOnSecondRequest) { upstream in
                 try await withClient { client in
