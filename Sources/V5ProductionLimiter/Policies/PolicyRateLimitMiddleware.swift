@@ -27,28 +27,30 @@ public enum RateLimitOutcomeKey: HTTPRequestContextKey {
 /// goes on; and the outcome is left in the request context for the access log. A class: one
 /// instance holds the policies a reload replaces.
 public final class PolicyRateLimitMiddleware: HTTPMiddleware {
-    /// The policies; read through a lock so a reload can replace them between requests.
-    private let current: Mutex<PolicySet>
+    /// The policies; read through a lock so a reload can replace them between requests. Boxed,
+    /// so a request copies one reference out, where copying the set retained each of its parts.
+    private let current: Mutex<PolicySetBox>
     public let store: GuardedStore
     public let addressResolver: ClientAddressResolver
     public let configuration: RateLimitResponseConfiguration
     private let shadowRefusalCount = Atomic<Int>(0)
 
     public init(policies: PolicySet, store: GuardedStore, addressResolver: ClientAddressResolver, configuration: RateLimitResponseConfiguration = RateLimitResponseConfiguration()) {
-        current = Mutex(policies)
+        current = Mutex(PolicySetBox(policies))
         self.store = store
         self.addressResolver = addressResolver
         self.configuration = configuration
     }
 
     /// The policies in force.
-    public var policies: PolicySet { current.withLock { $0 } }
+    public var policies: PolicySet { current.withLock { $0.policies } }
 
     /// Replaces the policies for requests that start from now on (a configuration reload). State
     /// in the store is kept: limits are found by name, so an unchanged limit keeps counting and a
     /// changed one (its name includes its numbers) starts fresh.
     public func replacePolicies(with policies: PolicySet) {
-        current.withLock { $0 = policies }
+        let box = PolicySetBox(policies)
+        current.withLock { $0 = box }
     }
 
     /// Requests a shadow policy would have refused; they were let through.
@@ -60,7 +62,7 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
             // `respondImmediately` decided already (memory store) and left the go-ahead here.
             admission = decidedOnTheSpot
         } else {
-            let (resolution, question) = try question(for: request)
+            let (resolution, question) = question(for: request)
             switch verdict(on: await store.decide(question), for: resolution, in: request) {
             case .answer(let response): return response
             case .proceed(let decided): admission = decided
@@ -74,7 +76,8 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
     /// which then does not ask the store again. A store that must be awaited (Redis) gives nil
     /// with nothing spent.
     public func respondImmediately(to request: inout HTTPRequest, next: any HTTPHandler) -> HTTPResponse? {
-        guard let (resolution, question) = try? question(for: request), let decision = store.decideImmediately(question) else { return nil }
+        let (resolution, question) = question(for: request)
+        guard let decision = store.decideImmediately(question) else { return nil }
         switch verdict(on: decision, for: resolution, in: request) {
         case .answer(let response):
             return response
@@ -101,16 +104,12 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
     }
 
     /// The policies that apply to `request` and the store question they make.
-    private func question(for request: HTTPRequest) throws -> (PolicyResolution, RateLimitRequest) {
-        let policies = policies
+    private func question(for request: HTTPRequest) -> (PolicyResolution, RateLimitRequest) {
+        let policies = current.withLock { $0 }.policies
         let address = addressResolver.clientAddress(for: request)
-        let resolution = policies.resolve(apiKey: request.headers[policies.apiKeyHeader], clientAddress: "\(address)", path: request.path)
-        do {
-            return (resolution, try RateLimitRequest(key: resolution.key, limits: resolution.limits, cost: resolution.cost))
-        } catch {
-            // `PolicySet` checked every combination when it was built; reaching this is a bug.
-            throw HTTPError(.internalServerError, message: "rate limit policy \(resolution.policyName): \(error)")
-        }
+        let resolution = policies.resolve(apiKey: request.headers[policies.apiKeyHeader], clientAddress: address.description, path: request.path)
+        // `PolicySet` checked every combination of limits and cost when it was built.
+        return (resolution, RateLimitRequest(checkedKey: resolution.key, limits: resolution.limits, cost: resolution.cost))
     }
 
     /// What `decision` means for the request: the limiter's own answer, or a go-ahead. Records the
@@ -184,4 +183,13 @@ struct Admission: Sendable {
 /// Where `respondImmediately` leaves its go-ahead for `handle`.
 enum AdmissionKey: HTTPRequestContextKey {
     typealias Value = Admission
+}
+
+/// A `PolicySet` behind one reference (see `PolicyRateLimitMiddleware.current`).
+private final class PolicySetBox: Sendable {
+    let policies: PolicySet
+
+    init(_ policies: PolicySet) {
+        self.policies = policies
+    }
 }

@@ -15,6 +15,14 @@ public struct RateLimitRequest: Hashable, Sendable {
     /// (and an argument group of the Redis script), so the number is kept small on purpose.
     public static let maximumLimitCount = 8
 
+    /// A request from limits and a cost already checked together (a `PolicySet` checks every
+    /// combination it can make when it is built), so the per-request path does not check again.
+    init(checkedKey key: String, limits: [RateLimit], cost: Int) {
+        self.key = key
+        self.limits = limits
+        self.cost = cost
+    }
+
     /// A validated request.
     public init(key: String, limits: [RateLimit], cost: Int = 1) throws(RateLimitError) {
         guard !limits.isEmpty, limits.count <= Self.maximumLimitCount else {
