@@ -105,9 +105,10 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
 
     /// The policies that apply to `request` and the store question they make.
     private func question(for request: HTTPRequest) -> (PolicyResolution, RateLimitRequest) {
-        let policies = current.withLock { $0 }.policies
+        // Used through the box: taking the set out of it would copy it, a retain per part.
+        let box = current.withLock { $0 }
         let address = addressResolver.clientAddress(for: request)
-        let resolution = policies.resolve(apiKey: request.headers[policies.apiKeyHeader], clientAddress: address.description, path: request.path)
+        let resolution = box.policies.resolve(apiKey: request.headers[box.policies.apiKeyHeader], clientAddress: address.description, path: request.path)
         // `PolicySet` checked every combination of limits and cost when it was built.
         return (resolution, RateLimitRequest(checkedKey: resolution.key, limits: resolution.limits, cost: resolution.cost))
     }

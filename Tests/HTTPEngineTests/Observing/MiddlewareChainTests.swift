@@ -126,6 +126,12 @@ enum VerdictKey: HTTPRequestContextKey {
         let identifiers = (0..<1000).map { _ in HTTPRequestID.generate() }
         #expect(Set(identifiers).count == identifiers.count)
         #expect(identifiers.allSatisfy { $0.utf8.count == 32 && $0.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) } })
+        // Every position takes all 16 digits (missing one in 1000 draws: about 1 in 10^26): a
+        // random byte left out or misplaced would leave some positions fixed.
+        let digits = identifiers.map { Array($0.utf8) }
+        for position in 0..<32 {
+            #expect(Set(digits.map { $0[position] }).count == 16, "position \(position)")
+        }
     }
 
     @Test func generatedRequestIDsStayDistinctWhenManyThreadsDrawAtOnce() {
