@@ -19,6 +19,7 @@ extension HTTPHeaders {
     /// serializer copies its line at once, as it does a received field's.
     mutating func add(nameBytes name: UnsafeRawBufferPointer, valueBytes value: UnsafeRawBufferPointer) {
         if count == tableCapacity { growTable() }
+        nameLengths |= Self.nameLengthBit(name.count)
         let nameStart = storage.count
         storage.append(contentsOf: name)
         storage.append(ASCII.colon)
@@ -38,6 +39,7 @@ extension HTTPHeaders {
     /// (`Field.lineEnd(in:)`): one copy of the line, where `add(nameBytes:valueBytes:)` makes six appends.
     mutating func add(line field: Field, endingAt lineEnd: Int, from bytes: UnsafeRawBufferPointer) {
         if count == tableCapacity { growTable() }
+        nameLengths |= Self.nameLengthBit(Int(field.nameEnd - field.nameStart))
         let distance = storage.count - Int(field.nameStart)
         storage.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<lineEnd]))
         let slot = count * Self.fieldStride
@@ -76,6 +78,8 @@ extension HTTPHeaders {
     /// Removes every field called any of `names` (case-insensitive) in one pass over the fields,
     /// where `remove(name:)` per name scans them once each; nothing is copied when none matches.
     public mutating func remove(names: [String]) {
+        // No field has the length of any of the names: nothing to look at.
+        guard names.contains(where: { nameLengths & Self.nameLengthBit($0.utf8.count) != 0 }) else { return }
         let isRemoved = { (name: FieldName) in names.contains { name.isNamed($0) } }
         let stride = Self.fieldStride
         let fieldCount = count

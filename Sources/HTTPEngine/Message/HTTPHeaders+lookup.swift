@@ -10,6 +10,8 @@ extension HTTPHeaders {
     }
 
     func forEachIndex(matching name: UnsafeRawBufferPointer, _ body: (Int) -> Bool) {
+        // No field has a name of this length: nothing to scan.
+        guard nameLengths & Self.nameLengthBit(name.count) != 0 else { return }
         storage.withUnsafeBytes { bytes in
             for index in 0..<count {
                 let field = field(at: index, in: bytes)

@@ -51,6 +51,18 @@ public struct HTTPHeaders: Sendable {
     /// where checking every byte of every field again was 2 % of a proxy's user time. Editing
     /// keeps the prefix: `add` appends after it, removals and filtered copies keep the order.
     var validatedCount = 0
+    /// Bit n is set when a field whose name has n bytes (63 for 63 and more) may be present: set by
+    /// the parser and by every add, never cleared by a removal. A clear bit lets a lookup skip the
+    /// scan: a proxy asks each message about `Connection`, `Content-Length`, `Transfer-Encoding`
+    /// and more, which most messages do not have, and every ask scanned every field (4 % of the
+    /// proxy's user time).
+    var nameLengths: UInt64 = 0
+
+    /// The `nameLengths` bit of a name of `count` bytes.
+    @inline(__always)
+    static func nameLengthBit(_ count: Int) -> UInt64 {
+        1 &<< UInt64(Swift.min(count, 63))
+    }
 
     /// Creates an empty header list.
     public init() {
@@ -89,11 +101,12 @@ public struct HTTPHeaders: Sendable {
     }
 
     /// Parsed headers: `storage` starts with a table of `tableCapacity` entries, `count` of them used.
-    init(parsedStorage storage: [UInt8], tableCapacity: Int, count: Int) {
+    init(parsedStorage storage: [UInt8], tableCapacity: Int, count: Int, nameLengths: UInt64) {
         self.storage = storage
         self.tableCapacity = tableCapacity
         self.count = count
         validatedCount = count
+        self.nameLengths = nameLengths
     }
 
     /// Where the bytes after the field table begin in `storage`.

@@ -15,16 +15,14 @@ extension HTTPParser {
 
     /// Framing from `Transfer-Encoding` / `Content-Length`, or nil when neither is present.
     static func messageFraming(_ headers: HTTPHeaders, version: HTTPVersion) throws(HTTPParseError) -> HTTPBodyFraming? {
-        let encodingCount = headers.count(named: "transfer-encoding")
-        let lengthCount = headers.count(named: "content-length")
-        if encodingCount > 0 {
+        if headers.contains(name: "transfer-encoding") {
             // Both headers is the classic smuggling vector: refuse instead of picking one.
-            guard lengthCount == 0 else { throw .conflictingFraming }
+            guard !headers.contains(name: "content-length") else { throw .conflictingFraming }
             guard version == .http1_1 else { throw .invalidTransferEncoding }
             try checkTransferCodings(headers, fields: headers.indices(named: "transfer-encoding"))
             return .chunked
         }
-        guard lengthCount > 0 else { return nil }
+        // One pass over the `Content-Length` fields; none at all leaves `length` nil.
         var length: Int?
         var failure: HTTPParseError?
         // Visits the fields in place: collecting their indices first cost an array per message.
@@ -44,7 +42,7 @@ extension HTTPParser {
             return failure == nil
         }
         if let failure { throw failure }
-        return .length(length!)
+        return length.map { .length($0) }
     }
 
     /// Accepts exactly one final `chunked`; other known codings are 501, garbage is 400.

@@ -123,11 +123,13 @@ extension HTTPParser {
         let bytesStart = tableCapacity * stride
         var failure: HTTPParseError?
         var count = 0
+        var nameLengths: UInt64 = 0
         let storage = HTTPHeaders.makeStorage(capacity: bytesStart + head.count) { bytes in
             UnsafeMutableRawBufferPointer(rebasing: bytes[bytesStart...]).copyMemory(from: head)
             do throws(HTTPParseError) {
                 count = try parseFields(head, from: start, maxCount: maxCount) { index, field in
                     bytes.storeBytes(of: field.shifted(by: bytesStart), toByteOffset: index * stride, as: HTTPHeaders.Field.self)
+                    nameLengths |= HTTPHeaders.nameLengthBit(Int(field.nameEnd - field.nameStart))
                 }
                 bytes.baseAddress!.advanced(by: count * stride).initializeMemory(as: UInt8.self, repeating: 0, count: (tableCapacity - count) * stride)
                 return bytesStart + head.count
@@ -137,7 +139,7 @@ extension HTTPParser {
             }
         }
         if let failure { throw failure }
-        return HTTPHeaders(parsedStorage: storage, tableCapacity: tableCapacity, count: count)
+        return HTTPHeaders(parsedStorage: storage, tableCapacity: tableCapacity, count: count, nameLengths: nameLengths)
     }
 
     /// Parses `name: value` lines starting at `start` up to the empty line, handing each to

@@ -112,6 +112,27 @@ import Testing
         }
     }
 
+    /// A lookup skips the scan when no field has a name of the asked length (`nameLengths`):
+    /// every field must still be found, parsed, added or copied, after removals, at every length
+    /// (names of 63 bytes and more share one bit).
+    @Test func everyFieldIsFoundWhateverTheLengthOfItsName() throws {
+        let names = (1...70).map { String(repeating: "n", count: $0 - 1) + "x" }
+        let parsedFields = names.indices.filter { $0.isMultiple(of: 2) }.map { "\(names[$0]): \($0)\r\n" }.joined()
+        var parser = HTTPParser(mode: .request, limits: HTTPParserLimits(maxHeaderBytes: 8192, maxHeaderCount: 100))
+        let input = Array("GET / HTTP/1.1\r\nHost: t\r\n\(parsedFields)\r\n".utf8)
+        let step = try input.withUnsafeBytes { bytes in Result { () throws(HTTPParseError) in try parser.parse(bytes) } }.get()
+        guard case .requestHead(let head)? = step.event else { Issue.record("no head parsed"); return }
+        var headers = head.headers
+        for index in names.indices where !index.isMultiple(of: 2) { headers.add(name: names[index].uppercased(), value: "\(index)") }
+        for index in names.indices { #expect(headers[names[index]] == "\(index)", "length \(index + 1)") }
+        for absent in ["y", "yy", String(repeating: "y", count: 64)] { #expect(!headers.contains(name: absent)) }
+        let copy = headers.filtered(reservingBytes: 0, fields: 0) { $0.count == 5 }
+        for index in names.indices { #expect(copy[names[index]] == (index == 4 ? nil : "\(index)"), "copy, length \(index + 1)") }
+        headers.remove(names: [names[63], names[64]])
+        #expect(headers[names[63]] == nil && headers[names[64]] == nil)
+        #expect(headers[names[65]] == "65" && headers[names[62]] == "62")
+    }
+
     @Test func removingSeveralNamesAtOnceMatchesRemovingEachInTurn() throws {
         var together = try parsedHeaders()
         var inTurn = together
