@@ -50,41 +50,25 @@ extension HTTPHeaders {
     /// Removes every field called `name` (case-insensitive). Their bytes stay in the buffer,
     /// unused: compacting would copy a buffer that a parsed request target may still share.
     public mutating func remove(name: String) {
-        let matches = indices(named: name)
-        guard !matches.isEmpty else { return }
-        let stride = Self.fieldStride
-        let fieldCount = count
-        var kept = 0
-        var keptValidated = 0
-        var nextMatch = 0
-        storage.withUnsafeMutableBytes { bytes in
-            for index in 0..<fieldCount {
-                if nextMatch < matches.count, matches[nextMatch] == index {
-                    nextMatch += 1
-                    continue
-                }
-                if kept != index {
-                    let field = bytes.loadUnaligned(fromByteOffset: index * stride, as: Field.self)
-                    bytes.storeBytes(of: field, toByteOffset: kept * stride, as: Field.self)
-                }
-                kept += 1
-                if index < validatedCount { keptValidated = kept }
-            }
-        }
-        count = kept
-        validatedCount = keptValidated
+        // No field has a name of this length: nothing to look at.
+        guard nameLengths & Self.nameLengthBit(name.utf8.count) != 0 else { return }
+        removeFields { $0.isNamed(name) }
     }
 
     /// Removes every field called any of `names` (case-insensitive) in one pass over the fields,
-    /// where `remove(name:)` per name scans them once each; nothing is copied when none matches.
+    /// where `remove(name:)` per name scans them once each.
     public mutating func remove(names: [String]) {
-        // No field has the length of any of the names: nothing to look at.
         guard names.contains(where: { nameLengths & Self.nameLengthBit($0.utf8.count) != 0 }) else { return }
-        let isRemoved = { (name: FieldName) in names.contains { name.isNamed($0) } }
+        removeFields { name in names.contains { name.isNamed($0) } }
+    }
+
+    /// Drops the fields `isRemoved` picks, keeping the others in order and the checked prefix
+    /// (`validatedCount`) with them; nothing is copied when none is picked.
+    private mutating func removeFields(where isRemoved: (FieldName) -> Bool) {
         let stride = Self.fieldStride
         let fieldCount = count
-        // Read-only first: most messages have none of the names, and taking the buffer mutably
-        // would copy it whenever another copy of these headers shares it.
+        // Read-only first: taking the buffer mutably would copy it whenever another copy of these
+        // headers shares it, which is wasted when nothing goes.
         let firstMatch = storage.withUnsafeBytes { bytes in
             (0..<fieldCount).first { index in
                 let field = field(at: index, in: bytes)
