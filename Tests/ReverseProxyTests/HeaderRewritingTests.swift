@@ -14,6 +14,13 @@ struct HeaderRewritingTests {
         )
     }
 
+    /// `head`'s fields as `options` send them back to the client.
+    func rewritten(_ head: HTTPResponseHead, by options: ForwardingOptions, requestID: String?) -> HTTPHeaders {
+        var head = head
+        options.rewriteDownstream(&head, requestID: requestID)
+        return head.headers
+    }
+
     @Test func hopByHopFieldsAndFieldsNamedInConnectionAreNotForwarded() {
         let incoming = request([
             ("Host", "shop.example"), ("Connection", "keep-alive, X-Secret , close"), ("Keep-Alive", "timeout=5"),
@@ -64,7 +71,7 @@ struct HeaderRewritingTests {
         let incoming = request([("Host", "a"), ("Via", "1.1 cdn")], version: .http1_0)
         #expect(options.upstreamHeaders(for: incoming, backend: backend, requestID: nil).values(name: "via") == ["1.1 cdn", "1.0 edge"])
         let head = HTTPResponseHead(status: .ok, headers: HTTPHeaders([("Via", "1.1 origin-cache")]))
-        #expect(options.downstreamHeaders(from: head, requestID: nil).values(name: "via") == ["1.1 origin-cache", "1.1 edge"])
+        #expect(rewritten(head, by: options, requestID: nil).values(name: "via") == ["1.1 origin-cache", "1.1 edge"])
     }
 
     @Test func aForwardedRequestIDReplacesEveryCopyTheClientSent() {
@@ -92,10 +99,10 @@ struct HeaderRewritingTests {
         let head = HTTPResponseHead(status: .ok, headers: HTTPHeaders([
             ("Connection", "keep-alive"), ("X-Hop", "1"), ("Connection", "Close, x-hop"), ("X-Kept", "2"),
         ]))
-        let headers = ForwardingOptions().downstreamHeaders(from: head, requestID: nil)
+        let headers = rewritten(head, by: ForwardingOptions(), requestID: nil)
         #expect(Array(headers.map(\.name)) == ["X-Kept"])
         let optionsOnly = HTTPResponseHead(status: .ok, headers: HTTPHeaders([("Connection", "keep-alive, close"), ("X-Kept", "2")]))
-        #expect(Array(ForwardingOptions().downstreamHeaders(from: optionsOnly, requestID: nil).map(\.name)) == ["X-Kept"])
+        #expect(Array(rewritten(optionsOnly, by: ForwardingOptions(), requestID: nil).map(\.name)) == ["X-Kept"])
     }
 
     @Test func responseLosesHopByHopFieldsAndFramingAndCarriesTheRequestID() {
@@ -103,11 +110,11 @@ struct HeaderRewritingTests {
             ("Connection", "close, X-Internal"), ("X-Internal", "1"), ("Keep-Alive", "timeout=5"), ("Transfer-Encoding", "chunked"),
             ("Content-Length", "10"), ("Content-Type", "text/plain"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"),
         ]))
-        let headers = ForwardingOptions().downstreamHeaders(from: head, requestID: "rid")
+        let headers = rewritten(head, by: ForwardingOptions(), requestID: "rid")
         #expect(Array(headers.map(\.name)) == ["Content-Type", "Set-Cookie", "Set-Cookie", "X-Request-ID"])
         #expect(headers.values(name: "set-cookie") == ["a=1", "b=2"])
         let own = HTTPResponseHead(status: .ok, headers: HTTPHeaders([("X-Request-ID", "backend-id")]))
-        #expect(ForwardingOptions().downstreamHeaders(from: own, requestID: "rid").values(name: "x-request-id") == ["backend-id"])
+        #expect(rewritten(own, by: ForwardingOptions(), requestID: "rid").values(name: "x-request-id") == ["backend-id"])
     }
 
     @Test func errorBodiesAreJSONWithEscapedText() {

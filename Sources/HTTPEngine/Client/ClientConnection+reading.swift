@@ -214,8 +214,9 @@ extension ClientConnection: BodyChunkProducer {
 extension ClientConnection: EndOfTurnWork {
     /// Hands the queued response head (or failure) to its exchange.
     func runAtEndOfTurn() {
-        guard let (receiver, outcome) = pendingDelivery else { return }
-        pendingDelivery = nil
-        receiver.received(outcome, from: self)
+        // Taken, not copied: the receiver may edit the response head in place, which a second
+        // reference to its buffer would turn into a copy.
+        guard let (receiver, outcome) = pendingDelivery.take() else { return }
+        receiver.received(consume outcome, from: self)
     }
 }

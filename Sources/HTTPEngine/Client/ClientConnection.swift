@@ -80,6 +80,7 @@ final class ClientConnection: @unchecked Sendable {
         self.pool = pool
         self.configuration = pool.configuration
         parser = HTTPParser(mode: .response, limits: pool.configuration.parserLimits)
+        parser.headerRoom = pool.configuration.responseHeaderRoom
         let now = EventLoop.monotonicNanoseconds()
         stateStartedAt = now
         lastActivityAt = now

@@ -129,7 +129,7 @@ public final class HTTPClientExchange: @unchecked Sendable {
 
     /// What `connection` answered: the response head, or why there is none (at the end of a
     /// loop turn, never inside `send`).
-    func received(_ outcome: Result<HTTPClientResponse, any Error>, from connection: ClientConnection) {
+    func received(_ outcome: consuming Result<HTTPClientResponse, any Error>, from connection: ClientConnection) {
         self.connection = nil
         if case .failure(let error as HTTPEngineError) = outcome, error.code == .connectionClosed,
            !isRetry, completion != nil, connection.failedAsStale, request.isReplayable {
@@ -137,11 +137,11 @@ public final class HTTPClientExchange: @unchecked Sendable {
             isRetry = true
             return acquireConnection()
         }
-        finish(outcome)
+        finish(consume outcome)
     }
 
     /// Ends the exchange's claim on the pools and hands over the outcome, unless cancelled.
-    func finish(_ outcome: Result<HTTPClientResponse, any Error>) {
+    func finish(_ outcome: consuming Result<HTTPClientResponse, any Error>) {
         if let pools, let pool {
             pools.requestFinished(on: pool)
             self.pool = nil
@@ -150,7 +150,7 @@ public final class HTTPClientExchange: @unchecked Sendable {
         self.completion = nil
         switch completion {
         case .closure(let body): body(outcome)
-        case .receiver(let receiver): receiver.received(outcome)
+        case .receiver(let receiver): receiver.received(consume outcome)
         }
     }
 }

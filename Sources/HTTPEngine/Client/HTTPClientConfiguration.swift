@@ -20,6 +20,10 @@ public struct HTTPClientConfiguration: Sendable {
     public var nameCacheDuration: Duration = .seconds(30)
     /// How long a failed lookup is remembered (requests fail at once meanwhile).
     public var failedNameCacheDuration: Duration = .seconds(5)
+    /// Spare room in each response head's buffer for fields the caller adds before passing the
+    /// response on (a proxy's request ID, a rate limiter's five fields): added within it, they
+    /// copy nothing. 8 fields and 512 bytes by default, 640 bytes per response head in flight.
+    public var responseHeaderRoom = HTTPParser.HeaderRoom(fields: 8, bytes: 512)
     /// Hears connects, failed connects and pool waits; nil, the default, costs one check per event.
     public var observer: (any HTTPClientObserver)? = nil
     /// Looks a host up (blocking); replaced by tests to control resolution.

@@ -6,5 +6,6 @@
 public protocol HTTPClientResponseReceiver: AnyObject {
     /// The response head, or why there is none; called once, on the loop the exchange started
     /// on, at the end of a turn (never inside `start`), unless the exchange was cancelled first.
-    func received(_ outcome: Result<HTTPClientResponse, any Error>)
+    /// The outcome is the receiver's own: a response head edited in place copies nothing.
+    func received(_ outcome: consuming Result<HTTPClientResponse, any Error>)
 }

@@ -62,6 +62,12 @@ extension HTTPHeaders {
         removeFields { name in names.contains { name.isNamed($0) } }
     }
 
+    /// Removes every field `isRemoved` picks by its name, in place when these headers are the
+    /// buffer's only owner: for a proxy's edits of a head it passes on.
+    package mutating func removeAll(where isRemoved: (FieldName) -> Bool) {
+        removeFields(where: isRemoved)
+    }
+
     /// Drops the fields `isRemoved` picks, keeping the others in order and the checked prefix
     /// (`validatedCount`) with them; nothing is copied when none is picked.
     private mutating func removeFields(where isRemoved: (FieldName) -> Bool) {

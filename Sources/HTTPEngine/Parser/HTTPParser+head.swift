@@ -42,7 +42,7 @@ extension HTTPParser {
     /// Parses a head that ends with the empty line, and decides the body framing.
     mutating func parseCompleteHead(_ head: UnsafeRawBufferPointer) throws(HTTPParseError) -> Event {
         let firstLineEnd = try Self.lineFeed(in: head, from: 0, to: head.count)! - 1
-        let headers = try Self.parseHeaders(head, fieldsFrom: firstLineEnd + 2, maxCount: limits.maxHeaderCount)
+        let headers = try Self.parseHeaders(head, fieldsFrom: firstLineEnd + 2, maxCount: limits.maxHeaderCount, room: headerRoom)
         switch mode {
         case .request:
             let line = try parseRequestLine(UnsafeRawBufferPointer(rebasing: head[0..<firstLineEnd]))
@@ -114,17 +114,17 @@ extension HTTPParser {
 
     /// Copies the head into one buffer behind a table of its fields (parsed from `start`):
     /// one allocation per head.
-    static func parseHeaders(_ head: UnsafeRawBufferPointer, fieldsFrom start: Int, maxCount: Int) throws(HTTPParseError) -> HTTPHeaders {
+    static func parseHeaders(_ head: UnsafeRawBufferPointer, fieldsFrom start: Int, maxCount: Int, room: HeaderRoom = HeaderRoom()) throws(HTTPParseError) -> HTTPHeaders {
         // Each field ends with a line feed, so the lines bound the table's size.
         var lineCount = 0
         for index in start..<head.count where head[index] == ASCII.lineFeed { lineCount += 1 }
         let stride = HTTPHeaders.fieldStride
-        let tableCapacity = min(lineCount, maxCount)
+        let tableCapacity = min(lineCount, maxCount) + room.fields
         let bytesStart = tableCapacity * stride
         var failure: HTTPParseError?
         var count = 0
         var nameLengths: UInt64 = 0
-        let storage = HTTPHeaders.makeStorage(capacity: bytesStart + head.count) { bytes in
+        let storage = HTTPHeaders.makeStorage(capacity: bytesStart + head.count + room.bytes) { bytes in
             UnsafeMutableRawBufferPointer(rebasing: bytes[bytesStart...]).copyMemory(from: head)
             do throws(HTTPParseError) {
                 count = try parseFields(head, from: start, maxCount: maxCount) { index, field in

@@ -37,12 +37,28 @@ public struct HTTPParser: Sendable {
     /// Response mode: whether the response being parsed answers a `HEAD` request
     /// (then it has no body whatever its headers say). Set before each response.
     public var isResponseToHeadRequest = false
+    /// Room left in each parsed head's buffer for fields added to it later, e.g. by a proxy
+    /// passing the head on; adding within it copies nothing. None by default.
+    public var headerRoom = HeaderRoom()
     var state: State = .head(scanned: 0, sawLineEnd: false)
     /// Chunk-extension bytes seen in the current message, against `limits.maxChunkExtensionBytes`.
     var chunkExtensionBytes = 0
     /// Framing bytes consumed in the current message body: chunk lines, the CRLF after each
     /// chunk's data, trailers. Zero for a `Content-Length` body.
     public internal(set) var bodyFramingBytes = 0
+
+    /// Spare capacity in a parsed head's buffer: `fields` more table entries and `bytes` more
+    /// bytes of names and values (a field takes its name and value plus 4 bytes).
+    public struct HeaderRoom: Sendable, Equatable {
+        public let fields: Int
+        public let bytes: Int
+
+        public init(fields: Int = 0, bytes: Int = 0) {
+            precondition(fields >= 0 && bytes >= 0, "header room cannot be negative")
+            self.fields = fields
+            self.bytes = bytes
+        }
+    }
 
     public init(mode: Mode, limits: HTTPParserLimits = HTTPParserLimits()) {
         self.mode = mode

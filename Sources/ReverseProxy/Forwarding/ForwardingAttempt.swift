@@ -47,13 +47,13 @@ final class ForwardingAttempt: @unchecked Sendable {
 
 extension ForwardingAttempt: HTTPClientResponseReceiver {
     /// The current try's outcome: the response streamed back, or the next backend, or an error answer.
-    func received(_ outcome: Result<HTTPClientResponse, any Error>) {
+    func received(_ outcome: consuming Result<HTTPClientResponse, any Error>) {
         let index = backend
         exchange = nil
-        switch outcome {
+        switch consume outcome {
         case .success(let response):
             pool.recordPassiveSuccess(at: index)
-            responder.respond(proxy.streamedBack(response, for: request, requestID: requestID))
+            responder.respond(proxy.streamedBack(consume response, for: request, requestID: requestID))
         case .failure(let error as HTTPEngineError):
             let failure = proxy.assess(error, from: index, of: pool, for: request.method, hasReadBody: false, isFirstTry: firstTried == nil)
             lastFailure = failure.answer

@@ -1,17 +1,18 @@
 import HTTPEngine
 
 extension ForwardingOptions {
-    /// The fields sent back to the client: hop-by-hop fields and the backend's framing
-    /// removed (the engine frames what it actually sends), `Via` appended, the request ID
-    /// echoed unless the backend set its own.
-    func downstreamHeaders(from head: HTTPResponseHead, requestID: String?) -> HTTPHeaders {
-        // Room for `Via` and the request ID, and for what an outer layer adds (a rate limiter's
-        // five fields); reserving is cheap, growing the buffers later costs two allocations.
-        var headers = HopByHopFields.removing(from: head.headers, reservingBytes: 512, fields: 8) { $0.isNamed(lowercase: "content-length") }
-        if let viaPseudonym { headers.add(name: "Via", value: "\(head.version.major).\(head.version.minor) \(viaPseudonym)") }
-        if let requestID, let requestIDField, !headers.contains(name: requestIDField) {
-            headers.add(name: requestIDField, value: requestID)
+    /// Makes `head`'s fields those sent back to the client: hop-by-hop fields and the backend's
+    /// framing removed (the engine frames what it actually sends), `Via` appended, the request
+    /// ID echoed unless the backend set its own.
+    ///
+    /// In place: the response's head is the proxy's alone, and its parser left room for these
+    /// fields and an outer layer's (a rate limiter's five). A filtered copy, the rejected
+    /// alternative, cost an allocation and a copy of every kept field per response.
+    func rewriteDownstream(_ head: inout HTTPResponseHead, requestID: String?) {
+        HopByHopFields.remove(from: &head.headers) { $0.isNamed(lowercase: "content-length") }
+        if let viaPseudonym { head.headers.add(name: "Via", value: "\(head.version.major).\(head.version.minor) \(viaPseudonym)") }
+        if let requestID, let requestIDField, !head.headers.contains(name: requestIDField) {
+            head.headers.add(name: requestIDField, value: requestID)
         }
-        return headers
     }
 }

@@ -37,14 +37,32 @@ enum HopByHopFields {
         fields extraFields: Int,
         also isExtra: (HTTPHeaders.FieldName) -> Bool
     ) -> HTTPHeaders {
-        // Almost every `Connection` names only `keep-alive` or `close`: then no field needs looking
-        // up in it (which scanned every field's name again, for each field).
-        let namesOtherFields = headers.containsListElement(inField: "connection") { option in
-            !isHopByHop(option) && !option.isNamed(lowercase: "close")
-        }
+        let namesOtherFields = namesOtherFields(headers)
         return headers.filtered(reservingBytes: extraBytes, fields: extraFields) { name in
             isHopByHop(name) || isExtra(name)
                 || (namesOtherFields && headers.listContains(name, inField: "connection"))
+        }
+    }
+
+    /// Removes from `headers` what `removing(from:reservingBytes:fields:also:)` leaves out, in
+    /// place: for a response head the proxy owns and passes on, whose parser left room for the
+    /// fields added next (`HTTPClientConfiguration.responseHeaderRoom`).
+    static func remove(from headers: inout HTTPHeaders, also isExtra: (HTTPHeaders.FieldName) -> Bool) {
+        // Looking a name up in `Connection` reads the list while the fields are being removed, so
+        // that rare case works on a copy.
+        if namesOtherFields(headers) {
+            headers = removing(from: headers, reservingBytes: 512, fields: 8, also: isExtra)
+            return
+        }
+        headers.removeAll { name in isHopByHop(name) || isExtra(name) }
+    }
+
+    /// Whether `Connection` names a field other than the hop-by-hop ones.
+    private static func namesOtherFields(_ headers: HTTPHeaders) -> Bool {
+        // Almost every `Connection` names only `keep-alive` or `close`: then no field needs looking
+        // up in it (which scanned every field's name again, for each field).
+        headers.containsListElement(inField: "connection") { option in
+            !isHopByHop(option) && !option.isNamed(lowercase: "close")
         }
     }
 }

@@ -93,21 +93,24 @@ public struct ReverseProxyHandler: HTTPHandler {
     /// If the backend fails mid-body, iterating its body throws, and the engine closes the client
     /// connection: a truncated body must not look complete (with a length the close shows
     /// the cut; chunked, the missing last chunk does).
-    func streamedBack(_ response: HTTPClientResponse, for request: HTTPRequest, requestID: String?) -> HTTPResponse {
-        let headers = configuration.forwarding.downstreamHeaders(from: response.head, requestID: requestID)
+    ///
+    /// Consumes `response`, so its head is edited where the parser left it (see
+    /// `ForwardingOptions.rewriteDownstream`); a caller keeping a copy would make it copy.
+    func streamedBack(_ response: consuming HTTPClientResponse, for request: HTTPRequest, requestID: String?) -> HTTPResponse {
         let body = response.body
+        // A HEAD answer keeps the backend's Content-Length (the length a GET would have had);
+        // the engine writes it and sends no body. 1xx/204/304 get no framing at all. Read before
+        // the rewrite removes the backend's framing.
+        let headLength = request.method == .head ? response.headers["content-length"].flatMap { Int($0) } : nil
+        configuration.forwarding.rewriteDownstream(&response.head, requestID: requestID)
         // A small answer usually arrives whole with its head: sent as bytes, it leaves in one
         // write with its head and needs no stream (a closure, a hop per chunk). Only with a
         // length (a chunked answer stays chunked); a HEAD answer keeps its length below.
         if request.method != .head, body.expectedLength != nil, let bytes = body.bytesIfComplete {
-            return HTTPResponse(status: response.status, headers: headers, body: HTTPResponseBody(bytes: bytes))
+            return HTTPResponse(status: response.status, headers: response.head.headers, body: HTTPResponseBody(bytes: bytes))
         }
-        // A HEAD answer keeps the backend's Content-Length (the length a GET would have had);
-        // the engine writes it and sends no body. 1xx/204/304 get no framing at all.
-        let length = request.method == .head
-            ? response.headers["content-length"].flatMap { Int($0) }
-            : body.expectedLength
-        return HTTPResponse(status: response.status, headers: headers, body: .stream(contentLength: length) { writer in
+        let length = request.method == .head ? headLength : body.expectedLength
+        return HTTPResponse(status: response.status, headers: response.head.headers, body: .stream(contentLength: length) { writer in
             for try await chunk in body { try await writer.write(chunk) }
         })
     }

@@ -3,7 +3,10 @@ import Synchronization
 
 /// What the limiter decided for one request, left in the request's `HTTPRequestContext` for an
 /// access log outside it.
-public struct RateLimitOutcome: Sendable, Hashable {
+///
+/// A class of constants, so it behaves as a value: three strings did not fit in the context's
+/// inline slot and took a box of their own, one allocation more per request.
+public final class RateLimitOutcome: Sendable, Hashable {
     /// The policies involved, e.g. `tier:premium+route:/search`.
     public let policy: String
     /// `allowed`, `limited`, `shadow_limited` (a shadow policy would have refused), `fail_open`,
@@ -11,6 +14,22 @@ public struct RateLimitOutcome: Sendable, Hashable {
     public let decision: String
     /// The store key: `ip:<address>` or `key:<hash>`, never a raw API key.
     public let key: String
+
+    init(policy: String, decision: String, key: String) {
+        self.policy = policy
+        self.decision = decision
+        self.key = key
+    }
+
+    public static func == (left: RateLimitOutcome, right: RateLimitOutcome) -> Bool {
+        left.policy == right.policy && left.decision == right.decision && left.key == right.key
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(policy)
+        hasher.combine(decision)
+        hasher.combine(key)
+    }
 }
 
 /// Where `PolicyRateLimitMiddleware` leaves its `RateLimitOutcome`.
@@ -156,10 +175,20 @@ private enum Verdict {
 }
 
 /// A go-ahead, and what it adds to the response the next layer gives.
-struct Admission: Sendable {
+///
+/// A class: it is stored in the request context and then captured by the responder's step, and
+/// one reference goes into both without a box (a struct this size took a box in the context and
+/// a closure context in the step, two allocations per request instead of this one).
+final class Admission: Sendable {
     let decision: PolicyDecision
     let fields: RateLimitFields?
     let configuration: RateLimitResponseConfiguration
+
+    init(decision: PolicyDecision, fields: RateLimitFields?, configuration: RateLimitResponseConfiguration) {
+        self.decision = decision
+        self.fields = fields
+        self.configuration = configuration
+    }
 
     /// `response` with the limit's fields (unless a shadow policy refused: the fields would tell
     /// the client about a limit that is not enforced) and the degraded marker.

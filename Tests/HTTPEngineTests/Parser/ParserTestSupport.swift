@@ -10,8 +10,9 @@ struct ParsedMessage {
 
 /// Feeds `input` in pieces of `pieceSize` bytes, the way a socket would deliver it,
 /// and collects the first message.
-func parseMessage(_ input: String, mode: HTTPParser.Mode = .request, pieceSize: Int = .max, isResponseToHead: Bool = false, closeAtEnd: Bool = false) throws(HTTPParseError) -> ParsedMessage {
+func parseMessage(_ input: String, mode: HTTPParser.Mode = .request, pieceSize: Int = .max, isResponseToHead: Bool = false, closeAtEnd: Bool = false, headerRoom: HTTPParser.HeaderRoom = HTTPParser.HeaderRoom()) throws(HTTPParseError) -> ParsedMessage {
     var parser = HTTPParser(mode: mode, limits: HTTPParserLimits(maxRequestTargetLength: 64, maxHeaderBytes: 512, maxHeaderCount: 8))
+    parser.headerRoom = headerRoom
     parser.isResponseToHeadRequest = isResponseToHead
     let bytes = Array(input.utf8)
     var pending: [UInt8] = []
