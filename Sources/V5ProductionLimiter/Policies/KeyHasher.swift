@@ -37,11 +37,13 @@ public struct KeyHasher: Sendable {
     /// The hash of `text` as 16 lowercase hex digits.
     public func hash(_ text: String) -> String {
         let value = SipHash24(key0: key0, key1: key1).hash(Array(text.utf8))
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(16)
-        for shift in stride(from: 60, through: 0, by: -4) { hex.append(digits[Int(value >> UInt64(shift) & 0xF)]) }
-        return String(decoding: hex, as: UTF8.self)
+        return String(unsafeUninitializedCapacity: 16) { hex in
+            for index in 0..<16 {
+                let digit = UInt8(truncatingIfNeeded: value >> UInt64(60 - 4 * index)) & 0xF
+                hex[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+            }
+            return 16
+        }
     }
 }
 

@@ -9,8 +9,10 @@ public struct PolicySet: Sendable {
     public let apiKeyHeader: String
     /// Tier policies by tier name.
     public let tiers: [String: RateLimitPolicy]
-    /// The tier of each known API key.
-    private let tierOfKey: [String: String]
+    /// The tier policy and store key of each known API key, worked out once per configuration:
+    /// hashing the key and two lookups (its tier's name, then the tier) per request were 7 % of
+    /// stage 5's user time across 100,000 keys.
+    private let knownKeys: [String: KnownKey]
     /// The policy of clients without a known key, counted per client address.
     public let anonymous: RateLimitPolicy
     /// Route policies, longest prefix first.
@@ -28,8 +30,10 @@ public struct PolicySet: Sendable {
         routes: [RoutePolicy] = [],
         keyHasher: KeyHasher = KeyHasher()
     ) throws(PolicyConfigurationError) {
-        for (key, tier) in apiKeys where tiers[tier] == nil {
-            throw .unknownTier(tier, apiKeyPrefix: String(key.prefix(4)))
+        var knownKeys = [String: KnownKey](minimumCapacity: apiKeys.count)
+        for (key, tierName) in apiKeys {
+            guard let tier = tiers[tierName] else { throw .unknownTier(tierName, apiKeyPrefix: String(key.prefix(4))) }
+            knownKeys[key] = KnownKey(policy: tier, storeKey: "key:" + keyHasher.hash(key))
         }
         let identities = Array(tiers.values) + [anonymous]
         for route in routes {
@@ -51,7 +55,7 @@ public struct PolicySet: Sendable {
         }
         self.apiKeyHeader = apiKeyHeader
         self.tiers = tiers
-        tierOfKey = apiKeys
+        self.knownKeys = knownKeys
         self.anonymous = anonymous
         self.routes = routes.sorted { $0.pathPrefix.utf8.count > $1.pathPrefix.utf8.count }
         self.keyHasher = keyHasher
@@ -61,9 +65,9 @@ public struct PolicySet: Sendable {
     public func resolve(apiKey: String?, clientAddress: String, path: String) -> PolicyResolution {
         let identity: RateLimitPolicy
         let key: String
-        if let apiKey, let tierName = tierOfKey[apiKey], let tier = tiers[tierName] {
-            identity = tier
-            key = "key:" + keyHasher.hash(apiKey)
+        if let apiKey, let known = knownKeys[apiKey] {
+            identity = known.policy
+            key = known.storeKey
         } else {
             identity = anonymous
             key = "ip:" + clientAddress
@@ -71,6 +75,12 @@ public struct PolicySet: Sendable {
         let route = routes.first { path.hasPrefix($0.pathPrefix) }
         return PolicyResolution(key: key, identity: identity, route: route)
     }
+}
+
+/// A configured API key's tier policy and the store key it is counted under.
+private struct KnownKey: Sendable {
+    let policy: RateLimitPolicy
+    let storeKey: String
 }
 
 /// The policies that hold one request, and what to ask the store.
