@@ -1,18 +1,25 @@
 extension HTTPHeaders {
     /// Appends a field; names and values containing CR, LF or NUL are skipped when sent.
     public mutating func add(name: String, value: String) {
-        var name = name
-        var value = value
-        name.withUTF8 { name in
-            value.withUTF8 { value in add(nameBytes: UnsafeRawBufferPointer(name), valueBytes: UnsafeRawBufferPointer(value)) }
+        Self.withBytes(of: name) { name in
+            Self.withBytes(of: value) { value in add(nameBytes: name, valueBytes: value) }
         }
     }
 
     /// Appends a field whose value is raw bytes, e.g. built in a stack buffer without a `String`;
     /// a value containing CR, LF or NUL is skipped when sent.
     public mutating func add(name: String, valueBytes value: UnsafeRawBufferPointer) {
-        var name = name
-        name.withUTF8 { add(nameBytes: UnsafeRawBufferPointer($0), valueBytes: value) }
+        Self.withBytes(of: name) { add(nameBytes: $0, valueBytes: value) }
+    }
+
+    /// Calls `body` with `text`'s UTF-8 bytes.
+    @inline(__always)
+    private static func withBytes(of text: String, _ body: (UnsafeRawBufferPointer) -> Void) {
+        // Read where they are: `withUTF8`, the rejected alternative, needs a mutable copy of the
+        // string (a retain and a release per field added). Only a bridged string has no such storage.
+        if text.utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) != nil { return }
+        var text = text
+        text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
     }
 
     /// Appends a field from raw bytes, stored as it is sent (`name: value` CRLF) so the

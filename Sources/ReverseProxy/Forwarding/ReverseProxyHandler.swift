@@ -14,17 +14,31 @@ import HTTPEngine
 /// let checks = Task { await proxy.makeHealthChecker().run() }
 /// ```
 public struct ReverseProxyHandler: HTTPHandler {
-    public let configuration: ReverseProxyConfiguration
+    /// What the handler holds, behind one reference: each request's `ForwardingAttempt` keeps a
+    /// copy of the handler, and copying the parts themselves cost a retain and a release each.
+    final class Parts: Sendable {
+        let configuration: ReverseProxyConfiguration
+        let client: HTTPClient
+        let routeTable: RouteTable
+
+        init(configuration: ReverseProxyConfiguration, client: HTTPClient, routeTable: RouteTable) {
+            self.configuration = configuration
+            self.client = client
+            self.routeTable = routeTable
+        }
+    }
+
+    let parts: Parts
+
+    public var configuration: ReverseProxyConfiguration { parts.configuration }
     /// Share the server's `EventLoopGroup` with this client, or every request hops loops.
-    public let client: HTTPClient
-    let routeTable: RouteTable
+    public var client: HTTPClient { parts.client }
+    var routeTable: RouteTable { parts.routeTable }
 
     /// Throws when the configuration cannot work; the error names the field.
     public init(configuration: ReverseProxyConfiguration, client: HTTPClient) throws(ReverseProxyConfigurationError) {
         try configuration.validate()
-        self.configuration = configuration
-        self.client = client
-        routeTable = try RouteTable(configuration.routes)
+        parts = Parts(configuration: configuration, client: client, routeTable: try RouteTable(configuration.routes))
     }
 
     /// The health of every pool's backends, for admin endpoints and metrics.
