@@ -46,10 +46,8 @@ public struct HTTPClientRequest: Sendable {
     /// Whether the request may be sent again after a pooled connection turned out dead:
     /// an idempotent method and a body the client still holds in full.
     var isReplayable: Bool {
-        guard Self.idempotentMethods.contains(method) else { return false }
+        guard method.isIdempotent else { return false }
         if case .stream = body.content { return false }
         return true
     }
-
-    static let idempotentMethods: Set<HTTPMethod> = [.get, .head, .options, .put, .delete, .trace]
 }

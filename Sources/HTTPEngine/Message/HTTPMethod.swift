@@ -20,6 +20,17 @@ public struct HTTPMethod: Hashable, Sendable, CustomStringConvertible {
     public static let connect = HTTPMethod("CONNECT")
     public static let trace = HTTPMethod("TRACE")
 
+    /// Whether sending the request twice has the effect of sending it once (RFC 9110 §9.2.2):
+    /// `GET`, `HEAD`, `OPTIONS`, `PUT`, `DELETE` and `TRACE`.
+    // Compared, not looked up in a `Set`: hashing the name per request cost more than the
+    // comparisons (short names are compared as two words).
+    public var isIdempotent: Bool {
+        switch rawValue {
+        case "GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE": true
+        default: false
+        }
+    }
+
     /// Maps method bytes to a value, reusing the common constants so parsing a
     /// `GET` allocates nothing (short Swift strings are stored inline anyway).
     static func parse(_ bytes: UnsafeRawBufferPointer) -> HTTPMethod {

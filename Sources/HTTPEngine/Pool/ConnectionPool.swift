@@ -191,7 +191,7 @@ final class ConnectionPool<Connection: PooledConnection>: @unchecked Sendable {
 
     /// Tells the owner the pool may be unused, and ends a drain once it is.
     func poolMayBeUnused() {
-        owner?.poolMayBeUnused(upstream: upstream)
+        owner?.poolMayBeUnused(upstream: upstream, isUnused: isUnused)
         if isUnused, !drainWaiters.isEmpty { finishDrain() }
     }
 

@@ -59,8 +59,9 @@ extension PooledConnection {
 
 /// The holder of a client's pools, told when one may be trimmed and when the loop exits.
 protocol ConnectionPoolOwner: AnyObject {
-    /// The pool for `upstream` may be unused: drop it if so (loop thread only).
-    func poolMayBeUnused(upstream: Upstream)
+    /// The pool for `upstream` may be unused (`isUnused` is what it found itself): drop it if so
+    /// (loop thread only).
+    func poolMayBeUnused(upstream: Upstream, isUnused: Bool)
     /// Closes every pool of the loop for good.
     func closeAll()
 }

@@ -76,12 +76,9 @@ extension HTTPEngineError {
         case .connectRefused, .connectFailed, .connectTimeout:
             true
         case .connectionClosed:
-            Self.idempotentMethods.contains(method) && !hasReadBody
+            method.isIdempotent && !hasReadBody
         default:
             false
         }
     }
-
-    /// RFC 9110 §9.2.2.
-    static let idempotentMethods: Set<HTTPMethod> = [.get, .head, .options, .put, .delete, .trace]
 }
