@@ -45,6 +45,8 @@ public final class EventLoop: @unchecked Sendable {
         var endOfTurnActions: [EndOfTurnAction] = []
         /// The other half of a double buffer for `endOfTurnActions`.
         var spareEndOfTurnActions: [EndOfTurnAction] = []
+        /// Random bytes for request IDs made on this loop (`HTTPRequestID.generate(on:)`).
+        var requestIDBytes = RandomBytePool()
     }
 
     let epollDescriptor: Int32

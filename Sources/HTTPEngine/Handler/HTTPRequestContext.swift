@@ -179,6 +179,6 @@ public struct RequestContextMiddleware: HTTPMiddleware {
 
     /// The client's `X-Request-ID` when sane, else a generated one.
     private static func requestID(of request: HTTPRequest) -> String {
-        HTTPRequestID.acceptable(request.headers["X-Request-ID"]) ?? HTTPRequestID.generate()
+        HTTPRequestID.acceptable(request.headers["X-Request-ID"]) ?? HTTPRequestID.generate(on: request.eventLoop)
     }
 }

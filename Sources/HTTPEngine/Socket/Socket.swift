@@ -71,7 +71,7 @@ public enum Socket {
     /// Reads into `buffer`: byte count, 0 at end of stream, nil when it would block; throws on errors.
     public static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> Int? {
         while true {
-            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+            let count = cls_read(descriptor, buffer.baseAddress, buffer.count)
             if count >= 0 { return count }
             let error = cls_errno()
             if error == EINTR { continue }

@@ -134,6 +134,28 @@ enum VerdictKey: HTTPRequestContextKey {
         }
     }
 
+    @Test func requestIDsDrawnFromEachLoopsOwnBytesStayDistinctAndUseEveryDigit() async throws {
+        let group = try EventLoopGroup(loopCount: 2)
+        let loops = [group.next(), group.next()]
+        let perLoop = 2000
+        let identifiers = try await withThrowingTaskGroup(of: [String].self) { tasks in
+            for loop in loops {
+                tasks.addTask { try await loop.perform { (0..<perLoop).map { _ in HTTPRequestID.generate(on: loop) } } }
+            }
+            // Off its thread a loop's bytes are not touched (ThreadSanitizer would see it): the shared pool serves.
+            tasks.addTask { (0..<perLoop).map { _ in HTTPRequestID.generate(on: loops[0]) } }
+            return try await tasks.reduce(into: []) { $0 += $1 }
+        }
+        await group.shutdown()
+        #expect(identifiers.count == 3 * perLoop)
+        #expect(Set(identifiers).count == identifiers.count)
+        let digits = identifiers.map { Array($0.utf8) }
+        #expect(digits.allSatisfy { $0.count == 32 })
+        for position in 0..<32 {
+            #expect(Set(digits.map { $0[position] }) == Set("0123456789abcdef".utf8), "position \(position)")
+        }
+    }
+
     @Test func generatedRequestIDsStayDistinctWhenManyThreadsDrawAtOnce() {
         // Every loop thread draws from the one shared pool: a refill racing a draw would hand two
         // threads the same bytes. Real threads, not tasks, so the draws overlap as on the loops.
