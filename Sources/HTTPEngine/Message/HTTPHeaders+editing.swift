@@ -59,25 +59,20 @@ extension HTTPHeaders {
     public mutating func remove(name: String) {
         // No field has a name of this length: nothing to look at.
         guard nameLengths & Self.nameLengthBit(name.utf8.count) != 0 else { return }
-        removeFields { $0.isNamed(name) }
+        removeAll { $0.isNamed(name) }
     }
 
     /// Removes every field called any of `names` (case-insensitive) in one pass over the fields,
     /// where `remove(name:)` per name scans them once each.
     public mutating func remove(names: [String]) {
         guard names.contains(where: { nameLengths & Self.nameLengthBit($0.utf8.count) != 0 }) else { return }
-        removeFields { name in names.contains { name.isNamed($0) } }
+        removeAll { name in names.contains { name.isNamed($0) } }
     }
 
-    /// Removes every field `isRemoved` picks by its name, in place when these headers are the
-    /// buffer's only owner: for a proxy's edits of a head it passes on.
+    /// Drops the fields `isRemoved` picks by their names, keeping the others in order and the
+    /// checked prefix (`validatedCount`) with them: in place when these headers are the buffer's
+    /// only owner (a proxy's edits of a head it passes on), and nothing is copied when none is picked.
     package mutating func removeAll(where isRemoved: (FieldName) -> Bool) {
-        removeFields(where: isRemoved)
-    }
-
-    /// Drops the fields `isRemoved` picks, keeping the others in order and the checked prefix
-    /// (`validatedCount`) with them; nothing is copied when none is picked.
-    private mutating func removeFields(where isRemoved: (FieldName) -> Bool) {
         let stride = Self.fieldStride
         let fieldCount = count
         // Read-only first: taking the buffer mutably would copy it whenever another copy of these
