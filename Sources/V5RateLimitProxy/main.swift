@@ -65,7 +65,8 @@ case .redis(let address):
 let limiter = PolicyRateLimitMiddleware(
     policies: policies, store: store,
     addressResolver: ClientAddressResolver(trustedProxies: configuration.trustedProxies),
-    configuration: RateLimitResponseConfiguration(headerStyle: configuration.headerStyle, errorBodyFormat: configuration.errorBodyFormat)
+    configuration: RateLimitResponseConfiguration(headerStyle: configuration.headerStyle, errorBodyFormat: configuration.errorBodyFormat),
+    recordsOutcomes: configuration.writesAccessLog
 )
 let layers: [any HTTPMiddleware] = configuration.writesAccessLog
     ? [RequestContextMiddleware(), AccessLogMiddleware(), limiter]

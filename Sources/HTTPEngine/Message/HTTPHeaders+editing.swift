@@ -28,14 +28,17 @@ extension HTTPHeaders {
         if count == tableCapacity { growTable() }
         nameLengths |= Self.nameLengthBit(name.count)
         let nameStart = storage.count
-        storage.append(contentsOf: name)
-        storage.append(ASCII.colon)
-        storage.append(ASCII.space)
-        let valueStart = storage.count
-        storage.append(contentsOf: value)
-        let valueEnd = storage.count
-        storage.append(ASCII.carriageReturn)
-        storage.append(ASCII.lineFeed)
+        let valueStart = nameStart + name.count + 2
+        let valueEnd = valueStart + value.count
+        // The line written in one step: six appends each checked the buffer's room and owner.
+        storage.append(byteCount: value.count + name.count + 4) { line in
+            line.copyMemory(from: name)
+            line[name.count] = ASCII.colon
+            line[name.count + 1] = ASCII.space
+            UnsafeMutableRawBufferPointer(rebasing: line[(name.count + 2)...]).copyMemory(from: value)
+            line[line.count - 2] = ASCII.carriageReturn
+            line[line.count - 1] = ASCII.lineFeed
+        }
         let field = Field(nameStart: Int32(nameStart), nameEnd: Int32(valueStart - 2), valueStart: Int32(valueStart), valueEnd: Int32(valueEnd))
         let slot = count * Self.fieldStride
         storage.withUnsafeMutableBytes { $0.storeBytes(of: field, toByteOffset: slot, as: Field.self) }

@@ -41,7 +41,7 @@ public struct HTTPHeaders: Sendable {
     /// of bytes plus an array of fields, the rejected alternative, cost two each. (A fixed-size
     /// inline table was rejected too: it made every copy of the headers larger and still needed
     /// a second buffer for heads with more fields.)
-    var storage: [UInt8]
+    var storage: HeaderBytes
     /// Entries the table at the front of `storage` has room for (changed only by `add`).
     var tableCapacity: Int
     /// Number of fields, counting repeated names separately (set only by `add` and `remove`).
@@ -66,7 +66,7 @@ public struct HTTPHeaders: Sendable {
 
     /// Creates an empty header list.
     public init() {
-        storage = []
+        storage = HeaderBytes()
         tableCapacity = 0
         count = 0
     }
@@ -88,20 +88,15 @@ public struct HTTPHeaders: Sendable {
         }
     }
 
-    /// A storage array with room for `capacity` bytes, of which `fill` initializes the first
-    /// ones and returns how many: the one way every table-plus-bytes buffer is made.
+    /// A buffer with room for `capacity` bytes, of which `fill` initializes the first ones and
+    /// returns how many: the one way every table-plus-bytes buffer is made.
     @inline(__always)
-    static func makeStorage(capacity: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> [UInt8] {
-        // With no capacity the array initializer writes the count into the runtime's shared empty
-        // array (a data race ThreadSanitizer reports between two threads making empty headers).
-        guard capacity > 0 else { return [] }
-        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
-            initializedCount = fill(UnsafeMutableRawBufferPointer(buffer))
-        }
+    static func makeStorage(capacity: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> HeaderBytes {
+        HeaderBytes(capacity: capacity, fill)
     }
 
     /// Parsed headers: `storage` starts with a table of `tableCapacity` entries, `count` of them used.
-    init(parsedStorage storage: [UInt8], tableCapacity: Int, count: Int, nameLengths: UInt64) {
+    init(parsedStorage storage: HeaderBytes, tableCapacity: Int, count: Int, nameLengths: UInt64) {
         self.storage = storage
         self.tableCapacity = tableCapacity
         self.count = count
@@ -150,12 +145,12 @@ public struct HTTPHeaders: Sendable {
 
     func name(at index: Int) -> String {
         let field = field(at: index)
-        return String(decoding: storage[Int(field.nameStart)..<Int(field.nameEnd)], as: UTF8.self)
+        return storage.withUnsafeBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[Int(field.nameStart)..<Int(field.nameEnd)]), as: UTF8.self) }
     }
 
     func value(at index: Int) -> String {
         let field = field(at: index)
-        return String(decoding: storage[Int(field.valueStart)..<Int(field.valueEnd)], as: UTF8.self)
+        return storage.withUnsafeBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[Int(field.valueStart)..<Int(field.valueEnd)]), as: UTF8.self) }
     }
 }
 

@@ -11,13 +11,13 @@ public struct HTTPRequestHead: Sendable {
     /// `headers` staying the same: a proxy that swaps the headers keeps a valid target.
     /// (Re-anchoring a range into `headers` on every assignment was the rejected alternative:
     /// a `didSet` cannot see edits made through the headers' own mutating methods.)
-    let targetStorage: [UInt8]
+    let targetStorage: HeaderBytes
     /// Range of the request target inside `targetStorage`.
     let targetRange: Range<Int>
 
     /// Creates a head for a request built in code.
     public init(method: HTTPMethod, target: String, version: HTTPVersion = .http1_1, headers: HTTPHeaders = HTTPHeaders()) {
-        let targetStorage = Array(target.utf8)
+        let targetStorage = HeaderBytes(copying: target.utf8)
         self.method = method
         self.version = version
         self.headers = headers
@@ -36,24 +36,31 @@ public struct HTTPRequestHead: Sendable {
         self.bodyFraming = bodyFraming
     }
 
-    /// The request target as raw bytes (origin form `/path?query` in the usual case).
+    /// The request target as raw bytes (origin form `/path?query` in the usual case); a copy.
     public var targetBytes: ArraySlice<UInt8> { targetStorage[targetRange] }
 
+    /// Calls `body` with the request target's bytes where they are.
+    func withTargetBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        targetStorage.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[targetRange])) }
+    }
+
     /// The request target as sent, e.g. `/items?id=3`.
-    public var target: String { String(decoding: targetBytes, as: UTF8.self) }
+    public var target: String { withTargetBytes { String(decoding: $0, as: UTF8.self) } }
 
     /// The target up to (not including) the first `?`.
     public var path: String {
-        let bytes = targetBytes
-        let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
-        return String(decoding: bytes[bytes.startIndex..<end], as: UTF8.self)
+        withTargetBytes { bytes in
+            let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<end]), as: UTF8.self)
+        }
     }
 
     /// The text after the first `?`, or nil when there is none.
     public var query: String? {
-        let bytes = targetBytes
-        guard let mark = bytes.firstIndex(of: UInt8(ascii: "?")) else { return nil }
-        return String(decoding: bytes[(mark + 1)...], as: UTF8.self)
+        withTargetBytes { bytes in
+            guard let mark = bytes.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(mark + 1)...]), as: UTF8.self)
+        }
     }
 
     /// Whether the client asked to keep the connection open after this request

@@ -46,30 +46,34 @@ public enum RateLimitOutcomeKey: HTTPRequestContextKey {
 /// goes on; and the outcome is left in the request context for the access log. A class: one
 /// instance holds the policies a reload replaces.
 public final class PolicyRateLimitMiddleware: HTTPMiddleware {
-    /// The policies; read through a lock so a reload can replace them between requests. Boxed,
-    /// so a request copies one reference out, where copying the set retained each of its parts.
-    private let current: Mutex<PolicySetBox>
+    /// The policies; read through a lock so a reload can replace them between requests.
+    private let current: Mutex<PolicySet>
     public let store: GuardedStore
     public let addressResolver: ClientAddressResolver
     public let configuration: RateLimitResponseConfiguration
+    /// Whether each request's `RateLimitOutcome` is left in its context, for an access log.
+    public let recordsOutcomes: Bool
     private let shadowRefusalCount = Atomic<Int>(0)
 
-    public init(policies: PolicySet, store: GuardedStore, addressResolver: ClientAddressResolver, configuration: RateLimitResponseConfiguration = RateLimitResponseConfiguration()) {
-        current = Mutex(PolicySetBox(policies))
+    /// A limiter deciding with `store` by `policies`. `recordsOutcomes: false` leaves no outcome
+    /// in the request context: for a server without an access log, which would be its only reader
+    /// (recording is an object and a locked write per request).
+    public init(policies: PolicySet, store: GuardedStore, addressResolver: ClientAddressResolver, configuration: RateLimitResponseConfiguration = RateLimitResponseConfiguration(), recordsOutcomes: Bool = true) {
+        current = Mutex(policies)
         self.store = store
         self.addressResolver = addressResolver
         self.configuration = configuration
+        self.recordsOutcomes = recordsOutcomes
     }
 
     /// The policies in force.
-    public var policies: PolicySet { current.withLock { $0.policies } }
+    public var policies: PolicySet { current.withLock { $0 } }
 
     /// Replaces the policies for requests that start from now on (a configuration reload). State
     /// in the store is kept: limits are found by name, so an unchanged limit keeps counting and a
     /// changed one (its name includes its numbers) starts fresh.
     public func replacePolicies(with policies: PolicySet) {
-        let box = PolicySetBox(policies)
-        current.withLock { $0 = box }
+        current.withLock { $0 = policies }
     }
 
     /// Requests a shadow policy would have refused; they were let through.
@@ -124,10 +128,9 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
 
     /// The policies that apply to `request` and the store question they make.
     private func question(for request: HTTPRequest) -> (PolicyResolution, RateLimitRequest) {
-        // Used through the box: taking the set out of it would copy it, a retain per part.
-        let box = current.withLock { $0 }
+        let policies = current.withLock { $0 }
         let address = addressResolver.clientAddress(for: request)
-        let resolution = box.policies.resolve(apiKey: request.headers[box.policies.apiKeyHeader], clientAddress: address.description, path: request.path)
+        let resolution = policies.resolve(apiKey: request.headers[policies.apiKeyHeader], clientAddress: address.description, path: request.path)
         // `PolicySet` checked every combination of limits and cost when it was built.
         return (resolution, RateLimitRequest(checkedKey: resolution.key, limits: resolution.limits, cost: resolution.cost))
     }
@@ -163,6 +166,7 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
     }
 
     private func record(_ label: String, _ resolution: PolicyResolution, in request: HTTPRequest) {
+        guard recordsOutcomes else { return }
         request.context?[RateLimitOutcomeKey.self] = RateLimitOutcome(policy: resolution.policyName, decision: label, key: resolution.key)
     }
 }
@@ -213,13 +217,4 @@ final class Admission: Sendable {
 /// Where `respondImmediately` leaves its go-ahead for `handle`.
 enum AdmissionKey: HTTPRequestContextKey {
     typealias Value = Admission
-}
-
-/// A `PolicySet` behind one reference (see `PolicyRateLimitMiddleware.current`).
-private final class PolicySetBox: Sendable {
-    let policies: PolicySet
-
-    init(_ policies: PolicySet) {
-        self.policies = policies
-    }
 }

@@ -4,7 +4,10 @@
 /// Unknown and missing API keys fall back to the per-address policy: were an unknown key its own
 /// identity, a client could mint a fresh key per request and never be limited. A known key is
 /// limited by its tier wherever it comes from, so clients behind one NAT do not share its budget.
-public struct PolicySet: Sendable {
+///
+/// A class of constants, so it behaves as a value: read through the limiter's lock once per
+/// request, a struct was copied out each time, a retain and a release per part.
+public final class PolicySet: Sendable {
     /// The header carrying API keys, e.g. `X-API-Key`.
     public let apiKeyHeader: String
     /// Tier policies by tier name.
@@ -62,7 +65,9 @@ public struct PolicySet: Sendable {
     }
 
     /// The policies for a request with `apiKey` (nil when absent) from `clientAddress` to `path`.
-    public func resolve(apiKey: String?, clientAddress: String, path: String) -> PolicyResolution {
+    ///
+    /// `path` is read only when routes are configured: making it is a string per request.
+    public func resolve(apiKey: String?, clientAddress: String, path: @autoclosure () -> String) -> PolicyResolution {
         let identity: RateLimitPolicy
         let key: String
         if let apiKey, let known = knownKeys[apiKey] {
@@ -72,7 +77,13 @@ public struct PolicySet: Sendable {
             identity = anonymous
             key = "ip:" + clientAddress
         }
-        let route = routes.first { path.hasPrefix($0.pathPrefix) }
+        let route: RoutePolicy?
+        if routes.isEmpty {
+            route = nil
+        } else {
+            let path = path()
+            route = routes.first { path.hasPrefix($0.pathPrefix) }
+        }
         return PolicyResolution(key: key, identity: identity, route: route)
     }
 }

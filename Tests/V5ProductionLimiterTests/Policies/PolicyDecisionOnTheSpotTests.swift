@@ -73,6 +73,18 @@ import Testing
         #expect(try await serve(chain).response.headers["RateLimit-Policy"] == "\"anonymous\";q=3;w=60")
     }
 
+    @Test func outcomesAreLeftForAnAccessLogOnlyWhenAsked() async throws {
+        let store = GuardedStore.inMemory(InMemoryStore(clock: ManualClock()))
+        func outcome(recording: Bool) async throws -> RateLimitOutcome? {
+            let limiter = PolicyRateLimitMiddleware(policies: policies, store: store, addressResolver: ClientAddressResolver(trustedProxies: []), recordsOutcomes: recording)
+            let served = try await serve(MiddlewareChain([RequestContextMiddleware(), limiter], handler: CountingHandler()))
+            #expect(served.response.status == .ok && served.response.headers["X-RateLimit-Limit"] == "3")
+            return served.request.context?[RateLimitOutcomeKey.self]
+        }
+        #expect(try await outcome(recording: true) == RateLimitOutcome(policy: "anonymous", decision: "allowed", key: "ip:192.0.2.7"))
+        #expect(try await outcome(recording: false) == nil)
+    }
+
     @Test func storeThatMustBeAwaitedSpendsNothingOnTheSpot() async throws {
         let handler = CountingHandler()
         let clock = ManualClock()
