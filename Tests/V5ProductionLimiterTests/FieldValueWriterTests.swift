@@ -33,4 +33,12 @@ import Testing
             writer.write(Int.max)
         } == "\"naïve\";q=\(Int.max)")
     }
+
+    @Test func quotedTextIsAStructuredFieldStringWhateverItHolds() {
+        #expect(written { $0.writeQuoted("tier:premium+route:/search") } == "\"tier:premium+route:/search\"")
+        // RFC 9651, Section 4.1.6: `"` and `\` escaped; bytes outside 0x20-0x7E cannot be in a String.
+        #expect(written { $0.writeQuoted("route:/a\"b\\c") } == "\"route:/a\\\"b\\\\c\"")
+        #expect(written { $0.writeQuoted("na\u{EF}ve\r\n\u{7F}x") } == "\"navex\"")
+        #expect(written { $0.writeQuoted("") } == "\"\"")
+    }
 }

@@ -35,6 +35,30 @@ struct FieldValueWriter {
         text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 
+    /// Appends `text` as a Structured Field String (RFC 9651, Section 4.1.6): in double quotes,
+    /// with `"` and `\` escaped by a backslash. Bytes a String cannot hold (outside 0x20–0x7E:
+    /// controls, DEL, non-ASCII) are left out, where the RFC fails the whole serialization: a
+    /// policy named after a route is still reported, under a name close to the configured one.
+    /// Needs room for twice `text`'s bytes and the two quotes.
+    mutating func writeQuoted(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            precondition(count + 2 * bytes.count + 2 <= buffer.count, "FieldValueWriter: \(bytes.count) bytes quoted may not fit")
+            buffer[count] = UInt8(ascii: "\"")
+            count += 1
+            for byte in bytes where byte >= 0x20 && byte <= 0x7E {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                    buffer[count] = UInt8(ascii: "\\")
+                    count += 1
+                }
+                buffer[count] = byte
+                count += 1
+            }
+            buffer[count] = UInt8(ascii: "\"")
+            count += 1
+        }
+    }
+
     /// Appends `number` in decimal, with a leading `-` when negative.
     mutating func write(_ number: Int64) {
         // The magnitude as unsigned, so Int64.min has one too.

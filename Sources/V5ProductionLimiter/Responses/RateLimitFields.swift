@@ -63,8 +63,9 @@ public struct RateLimitFields: Hashable, Sendable {
         // One pass removes whatever the handler set; then the values are added in order.
         headers.remove(names: style.fieldNames)
         guard style != .omitted else { return }
-        // Room for the longest value: the policy name, two numbers of up to 20 digits, 11 more bytes.
-        withUnsafeTemporaryAllocation(byteCount: policyName.utf8.count + 64, alignment: 1) { buffer in
+        // Room for the longest value: the policy name quoted (each byte may take an escape), two
+        // numbers of up to 20 digits, 11 more bytes.
+        withUnsafeTemporaryAllocation(byteCount: 2 * policyName.utf8.count + 64, alignment: 1) { buffer in
             var value = FieldValueWriter(buffer)
             func add(_ name: String, _ write: (inout FieldValueWriter) -> Void) {
                 value.clear()
@@ -78,17 +79,17 @@ public struct RateLimitFields: Hashable, Sendable {
             }
             if style.includesIETF {
                 add("RateLimit-Policy") { value in
-                    value.write("\"")
-                    value.write(policyName)
-                    value.write("\";q=")
+                    // Quoted and escaped: a policy's name comes from configuration (a route's
+                    // path prefix), and a `"` there would end the String early.
+                    value.writeQuoted(policyName)
+                    value.write(";q=")
                     value.write(limit)
                     value.write(";w=")
                     value.write(windowSeconds)
                 }
                 add("RateLimit") { value in
-                    value.write("\"")
-                    value.write(policyName)
-                    value.write("\";r=")
+                    value.writeQuoted(policyName)
+                    value.write(";r=")
                     value.write(remaining)
                     if let nextQuotaSeconds {
                         value.write(";t=")

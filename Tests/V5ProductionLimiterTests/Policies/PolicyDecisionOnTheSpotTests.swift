@@ -85,6 +85,19 @@ import Testing
         #expect(try await outcome(recording: false) == nil)
     }
 
+    @Test func policyNamesFromConfigurationAreEscapedInTheIETFFields() async throws {
+        // A route's path prefix becomes part of a policy's name; `"` would end the String early.
+        let odd = try PolicySet(anonymous: RateLimitPolicy(name: "route:/a\"b\\c", limits: [try RateLimit(name: "odd.1m", 1, per: .seconds(60))]))
+        let limiter = PolicyRateLimitMiddleware(policies: odd, store: GuardedStore.inMemory(InMemoryStore(clock: ManualClock())), addressResolver: ClientAddressResolver(trustedProxies: []))
+        let chain = MiddlewareChain([RequestContextMiddleware(), limiter], handler: CountingHandler())
+        let allowed = try await serve(chain).response
+        #expect(allowed.headers["RateLimit-Policy"] == "\"route:/a\\\"b\\\\c\";q=1;w=60")
+        #expect(allowed.headers["RateLimit"] == "\"route:/a\\\"b\\\\c\";r=0;t=60")
+        let refused = try await serve(chain).response
+        #expect(refused.status == .tooManyRequests)
+        #expect(refused.headers["RateLimit"] == "\"route:/a\\\"b\\\\c\";r=0;t=60")
+    }
+
     @Test func storeThatMustBeAwaitedSpendsNothingOnTheSpot() async throws {
         let handler = CountingHandler()
         let clock = ManualClock()
