@@ -31,10 +31,10 @@ enum RequestEncoder {
         output.append(contentsOf: method)
         output.append(ASCII.space)
         output.append(contentsOf: target)
-        output.append(contentsOf: " HTTP/1.1\r\n".utf8)
+        ResponseEncoder.append(" HTTP/1.1\r\n", to: &output)
         headers.appendFields(to: &output, excluding: managedFields)
         if !headers.contains(name: "host") {
-            output.append(contentsOf: "Host: ".utf8)
+            ResponseEncoder.append("Host: ", to: &output)
             let host = request.host.utf8.filter(ASCII.isTargetCharacter)
             if host.contains(ASCII.colon) {
                 output.append(UInt8(ascii: "["))
@@ -50,12 +50,12 @@ enum RequestEncoder {
         }
         switch framing {
         case .length(let count):
-            output.append(contentsOf: "Content-Length: ".utf8)
+            ResponseEncoder.append("Content-Length: ", to: &output)
             ResponseEncoder.appendDecimal(count, to: &output)
             output.append(ASCII.carriageReturn)
             output.append(ASCII.lineFeed)
         case .chunked:
-            output.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
+            ResponseEncoder.append("Transfer-Encoding: chunked\r\n", to: &output)
         case .none, .untilClose:
             break
         }

@@ -25,10 +25,17 @@ enum ASCII {
 
     /// Whether every byte of `bytes` may appear in a token.
     // A loop of its own: `allSatisfy(isTokenCharacter)` passed the check as a function value,
-    // which was not inlined (1 % of the proxy's user time, serializing names).
+    // which was not inlined (1 % of the proxy's user time, serializing names). Indexing the
+    // base address: `for byte in bytes` called the buffer iterator's `next()` out of line per byte
+    // (2.6 % of the user time of a proxy answering 429s itself).
     @inline(__always)
     static func areTokenCharacters(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        for byte in bytes where !isTokenCharacter(byte) { return false }
+        guard let base = bytes.baseAddress else { return true }
+        var index = 0
+        while index < bytes.count {
+            guard isTokenCharacter(base.load(fromByteOffset: index, as: UInt8.self)) else { return false }
+            index &+= 1
+        }
         return true
     }
 

@@ -6,6 +6,9 @@ extension HTTPHeaders {
             // Lines stored as sent and next to each other go out in one copy: a received head's
             // fields, or fields added one after another. Six appends per field was the rejected
             // way, and each append of an array checks its capacity and uniqueness.
+            // Lengths first, as a lookup does: most fields share no length with an excluded name.
+            var excludedLengths: UInt64 = 0
+            for name in excluded { excludedLengths |= Self.nameLengthBit(name.count) }
             var run = 0..<0
             func appendRun() {
                 if !run.isEmpty { output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run])) }
@@ -18,7 +21,7 @@ extension HTTPHeaders {
                 // Skipping rather than escaping invalid fields: a CR or LF here would be
                 // request smuggling or response splitting.
                 guard index < validatedCount || (!name.isEmpty && ASCII.areTokenCharacters(name) && ASCII.areFieldValueCharacters(value)) else { continue }
-                if excluded.contains(where: { field in field.count == name.count && field.withUnsafeBytes { ASCII.equalsIgnoringCase($0, name) } }) { continue }
+                if excludedLengths & Self.nameLengthBit(name.count) != 0, excluded.contains(where: { field in field.count == name.count && field.withUnsafeBytes { ASCII.equalsIgnoringCase($0, name) } }) { continue }
                 // A skipped field ends the run: the next line does not start where the run ends.
                 if let lineEnd = field.lineEnd(in: bytes) {
                     let lineStart = Int(field.nameStart)
