@@ -111,7 +111,7 @@ extension HTTPHeaders {
         let byteCount = storage.count - bytesStart
         // Spare room for a few more fields' bytes, so the next adds do not reallocate at once.
         storage = storage.withUnsafeBytes { old in
-            Self.makeStorage(capacity: newCapacity * stride + byteCount * 2 + 64) { new in
+            HeaderBytes(capacity: newCapacity * stride + byteCount * 2 + 64) { new in
                 for index in 0..<count {
                     new.storeBytes(of: field(at: index, in: old).shifted(by: distance), toByteOffset: index * stride, as: Field.self)
                 }

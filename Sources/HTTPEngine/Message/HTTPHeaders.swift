@@ -82,17 +82,10 @@ public struct HTTPHeaders: Sendable {
         let tableBytes = fieldCount * Self.fieldStride
         tableCapacity = fieldCount
         count = 0
-        storage = Self.makeStorage(capacity: tableBytes + byteCount) { buffer in
+        storage = HeaderBytes(capacity: tableBytes + byteCount) { buffer in
             buffer.baseAddress?.initializeMemory(as: UInt8.self, repeating: 0, count: tableBytes)
             return tableBytes
         }
-    }
-
-    /// A buffer with room for `capacity` bytes, of which `fill` initializes the first ones and
-    /// returns how many: the one way every table-plus-bytes buffer is made.
-    @inline(__always)
-    static func makeStorage(capacity: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> HeaderBytes {
-        HeaderBytes(capacity: capacity, fill)
     }
 
     /// Parsed headers: `storage` starts with a table of `tableCapacity` entries, `count` of them used.

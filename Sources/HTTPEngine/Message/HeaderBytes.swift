@@ -26,7 +26,8 @@ struct HeaderBytes: @unchecked Sendable {
         buffer = nil
     }
 
-    /// Room for `capacity` bytes, of which `fill` initialises the first ones and returns how many.
+    /// Room for `capacity` bytes, of which `fill` initialises the first ones and returns how many:
+    /// the one way every table-plus-bytes buffer of a header list is made.
     @inline(__always)
     init(capacity: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) {
         guard capacity > 0 else {
@@ -78,19 +79,14 @@ struct HeaderBytes: @unchecked Sendable {
         }
     }
 
-    /// Appends `bytes`, growing the buffer (at least doubling it) when they do not fit.
+    /// Appends `bytes` (see `append(byteCount:_:)`).
     @inline(__always)
     mutating func append(contentsOf bytes: UnsafeRawBufferPointer) {
-        guard !bytes.isEmpty else { return }
-        let start = count
-        makeUnique(minimumCapacity: start + bytes.count)
-        buffer!.withUnsafeMutablePointers { counts, elements in
-            UnsafeMutableRawPointer(elements + start).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-            counts.pointee.count = start + bytes.count
-        }
+        append(byteCount: bytes.count) { $0.copyMemory(from: bytes) }
     }
 
-    /// Appends `byteCount` bytes that `write` fills in (all of them), growing the buffer as `append(contentsOf:)` does.
+    /// Appends `byteCount` bytes that `write` fills in (all of them), growing the buffer (at least
+    /// doubling it) when they do not fit.
     @inline(__always)
     mutating func append(byteCount: Int, _ write: (UnsafeMutableRawBufferPointer) -> Void) {
         guard byteCount > 0 else { return }
@@ -99,17 +95,6 @@ struct HeaderBytes: @unchecked Sendable {
         buffer!.withUnsafeMutablePointers { counts, elements in
             write(UnsafeMutableRawBufferPointer(start: elements + start, count: byteCount))
             counts.pointee.count = start + byteCount
-        }
-    }
-
-    /// Appends one byte.
-    @inline(__always)
-    mutating func append(_ byte: UInt8) {
-        let start = count
-        makeUnique(minimumCapacity: start + 1)
-        buffer!.withUnsafeMutablePointers { counts, elements in
-            elements[start] = byte
-            counts.pointee.count = start + 1
         }
     }
 

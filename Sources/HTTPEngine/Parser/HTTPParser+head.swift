@@ -124,7 +124,7 @@ extension HTTPParser {
         var failure: HTTPParseError?
         var count = 0
         var nameLengths: UInt64 = 0
-        let storage = HTTPHeaders.makeStorage(capacity: bytesStart + head.count + room.bytes) { bytes in
+        let storage = HeaderBytes(capacity: bytesStart + head.count + room.bytes) { bytes in
             UnsafeMutableRawBufferPointer(rebasing: bytes[bytesStart...]).copyMemory(from: head)
             do throws(HTTPParseError) {
                 count = try parseFields(head, from: start, maxCount: maxCount) { index, field in

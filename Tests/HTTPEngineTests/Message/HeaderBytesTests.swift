@@ -4,6 +4,10 @@ import Testing
 /// The buffer behind every header list keeps value semantics: a write never shows through
 /// another value sharing the bytes, growth keeps every byte, and an owner writes in place.
 @Suite struct HeaderBytesTests {
+    func append(_ byte: UInt8, to value: inout HeaderBytes) {
+        value.append(byteCount: 1) { $0[0] = byte }
+    }
+
     func bytes(_ value: HeaderBytes) -> [UInt8] {
         value.withUnsafeBytes { Array($0) }
     }
@@ -23,8 +27,8 @@ import Testing
     @Test func appendsWithinCapacityStayInPlaceAndBeyondItKeepEveryByte() {
         var value = filled("ab", capacity: 4)
         let before = address(value)
-        value.append(UInt8(ascii: "c"))
-        value.append(byteCount: 1) { $0[0] = UInt8(ascii: "d") }
+        append(UInt8(ascii: "c"), to: &value)
+        Array("d".utf8).withUnsafeBytes { value.append(contentsOf: $0) }
         #expect(address(value) == before)
         Array("efghij".utf8).withUnsafeBytes { value.append(contentsOf: $0) }
         #expect(bytes(value) == Array("abcdefghij".utf8))
@@ -34,10 +38,10 @@ import Testing
     @Test func aCopysAppendsNeverShowThroughTheOriginal() {
         var original = filled("head", capacity: 64)
         var copy = original
-        copy.append(UInt8(ascii: "!"))
+        append(UInt8(ascii: "!"), to: &copy)
         #expect(bytes(original) == Array("head".utf8))
         #expect(bytes(copy) == Array("head!".utf8))
-        original.append(UInt8(ascii: "?"))
+        append(UInt8(ascii: "?"), to: &original)
         #expect(bytes(original) == Array("head?".utf8))
         #expect(bytes(copy) == Array("head!".utf8))
     }
@@ -59,7 +63,7 @@ import Testing
         #expect(empty.count == 0)
         #expect(bytes(empty).isEmpty)
         #expect(HeaderBytes(copying: [UInt8]()).count == 0)
-        empty.append(UInt8(ascii: "a"))
+        append(UInt8(ascii: "a"), to: &empty)
         #expect(bytes(empty) == [UInt8(ascii: "a")])
     }
 
