@@ -29,12 +29,6 @@ struct FieldValueWriter {
         write(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    /// Appends `text`'s UTF-8 bytes.
-    mutating func write(_ text: String) {
-        var text = text
-        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
-    }
-
     /// Appends `text` as a Structured Field String (RFC 9651, Section 4.1.6): in double quotes,
     /// with `"` and `\` escaped by a backslash. Bytes a String cannot hold (outside 0x20–0x7E:
     /// controls, DEL, non-ASCII) are left out, where the RFC fails the whole serialization: a
