@@ -115,4 +115,15 @@ uint64_t cls_monotonic_nanoseconds(void) {
 
 uint64_t cls_thread_id(void) { return (uint64_t)pthread_self(); }
 
+static uint32_t cls_next_thread_ordinal;
+/* Zero until the thread first asks, then its ordinal plus one. */
+static _Thread_local uint32_t cls_thread_ordinal_plus_one;
+
+uint32_t cls_thread_ordinal(void) {
+    if (cls_thread_ordinal_plus_one == 0) {
+        cls_thread_ordinal_plus_one = __atomic_fetch_add(&cls_next_thread_ordinal, 1, __ATOMIC_RELAXED) + 1;
+    }
+    return cls_thread_ordinal_plus_one - 1;
+}
+
 void cls_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }

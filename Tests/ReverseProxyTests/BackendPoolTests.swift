@@ -60,6 +60,23 @@ struct BackendPoolTests {
         #expect(pool.select() == 0)
     }
 
+    @Test func aPoolOfOneBackendPicksItOnlyWhileItIsHealthyAndNotExcluded() throws {
+        let checks = HealthCheckConfiguration(healthyThreshold: 1, unhealthyThreshold: 2)
+        let pool = try BackendPool(name: "p", backends: [a], healthCheck: checks, clock: ManualProxyClock())
+        #expect(pool.select() == 0)
+        #expect(pool.select(excluding: [0]) == nil)
+        pool.recordCheck(at: 0, passed: false, failure: "503")
+        #expect(pool.select() == 0)
+        pool.recordCheck(at: 0, passed: false, failure: "503")
+        #expect(pool.select() == nil)
+        pool.recordCheck(at: 0, passed: true, failure: nil)
+        #expect(pool.select() == 0)
+        pool.recordPassiveFailure(at: 0, "reset")
+        #expect(pool.select() == nil)
+        pool.recordCheck(at: 0, passed: true, failure: nil)
+        #expect(pool.select() == 0)
+    }
+
     @Test func healthyBackendTurnsUnhealthyOnlyAfterTheThresholdOfFailedChecksInARow() throws {
         let checks = HealthCheckConfiguration(healthyThreshold: 1, unhealthyThreshold: 3)
         let pool = try BackendPool(name: "p", backends: [a], healthCheck: checks, clock: ManualProxyClock())

@@ -46,8 +46,9 @@ public enum RateLimitOutcomeKey: HTTPRequestContextKey {
 /// goes on; and the outcome is left in the request context for the access log. A class: one
 /// instance holds the policies a reload replaces.
 public final class PolicyRateLimitMiddleware: HTTPMiddleware {
-    /// The policies; read through a lock so a reload can replace them between requests.
-    private let current: Mutex<PolicySet>
+    /// The policies; each loop reads its own copy (see `ReadMostly`), and a reload replaces
+    /// them between requests.
+    private let current: ReadMostly<PolicySet>
     public let store: GuardedStore
     public let addressResolver: ClientAddressResolver
     public let configuration: RateLimitResponseConfiguration
@@ -59,7 +60,7 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
     /// in the request context: for a server without an access log, which would be its only reader
     /// (recording is an object and a locked write per request).
     public init(policies: PolicySet, store: GuardedStore, addressResolver: ClientAddressResolver, configuration: RateLimitResponseConfiguration = RateLimitResponseConfiguration(), recordsOutcomes: Bool = true) {
-        current = Mutex(policies)
+        current = ReadMostly(policies)
         self.store = store
         self.addressResolver = addressResolver
         self.configuration = configuration
@@ -67,13 +68,13 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
     }
 
     /// The policies in force.
-    public var policies: PolicySet { current.withLock { $0 } }
+    public var policies: PolicySet { current.value }
 
     /// Replaces the policies for requests that start from now on (a configuration reload). State
     /// in the store is kept: limits are found by name, so an unchanged limit keeps counting and a
     /// changed one (its name includes its numbers) starts fresh.
     public func replacePolicies(with policies: PolicySet) {
-        current.withLock { $0 = policies }
+        current.replace(with: policies)
     }
 
     /// Requests a shadow policy would have refused; they were let through.
@@ -128,7 +129,7 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
 
     /// The policies that apply to `request` and the store question they make.
     private func question(for request: HTTPRequest) -> (PolicyResolution, RateLimitRequest) {
-        let policies = current.withLock { $0 }
+        let policies = current.value
         let address = addressResolver.clientAddress(for: request)
         let resolution = policies.resolve(apiKey: request.headers[policies.apiKeyHeader], clientAddress: address.description, path: request.path)
         // `PolicySet` checked every combination of limits and cost when it was built.

@@ -9,33 +9,34 @@ import Synchronization
 /// `healthCheck` (or its backends) must check the new pools, and stop checking the old ones,
 /// whose state no request reads any more.
 final class ReloadableHandler: HTTPHandler {
-    private struct Current {
-        var handler: ReverseProxyHandler
-        var healthChecks: Task<Void, Never>?
-    }
-
-    private let current: Mutex<Current>
+    /// Read by every request, so each loop reads its own copy (see `ReadMostly`).
+    private let current: ReadMostly<ReverseProxyHandler>
+    /// The health checks of the handler in force; its lock also orders replacements.
+    private let healthChecks: Mutex<Task<Void, Never>?>
 
     /// `handler` in force; its health checks start at once.
     init(_ handler: ReverseProxyHandler) {
-        current = Mutex(Current(handler: handler, healthChecks: Self.startHealthChecks(of: handler)))
+        current = ReadMostly(handler)
+        healthChecks = Mutex(Self.startHealthChecks(of: handler))
     }
 
-    var handler: ReverseProxyHandler { current.withLock { $0.handler } }
+    var handler: ReverseProxyHandler { current.value }
 
     /// Puts `handler` in force, starts its health checks and stops the previous handler's.
     func replace(with handler: ReverseProxyHandler) {
         let fresh = Self.startHealthChecks(of: handler)
-        let previous = current.withLock { current in
-            defer { current = Current(handler: handler, healthChecks: fresh) }
-            return current.healthChecks
+        let previous = healthChecks.withLock { checks in
+            // Under this lock, so two replacements cannot leave one's handler with the other's checks.
+            current.replace(with: handler)
+            defer { checks = fresh }
+            return checks
         }
         previous?.cancel()
     }
 
     /// Stops the health checks, for shutdown.
     func stopHealthChecks() {
-        current.withLock { $0.healthChecks }?.cancel()
+        healthChecks.withLock { $0 }?.cancel()
     }
 
     func handle(_ request: HTTPRequest) async throws -> HTTPResponse {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import V5ProductionLimiter
 
@@ -63,5 +64,29 @@ import V5ProductionLimiter
         #expect(result.status == 0, "promtool check metrics: \(result.output)")
         // promtool exits 0 with lint warnings too; none are acceptable.
         #expect(result.output.isEmpty, "promtool check metrics: \(result.output)")
+    }
+
+    @Test func countsFromManyThreadsAddUpExactly() {
+        // Each thread counts in its own stripe's row; the totals are the sums of the rows.
+        let metrics = PrometheusMetrics()
+        let threads = 24, perThread = 500
+        let finished = DispatchGroup()
+        for _ in 0..<threads {
+            finished.enter()
+            Thread {
+                for _ in 0..<perThread {
+                    metrics.decisionMade(outcome: .allowed, path: .store)
+                    metrics.storeAnswered(after: .milliseconds(2))
+                }
+                finished.leave()
+            }.start()
+        }
+        finished.wait()
+        #expect(metrics.decisionCount(outcome: .allowed, path: .store) == threads * perThread)
+        #expect(metrics.decisionCount(outcome: .limited, path: .store) == 0)
+        let text = metrics.render()
+        #expect(text.contains("ratelimit_store_latency_seconds_count \(threads * perThread)"))
+        #expect(text.contains(#"ratelimit_store_latency_seconds_bucket{le="0.001"} 0"#))
+        #expect(text.contains("ratelimit_store_latency_seconds_sum 24"))
     }
 }
