@@ -53,7 +53,7 @@ let store: GuardedStore
 switch configuration.store {
 case .memory:
     redisPool = nil
-    store = GuardedStore.inMemory(InMemoryStore(maximumKeyCount: configuration.maximumKeyCount, clock: MonotonicClock(), metrics: metrics), metrics: metrics)
+    store = GuardedStore.inMemory(maximumKeyCount: configuration.maximumKeyCount, metrics: metrics)
 case .redis(let address):
     let pool = RedisConnectionPool(address: address, eventLoopGroup: group, configuration: RedisClientConfiguration(commandTimeout: configuration.storeTimeout * 4))
     redisPool = pool

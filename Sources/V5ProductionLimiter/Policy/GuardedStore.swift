@@ -61,6 +61,15 @@ public final class GuardedStore: Sendable {
         GuardedStore(infallible: store, metrics: metrics)
     }
 
+    /// A policy around a new in-memory store on the monotonic clock, what a server runs.
+    ///
+    /// Not generic, so the store's decisions are compiled for that clock here: handed an
+    /// `InMemoryStore<MonotonicClock>` from another module, `inMemory(_:metrics:)` ran the store's
+    /// generic code, every clock read and step of a decision through witness tables.
+    public static func inMemory(maximumKeyCount: Int = InMemoryStore<MonotonicClock>.defaultMaximumKeyCount, metrics: any RateLimitMetrics = NoOpRateLimitMetrics()) -> GuardedStore {
+        inMemory(InMemoryStore(maximumKeyCount: maximumKeyCount, clock: MonotonicClock(), metrics: metrics), metrics: metrics)
+    }
+
     private init<StoreClock: RateLimitClock>(infallible store: InMemoryStore<StoreClock>, metrics: any RateLimitMetrics) {
         self.store = store
         // Never used: the store cannot fail; fail-closed is the loud choice if that ever changed.

@@ -30,6 +30,18 @@ import V5ProductionLimiter
         #expect(decision.path == .store && decision.isAllowed)
     }
 
+    @Test func aServersInMemoryStoreDecidesOnTheSpotAndCountsEachDecision() throws {
+        let metrics = PrometheusMetrics()
+        let guarded = GuardedStore.inMemory(maximumKeyCount: 64, metrics: metrics)
+        let twoPerMinute = try RateLimitRequest(key: "ip:192.0.2.1", limits: [RateLimit(name: "2/m", 2, per: .seconds(60))])
+        let decisions = (0..<3).map { _ in guarded.decideImmediately(twoPerMinute) }
+        #expect(decisions.map { $0?.isAllowed } == [true, true, false])
+        #expect(decisions.allSatisfy { $0?.path == .store })
+        #expect(metrics.decisionCount(outcome: .allowed, path: .store) == 2)
+        #expect(metrics.decisionCount(outcome: .limited, path: .store) == 1)
+        #expect(guarded.decideImmediately(try RateLimitRequest(key: "ip:192.0.2.2", limits: [RateLimit(name: "2/m", 2, per: .seconds(60))]))?.isAllowed == true)
+    }
+
     @Test func failOpenAdmitsAndCountsIt() async {
         let subject = Subject(mode: .failOpen)
         subject.store.behave(.fail(.unreachable("connection refused")))
