@@ -16,11 +16,18 @@ public struct HTTPRequest: Sendable {
     var errorReporter: (@Sendable (any Error, HTTPRequestHead) -> Void)?
 
     public init(head: HTTPRequestHead, body: HTTPRequestBody = .empty, remoteAddress: SocketAddress, localAddress: SocketAddress, eventLoop: EventLoop? = nil) {
+        self.init(head: head, body: body, remoteAddress: remoteAddress, localAddress: localAddress, eventLoop: eventLoop, errorReporter: nil)
+    }
+
+    /// A request with its error reporter: the server's, made where it is handed on, so it is
+    /// moved there rather than copied after a change.
+    init(head: HTTPRequestHead, body: HTTPRequestBody, remoteAddress: SocketAddress, localAddress: SocketAddress, eventLoop: EventLoop?, errorReporter: (@Sendable (any Error, HTTPRequestHead) -> Void)?) {
         self.head = head
         self.body = body
         self.remoteAddress = remoteAddress
         self.localAddress = localAddress
         self.eventLoop = eventLoop
+        self.errorReporter = errorReporter
     }
 
     public var method: HTTPMethod { head.method }

@@ -23,7 +23,9 @@ extension ServerConnection {
     func finishDeferredAnswer(_ response: HTTPResponse, requestNumber number: UInt64) {
         precondition(number > lastDeferredAnswer, "HTTPResponder.respond was called twice for one request")
         lastDeferredAnswer = number
-        guard let pending = deferredRequest, pending.number == number else { return }
+        // Taken out, not copied: a copy retained every reference in the request (its head's
+        // buffers, addresses, context) only for `send` to release them when it cleared the slot.
+        guard deferredRequest?.number == number, let pending = deferredRequest.take() else { return }
         send(response, for: pending)
     }
 

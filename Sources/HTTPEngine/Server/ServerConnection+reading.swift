@@ -13,19 +13,21 @@ extension ServerConnection: BodyChunkProducer {
                 isInputPausedForOutput = true
                 return
             }
-            let step: (event: HTTPParser.Event?, consumed: Int)
+            let parsed: HTTPParser.Event?
+            let consumed: Int
             do {
-                step = try parser.parse(core.inbound.readableBytes)
+                (parsed, consumed) = try parser.parse(core.inbound.readableBytes)
             } catch {
                 handleParseError(error)
                 return
             }
-            guard let event = step.event else {
-                core.inbound.consume(step.consumed)
+            // Consumed, so a head moves into the request without a retain of each of its buffers.
+            guard let event = consume parsed else {
+                core.inbound.consume(consumed)
                 // Chunk framing costs the peer nothing to send and us the same to read as body
                 // bytes do, so it counts against the body and drain limits too.
-                if phase == .handling, step.consumed > 0, countBodyBytes(step.consumed) { return }
-                if step.consumed == 0 {
+                if phase == .handling, consumed > 0, countBodyBytes(consumed) { return }
+                if consumed == 0 {
                     if phase == .idle, core.inbound.readableCount > 0 {
                         phase = .readingHead
                         phaseStartedAt = loop.turnNanoseconds
@@ -34,15 +36,15 @@ extension ServerConnection: BodyChunkProducer {
                 }
                 continue
             }
-            switch event {
+            switch consume event {
             case .requestHead(let head):
-                core.inbound.consume(step.consumed)
+                core.inbound.consume(consumed)
                 startExchange(head)
             case .body(let range):
                 deliverBody(UnsafeRawBufferPointer(rebasing: core.inbound.readableBytes[range]))
-                core.inbound.consume(step.consumed)
+                core.inbound.consume(consumed)
             case .messageEnd:
-                core.inbound.consume(step.consumed)
+                core.inbound.consume(consumed)
                 requestBodyEnded()
             case .responseHead:
                 // A request-mode parser never produces response heads.
@@ -52,7 +54,7 @@ extension ServerConnection: BodyChunkProducer {
     }
 
     /// Validates limits the parser does not know about, then starts the handler.
-    func startExchange(_ head: HTTPRequestHead) {
+    func startExchange(_ head: consuming HTTPRequestHead) {
         requestNumber &+= 1
         phase = .handling
         isFirstRequest = false
@@ -93,15 +95,15 @@ extension ServerConnection: BodyChunkProducer {
         } else {
             bodyChannel = nil
         }
-        var request = HTTPRequest(
+        // Made in the call: a request set up in a variable first was copied into the handler's.
+        startHandler(HTTPRequest(
             head: head,
             body: HTTPRequestBody(channel: bodyChannel, expectedLength: hasBody ? declaredBodyLength : 0),
             remoteAddress: remoteAddress,
             localAddress: localAddress,
-            eventLoop: loop
-        )
-        request.errorReporter = configuration.onHandlerError
-        startHandler(request, requestNumber: number)
+            eventLoop: loop,
+            errorReporter: configuration.onHandlerError
+        ), requestNumber: number)
     }
 
     func deliverBody(_ bytes: UnsafeRawBufferPointer) {
