@@ -139,5 +139,26 @@ to_micros() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); print v } else if (
 # The median of the numbers on standard input, one per line.
 median() { sort -n | awk '{ a[NR]=$1 } END { if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
 
+# CPU clock ticks, "user system", used so far by the processes $@ (all their threads).
+cpu_ticks() {
+    local user=0 system=0 pid u s
+    for pid in "$@"; do
+        read -r u s < <(awk '{ print $14, $15 }' "/proc/$pid/stat")
+        user=$((user + u)); system=$((system + s))
+    done
+    echo "$user $system"
+}
+
+# The processes doing server $1's work: its children when it has some (nginx's workers), else itself.
+serving_pids() { local children; children="$(pgrep -P "$1" | tr '\n' ' ')"; echo "${children:-$1}"; }
+
+# "user system" CPU microseconds per request between `cpu_ticks` readings $1 and $2, over $3 requests.
+# Steadier than requests/s on a shared machine: a neighbour's load slows every contestant's
+# clock, but costs none of them CPU time of their own.
+cpu_per_request() {
+    awk -v a="$1" -v b="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.2f %.2f", (y[1] - x[1]) / hz * 1e6 / n, (y[2] - x[2]) / hz * 1e6 / n }'
+}
+
 # $1 / $2 with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a/b }'; }

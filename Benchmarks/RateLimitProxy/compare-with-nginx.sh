@@ -7,7 +7,8 @@
 #   rejected  almost every request refused with 429 (one client address, 1 per second, burst 5);
 #   keys      100,000 distinct API keys in turn (`X-API-Key`), each far below its limit.
 # Per scenario, alternating rounds of `wrk -t1 -c64`; medians of requests/s and p99, the share of
-# non-2xx answers (which must be ~0 for allowed/keys and ~1 for rejected), and the ratios to nginx.
+# non-2xx answers (which must be ~0 for allowed/keys and ~1 for rejected), CPU time (user and
+# system) the contestant's own processes spent per request, and the ratios to nginx.
 #
 # Usage: Benchmarks/RateLimitProxy/compare-with-nginx.sh [rounds=3] [seconds=10]
 # Environment: LOOPS (nginx workers = HAProxy nbthread; our proxy uses one loop per core, default 2),
@@ -110,10 +111,12 @@ end
 LUA
 
 "$nginx_bin" -c "$work/upstream.conf" -p "$work" & pids+=($!)
-"$nginx_bin" -c "$work/nginx-proxy.conf" -p "$work" & pids+=($!)
+"$nginx_bin" -c "$work/nginx-proxy.conf" -p "$work" & nginx_pid=$!
+pids+=($nginx_pid)
 contestants="ours nginx"
 if [ -n "$haproxy_bin" ]; then
-    "$haproxy_bin" -f "$work/haproxy.cfg" -db >"$work/haproxy.out" 2>&1 & pids+=($!)
+    "$haproxy_bin" -f "$work/haproxy.cfg" -db >"$work/haproxy.out" 2>&1 & haproxy_pid=$!
+    pids+=($haproxy_pid)
     contestants="$contestants haproxy"
 else
     echo "haproxy not installed: comparing with nginx only"
@@ -150,7 +153,7 @@ port_of() {
         haproxy) echo $((haproxy_base + offset)) ;;
     esac
 }
-# One wrk run against port $1 for scenario $2: "requests/s p99-us non-2xx-share".
+# One wrk run against port $1 for scenario $2: "requests/s p99-us non-2xx-share requests".
 run_wrk() {
     local output rps p99 total non2xx script=()
     [ "$2" = keys ] && script=(-s "$work/keys.lua")
@@ -159,7 +162,7 @@ run_wrk() {
     p99="$(echo "$output" | awk '$1 == "99%" { print $2 }' | to_micros)"
     total="$(echo "$output" | awk '/requests in/ { print $1 }')"
     non2xx="$(echo "$output" | awk '/Non-2xx or 3xx responses/ { print $5 }')"
-    awk -v r="$rps" -v p="$p99" -v t="$total" -v n="${non2xx:-0}" 'BEGIN { printf "%s %s %.3f\n", r, p, n / t }'
+    awk -v r="$rps" -v p="$p99" -v t="$total" -v n="${non2xx:-0}" 'BEGIN { printf "%s %s %.3f %d\n", r, p, n / t, t }'
 }
 # Runs one round of contestant $1 in scenario $2 and appends its result to its file; our proxy
 # is started fresh for it, so every round of ours begins with an empty table.
@@ -169,7 +172,12 @@ round_of() {
         ours) start_ours "$2" memory ;;
         ours-redis) redis-cli -p "$redis_port" flushall >/dev/null; start_ours "$2" redis ;;
     esac
-    run_wrk "$(port_of "$1" "$2")" "$2" >>"$work/$2-$1"
+    local serving before after r p n t
+    case "$1" in ours|ours-redis) serving=$ours_pid ;; nginx) serving="$(serving_pids $nginx_pid)" ;; haproxy) serving=$haproxy_pid ;; esac
+    before="$(cpu_ticks $serving)"
+    read -r r p n t < <(run_wrk "$(port_of "$1" "$2")" "$2")
+    after="$(cpu_ticks $serving)"
+    echo "$r $p $n $(cpu_per_request "$before" "$after" "$t")" >>"$work/$2-$1"
     if [ -n "$ours_pid" ]; then kill "$ours_pid"; wait "$ours_pid" 2>/dev/null || true; fi
 }
 
@@ -186,22 +194,24 @@ for scenario in $scenarios; do
         line="$scenario round $round:"
         for name in $contestants; do
             round_of "$name" "$scenario"
-            read -r r p n < <(tail -1 "$work/$scenario-$name")
-            line="$line $name $r req/s p99 ${p}us non-2xx $n |"
+            read -r r p n u s < <(tail -1 "$work/$scenario-$name")
+            line="$line $name $r req/s p99 ${p}us non-2xx $n cpu ${u}+${s}us |"
         done
         echo "$line"
     done
 done
 
 column() { awk -v c="$2" '{ print $c }' "$work/$1" | median; }
+total_cpu() { awk '{ print $4 + $5 }' "$work/$1" | median; }
 echo
 echo "medians of $rounds rounds, wrk -t1 -c64 -d${seconds}s, nginx workers = HAProxy threads = $loops, our loops = cores ($(nproc)), upstream nginx return 200:"
 for scenario in $scenarios; do
     echo "  $scenario:"
     for name in $contestants; do
-        echo "    $name: $(column "$scenario-$name" 1) req/s, p99 $(column "$scenario-$name" 2)us, non-2xx share $(column "$scenario-$name" 3)"
+        echo "    $name: $(column "$scenario-$name" 1) req/s, p99 $(column "$scenario-$name" 2)us, non-2xx share $(column "$scenario-$name" 3), CPU per request $(column "$scenario-$name" 4) us user + $(column "$scenario-$name" 5) us system"
     done
     echo "    throughput ratio ours/nginx: $(ratio "$(column "$scenario-ours" 1)" "$(column "$scenario-nginx" 1)") (target >= 1.0); p99 ratio: $(ratio "$(column "$scenario-ours" 2)" "$(column "$scenario-nginx" 2)") (target <= 1.0)"
+    echo "    CPU per request ours/nginx: user $(ratio "$(column "$scenario-ours" 4)" "$(column "$scenario-nginx" 4)"), system $(ratio "$(column "$scenario-ours" 5)" "$(column "$scenario-nginx" 5)"), total $(ratio "$(total_cpu "$scenario-ours")" "$(total_cpu "$scenario-nginx")") (the proxies' own processes)"
     if [ -n "$haproxy_bin" ]; then echo "    throughput ratio ours/haproxy: $(ratio "$(column "$scenario-ours" 1)" "$(column "$scenario-haproxy" 1)")"; fi
     # An `if`, not `&&`: a false last test would be the script's exit status (REDIS=0 exited 1).
     if [ "$with_redis" = 1 ]; then echo "    throughput ratio redis/in-memory store: $(ratio "$(column "$scenario-ours-redis" 1)" "$(column "$scenario-ours" 1)")"; fi

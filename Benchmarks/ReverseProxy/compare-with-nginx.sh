@@ -2,7 +2,8 @@
 # Compares ReverseProxyServer (ReverseProxy on HTTPEngine, release build) with nginx as a reverse
 # proxy (upstream keepalive) and, when installed, HAProxy, all forwarding to one nginx `return 200`
 # upstream on loopback. Alternating rounds of `wrk -t1 -c64`; medians, ratios, the ratio to
-# hitting the upstream directly, and heap allocations per proxied request.
+# hitting the upstream directly, heap allocations per proxied request, and CPU time (user and
+# system) each contestant's own processes spent per request.
 #
 # Usage: Benchmarks/ReverseProxy/compare-with-nginx.sh [rounds=5] [seconds=10]
 # Environment: LOOPS (proxy loops = nginx proxy workers = HAProxy nbthread, default 2),
@@ -53,8 +54,10 @@ CONF
     haproxy_upstream_backend "$upstream_port"
 } >"$work/haproxy.cfg"
 
-"$nginx_bin" -c "$work/upstream.conf" -p "$work" & pids+=($!)
-"$nginx_bin" -c "$work/nginx-proxy.conf" -p "$work" & pids+=($!)
+"$nginx_bin" -c "$work/upstream.conf" -p "$work" & upstream_pid=$!
+pids+=($upstream_pid)
+"$nginx_bin" -c "$work/nginx-proxy.conf" -p "$work" & nginx_pid=$!
+pids+=($nginx_pid)
 "$proxy" "$ours_port" "$loops" "127.0.0.1:$upstream_port" >"$work/proxy.out" 2>&1 & proxy_pid=$!
 pids+=($proxy_pid)
 contestants="ours nginx"
@@ -64,7 +67,8 @@ if [ -n "${BASELINE:-}" ]; then
     contestants="before $contestants"
 fi
 if [ -n "$haproxy_bin" ]; then
-    "$haproxy_bin" -f "$work/haproxy.cfg" -db >"$work/haproxy.out" 2>&1 & pids+=($!)
+    "$haproxy_bin" -f "$work/haproxy.cfg" -db >"$work/haproxy.out" 2>&1 & haproxy_pid=$!
+    pids+=($haproxy_pid)
     contestants="$contestants haproxy"
 else
     echo "haproxy not installed: comparing with nginx only"
@@ -74,12 +78,18 @@ wait_for_port "$upstream_port"; wait_for_port "$ours_port"; wait_for_port "$ngin
 [ -n "${BASELINE:-}" ] && wait_for_port "$before_port"
 
 port_of() { case "$1" in ours) echo $ours_port ;; before) echo $before_port ;; nginx) echo $nginx_port ;; haproxy) echo $haproxy_port ;; direct) echo $upstream_port ;; esac; }
+pids_of() { case "$1" in ours) echo $proxy_pid ;; before) echo $before_pid ;; nginx) serving_pids $nginx_pid ;; haproxy) echo $haproxy_pid ;; direct) serving_pids $upstream_pid ;; esac; }
+# One wrk run against contestant $1: "requests/s p99-us user-us system-us" (CPU per request).
 run_wrk() {
-    local output rps p99
-    output="$(wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$1/")"
+    local output rps p99 requests before after serving
+    serving="$(pids_of "$1")"
+    before="$(cpu_ticks $serving)"
+    output="$(wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$(port_of "$1")/")"
+    after="$(cpu_ticks $serving)"
     rps="$(echo "$output" | awk '/Requests\/sec/ { print $2 }')"
     p99="$(echo "$output" | awk '$1 == "99%" { print $2 }' | to_micros)"
-    echo "$rps $p99"
+    requests="$(echo "$output" | awk '/requests in/ { print $1 }')"
+    echo "$rps $p99 $(cpu_per_request "$before" "$after" "$requests")"
 }
 
 echo "warming up..."
@@ -88,14 +98,17 @@ for name in $contestants direct; do wrk -t1 -c64 -d2s "http://127.0.0.1:$(port_o
 for round in $(seq 1 "$rounds"); do
     line="round $round:"
     for name in $contestants direct; do
-        result="$(run_wrk "$(port_of "$name")")"; echo "$result" >>"$work/$name"
-        line="$line $name ${result% *} req/s p99 ${result#* }us |"
+        read -r r p u s < <(run_wrk "$name"); echo "$r $p $u $s" >>"$work/$name"
+        line="$line $name $r req/s p99 ${p}us cpu ${u}+${s}us |"
     done
     echo "$line"
 done
 
 rps() { awk '{print $1}' "$work/$1" | median; }
 p99() { awk '{print $2}' "$work/$1" | median; }
+user_cpu() { awk '{print $3}' "$work/$1" | median; }
+system_cpu() { awk '{print $4}' "$work/$1" | median; }
+total_cpu() { awk '{print $3 + $4}' "$work/$1" | median; }
 
 # Allocations per proxied request: a second instance of each build under the shim.
 allocations_per_request() { # binary; stops the running $proxy_pid first, sets $per_request
@@ -120,7 +133,7 @@ allocations_per_request "$proxy"
 
 echo
 echo "median of $rounds rounds, wrk -t1 -c64 -d${seconds}s, $loops loops/workers/threads, upstream nginx return 200:"
-for name in $contestants direct; do echo "  $name: $(rps "$name") req/s, p99 $(p99 "$name")us"; done
+for name in $contestants direct; do echo "  $name: $(rps "$name") req/s, p99 $(p99 "$name")us, CPU per request $(user_cpu "$name") us user + $(system_cpu "$name") us system"; done
 throughput_ratio="$(ratio "$(rps ours)" "$(rps nginx)")"
 latency_ratio="$(ratio "$(p99 ours)" "$(p99 nginx)")"
 echo "  throughput ratio (ours/nginx): $throughput_ratio   (target >= 1.0)"
@@ -128,6 +141,7 @@ echo "  p99 latency ratio (ours/nginx): $latency_ratio     (target <= 1.0)"
 [ -n "$haproxy_bin" ] && echo "  throughput ratio (ours/haproxy): $(ratio "$(rps ours)" "$(rps haproxy)")"
 echo "  throughput ratio (ours/direct upstream): $(ratio "$(rps ours)" "$(rps direct)")"
 echo "  heap allocations per proxied request (steady state): $per_request"
+echo "  CPU per request, ours/nginx: user $(ratio "$(user_cpu ours)" "$(user_cpu nginx)"), system $(ratio "$(system_cpu ours)" "$(system_cpu nginx)"), total $(ratio "$(total_cpu ours)" "$(total_cpu nginx)")   (the proxies' own processes; wrk and the upstream share the cores)"
 if [ -n "${BASELINE:-}" ]; then
     echo "  before: throughput ratio (before/nginx): $(ratio "$(rps before)" "$(rps nginx)"), p99 ratio: $(ratio "$(p99 before)" "$(p99 nginx)"), allocations per request: $before_per_request"
 fi
