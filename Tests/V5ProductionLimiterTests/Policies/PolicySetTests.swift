@@ -47,6 +47,15 @@ import Testing
         // SipHash-2-4, key 00 01 … 0f, message 00 01 … 0e (Aumasson and Bernstein, appendix A).
         let hasher = KeyHasher(key0: 0x0706_0504_0302_0100, key1: 0x0F0E_0D0C_0B0A_0908)
         let message = String(decoding: (0..<15).map { UInt8($0) }, as: UTF8.self)
-        #expect(hasher.hash(message) == "a129ca6149be45e5")
+        #expect(hasher.digest(message) == 0xA129_CA61_49BE_45E5)
+        // The same 8 bytes, most significant first, in base64url without padding.
+        #expect(hasher.hash(message) == "oSnKYUm-ReU")
+    }
+
+    @Test func aKnownKeysStoreKeyFitsInsideItsString() throws {
+        // 15 bytes at most: Swift keeps such a string in the value, with no heap object per key.
+        let resolution = try policies().resolve(apiKey: "good-key", clientAddress: "192.0.2.1", path: "/")
+        #expect(resolution.key.utf8.count == 15)
+        #expect(resolution.key.dropFirst(4).utf8.allSatisfy { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })
     }
 }

@@ -58,7 +58,7 @@ import Testing
         #expect(try firstLimit(refusing.object, "retry_after_seconds") as? Double == wait)
         // The key as the store and the access log know it, never the raw API key.
         let key = try #require(refusing.object["key"] as? String)
-        #expect(key.hasPrefix("key:") && key.count == 20)
+        #expect(key.hasPrefix("key:") && key.count == 15)
         #expect(!refusing.body.contains("premium-key-1"))
         #expect(proxy.accessLog.contains(#""key":"\#(key)""#))
         // An address's limit is its own: untouched by the key's spending.
