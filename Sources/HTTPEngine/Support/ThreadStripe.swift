@@ -13,7 +13,7 @@ public enum ThreadStripe {
     @inlinable
     public static var current: Int { Int(cls_thread_ordinal()) % count }
 
-    /// Bytes between two stripes' state: two cache lines, since a core's prefetcher fetches
-    /// lines in pairs and one line of padding still let neighbours interfere.
+    /// Bytes between two stripes' state: two cache lines, since x86 cores' adjacent-line
+    /// prefetcher fetches lines in pairs, so state one line apart can still be pulled between cores.
     public static let stripeBytes = 128
 }
