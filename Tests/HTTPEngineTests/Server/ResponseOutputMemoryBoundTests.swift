@@ -139,7 +139,10 @@ struct ResponseOutputMemoryBoundTests {
             try await connection.shrinkSocketBuffersForTesting(to: 4096)
 
             client.send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n")
-            let response = try await blocking { try client.readResponse(timeout: .seconds(120)) }
+            // A guard against a hang, not a speed check: 48 MiB through 4 KiB socket buffers takes
+            // ~5 s normally, and under ThreadSanitizer on the loaded 2-core CI machine 25-60 s per
+            // case, once over the 120 s this guard had (CI of dea2e73, 2026-12-03).
+            let response = try await blocking { try client.readResponse(timeout: .seconds(300)) }
             #expect(response?.status == 200)
             #expect(response?.body.count == total)
             // Bytes sent twice, skipped or reordered across queued chunks break the pattern.
