@@ -3,24 +3,24 @@ import Testing
 
 @Suite("ReadMostly: a value each thread reads from its own stripe")
 struct ReadMostlyTests {
-    @Test func aReplacementReachesEveryStripe() {
+    @Test func aReplacementReachesEveryStripe() async {
         let shared = ReadMostly("before")
         shared.replace(with: "after")
         // New threads until every stripe has been read (other tests' threads take ordinals too,
         // so one batch of `count` threads may miss a stripe).
         var stripesRead = Set<Int>()
         for _ in 0..<64 where stripesRead.count < ThreadStripe.count {
-            let seen = runOnNewThreads(ThreadStripe.count) { _ in (ThreadStripe.current, shared.value) }
+            let seen = await runOnThreads(ThreadStripe.count) { _ in (ThreadStripe.current, shared.value) }
             #expect(seen.allSatisfy { $0.1 == "after" })
             stripesRead.formUnion(seen.map(\.0))
         }
         #expect(stripesRead.count == ThreadStripe.count)
     }
 
-    @Test func readersDuringReplacementsSeeOnlyStoredValuesInTheOrderTheyWereStored() {
+    @Test func readersDuringReplacementsSeeOnlyStoredValuesInTheOrderTheyWereStored() async {
         let shared = ReadMostly(0)
         let replacements = 500
-        let readers = runOnNewThreads(ThreadStripe.count + 1) { index -> Bool in
+        let readers = await runOnThreads(ThreadStripe.count + 1) { index -> Bool in
             if index == 0 {
                 for value in 1...replacements { shared.replace(with: value) }
                 return true
@@ -35,11 +35,11 @@ struct ReadMostlyTests {
             return true
         }
         #expect(readers.allSatisfy { $0 })
-        #expect(runOnNewThreads(ThreadStripe.count) { _ in shared.value }.allSatisfy { $0 == replacements })
+        #expect(await runOnThreads(ThreadStripe.count) { _ in shared.value }.allSatisfy { $0 == replacements })
     }
 
-    @Test func aThreadKeepsItsStripe() {
-        let stripes = runOnNewThreads(3) { _ in (0..<100).map { _ in ThreadStripe.current } }
+    @Test func aThreadKeepsItsStripe() async {
+        let stripes = await runOnThreads(3) { _ in (0..<100).map { _ in ThreadStripe.current } }
         for own in stripes {
             #expect(Set(own).count == 1)
             #expect((0..<ThreadStripe.count).contains(own[0]))

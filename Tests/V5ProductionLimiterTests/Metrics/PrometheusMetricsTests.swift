@@ -1,4 +1,3 @@
-import Foundation
 import Testing
 import V5ProductionLimiter
 
@@ -66,22 +65,16 @@ import V5ProductionLimiter
         #expect(result.output.isEmpty, "promtool check metrics: \(result.output)")
     }
 
-    @Test func countsFromManyThreadsAddUpExactly() {
+    @Test func countsFromManyThreadsAddUpExactly() async {
         // Each thread counts in its own stripe's row; the totals are the sums of the rows.
         let metrics = PrometheusMetrics()
         let threads = 24, perThread = 500
-        let finished = DispatchGroup()
-        for _ in 0..<threads {
-            finished.enter()
-            Thread {
-                for _ in 0..<perThread {
-                    metrics.decisionMade(outcome: .allowed, path: .store)
-                    metrics.storeAnswered(after: .milliseconds(2))
-                }
-                finished.leave()
-            }.start()
+        _ = await runOnThreads(threads) { _ in
+            for _ in 0..<perThread {
+                metrics.decisionMade(outcome: .allowed, path: .store)
+                metrics.storeAnswered(after: .milliseconds(2))
+            }
         }
-        finished.wait()
         #expect(metrics.decisionCount(outcome: .allowed, path: .store) == threads * perThread)
         #expect(metrics.decisionCount(outcome: .limited, path: .store) == 0)
         let text = metrics.render()
