@@ -5,16 +5,16 @@ extension ClientConnection: DeadlineTimedConnection {
     var currentDeadline: UInt64 {
         switch state {
         case .connecting:
-            return stateStartedAt &+ configuration.connectTimeout.nanoseconds
+            return stateStartedAt &+ spans.connect
         case .idle:
-            return stateStartedAt &+ configuration.idleTimeout.nanoseconds
+            return stateStartedAt &+ spans.idle
         case .active:
             // The upstream is silent while it should take our bytes or answer; a slow
             // request-body source or a paused body consumer is not its fault.
             let isUpstreamOwing = !core.outbound.isEmpty
                 || (!hasResponseHead && isRequestSent)
                 || (hasResponseHead && !isResponseComplete && !isBodyPaused)
-            let silence = isUpstreamOwing ? lastActivityAt &+ configuration.responseTimeout.nanoseconds : 0
+            let silence = isUpstreamOwing ? lastActivityAt &+ spans.response : 0
             // The request's total limit runs until the head, even while a slow body source holds it up.
             guard isExchangeDeadlineRunning else { return silence }
             return silence == 0 ? exchangeDeadline : min(silence, exchangeDeadline)
@@ -40,5 +40,19 @@ extension ClientConnection: DeadlineTimedConnection {
         case .closed:
             break
         }
+    }
+}
+
+/// A client connection's time-outs in nanoseconds, converted once per connection (see
+/// `ServerTimeoutSpans`).
+struct ClientTimeoutSpans {
+    let connect: UInt64
+    let idle: UInt64
+    let response: UInt64
+
+    init(_ configuration: HTTPClientConfiguration) {
+        connect = configuration.connectTimeout.nanoseconds
+        idle = configuration.idleTimeout.nanoseconds
+        response = configuration.responseTimeout.nanoseconds
     }
 }

@@ -25,6 +25,8 @@ final class ClientConnection: @unchecked Sendable {
     let loop: EventLoop
     let pool: ConnectionPool<ClientConnection>
     let configuration: HTTPClientConfiguration
+    /// `configuration`'s time-outs in nanoseconds.
+    let spans: ClientTimeoutSpans
     /// The socket and its buffers; reads ask for 4 KiB for response heads, up to 64 KiB while a body streams in.
     var core = ConnectionCore(minimumReadSize: 4096, maximumReadSize: ClientConnection.readChunkSize)
     var parser: HTTPParser
@@ -79,6 +81,7 @@ final class ClientConnection: @unchecked Sendable {
         self.loop = pool.loop
         self.pool = pool
         self.configuration = pool.configuration
+        spans = ClientTimeoutSpans(pool.configuration)
         parser = HTTPParser(mode: .response, limits: pool.configuration.parserLimits)
         parser.headerRoom = pool.configuration.responseHeaderRoom
         let now = EventLoop.monotonicNanoseconds()

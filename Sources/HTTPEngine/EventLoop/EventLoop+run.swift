@@ -100,15 +100,24 @@ extension EventLoop {
 
     /// Runs closures and adopts jobs from other threads; returns true when the loop should exit.
     func runRemoteWork() -> Bool {
-        let (closures, jobs, isStopping) = remote.withLock { remote in
-            defer {
-                remote.closures.removeAll(keepingCapacity: true)
-                remote.jobs.removeAll(keepingCapacity: true)
-            }
-            return (remote.closures, remote.jobs, remote.isStopping)
+        // Swapped with kept empty arrays, and only when not empty: copying the queues out and
+        // emptying them in place allocated two arrays on every turn once they had grown (the
+        // copy shared their buffers), an allocation per eight proxied requests.
+        var closures = loopOnly.spareRemoteClosures
+        var jobs = loopOnly.spareRemoteJobs
+        loopOnly.spareRemoteClosures = []
+        loopOnly.spareRemoteJobs = []
+        let isStopping = remote.withLock { remote in
+            if !remote.closures.isEmpty { swap(&closures, &remote.closures) }
+            if !remote.jobs.isEmpty { swap(&jobs, &remote.jobs) }
+            return remote.isStopping
         }
         for closure in closures { closure() }
-        loopOnly.localJobs.append(contentsOf: jobs)
+        if !jobs.isEmpty { loopOnly.localJobs.append(contentsOf: jobs) }
+        closures.removeAll(keepingCapacity: true)
+        jobs.removeAll(keepingCapacity: true)
+        loopOnly.spareRemoteClosures = closures
+        loopOnly.spareRemoteJobs = jobs
         // Exit as soon as a stop is seen, not once a turn finds no work: a thread that keeps
         // submitting would otherwise keep the loop alive, its queue growing without bound (a test
         // run reached 13 GB). `finishExit` refuses work from then on and runs all that was accepted.

@@ -45,6 +45,9 @@ public final class EventLoop: @unchecked Sendable {
         var endOfTurnActions: [EndOfTurnAction] = []
         /// The other half of a double buffer for `endOfTurnActions`.
         var spareEndOfTurnActions: [EndOfTurnAction] = []
+        /// Kept empty arrays swapped with `remote`'s closures and jobs when a turn takes them.
+        var spareRemoteClosures: [@Sendable () -> Void] = []
+        var spareRemoteJobs: [UnownedJob] = []
         /// Random bytes for request IDs made on this loop (`HTTPRequestID.generate(on:)`).
         var requestIDBytes = RandomBytePool()
     }

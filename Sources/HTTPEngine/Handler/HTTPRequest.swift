@@ -3,32 +3,31 @@ public struct HTTPRequest: Sendable {
     public var head: HTTPRequestHead
     /// The body as an async sequence of byte chunks, read with back-pressure.
     public var body: HTTPRequestBody
-    /// The peer that opened the connection (the direct client, maybe a proxy).
-    public let remoteAddress: SocketAddress
-    /// The server address the connection arrived on.
-    public let localAddress: SocketAddress
-    /// The loop that owns the connection; start outbound work here to avoid thread hops.
-    public let eventLoop: EventLoop?
     /// Facts shared by the layers of a middleware chain; nil unless a layer (usually
     /// `RequestContextMiddleware`) created one.
     public var context: HTTPRequestContext?
-    /// Where errors answered 500 are reported: the server's `onHandlerError`; nil reports nothing.
-    var errorReporter: (@Sendable (any Error, HTTPRequestHead) -> Void)?
+    /// The connection's addresses, loop and error reporter, shared by its requests.
+    let origin: RequestOrigin
 
     public init(head: HTTPRequestHead, body: HTTPRequestBody = .empty, remoteAddress: SocketAddress, localAddress: SocketAddress, eventLoop: EventLoop? = nil) {
-        self.init(head: head, body: body, remoteAddress: remoteAddress, localAddress: localAddress, eventLoop: eventLoop, errorReporter: nil)
+        self.init(head: head, body: body, origin: RequestOrigin(remoteAddress: remoteAddress, localAddress: localAddress, eventLoop: eventLoop, errorReporter: nil))
     }
 
-    /// A request with its error reporter: the server's, made where it is handed on, so it is
-    /// moved there rather than copied after a change.
-    init(head: HTTPRequestHead, body: HTTPRequestBody, remoteAddress: SocketAddress, localAddress: SocketAddress, eventLoop: EventLoop?, errorReporter: (@Sendable (any Error, HTTPRequestHead) -> Void)?) {
+    /// A request from the connection `origin` describes.
+    init(head: HTTPRequestHead, body: HTTPRequestBody, origin: RequestOrigin) {
         self.head = head
         self.body = body
-        self.remoteAddress = remoteAddress
-        self.localAddress = localAddress
-        self.eventLoop = eventLoop
-        self.errorReporter = errorReporter
+        self.origin = origin
     }
+
+    /// The peer that opened the connection (the direct client, maybe a proxy).
+    public var remoteAddress: SocketAddress { origin.remoteAddress }
+    /// The server address the connection arrived on.
+    public var localAddress: SocketAddress { origin.localAddress }
+    /// The loop that owns the connection; start outbound work here to avoid thread hops.
+    public var eventLoop: EventLoop? { origin.eventLoop }
+    /// Where errors answered 500 are reported: the server's `onHandlerError`; nil reports nothing.
+    var errorReporter: (@Sendable (any Error, HTTPRequestHead) -> Void)? { origin.errorReporter }
 
     public var method: HTTPMethod { head.method }
     public var version: HTTPVersion { head.version }

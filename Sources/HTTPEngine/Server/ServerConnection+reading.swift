@@ -99,10 +99,7 @@ extension ServerConnection: BodyChunkProducer {
         startHandler(HTTPRequest(
             head: head,
             body: HTTPRequestBody(channel: bodyChannel, expectedLength: hasBody ? declaredBodyLength : 0),
-            remoteAddress: remoteAddress,
-            localAddress: localAddress,
-            eventLoop: loop,
-            errorReporter: configuration.onHandlerError
+            origin: origin
         ), requestNumber: number)
     }
 

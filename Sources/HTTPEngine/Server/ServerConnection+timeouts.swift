@@ -3,20 +3,19 @@ extension ServerConnection: DeadlineTimedConnection {
 
     /// The instant the current phase times out, or 0 when nothing is being waited for.
     var currentDeadline: UInt64 {
-        if !core.outbound.isEmpty { return lastWriteProgressAt &+ configuration.writeTimeout.nanoseconds }
+        if !core.outbound.isEmpty { return lastWriteProgressAt &+ spans.write }
         switch phase {
         case .idle where shutdownIdleDeadline != 0:
             return shutdownIdleDeadline
         case .idle:
-            let limit = isFirstRequest ? configuration.headerReadTimeout : configuration.idleTimeout
-            return phaseStartedAt &+ limit.nanoseconds
+            return phaseStartedAt &+ (isFirstRequest ? spans.headerRead : spans.idle)
         case .readingHead:
-            return phaseStartedAt &+ configuration.headerReadTimeout.nanoseconds
+            return phaseStartedAt &+ spans.headerRead
         case .handling:
             // Only a client that owes body bytes we are ready to take can stall us;
             // a slow handler or a paused reader is not the client's fault.
             guard !isRequestBodyComplete, !isBodyPaused, !isContinuePending else { return 0 }
-            return min(lastReadAt &+ configuration.idleTimeout.nanoseconds, bodyDeadline)
+            return min(lastReadAt &+ spans.idle, bodyDeadline)
         case .closing:
             return 0
         case .lingering:
@@ -36,7 +35,7 @@ extension ServerConnection: DeadlineTimedConnection {
         let (scaled, overflow) = UInt64(receivedBodyBytes).multipliedReportingOverflow(by: 1_000_000_000)
         let credit = overflow ? limit : scaled / UInt64(rate)
         // Both terms are at most Int64.max, so their sum fits; it saturates like every span.
-        let span = min(configuration.requestBodyTimeout.nanoseconds + min(credit, limit), limit)
+        let span = min(spans.requestBody + min(credit, limit), limit)
         return bodyClockStartedAt &+ span
     }
 
@@ -72,5 +71,22 @@ extension ServerConnection: DeadlineTimedConnection {
             bodyChannel?.fail(HTTPError(.requestTimeout))
             sendErrorAndClose(.requestTimeout)
         }
+    }
+}
+
+/// A server connection's time-outs in nanoseconds (`Duration.nanoseconds`), converted once per
+/// connection: converting on every deadline check did 128-bit arithmetic each time (with the
+/// client connection's, 0.5 % of a proxy's user time).
+struct ServerTimeoutSpans {
+    let write: UInt64
+    let headerRead: UInt64
+    let idle: UInt64
+    let requestBody: UInt64
+
+    init(_ configuration: HTTPServerConfiguration) {
+        write = configuration.writeTimeout.nanoseconds
+        headerRead = configuration.headerReadTimeout.nanoseconds
+        idle = configuration.idleTimeout.nanoseconds
+        requestBody = configuration.requestBodyTimeout.nanoseconds
     }
 }

@@ -44,7 +44,11 @@ final class ServerConnection: @unchecked Sendable {
     let context: ServerLoopContext
     let remoteAddress: SocketAddress
     let localAddress: SocketAddress
+    /// What this connection's requests share (addresses, loop, error reporter).
+    let origin: RequestOrigin
     let configuration: HTTPServerConfiguration
+    /// `configuration`'s time-outs in nanoseconds.
+    let spans: ServerTimeoutSpans
     /// The socket and its buffers; reads ask for 4 KiB for request heads, up to 64 KiB while a body streams in.
     var core = ConnectionCore(minimumReadSize: ServerConnection.initialReadSize, maximumReadSize: ServerConnection.readChunkSize)
     var parser: HTTPParser
@@ -107,7 +111,9 @@ final class ServerConnection: @unchecked Sendable {
         self.context = context
         self.remoteAddress = remoteAddress
         self.localAddress = localAddress
+        origin = RequestOrigin(remoteAddress: remoteAddress, localAddress: localAddress, eventLoop: loop, errorReporter: context.configuration.onHandlerError)
         self.configuration = context.configuration
+        spans = ServerTimeoutSpans(context.configuration)
         parser = HTTPParser(mode: .request, limits: context.configuration.parserLimits)
         let now = EventLoop.monotonicNanoseconds()
         phaseStartedAt = now
