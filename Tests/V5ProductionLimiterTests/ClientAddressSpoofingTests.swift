@@ -5,8 +5,12 @@ import V5ProductionLimiter
 
 private let proxies = ClientAddressResolver(trustedProxies: [IPNetwork("10.0.0.0/8")!, IPNetwork("2001:db8:ffff::/48")!])
 
+/// The client's address as the limiter keys it; checks that the text form says the same.
 private func client(of resolver: ClientAddressResolver = proxies, peer: String, headers: [(String, String)]) -> String {
-    resolver.clientAddress(for: TestRequests.request(from: peer, headers: headers)).description
+    let request = TestRequests.request(from: peer, headers: headers)
+    let address = resolver.clientAddress(for: request).description
+    #expect(resolver.clientAddressText(for: request) == address)
+    return address
 }
 
 /// A client must never be able to choose the address it is limited by.
@@ -73,6 +77,13 @@ private func client(of resolver: ClientAddressResolver = proxies, peer: String, 
 
     @Test func mappedPeerAddressMatchesDottedQuadProxies() {
         #expect(client(peer: "::ffff:10.0.0.1", headers: [("X-Forwarded-For", "198.51.100.1")]) == "198.51.100.1")
+    }
+
+    @Test func untrustedMappedPeerIsKeyedByItsDottedQuad() {
+        // The same client over IPv4 and over an IPv4-mapped IPv6 socket spends from one bucket.
+        #expect(client(peer: "::ffff:203.0.113.7", headers: []) == "203.0.113.7")
+        #expect(client(of: .socketPeer, peer: "::ffff:203.0.113.7", headers: []) == "203.0.113.7")
+        #expect(client(of: .socketPeer, peer: "2001:db8::7", headers: []) == "2001:db8::7")
     }
 
     @Test func forwardedHeaderIsReadWhenConfigured() {

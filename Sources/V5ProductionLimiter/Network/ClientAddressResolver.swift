@@ -53,6 +53,18 @@ public struct ClientAddressResolver: Sendable {
         return resolve(peer: peer, elements: elements)
     }
 
+    /// `clientAddress(for:)` as text, as `IPAddress.description` spells it: the rate limiter's key.
+    public func clientAddressText(for request: HTTPRequest) -> String {
+        let peer = IPAddress(request.remoteAddress)
+        guard isTrusted(peer) else {
+            // The connection wrote an IPv4 peer's text once (`SocketAddress.host`, the same
+            // spelling); formatting it again was 0.7 % of stage 5's user time. An IPv6 peer may
+            // be an IPv4-mapped address, which `IPAddress` spells as IPv4, so it is formatted here.
+            return request.remoteAddress.family == .inet ? request.remoteAddress.host : peer.description
+        }
+        return clientAddress(for: request).description
+    }
+
     /// Walks `elements` right to left from a trusted `peer`; see the type's comment.
     func resolve(peer: IPAddress, elements: [ArraySlice<UInt8>]) -> IPAddress {
         var nearestTrusted = peer

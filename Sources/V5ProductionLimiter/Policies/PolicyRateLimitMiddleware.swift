@@ -130,8 +130,8 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
     /// The policies that apply to `request` and the store question they make.
     private func question(for request: HTTPRequest) -> (PolicyResolution, RateLimitRequest) {
         let policies = current.value
-        let address = addressResolver.clientAddress(for: request)
-        let resolution = policies.resolve(apiKey: request.headers[policies.apiKeyHeader], clientAddress: address.description, path: request.path)
+        let address = addressResolver.clientAddressText(for: request)
+        let resolution = policies.resolve(apiKey: request.headers[policies.apiKeyHeader], clientAddress: address, path: request.path)
         // `PolicySet` checked every combination of limits and cost when it was built.
         return (resolution, RateLimitRequest(checkedKey: resolution.key, limits: resolution.limits, cost: resolution.cost))
     }
