@@ -117,7 +117,11 @@ extension HTTPParser {
     static func parseHeaders(_ head: UnsafeRawBufferPointer, fieldsFrom start: Int, maxCount: Int, room: HeaderRoom = HeaderRoom()) throws(HTTPParseError) -> HTTPHeaders {
         // Each field ends with a line feed, so the lines bound the table's size.
         var lineCount = 0
-        for index in start..<head.count where head[index] == ASCII.lineFeed { lineCount += 1 }
+        var next = start
+        while let lineFeed = position(of: ASCII.lineFeed, in: head, from: next, to: head.count) {
+            lineCount += 1
+            next = lineFeed + 1
+        }
         let stride = HTTPHeaders.fieldStride
         let tableCapacity = min(lineCount, maxCount) + room.fields
         let bytesStart = tableCapacity * stride

@@ -1,3 +1,5 @@
+import Glibc
+
 /// An incremental HTTP/1.x message parser for requests (server) or responses (client).
 ///
 /// Feed it the unconsumed bytes; it returns at most one event plus how many bytes
@@ -133,14 +135,21 @@ public struct HTTPParser: Sendable {
 
     /// Finds the next LF at or after `start`, insisting every LF is preceded by CR.
     static func lineFeed(in bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) throws(HTTPParseError) -> Int? {
-        var index = start
-        while index < end {
-            if bytes[index] == ASCII.lineFeed {
-                guard index > 0, bytes[index - 1] == ASCII.carriageReturn else { throw .bareLineFeed }
-                return index
-            }
-            index += 1
-        }
-        return nil
+        guard let index = position(of: ASCII.lineFeed, in: bytes, from: start, to: end) else { return nil }
+        guard index > 0, bytes[index - 1] == ASCII.carriageReturn else { throw .bareLineFeed }
+        return index
+    }
+
+    /// The first index of `byte` in `start..<end`, or nil.
+    ///
+    /// `memchr`, glibc's vectorised search, rather than a loop over the bytes: a head is searched
+    /// for line ends three times (its end, the count of its lines, each field), and with the byte
+    /// loop heads took 11 % of stage 5's user time, with `memchr` 9 %.
+    @inline(__always)
+    static func position(of byte: UInt8, in bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int? {
+        guard start < end, let base = bytes.baseAddress else { return nil }
+        precondition(start >= 0 && end <= bytes.count, "search range outside the buffer")
+        guard let found = memchr(base + start, Int32(byte), end - start) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
     }
 }
