@@ -88,7 +88,7 @@ public struct ReverseProxyHandler: HTTPHandler {
     func destination(of request: HTTPRequest) -> (requestID: String?, Result<Route, ProxyFailure>) {
         // The ID a `RequestContextMiddleware` in front chose, so the backend sees what the logs show.
         let requestID = configuration.forwarding.requestIDField.map {
-            request.context?[RequestIDKey.self] ?? HTTPRequestID.acceptable(request.headers[$0]) ?? HTTPRequestID.generate(on: request.eventLoop)
+            request.context?.requestID ?? HTTPRequestID.acceptable(request.headers[$0]) ?? HTTPRequestID.generate(on: request.eventLoop)
         }
         guard request.method != .connect else { return (requestID, .failure(.methodNotAllowed)) }
         guard let route = routeTable.route(hostField: request.headers["host"], path: request.path) else {

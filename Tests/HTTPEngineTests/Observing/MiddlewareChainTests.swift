@@ -81,7 +81,7 @@ enum VerdictKey: HTTPRequestContextKey {
             func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse {
                 var response = try await next.handle(request)
                 response.headers["X-Verdict"] = request.context?[VerdictKey.self] ?? "none"
-                response.headers["X-Request-ID"] = request.context?[RequestIDKey.self] ?? "none"
+                response.headers["X-Request-ID"] = request.context?.requestID ?? "none"
                 return response
             }
         }

@@ -66,4 +66,45 @@ import Testing
     @Test func anUnsetKeyReadsAsNil() {
         #expect(HTTPRequestContext()[First.self] == nil)
     }
+
+    /// A layer that hands the request on; `respondImmediately` shows what the layers before made of it.
+    struct Recording: HTTPHandler {
+        func handle(_ request: HTTPRequest) async throws -> HTTPResponse { HTTPResponse() }
+    }
+
+    func request(requestIDField value: String? = nil) -> HTTPRequest {
+        var headers = HTTPHeaders()
+        if let value { headers.add(name: "X-Request-ID", value: value) }
+        let address = SocketAddress(host: "127.0.0.1", port: 1)!
+        return HTTPRequest(head: HTTPRequestHead(method: .get, target: "/", headers: headers), remoteAddress: address, localAddress: address)
+    }
+
+    @Test func theFirstLayerFixesTheClientsSaneIDOrAGeneratedOne() {
+        var sent = request(requestIDField: "abc-123")
+        _ = RequestContextMiddleware().respondImmediately(to: &sent, next: Recording())
+        #expect(sent.context?.requestID == "abc-123")
+        var unsent = request()
+        _ = RequestContextMiddleware().respondImmediately(to: &unsent, next: Recording())
+        #expect(unsent.context?.requestID?.utf8.count == 32)
+        var insane = request(requestIDField: String(repeating: "x", count: 129))
+        _ = RequestContextMiddleware().respondImmediately(to: &insane, next: Recording())
+        #expect(insane.context?.requestID?.utf8.count == 32)
+    }
+
+    @Test func aContextMadeBeforeTheFirstLayerGetsAnIDAndKeepsItsValues() {
+        var request = request(requestIDField: "abc-123")
+        let early = filled()
+        request.context = early
+        _ = RequestContextMiddleware().respondImmediately(to: &request, next: Recording())
+        let context = request.context
+        #expect(context?.requestID == "abc-123")
+        #expect(context?[First.self] == "one")
+        #expect(context?[Sixth.self] == true)
+        // A context that has an ID is kept as it is.
+        let kept = HTTPRequestContext(requestID: "kept")
+        request.context = kept
+        _ = RequestContextMiddleware().respondImmediately(to: &request, next: Recording())
+        #expect(request.context === kept)
+        #expect(request.context?.requestID == "kept")
+    }
 }
