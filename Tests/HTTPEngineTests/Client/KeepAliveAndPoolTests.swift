@@ -197,6 +197,33 @@ extension ClientTests {
                 }
             }
         }
+
+        @Test func aClientDroppedWithoutShutdownIsFreedOnceItsConnectionsClose() async throws {
+            // Each pool holds its owner strongly (see `ConnectionPool.owner`); the owner must
+            // still go once its last connection closed, or every dropped client would leak.
+            try await withScriptedUpstream(script: { connection in
+                guard try connection.readRequest() != nil else { return }
+                connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                _ = connection.waitForClose()
+            }) { upstream in
+                let group = clientTestGroup.group
+                let loop = group.loops[0]
+                weak var pools: LoopPools?
+                try await withTaskExecutorPreference(loop) {
+                    let client = HTTPClient(eventLoopGroup: group)
+                    let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), on: loop)
+                    #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
+                    pools = client.loopPools[ObjectIdentifier(loop)]
+                    #expect(pools != nil)
+                }
+                // A hang guard, not a timing: the connection closes as the response ends.
+                let deadline = ContinuousClock.now + .seconds(30)
+                while pools != nil, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(pools == nil)
+            }
+        }
     }
 }
 
