@@ -55,13 +55,13 @@ public struct ClientAddressResolver: Sendable {
 
     /// `clientAddress(for:)` as text, as `IPAddress.description` spells it: the rate limiter's key.
     public func clientAddressText(for request: HTTPRequest) -> String {
-        let peer = IPAddress(request.remoteAddress)
-        guard isTrusted(peer) else {
-            // The connection wrote an IPv4 peer's text once (`SocketAddress.host`, the same
-            // spelling); formatting it again was 0.7 % of stage 5's user time. An IPv6 peer may
-            // be an IPv4-mapped address, which `IPAddress` spells as IPv4, so it is formatted here.
-            return request.remoteAddress.family == .inet ? request.remoteAddress.host : peer.description
-        }
+        let peer = request.remoteAddress
+        // The connection wrote an IPv4 peer's text once (`SocketAddress.host`, the same spelling);
+        // formatting it again was 0.7 % of stage 5's user time. An IPv6 peer may be an
+        // IPv4-mapped address, which `IPAddress` spells as IPv4, so it is formatted here.
+        if trustedProxies.isEmpty, peer.family == .inet { return peer.host }
+        let address = IPAddress(peer)
+        guard isTrusted(address) else { return peer.family == .inet ? peer.host : address.description }
         return clientAddress(for: request).description
     }
 
