@@ -24,12 +24,36 @@ enum ASCII {
     }
 
     /// Whether every byte of `bytes` may appear in a token.
-    // A loop of its own: `allSatisfy(isTokenCharacter)` passed the check as a function value,
-    // which was not inlined (1 % of the proxy's user time, serializing names). Indexing the
-    // base address: `for byte in bytes` called the buffer iterator's `next()` out of line per byte
-    // (2.6 % of the user time of a proxy answering 429s itself).
+    ///
+    /// Eight bytes per step while they are letters, digits and `-`, which is every byte of
+    /// almost every field name; a word holding anything else is checked byte by byte. Checking
+    /// the names of the fields a proxy adds before sending them took 1.5 % of stage 5's user
+    /// time byte by byte, 0.9 % this way. (The parser checks names as it scans for the colon,
+    /// byte by byte: finding the colon first with `memchr` and then checking the words cost more.)
     @inline(__always)
     static func areTokenCharacters(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        guard count >= 8 else {
+            // A short name as one word, padded with letters.
+            var word: UInt64 = 0x6161_6161_6161_6161
+            withUnsafeMutableBytes(of: &word) { $0.baseAddress!.copyMemory(from: base, byteCount: count) }
+            return isCommonNameWord(word) || areTokenCharactersByByte(bytes)
+        }
+        var index = 0
+        while true {
+            // The last word overlaps the one before when the count is not a multiple of eight.
+            let start = Swift.min(index, count &- 8)
+            guard isCommonNameWord(base.loadUnaligned(fromByteOffset: start, as: UInt64.self))
+                || areTokenCharactersByByte(UnsafeRawBufferPointer(start: base + start, count: 8))
+            else { return false }
+            index &+= 8
+            if index >= count { return true }
+        }
+    }
+
+    /// `areTokenCharacters`, one byte at a time.
+    static func areTokenCharactersByByte(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         var index = 0
         while index < bytes.count {
@@ -37,6 +61,31 @@ enum ASCII {
             index &+= 1
         }
         return true
+    }
+
+    /// Whether each of the eight bytes of `word` is a letter, a digit or `-` (each such byte is a
+    /// token character; a false answer says nothing about the word).
+    ///
+    /// With every byte below 0x80, adding `0x80 - low` to each sets its high bit exactly when it
+    /// is at least `low`, and no byte carries into the next; so each range test is two adds.
+    /// `-` is found by the exact zero-byte test on `word ^ "--------"`.
+    @inline(__always)
+    static func isCommonNameWord(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        guard word & highBits == 0 else { return false }
+        /// High bit of each byte set when the byte is in `low...high`.
+        func inRange(_ word: UInt64, _ low: UInt8, _ high: UInt8) -> UInt64 {
+            let atLeastLow = word &+ ones &* UInt64(0x80 &- low)
+            let aboveHigh = word &+ ones &* UInt64(0x7F &- high)
+            return atLeastLow & ~aboveHigh & highBits
+        }
+        // Setting bit 5 turns A–Z into a–z and leaves digits and `-` as they are.
+        let letters = inRange(word | ones &* 0x20, 0x61, 0x7A)
+        let digits = inRange(word, 0x30, 0x39)
+        let dashes = word ^ (ones &* 0x2D)
+        let isDash = ~(((dashes & ~highBits) &+ ~highBits) | dashes) & highBits
+        return letters | digits | isDash == highBits
     }
 
     /// Whether `byte` may appear inside a field value: VCHAR, obs-text, SP or HTAB.

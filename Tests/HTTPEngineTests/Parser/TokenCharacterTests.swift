@@ -13,4 +13,34 @@ import Testing
             #expect(ASCII.isTokenCharacter(byte) == expected, "byte \(value)")
         }
     }
+
+    @Test func everyByteAtEveryPositionOfARunIsJudgedAsTheByteCheckJudgesIt() {
+        // A run of `-`, letters and digits (the word test's fast path) with one byte changed.
+        let base = Array("X-RateLimit-9z-Remaining".utf8)
+        for length in 1...base.count {
+            for position in 0..<length {
+                for value in 0...255 {
+                    var bytes = Array(base[0..<length])
+                    bytes[position] = UInt8(value)
+                    let judged = bytes.withUnsafeBytes { ASCII.areTokenCharacters($0) }
+                    #expect(judged == ASCII.isTokenCharacter(UInt8(value)), "byte \(value) at \(position) of \(length)")
+                }
+            }
+        }
+    }
+
+    @Test func theWordTestAcceptsOnlyLettersDigitsAndDashes() {
+        // Every byte value in every lane of a word of letters: the fast test may say yes only
+        // for the three classes (it says no for other token characters, which the byte check takes).
+        for lane in 0..<8 {
+            for value in 0...255 {
+                var bytes = Array("abcdefgh".utf8)
+                bytes[lane] = UInt8(value)
+                let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                let byte = UInt8(value)
+                let expected = byte == UInt8(ascii: "-") || (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                #expect(ASCII.isCommonNameWord(word) == expected, "byte \(value) in lane \(lane)")
+            }
+        }
+    }
 }
