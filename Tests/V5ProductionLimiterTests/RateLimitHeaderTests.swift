@@ -85,6 +85,19 @@ private struct Harness {
         #expect(response.headers["RateLimit-Policy"] == #""default";q=10;w=4"#)
     }
 
+    @Test func secondsAreRoundedUpAtTheNanosecondBoundaries() throws {
+        let limit = try RateLimit(name: "edge", 10, per: .seconds(4))
+        for (nanoseconds, seconds): (Int64, Int64) in [(0, 0), (1, 1), (999_999_999, 1), (1_000_000_000, 1), (1_000_000_001, 2), (Int64.max, 9_223_372_037)] {
+            let span = Duration.nanoseconds(nanoseconds)
+            let fields = RateLimitFields(StoreDecision(isAllowed: false, limit: limit, remaining: 0, retryAfter: span, resetAfter: span, nextUnitAfter: span))
+            #expect(fields.resetSeconds == seconds, "\(nanoseconds) ns")
+            #expect(fields.nextQuotaSeconds == seconds, "\(nanoseconds) ns")
+            #expect(fields.retryAfterSeconds == max(1, seconds), "\(nanoseconds) ns")
+            #expect(fields.resetSeconds == RateLimitFields.wholeSeconds(span))
+        }
+        #expect(RateLimitFields(StoreDecision(isAllowed: true, limit: limit, remaining: 3, retryAfter: .zero, resetAfter: .zero, nextUnitAfter: .zero)).windowSeconds == 4)
+    }
+
     @Test func headersAgreeWithAnIndependentBucketOnRandomSchedules() async throws {
         var random = SeededGenerator(state: 42)
         let limit = try BucketLimit(capacity: 7, refillRatePerSecond: 1.5)

@@ -24,6 +24,9 @@ public struct RateLimit: Hashable, Sendable, CustomStringConvertible {
     /// The window in nanoseconds exactly as configured; `capacity × T` can exceed it by up to
     /// `capacity` ns because `T` is rounded up, and a sliding window must not drift by that.
     let windowNanoseconds: Int64
+    /// Seconds to refill an empty bucket (capacity / rate), rounded up, at least 1: the IETF
+    /// policy's window `w` (`RateLimitFields.windowSeconds`), worked out once rather than per response.
+    let refillSeconds: Int64
 
     /// The most characters a name may have; names are part of store keys.
     public static let maximumNameLength = 64
@@ -82,6 +85,8 @@ public struct RateLimit: Hashable, Sendable, CustomStringConvertible {
         self.bucket = bucket
         self.algorithm = algorithm
         self.windowNanoseconds = windowNanoseconds
+        // BucketLimit keeps capacity / rate below ~146 years, so the window fits in Int64.
+        refillSeconds = max(1, Int64((Double(bucket.capacity) / bucket.refillRatePerSecond).rounded(.up)))
     }
 
     public var description: String { "\(name): \(capacity) per \(window) (\(algorithm.rawValue))" }
