@@ -42,9 +42,7 @@ final class ServerConnection: @unchecked Sendable {
 
     let loop: EventLoop
     let context: ServerLoopContext
-    let remoteAddress: SocketAddress
-    let localAddress: SocketAddress
-    /// What this connection's requests share (addresses, loop, error reporter).
+    /// The connection's addresses, loop and error reporter, which its requests share.
     let origin: RequestOrigin
     let configuration: HTTPServerConfiguration
     /// `configuration`'s time-outs in nanoseconds.
@@ -109,8 +107,6 @@ final class ServerConnection: @unchecked Sendable {
     init(loop: EventLoop, context: ServerLoopContext, remoteAddress: SocketAddress, localAddress: SocketAddress) {
         self.loop = loop
         self.context = context
-        self.remoteAddress = remoteAddress
-        self.localAddress = localAddress
         origin = RequestOrigin(remoteAddress: remoteAddress, localAddress: localAddress, eventLoop: loop, errorReporter: context.configuration.onHandlerError)
         self.configuration = context.configuration
         spans = ServerTimeoutSpans(context.configuration)

@@ -45,6 +45,11 @@ public struct ClientAddressResolver: Sendable {
     public func clientAddress(for request: HTTPRequest) -> IPAddress {
         let peer = IPAddress(request.remoteAddress)
         guard isTrusted(peer) else { return peer }
+        return forwardedClient(of: request, trustedPeer: peer)
+    }
+
+    /// The client a trusted `peer` reports in the forwarding header (the peer when it reports none).
+    private func forwardedClient(of request: HTTPRequest, trustedPeer peer: IPAddress) -> IPAddress {
         let fieldName = forwardingHeader == .xForwardedFor ? "X-Forwarded-For" : "Forwarded"
         let fieldLines = request.headers.values(name: fieldName)
         guard !fieldLines.isEmpty else { return peer }
@@ -62,7 +67,7 @@ public struct ClientAddressResolver: Sendable {
         if trustedProxies.isEmpty, peer.family == .inet { return peer.host }
         let address = IPAddress(peer)
         guard isTrusted(address) else { return peer.family == .inet ? peer.host : address.description }
-        return clientAddress(for: request).description
+        return forwardedClient(of: request, trustedPeer: address).description
     }
 
     /// Walks `elements` right to left from a trusted `peer`; see the type's comment.
