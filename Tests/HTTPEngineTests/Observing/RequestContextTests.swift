@@ -67,7 +67,7 @@ import Testing
         #expect(HTTPRequestContext()[First.self] == nil)
     }
 
-    /// A layer that hands the request on; `respondImmediately` shows what the layers before made of it.
+    /// The handler behind the layer under test; the tests read what `respondImmediately` left in the request.
     struct Recording: HTTPHandler {
         func handle(_ request: HTTPRequest) async throws -> HTTPResponse { HTTPResponse() }
     }
