@@ -15,7 +15,7 @@ struct HeaderRewritingTests {
     }
 
     /// `head`'s fields as `options` send them back to the client.
-    func rewritten(_ head: HTTPResponseHead, by options: ForwardingOptions, requestID: String?) -> HTTPHeaders {
+    func rewritten(_ head: HTTPResponseHead, by options: ForwardingOptions, requestID: HTTPRequestID?) -> HTTPHeaders {
         var head = head
         options.rewriteDownstream(&head, requestID: requestID)
         return head.headers

@@ -10,7 +10,7 @@ final class ForwardingAttempt: @unchecked Sendable {
     let proxy: ReverseProxyHandler
     let request: HTTPRequest
     let pool: BackendPool
-    let requestID: String?
+    let requestID: HTTPRequestID?
     let responder: HTTPResponder
     /// The backend of the first try, excluded from the second.
     var firstTried: Int?
@@ -19,7 +19,7 @@ final class ForwardingAttempt: @unchecked Sendable {
     /// The backend the current try went to.
     var backend = 0
 
-    init(proxy: ReverseProxyHandler, request: HTTPRequest, pool: BackendPool, requestID: String?, responder: HTTPResponder) {
+    init(proxy: ReverseProxyHandler, request: HTTPRequest, pool: BackendPool, requestID: HTTPRequestID?, responder: HTTPResponder) {
         self.proxy = proxy
         self.request = request
         self.pool = pool

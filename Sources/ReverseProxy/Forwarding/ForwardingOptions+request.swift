@@ -8,7 +8,7 @@ extension ForwardingOptions {
     /// and so does `Expect`: the engine answers `100 Continue` itself when the body is
     /// first read, which happens only once a backend connection is open, and the client
     /// sends the body without waiting for a second `100` from the backend.
-    func upstreamHeaders(for request: HTTPRequest, backend: Backend, requestID: String?) -> HTTPHeaders {
+    func upstreamHeaders(for request: HTTPRequest, backend: Backend, requestID: HTTPRequestID?) -> HTTPHeaders {
         let isRequestIDReplaced = requestID != nil && requestIDField != nil
         // Room for the fields added below (a client address is at most 45 bytes); more only grows the buffer.
         var headers = HopByHopFields.removing(from: request.headers, reservingBytes: 256, fields: 7) { name in
@@ -38,7 +38,7 @@ extension ForwardingOptions {
             headers.add(name: "Forwarded", value: forwardedElement(client: client, host: originalHost))
         }
         if let viaPseudonym { headers.add(name: "Via", value: "\(request.version.major).\(request.version.minor) \(viaPseudonym)") }
-        if let requestID, let requestIDField { headers.add(name: requestIDField, value: requestID) }
+        if let requestID, let requestIDField { requestID.withUTF8 { headers.add(name: requestIDField, valueBytes: $0) } }
         return headers
     }
 

@@ -8,11 +8,11 @@ extension ForwardingOptions {
     /// In place: the response's head is the proxy's alone, and its parser left room for these
     /// fields and an outer layer's (a rate limiter's five). A filtered copy, the rejected
     /// alternative, cost an allocation and a copy of every kept field per response.
-    func rewriteDownstream(_ head: inout HTTPResponseHead, requestID: String?) {
+    func rewriteDownstream(_ head: inout HTTPResponseHead, requestID: HTTPRequestID?) {
         HopByHopFields.remove(from: &head.headers) { $0.isNamed(lowercase: "content-length") }
         if let viaPseudonym { head.headers.add(name: "Via", value: "\(head.version.major).\(head.version.minor) \(viaPseudonym)") }
         if let requestID, let requestIDField, !head.headers.contains(name: requestIDField) {
-            head.headers.add(name: requestIDField, value: requestID)
+            requestID.withUTF8 { head.headers.add(name: requestIDField, valueBytes: $0) }
         }
     }
 }

@@ -39,12 +39,12 @@ struct ProxyFailure: Sendable, Equatable {
     }
 
     /// `{"error":"…","status":…,"message":"…","request_id":"…"}` with the request ID field set.
-    func response(requestID: String?, requestIDField: String?) -> HTTPResponse {
+    func response(requestID: HTTPRequestID?, requestIDField: String?) -> HTTPResponse {
         var json = "{\"error\":\(Self.quoted(code)),\"status\":\(status.code),\"message\":\(Self.quoted(message))"
-        if let requestID { json += ",\"request_id\":\(Self.quoted(requestID))" }
+        if let requestID { json += ",\"request_id\":\(Self.quoted(requestID.description))" }
         json += "}\n"
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("Cache-Control", "no-store")])
-        if let requestID, let requestIDField { headers.add(name: requestIDField, value: requestID) }
+        if let requestID, let requestIDField { requestID.withUTF8 { headers.add(name: requestIDField, valueBytes: $0) } }
         return HTTPResponse(status: status, headers: headers, body: .init(string: json))
     }
 

@@ -4,7 +4,7 @@ extension ReverseProxyHandler {
     /// Sends `request` to a backend of `pool`, trying a second backend once when the first
     /// failed in a way that is safe to repeat; returns the backend's response head.
     /// Throws `ProxyFailure` (a CancellationError passes through: the client is gone).
-    func forward(_ request: HTTPRequest, to pool: BackendPool, requestID: String?) async throws -> HTTPClientResponse {
+    func forward(_ request: HTTPRequest, to pool: BackendPool, requestID: HTTPRequestID?) async throws -> HTTPClientResponse {
         let body = request.head.bodyFraming == .none || request.head.bodyFraming == .length(0)
             ? nil : ObservedRequestBody(request.body)
         // The backend of the first try; a set is built only for the second (inserting into one cost an allocation per request).
@@ -28,7 +28,7 @@ extension ReverseProxyHandler {
 
     /// What goes to `backend` for `request`: its rewritten fields, the body streamed through
     /// (`body`, nil for none) and the proxy's upstream time-out.
-    func upstreamRequest(for request: HTTPRequest, to backend: Backend, requestID: String?, body: ObservedRequestBody?) -> HTTPClientRequest {
+    func upstreamRequest(for request: HTTPRequest, to backend: Backend, requestID: HTTPRequestID?, body: ObservedRequestBody?) -> HTTPClientRequest {
         var upstream = HTTPClientRequest(
             method: request.method,
             host: backend.host,

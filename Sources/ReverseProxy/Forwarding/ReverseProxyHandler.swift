@@ -85,10 +85,10 @@ public struct ReverseProxyHandler: HTTPHandler {
     }
 
     /// The request ID to send upstream and the route, or why the proxy answers itself.
-    func destination(of request: HTTPRequest) -> (requestID: String?, Result<Route, ProxyFailure>) {
+    func destination(of request: HTTPRequest) -> (requestID: HTTPRequestID?, Result<Route, ProxyFailure>) {
         // The ID a `RequestContextMiddleware` in front chose, so the backend sees what the logs show.
         let requestID = configuration.forwarding.requestIDField.map {
-            request.context?.requestID ?? HTTPRequestID.acceptable(request.headers[$0]) ?? HTTPRequestID.generate(on: request.eventLoop)
+            request.context?.requestID ?? HTTPRequestID.acceptable(request.headers[$0]).map { HTTPRequestID($0) } ?? HTTPRequestID.random(on: request.eventLoop)
         }
         guard request.method != .connect else { return (requestID, .failure(.methodNotAllowed)) }
         guard let route = routeTable.route(hostField: request.headers["host"], path: request.path) else {
@@ -98,7 +98,7 @@ public struct ReverseProxyHandler: HTTPHandler {
     }
 
     /// The proxy's own answer for `failure`.
-    func answer(_ failure: ProxyFailure, requestID: String?) -> HTTPResponse {
+    func answer(_ failure: ProxyFailure, requestID: HTTPRequestID?) -> HTTPResponse {
         failure.response(requestID: requestID, requestIDField: configuration.forwarding.requestIDField)
     }
 
@@ -110,7 +110,7 @@ public struct ReverseProxyHandler: HTTPHandler {
     ///
     /// Consumes `response`, so its head is edited where the parser left it (see
     /// `ForwardingOptions.rewriteDownstream`); a caller keeping a copy would make it copy.
-    func streamedBack(_ response: consuming HTTPClientResponse, for request: HTTPRequest, requestID: String?) -> HTTPResponse {
+    func streamedBack(_ response: consuming HTTPClientResponse, for request: HTTPRequest, requestID: HTTPRequestID?) -> HTTPResponse {
         let body = response.body
         // A HEAD answer keeps the backend's Content-Length (the length a GET would have had);
         // the engine writes it and sends no body. 1xx/204/304 get no framing at all. Read before

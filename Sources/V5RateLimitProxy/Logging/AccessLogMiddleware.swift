@@ -34,7 +34,7 @@ struct AccessLogMiddleware: HTTPMiddleware {
 
     private func log(_ request: HTTPRequest, _ response: HTTPResponse, since started: ContinuousClock.Instant) {
         var line = JSONLine(event: "request")
-        line.add("request_id", request.context?.requestID ?? "")
+        line.add("request_id", request.context?.requestID?.description ?? "")
         line.add("method", request.method.rawValue)
         line.add("path", request.path)
         line.add("status", response.status.code)

@@ -81,7 +81,7 @@ enum VerdictKey: HTTPRequestContextKey {
             func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse {
                 var response = try await next.handle(request)
                 response.headers["X-Verdict"] = request.context?[VerdictKey.self] ?? "none"
-                response.headers["X-Request-ID"] = request.context?.requestID ?? "none"
+                response.headers["X-Request-ID"] = request.context?.requestID?.description ?? "none"
                 return response
             }
         }
@@ -119,6 +119,21 @@ enum VerdictKey: HTTPRequestContextKey {
         let generated = HTTPRequestID.generate()
         #expect(generated.utf8.count == 32 && generated.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) })
         #expect(generated != HTTPRequestID.generate())
+    }
+
+    @Test func aRandomIDWritesTheDigitsOfItsTextAndEqualsThatText() {
+        // A generated ID is written as bytes into the fields a proxy sends and as text into logs:
+        // both must be the same 32 digits.
+        for _ in 0..<100 {
+            let identifier = HTTPRequestID.random()
+            let text = identifier.description
+            #expect(text.utf8.count == 32)
+            #expect(identifier.withUTF8 { Array($0) } == Array(text.utf8))
+            #expect(identifier == HTTPRequestID(text))
+            #expect(identifier != HTTPRequestID.random())
+        }
+        let given = HTTPRequestID("abc-123")
+        #expect(given.description == "abc-123" && given.withUTF8 { Array($0) } == Array("abc-123".utf8))
     }
 
     @Test func generatedRequestIDsStayDistinctAcrossManyRefillsOfTheRandomBuffer() {

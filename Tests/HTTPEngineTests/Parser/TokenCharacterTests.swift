@@ -43,4 +43,39 @@ import Testing
             }
         }
     }
+
+    @Test func caseInsensitiveComparisonAgreesWithTheByteRuleForEveryPairAtEveryPosition() {
+        // Runs of 1 to 17 bytes (no whole word, one, one and a tail, two, two and a tail) that
+        // differ in one position: every pair of byte values there, against the byte-by-byte rule.
+        let base = Array("content-length-xy".utf8)
+        for length in [1, 7, 8, 9, 15, 16, 17] {
+            for position in Set([0, length / 2, length - 1]) {
+                var left = Array(base[0..<length])
+                var right = left
+                for first in 0...255 {
+                    left[position] = UInt8(first)
+                    for second in 0...255 {
+                        right[position] = UInt8(second)
+                        let expected = ASCII.lowercased(UInt8(first)) == ASCII.lowercased(UInt8(second))
+                        let judged = left.withUnsafeBytes { l in right.withUnsafeBytes { r in ASCII.equalsIgnoringCase(l, r) } }
+                        if judged != expected {
+                            Issue.record("bytes \(first) and \(second) at \(position) of \(length): \(judged)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func everyByteOfAWordIsLowercasedExactlyWhenItIsAnUppercaseLetter() {
+        for lane in 0..<8 {
+            for value in 0...255 {
+                var bytes = Array("AbC-9z~Q".utf8)
+                bytes[lane] = UInt8(value)
+                let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                let lowered = withUnsafeBytes(of: ASCII.lowercasedWord(word)) { Array($0) }
+                #expect(lowered == bytes.map(ASCII.lowercased), "byte \(value) in lane \(lane)")
+            }
+        }
+    }
 }
