@@ -162,3 +162,12 @@ cpu_per_request() {
 
 # $1 / $2 with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a/b }'; }
+
+# The ratio of column $3 of result files $1 and $2 in each round (line), then their median:
+# "1.04 0.94 1.06 (median 1.04)". Rounds pair contestants run back to back, so a round's ratio
+# shares that moment's load on the machine; the ratio of medians mixes rounds.
+round_ratios() {
+    local ratios
+    ratios="$(paste -d' ' <(awk -v c="$3" '{ print $c }' "$1") <(awk -v c="$3" '{ print $c }' "$2") | awk '{ printf "%.2f\n", $1 / $2 }')"
+    echo "$(echo $ratios) (median $(echo "$ratios" | median))"
+}

@@ -211,6 +211,7 @@ for scenario in $scenarios; do
         echo "    $name: $(column "$scenario-$name" 1) req/s, p99 $(column "$scenario-$name" 2)us, non-2xx share $(column "$scenario-$name" 3), CPU per request $(column "$scenario-$name" 4) us user + $(column "$scenario-$name" 5) us system"
     done
     echo "    throughput ratio ours/nginx: $(ratio "$(column "$scenario-ours" 1)" "$(column "$scenario-nginx" 1)") (target >= 1.0); p99 ratio: $(ratio "$(column "$scenario-ours" 2)" "$(column "$scenario-nginx" 2)") (target <= 1.0)"
+    echo "    per round, ours/nginx: throughput $(round_ratios "$work/$scenario-ours" "$work/$scenario-nginx" 1); p99 $(round_ratios "$work/$scenario-ours" "$work/$scenario-nginx" 2)"
     echo "    CPU per request ours/nginx: user $(ratio "$(column "$scenario-ours" 4)" "$(column "$scenario-nginx" 4)"), system $(ratio "$(column "$scenario-ours" 5)" "$(column "$scenario-nginx" 5)"), total $(ratio "$(total_cpu "$scenario-ours")" "$(total_cpu "$scenario-nginx")") (the proxies' own processes)"
     if [ -n "$haproxy_bin" ]; then echo "    throughput ratio ours/haproxy: $(ratio "$(column "$scenario-ours" 1)" "$(column "$scenario-haproxy" 1)")"; fi
     # An `if`, not `&&`: a false last test would be the script's exit status (REDIS=0 exited 1).
