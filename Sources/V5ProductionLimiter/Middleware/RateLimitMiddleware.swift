@@ -89,7 +89,7 @@ public struct RateLimitMiddleware<KeyExtractor: RateLimitKeyExtractor>: HTTPMidd
         } catch {
             throw HTTPError(.internalServerError, message: "rate limit configuration: \(error)")
         }
-        let decision = await store.decide(question)
+        let decision = await store.decide(question, on: request.eventLoop)
         let fields = decision.storeDecision.map(RateLimitFields.init)
         switch decision {
         case .failedClosed(let cause):

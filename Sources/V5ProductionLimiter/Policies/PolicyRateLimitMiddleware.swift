@@ -87,7 +87,7 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
             admission = decidedOnTheSpot
         } else {
             let (resolution, question) = question(for: request)
-            switch verdict(on: await store.decide(question), for: resolution, in: request) {
+            switch verdict(on: await store.decide(question, on: request.eventLoop), for: resolution, in: request) {
             case .answer(let response): return response
             case .proceed(let decided): admission = decided
             }

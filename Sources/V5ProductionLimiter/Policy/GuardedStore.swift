@@ -1,3 +1,5 @@
+import HTTPEngine
+
 /// A store behind a failure policy: a time-out, a circuit breaker, and a `FailureMode` for
 /// when neither gets an answer; never throws, always decides.
 ///
@@ -18,7 +20,9 @@ public final class GuardedStore: Sendable {
     public let timeout: Duration
     /// The breaker in front of the store.
     public let breaker: CircuitBreaker
-    private let clock: any RateLimitClock
+    let clock: any RateLimitClock
+    /// Whether `clock` is the system's monotonic clock, so a caller's event loop can time store calls.
+    let isTimedByLoops: Bool
     private let metrics: any RateLimitMetrics
     /// The local limiter of `.fallback`: an in-memory store on the same clock, nil for other modes.
     private let fallback: (@Sendable (RateLimitRequest) -> StoreDecision)?
@@ -41,6 +45,7 @@ public final class GuardedStore: Sendable {
         self.mode = mode
         self.timeout = timeout
         self.clock = clock
+        isTimedByLoops = clock.isSystemMonotonic
         self.metrics = metrics
         self.breaker = CircuitBreaker(configuration: configuration, clock: clock, metrics: metrics)
         if case .fallback(let share) = mode {
@@ -76,6 +81,7 @@ public final class GuardedStore: Sendable {
         self.mode = .failClosed
         self.timeout = .seconds(60)
         self.clock = store.clock
+        isTimedByLoops = false
         self.metrics = metrics
         self.breaker = CircuitBreaker(clock: store.clock, metrics: metrics)
         self.fallback = nil
@@ -84,10 +90,13 @@ public final class GuardedStore: Sendable {
     }
 
     /// The decision for `request`: the store's if it answers in time, else the mode's.
-    public func decide(_ request: RateLimitRequest) async -> PolicyDecision {
+    ///
+    /// `loop` is the caller's event loop, if it runs on one (a request's `eventLoop`): on a
+    /// system clock the store call and its time-out then run there (see `withinTimeout(on:_:)`).
+    public func decide(_ request: RateLimitRequest, on loop: EventLoop? = nil) async -> PolicyDecision {
         if let decision = decideImmediately(request) { return decision }
         let decision: PolicyDecision
-        switch await askStore(request) {
+        switch await askStore(request, on: loop) {
         case .success(let answer): decision = .decided(answer)
         case .failure(let error): decision = decideWithout(request, cause: error)
         }
@@ -105,14 +114,19 @@ public final class GuardedStore: Sendable {
     }
 
     /// The store's answer within the time-out, or why there is none; feeds the breaker.
-    private func askStore(_ request: RateLimitRequest) async -> Result<StoreDecision, RateLimitStoreError> {
+    private func askStore(_ request: RateLimitRequest, on loop: EventLoop?) async -> Result<StoreDecision, RateLimitStoreError> {
         guard breaker.allowsRequest() else {
             metrics.storeFailed(.circuitOpen)
             return .failure(.circuitOpen)
         }
         let started = clock.now
         let store = self.store
-        let result = await withinTimeout { () async throws(RateLimitStoreError) in try await store.decide(request) }
+        let result: Result<StoreDecision, RateLimitStoreError>
+        if isTimedByLoops, let loop, loop.inEventLoop {
+            result = await withinTimeout(on: loop) { () async throws(RateLimitStoreError) in try await store.decide(request) }
+        } else {
+            result = await withinTimeout { () async throws(RateLimitStoreError) in try await store.decide(request) }
+        }
         metrics.storeAnswered(after: started.duration(to: clock.now))
         switch result {
         case .success: breaker.recordSuccess()
@@ -135,30 +149,6 @@ public final class GuardedStore: Sendable {
         // Memory cannot fail or hang: no race, as for decisions.
         if infallible != nil { return try await store.inspect(request) }
         return try await withinTimeout { () async throws(RateLimitStoreError) in try await store.inspect(request) }.get()
-    }
-
-    /// The result of `operation`, or `.timedOut` once `timeout` passes; never waits for an
-    /// operation that ignores cancellation (see `FirstResult`).
-    private func withinTimeout<Value: Sendable>(_ operation: @escaping @Sendable () async throws(RateLimitStoreError) -> Value) async -> Result<Value, RateLimitStoreError> {
-        let first = FirstResult<Value, RateLimitStoreError>()
-        let call = Task {
-            do throws(RateLimitStoreError) {
-                first.offer(.success(try await operation()))
-            } catch {
-                first.offer(.failure(error))
-            }
-        }
-        let timeout = self.timeout
-        let clock = self.clock
-        let timer = Task {
-            // Cancelled when the store answers first: the sleep throws and nothing is offered.
-            guard (try? await clock.sleep(for: timeout)) != nil else { return }
-            first.offer(.failure(.timedOut(timeout)))
-        }
-        let result = await first.wait()
-        call.cancel()
-        timer.cancel()
-        return result
     }
 
     /// What the mode does with `request` when the store gave no answer.

@@ -20,6 +20,9 @@ public struct CoarseMonotonicClock: RateLimitClock {
         MonotonicInstant(nanoseconds: MonotonicClock.read(CLOCK_MONOTONIC_COARSE))
     }
 
+    /// The same time as `MonotonicClock`, a tick behind at most.
+    public var isSystemMonotonic: Bool { true }
+
     /// The tick length, as `clock_getres` reports it.
     public var minimumResolution: Duration {
         var resolution = timespec()

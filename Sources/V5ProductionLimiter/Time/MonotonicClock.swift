@@ -21,6 +21,8 @@ public struct MonotonicClock: RateLimitClock {
     /// One nanosecond: the unit `clock_gettime` reports in (actual resolution is finer than any decision).
     public var minimumResolution: Duration { .nanoseconds(1) }
 
+    public var isSystemMonotonic: Bool { true }
+
     /// Suspends until `deadline` on this clock; throws `CancellationError` if the task is cancelled.
     public func sleep(until deadline: MonotonicInstant, tolerance: Duration? = nil) async throws {
         // `SuspendingClock` is Swift's name for `CLOCK_MONOTONIC` on Linux, so a span measured
