@@ -10,9 +10,15 @@
 # non-2xx answers (which must be ~0 for allowed/keys and ~1 for rejected), CPU time (user and
 # system) the contestant's own processes spent per request, and the ratios to nginx.
 #
+# Our proxy runs twice per round: as shipped (`ours`: the five rate-limit fields, legacy and IETF,
+# on every response) and like for like (`ours-nofields`: `--headers none`, so its responses carry
+# the fields nginx's do; nginx's `limit_req` sends no rate-limit fields at all). The fields nearly
+# double a small response (~165 bytes on ~185), which every contestant's client must also read.
+#
 # Usage: Benchmarks/RateLimitProxy/compare-with-nginx.sh [rounds=3] [seconds=10]
 # Environment: LOOPS (nginx workers = HAProxy nbthread; our proxy uses one loop per core, default 2),
-# SCENARIOS (default "allowed rejected keys"), REDIS=0 to leave the Redis store out.
+# SCENARIOS (default "allowed rejected keys"), REDIS=0 to leave the Redis store out, FIELDS=1 to
+# run only the as-shipped configuration of ours (no `ours-nofields`).
 set -euo pipefail
 rounds="${1:-3}"
 seconds="${2:-10}"
@@ -31,6 +37,7 @@ install_missing wrk:wrk nginx:nginx-light redis-server:redis-server redis-cli:re
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 haproxy_bin="$(command -v haproxy || { [ -x /usr/sbin/haproxy ] && echo /usr/sbin/haproxy; } || true)"
 with_redis="${REDIS:-1}"
+like_for_like="$([ "${FIELDS:-0}" = 1 ] && echo 0 || echo 1)"
 command -v redis-server >/dev/null 2>&1 || with_redis=0
 
 proxy="$(build_release V5RateLimitProxy .build-ratelimit-release)"
@@ -114,6 +121,7 @@ LUA
 "$nginx_bin" -c "$work/nginx-proxy.conf" -p "$work" & nginx_pid=$!
 pids+=($nginx_pid)
 contestants="ours nginx"
+[ "$like_for_like" = 1 ] && contestants="ours ours-nofields nginx"
 if [ -n "$haproxy_bin" ]; then
     "$haproxy_bin" -f "$work/haproxy.cfg" -db >"$work/haproxy.out" 2>&1 & haproxy_pid=$!
     pids+=($haproxy_pid)
@@ -127,7 +135,8 @@ if [ "$with_redis" = 1 ]; then
 fi
 wait_for_port "$upstream_port"
 
-# Starts our proxy for scenario $1 with store $2 (memory|redis); its pid goes to `ours_pid`.
+# Starts our proxy for scenario $1 with store $2 (memory|redis), rate-limit fields on unless $3 is
+# `nofields`; its pid goes to `ours_pid`.
 start_ours() {
     local arguments=(--listen "127.0.0.1:$ours_port" --admin "127.0.0.1:$ours_admin_port"
         --upstream "http://127.0.0.1:$upstream_port" --access-log off --shutdown-timeout 1s)
@@ -138,6 +147,7 @@ start_ours() {
     esac
     # A long store time-out: this measures the store, not the failure policy's fallback.
     [ "$2" = redis ] && arguments+=(--redis "redis://127.0.0.1:$redis_port/0" --store-timeout 1s)
+    [ "${3:-}" = nofields ] && arguments+=(--headers none)
     "$proxy" "${arguments[@]}" >"$work/ours-$1-$2.out" 2>&1 &
     ours_pid=$!
     pids+=($ours_pid)
@@ -148,7 +158,7 @@ port_of() {
     local offset
     case "$2" in allowed) offset=0 ;; rejected) offset=1 ;; keys) offset=2 ;; esac
     case "$1" in
-        ours|ours-redis) echo $ours_port ;;
+        ours|ours-nofields|ours-redis) echo $ours_port ;;
         nginx) echo $((nginx_base + offset)) ;;
         haproxy) echo $((haproxy_base + offset)) ;;
     esac
@@ -170,10 +180,11 @@ round_of() {
     ours_pid=""
     case "$1" in
         ours) start_ours "$2" memory ;;
+        ours-nofields) start_ours "$2" memory nofields ;;
         ours-redis) redis-cli -p "$redis_port" flushall >/dev/null; start_ours "$2" redis ;;
     esac
     local serving before after r p n t
-    case "$1" in ours|ours-redis) serving=$ours_pid ;; nginx) serving="$(serving_pids $nginx_pid)" ;; haproxy) serving=$haproxy_pid ;; esac
+    case "$1" in ours|ours-nofields|ours-redis) serving=$ours_pid ;; nginx) serving="$(serving_pids $nginx_pid)" ;; haproxy) serving=$haproxy_pid ;; esac
     before="$(cpu_ticks $serving)"
     read -r r p n t < <(run_wrk "$(port_of "$1" "$2")" "$2")
     after="$(cpu_ticks $serving)"
@@ -212,6 +223,11 @@ for scenario in $scenarios; do
     done
     echo "    throughput ratio ours/nginx: $(ratio "$(column "$scenario-ours" 1)" "$(column "$scenario-nginx" 1)") (target >= 1.0); p99 ratio: $(ratio "$(column "$scenario-ours" 2)" "$(column "$scenario-nginx" 2)") (target <= 1.0)"
     echo "    per round, ours/nginx: throughput $(round_ratios "$work/$scenario-ours" "$work/$scenario-nginx" 1); p99 $(round_ratios "$work/$scenario-ours" "$work/$scenario-nginx" 2)"
+    if [ "$like_for_like" = 1 ]; then
+        echo "    like for like (ours-nofields: no rate-limit fields, as nginx): throughput ratio $(ratio "$(column "$scenario-ours-nofields" 1)" "$(column "$scenario-nginx" 1)"), p99 ratio $(ratio "$(column "$scenario-ours-nofields" 2)" "$(column "$scenario-nginx" 2)")"
+        echo "    per round, ours-nofields/nginx: throughput $(round_ratios "$work/$scenario-ours-nofields" "$work/$scenario-nginx" 1); p99 $(round_ratios "$work/$scenario-ours-nofields" "$work/$scenario-nginx" 2)"
+        echo "    cost of the rate-limit fields, ours/ours-nofields: throughput $(round_ratios "$work/$scenario-ours" "$work/$scenario-ours-nofields" 1)"
+    fi
     echo "    CPU per request ours/nginx: user $(ratio "$(column "$scenario-ours" 4)" "$(column "$scenario-nginx" 4)"), system $(ratio "$(column "$scenario-ours" 5)" "$(column "$scenario-nginx" 5)"), total $(ratio "$(total_cpu "$scenario-ours")" "$(total_cpu "$scenario-nginx")") (the proxies' own processes)"
     if [ -n "$haproxy_bin" ]; then echo "    throughput ratio ours/haproxy: $(ratio "$(column "$scenario-ours" 1)" "$(column "$scenario-haproxy" 1)")"; fi
     # An `if`, not `&&`: a false last test would be the script's exit status (REDIS=0 exited 1).
