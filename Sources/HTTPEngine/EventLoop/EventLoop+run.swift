@@ -165,7 +165,7 @@ extension EventLoop {
         // Closing resumed continuations and failed waiters; run what that enqueued.
         drainExitWork()
         loopOnly.exitClosures = nil
-        loopOnly.timers = TimerHeap()
+        loopOnly.timers.removeAll()
         loopOnly.registrations = []
         close(epollDescriptor)
         close(wakeDescriptor)

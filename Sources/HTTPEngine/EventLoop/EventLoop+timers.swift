@@ -3,6 +3,8 @@ import CLinuxSystem
 /// A handle to cancel a scheduled timer; use only on its loop's thread.
 public struct EventLoopTimer {
     let entry: TimerEntry
+    /// The loop whose heap holds the entry: cancelling through another loop is refused loudly.
+    let loop: ObjectIdentifier
 
     /// Whether the timer has neither fired nor been cancelled.
     public var isPending: Bool { entry.action != nil }
@@ -37,19 +39,30 @@ extension EventLoop {
     @discardableResult
     public func scheduleTimer(atNanoseconds deadline: UInt64, _ action: @escaping () -> Void) -> EventLoopTimer {
         assertInEventLoop()
-        return EventLoopTimer(entry: loopOnly.timers.insert(deadline: deadline, action: action))
+        return EventLoopTimer(entry: loopOnly.timers.insert(deadline: deadline, action: action), loop: ObjectIdentifier(self))
     }
 
-    /// Prevents a pending timer from firing (loop thread only).
+    /// Prevents a pending timer from firing and takes it out of the loop's timers at once
+    /// (loop thread only); cancelling a timer that fired or was cancelled does nothing.
+    /// A timer of another loop is a programming error: its entry is that loop's thread's alone.
     public func cancelTimer(_ timer: EventLoopTimer) {
         assertInEventLoop()
+        precondition(timer.loop == ObjectIdentifier(self), "cancelTimer: the timer was scheduled on another event loop")
         timer.entry.action = nil
+        loopOnly.timers.remove(timer.entry)
+    }
+
+    /// Timers of this loop waiting to fire (loop thread only); cancelled ones are not among them.
+    var pendingTimerCount: Int {
+        assertInEventLoop()
+        return loopOnly.timers.count
     }
 
     func runExpiredTimers() {
         guard loopOnly.timers.earliestDeadline != nil else { return }
         let now = turnNanoseconds
         while let entry = loopOnly.timers.popExpired(now: now) {
+            // Cancelled timers have left the heap, so every entry popped still has its action.
             guard let action = entry.action else { continue }
             entry.action = nil
             action()
