@@ -8,9 +8,15 @@ extension ClientConnection: BodyChunkProducer {
             discardIdleInput()
             return
         }
+        let room = readAheadLimit - core.inbound.readableCount
+        // Interest normally drops before the buffer is full; if not, it catches up here.
+        guard room > 0 else {
+            afterEvent()
+            return
+        }
         let count: Int?
         do {
-            count = try core.read()
+            count = try core.read(room: room)
         } catch {
             // A reset: whatever was not parsed yet is lost with it.
             fail(noResponseOrTruncated())

@@ -120,6 +120,9 @@ extension ClientConnection {
         fail(noResponseOrTruncated())
     }
 
+    /// The most input held unparsed: a head at its largest and one read (see `ConnectionCore.read(room:)`).
+    var readAheadLimit: Int { configuration.parserLimits.maxHeaderBytes + Self.readChunkSize }
+
     /// Wants writability while output is queued (or a connect is pending), readability while input is useful.
     func updateInterest() {
         var wanted: EventInterest = []
@@ -130,8 +133,7 @@ extension ClientConnection {
             wanted = .readable
         case .active:
             if !core.outbound.isEmpty { wanted.insert(.writable) }
-            let bufferLimit = configuration.parserLimits.maxHeaderBytes + Self.readChunkSize
-            if !hasPeerClosedInput, !isBodyPaused, core.inbound.readableCount < bufferLimit { wanted.insert(.readable) }
+            if !hasPeerClosedInput, !isBodyPaused, core.inbound.readableCount < readAheadLimit { wanted.insert(.readable) }
         case .closed:
             return
         }

@@ -82,12 +82,20 @@ struct ConnectionCore {
         interest = wanted
     }
 
-    /// Reads once into the receive buffer, asking for the adaptive size: the byte count, 0 at
-    /// end of stream, nil when it would block; throws on errors (a reset).
+    /// Reads once into the receive buffer, asking for the adaptive size but for no more than
+    /// `room` bytes: the byte count, 0 at end of stream, nil when it would block or there is no
+    /// room; throws on errors (a reset).
+    ///
+    /// The room is what keeps read-ahead within its bound: checking the buffer only before a
+    /// read (the rejected first edition) let one read of up to 64 KiB land on a buffer just
+    /// under its limit, so a connection held the limit plus a whole read.
     @inline(__always)
-    mutating func read() throws -> Int? {
-        let count = try inbound.read(from: descriptor, reserving: readSize.current, upTo: readSize.current)
-        if let count, count > 0 { readSize.record(count) }
+    mutating func read(room: Int) throws -> Int? {
+        let asked = min(readSize.current, room)
+        guard asked > 0 else { return nil }
+        let count = try inbound.read(from: descriptor, reserving: asked, upTo: asked)
+        // A read cut short by the room says nothing about the traffic: only whole asks adjust the size.
+        if let count, count > 0, asked == readSize.current { readSize.record(count) }
         return count
     }
 

@@ -49,7 +49,8 @@ extension PipelinedConnection: EventLoopFileDescriptorHandler {
         while state == .open, total < Self.maxBytesPerReadEvent {
             let count: Int?
             do {
-                count = try core.read()
+                // The codec takes every byte at once, so the buffer never holds more than one read.
+                count = try core.read(room: .max)
             } catch {
                 return fail(closedEarly)
             }

@@ -50,6 +50,9 @@ extension ServerConnection {
         lingerDeadline = loop.turnNanoseconds &+ Self.lingerTime.nanoseconds
     }
 
+    /// The most input held unparsed: a head at its largest and one read (see `ConnectionCore.read(room:)`).
+    var readAheadLimit: Int { configuration.parserLimits.maxHeaderBytes + Self.readChunkSize }
+
     /// Wants writability while output is queued, readability while input is useful.
     func updateInterest() {
         var wanted: EventInterest = []
@@ -58,8 +61,7 @@ extension ServerConnection {
         case .lingering:
             wanted.insert(.readable)
         case .idle, .readingHead, .handling:
-            let bufferLimit = configuration.parserLimits.maxHeaderBytes + Self.readChunkSize
-            if !hasPeerClosedInput, !isBodyPaused, !isInputPausedForOutput, core.inbound.readableCount < bufferLimit {
+            if !hasPeerClosedInput, !isBodyPaused, !isInputPausedForOutput, core.inbound.readableCount < readAheadLimit {
                 wanted.insert(.readable)
             }
         case .closing, .closed:

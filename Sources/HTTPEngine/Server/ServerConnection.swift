@@ -191,9 +191,15 @@ extension ServerConnection: EventLoopFileDescriptorHandler {
             return
         }
         guard phase != .closed, phase != .closing else { return }
+        let room = readAheadLimit - core.inbound.readableCount
+        // Interest normally drops before the buffer is full; if not, it catches up here.
+        guard room > 0 else {
+            afterEvent()
+            return
+        }
         let count: Int?
         do {
-            count = try core.read()
+            count = try core.read(room: room)
         } catch {
             close()
             return
