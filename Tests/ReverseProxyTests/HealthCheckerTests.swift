@@ -93,6 +93,26 @@ struct HealthCheckerTests {
         }
     }
 
+    @Test func aBackendThatSendsAHeadAndThenWithholdsItsBodyFailsTheCheckWithinItsTimeout() async throws {
+        let release = TestSignal()
+        let stalling = try await TestBackend(HTTPClosureHandler { _ in
+            HTTPResponse(status: .ok, body: .stream { writer in
+                try await writer.write(Array("partial".utf8))
+                await release.wait()
+            })
+        })
+        defer { Task { release.fire(); await stalling.stop() } }
+        try await withClient { client in
+            let checker = HealthChecker(pools: [], client: client)
+            let started = ContinuousClock.now
+            let failure = await checker.check(stalling.backend, configuration: HealthCheckConfiguration(path: "/health", timeout: .milliseconds(300)))
+            // Before, the check waited for the client's 30 s body time-out (and a trickled body
+            // would have held it for as long as the trickle lasted).
+            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(failure?.contains("timed out") == true)
+        }
+    }
+
     @Test func checkFailsOnATimeoutARefusalAndAnErrorStatus() async throws {
         let release = TestSignal()
         let silent = try await TestBackend(HTTPClosureHandler { _ in

@@ -45,8 +45,31 @@ public final class HealthChecker: Sendable {
         }
     }
 
-    /// One probe: `GET path`; nil when it passed (status 200...399 within `timeout`), else why it failed.
+    /// One probe: `GET path`; nil when it passed (status 200...399 and the body read, all within
+    /// `timeout`), else why it failed.
+    ///
+    /// The whole probe races the time-out. The client's request time-out ends at the response
+    /// head, and the body's waits are bounded only by the client's `responseTimeout` (30 s by
+    /// default) each: a backend that sent a head and then held or trickled its body kept the
+    /// check, and so its own health state, as long as it liked.
     public func check(_ backend: Backend, configuration: HealthCheckConfiguration) async -> String? {
+        await withTaskGroup(of: String?.self) { group in
+            group.addTask { await self.probe(backend, configuration: configuration) }
+            group.addTask {
+                // Cancelled when the probe finishes first; what it returns then is not read.
+                guard (try? await Task.sleep(for: configuration.timeout)) != nil else { return nil }
+                return "health check \(configuration.path) timed out: no complete answer within \(configuration.timeout)"
+            }
+            // Whichever finishes first decides; cancelling the probe drops its response body,
+            // which closes the connection.
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// The probe without the overall time-out: the request, its head's time-out, the body read.
+    private func probe(_ backend: Backend, configuration: HealthCheckConfiguration) async -> String? {
         var request = HTTPClientRequest(method: .get, host: backend.host, port: backend.port, target: configuration.path)
         request.headers["Host"] = backend.description
         request.headers["User-Agent"] = "ReverseProxy-health-check"
