@@ -184,18 +184,13 @@ public struct RequestContextMiddleware: HTTPMiddleware {
     /// Gives `request` a context with a request ID, keeping one it has.
     private static func attachContext(to request: inout HTTPRequest) {
         guard let context = request.context else {
-            request.context = HTTPRequestContext(requestID: requestID(of: request))
+            request.context = HTTPRequestContext(requestID: HTTPRequestID(for: request))
             return
         }
         guard context.requestID == nil else { return }
         // A context an earlier layer made without an ID: its values move to one with an ID. That
         // layer, if it keeps the old context, does not see what inner layers set from now on;
         // this layer belongs first in the chain, where no context exists yet.
-        request.context = HTTPRequestContext(requestID: requestID(of: request), copying: context)
-    }
-
-    /// The client's `X-Request-ID` when sane, else a generated one.
-    private static func requestID(of request: HTTPRequest) -> HTTPRequestID {
-        HTTPRequestID.acceptable(request.headers["X-Request-ID"]).map { HTTPRequestID($0) } ?? HTTPRequestID.random(on: request.eventLoop)
+        request.context = HTTPRequestContext(requestID: HTTPRequestID(for: request), copying: context)
     }
 }

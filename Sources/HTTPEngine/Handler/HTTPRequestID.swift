@@ -36,6 +36,11 @@ public struct HTTPRequestID: Sendable, Equatable, CustomStringConvertible, Expre
         return value
     }
 
+    /// The ID for `request`: the client's in `field` when `acceptable`, else `random(on:)` its loop.
+    public init(for request: HTTPRequest, field: String = "X-Request-ID") {
+        self = Self.acceptable(request.headers[field]).map { HTTPRequestID($0) } ?? Self.random(on: request.eventLoop)
+    }
+
     /// A new random ID, drawn from `loop`'s own random bytes when called on its thread (a
     /// request's `eventLoop`), else from bytes shared by every thread behind a lock.
     ///

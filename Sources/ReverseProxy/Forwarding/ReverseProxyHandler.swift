@@ -87,9 +87,7 @@ public struct ReverseProxyHandler: HTTPHandler {
     /// The request ID to send upstream and the route, or why the proxy answers itself.
     func destination(of request: HTTPRequest) -> (requestID: HTTPRequestID?, Result<Route, ProxyFailure>) {
         // The ID a `RequestContextMiddleware` in front chose, so the backend sees what the logs show.
-        let requestID = configuration.forwarding.requestIDField.map {
-            request.context?.requestID ?? HTTPRequestID.acceptable(request.headers[$0]).map { HTTPRequestID($0) } ?? HTTPRequestID.random(on: request.eventLoop)
-        }
+        let requestID = configuration.forwarding.requestIDField.map { request.context?.requestID ?? HTTPRequestID(for: request, field: $0) }
         guard request.method != .connect else { return (requestID, .failure(.methodNotAllowed)) }
         guard let route = routeTable.route(hostField: request.headers["host"], path: request.path) else {
             return (requestID, .failure(.noRoute(path: request.path)))

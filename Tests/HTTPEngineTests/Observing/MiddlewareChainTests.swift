@@ -136,6 +136,20 @@ enum VerdictKey: HTTPRequestContextKey {
         #expect(given.description == "abc-123" && given.withUTF8 { Array($0) } == Array("abc-123".utf8))
     }
 
+    @Test func aRequestKeepsItsClientsSaneIDFromTheFieldAskedAndOtherwiseGetsARandomOne() {
+        #expect(HTTPRequestID(for: request(headers: HTTPHeaders([("X-Request-ID", "abc-123")]))) == "abc-123")
+        #expect(HTTPRequestID(for: request(headers: HTTPHeaders([("X-Correlation-ID", "c-9")])), field: "X-Correlation-ID") == "c-9")
+        // Absent, empty, too long or with a space (a log-injection risk): replaced.
+        let replaced: [HTTPHeaders] = [HTTPHeaders(), HTTPHeaders([("X-Request-ID", "")]),
+                                       HTTPHeaders([("X-Request-ID", String(repeating: "a", count: 129))]),
+                                       HTTPHeaders([("X-Request-ID", "a b")]), HTTPHeaders([("X-Correlation-ID", "c-9")])]
+        for headers in replaced {
+            let identifier = HTTPRequestID(for: request(headers: headers))
+            #expect(identifier.description.utf8.count == 32)
+            #expect(identifier != HTTPRequestID(for: request(headers: headers)))
+        }
+    }
+
     @Test func generatedRequestIDsStayDistinctAcrossManyRefillsOfTheRandomBuffer() {
         // 16 IDs per refill of the pooled random bytes: 1000 IDs cross about 60 refills.
         let identifiers = (0..<1000).map { _ in HTTPRequestID.generate() }

@@ -32,15 +32,9 @@ import Testing
     @Test func theWordTestAcceptsOnlyLettersDigitsAndDashes() {
         // Every byte value in every lane of a word of letters: the fast test may say yes only
         // for the three classes (it says no for other token characters, which the byte check takes).
-        for lane in 0..<8 {
-            for value in 0...255 {
-                var bytes = Array("abcdefgh".utf8)
-                bytes[lane] = UInt8(value)
-                let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
-                let byte = UInt8(value)
-                let expected = byte == UInt8(ascii: "-") || (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-                #expect(ASCII.isCommonNameWord(word) == expected, "byte \(value) in lane \(lane)")
-            }
+        Self.forEveryByteInEveryLane(of: "abcdefgh") { word, bytes, byte, lane in
+            let expected = byte == UInt8(ascii: "-") || (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+            #expect(ASCII.isCommonNameWord(word) == expected, "byte \(byte) in lane \(lane)")
         }
     }
 
@@ -68,13 +62,20 @@ import Testing
     }
 
     @Test func everyByteOfAWordIsLowercasedExactlyWhenItIsAnUppercaseLetter() {
+        Self.forEveryByteInEveryLane(of: "AbC-9z~Q") { word, bytes, byte, lane in
+            let lowered = withUnsafeBytes(of: ASCII.lowercasedWord(word)) { Array($0) }
+            #expect(lowered == bytes.map(ASCII.lowercased), "byte \(byte) in lane \(lane)")
+        }
+    }
+
+    /// Calls `body` for every byte value in every lane of the eight-byte `text`, with the word
+    /// as the engine loads it, its bytes, the byte put in and the lane.
+    static func forEveryByteInEveryLane(of text: String, _ body: (UInt64, [UInt8], UInt8, Int) -> Void) {
         for lane in 0..<8 {
             for value in 0...255 {
-                var bytes = Array("AbC-9z~Q".utf8)
+                var bytes = Array(text.utf8)
                 bytes[lane] = UInt8(value)
-                let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
-                let lowered = withUnsafeBytes(of: ASCII.lowercasedWord(word)) { Array($0) }
-                #expect(lowered == bytes.map(ASCII.lowercased), "byte \(value) in lane \(lane)")
+                body(bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }, bytes, UInt8(value), lane)
             }
         }
     }
