@@ -1,0 +1,42 @@
+import Synchronization
+import Testing
+@testable import HTTPEngine
+
+@Suite("Write time-out")
+struct WriteTimeoutTests {
+    @Test(arguments: ResponseOutputMemoryBoundTests.Answering.allCases)
+    func aPipeliningClientThatNeverReadsIsDroppedOnceWritesStopProgressing(answering: ResponseOutputMemoryBoundTests.Answering) async throws {
+        // The memory bounds keep such a client to the high-water mark of output plus the read-ahead;
+        // the write time-out is what gives that memory back. Without it the paused connection
+        // stays, its buffers with it, for as long as the client keeps its socket open.
+        try await withTestServer(configure: { $0.writeTimeout = .milliseconds(300) }, handler: answering.handler) { server, port in
+            let client = try RawClient(port: port)
+            let batch = Array(Array(repeating: Array("GET /p HTTP/1.1\r\nHost: t\r\n\r\n".utf8), count: 2048).joined())
+            let isStopped = Atomic<Bool>(false)
+            let hasFailedToSend = Atomic<Bool>(false)
+            async let sender: Void = blocking {
+                var sent = 0
+                while !isStopped.load(ordering: .acquiring) {
+                    let taken = client.sendWithoutBlocking(batch[(sent % batch.count)...])
+                    if taken < 0 {
+                        // The server closed: the reset reaches the sender.
+                        hasFailedToSend.store(true, ordering: .releasing)
+                        break
+                    }
+                    sent += taken
+                    if taken == 0 { _ = client.waitUntilWritable(timeout: .milliseconds(20)) }
+                }
+            }
+            _ = await waitUntil(deadline: .now + .seconds(60)) { (try? await server.openConnectionsForTesting().first) != nil }
+            let connection = try #require(try await server.openConnectionsForTesting().first)
+            // The kernel would otherwise absorb megabytes of answers before the output backs up.
+            try await connection.shrinkSendBufferForTesting(to: 4096)
+            // 300 ms without progress is the bound; 60 s allows a starved, sanitized run.
+            let isDropped = await waitUntil(deadline: .now + .seconds(60)) { server.connectionCount == 0 }
+            #expect(isDropped)
+            #expect(await waitUntil(deadline: .now + .seconds(60)) { hasFailedToSend.load(ordering: .acquiring) })
+            isStopped.store(true, ordering: .releasing)
+            try await sender
+        }
+    }
+}
