@@ -19,7 +19,7 @@ final class BodyChunkBuffer: @unchecked Sendable {
     let loop: EventLoop
     /// The connection feeding the buffer and its exchange, told when the reader wants more;
     /// held directly rather than through a closure, which cost an allocation per body.
-    private let producer: (any BodyChunkProducer)?
+    let producer: (any BodyChunkProducer)?
     private let exchange: UInt64
     /// What the reader waits for, for the `.concurrentWait` error.
     private let operation: String

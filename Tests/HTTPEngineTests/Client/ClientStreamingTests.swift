@@ -87,6 +87,14 @@ extension ClientTests {
                     // Socket buffers (a few MiB on loopback) plus the client's ~256 KiB, far from the whole body.
                     #expect(sentWhenStalled > 0)
                     #expect(sentWhenStalled < 20 * 1024 * 1024)
+                    // The client's own two buffers, not the kernel's: the body handed to nobody yet
+                    // (its mark plus one read) and the bytes read ahead of the parser.
+                    let channel = try #require(response.body.channel)
+                    let (peakBuffered, readAhead) = try await channel.loop.perform {
+                        (channel.peakBufferedByteCount, (channel.producer as? ClientConnection)?.core.inbound.readableCount)
+                    }
+                    #expect(peakBuffered <= BodyChunkBuffer.highWaterMark + ClientConnection.readChunkSize)
+                    #expect(try #require(readAhead) <= HTTPParserLimits().maxHeaderBytes + ClientConnection.readChunkSize)
                     var received = 0
                     for try await chunk in response.body { received += chunk.count }
                     #expect(received == total)
