@@ -176,6 +176,39 @@ extension ClientTests {
             }
         }
 
+        @Test func connectionsBeyondTheIdleCapAreClosedWhenTheirRequestsFinish() async throws {
+            let concurrent = 12
+            let idleCap = 4
+            let arrived = Atomic<Int>(0)
+            let closed = Atomic<Int>(0)
+            let release = ThreadGate()
+            // Every request is held until all have their own connection, so twelve are open at once.
+            try await withScriptedUpstream(script: { connection in
+                guard try connection.readRequest() != nil else { return }
+                arrived.add(1, ordering: .releasing)
+                _ = release.wait()
+                connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                if connection.waitForClose() { closed.add(1, ordering: .releasing) }
+            }) { upstream in
+                try await withClient(configure: { $0.maxIdleConnectionsPerUpstream = idleCap }) { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
+                    try await withThrowingTaskGroup(of: [UInt8].self) { group in
+                        for _ in 0..<concurrent {
+                            group.addTask { try await client.execute(request, on: loop).body.collect(upTo: 16) }
+                        }
+                        #expect(await waitUntil(deadline: .now + .seconds(60)) { arrived.load(ordering: .acquiring) == concurrent })
+                        release.open()
+                        for try await body in group { #expect(body == Array("ok".utf8)) }
+                    }
+                    // The pool keeps `idleCap` for reuse and closes the rest, rather than holding
+                    // every connection a burst ever opened.
+                    #expect(await waitUntil(deadline: .now + .seconds(60)) { closed.load(ordering: .acquiring) == concurrent - idleCap })
+                    #expect(try await client.idleConnectionsForTesting().count == idleCap)
+                }
+            }
+        }
+
         @Test func closesConnectionWhenResponseBodyIsDroppedUnread() async throws {
             try await withScriptedUpstream(script: { connection in
                 guard try connection.readRequest() != nil else { return }
