@@ -11,6 +11,10 @@ struct MemoryBoundEndToEndTests {
     /// (autotuned; stalls were seen at 5–7 MiB), the proxy's own buffers about 1 MiB. A quarter
     /// of the body leaves room for both and is far below a proxy that buffers everything.
     static let bound = size / 4
+    /// The stalled side's write time-out, far beyond the test: with the default 30 s, a loaded
+    /// ThreadSanitizer run dropped the connection its client was not yet reading (once:
+    /// `closedEarly(receivedBodyBytes: 0)` after 65 s). These tests are about buffering.
+    static let writeTimeout = Duration.seconds(600)
 
     @Test func clientThatStopsReadingStallsTheBackendAndThenGetsTheWholeBody() async throws {
         let written = Mutexed(0)
@@ -21,9 +25,9 @@ struct MemoryBoundEndToEndTests {
                     written.withLock { $0 += patternChunkSize }
                 }
             })
-        })
+        }, writeTimeout: Self.writeTimeout)
         defer { Task { await backend.stop() } }
-        try await withProxy(try catchAllConfiguration([backend])) { proxy in
+        try await withProxy(serverWriteTimeout: Self.writeTimeout, try catchAllConfiguration([backend])) { proxy in
             let client = try ProxyTestClient(port: proxy.port, socketBufferSize: 4096)
             client.send("GET /large HTTP/1.1\r\nHost: proxy.test\r\n\r\n")
             let writtenWhenStalled = await Self.valueOnceItStopsGrowing { written.withLock { $0 } }
@@ -43,11 +47,11 @@ struct MemoryBoundEndToEndTests {
             var checksum = BodyChecksum()
             for try await chunk in request.body { checksum.add(chunk) }
             return HTTPResponse(status: .ok, body: .init(string: "\(checksum.count) \(checksum.value)"))
-        })
+        }, writeTimeout: Self.writeTimeout)
         defer { Task { release.fire(); await backend.stop() } }
         // The head comes only after the whole 64 MiB upload, which under a loaded ThreadSanitizer
         // run took close to the suite's 10 s upstream time-out; this test is about buffering.
-        try await withProxy(try catchAllConfiguration([backend], upstreamTimeout: .seconds(120))) { proxy in
+        try await withProxy(serverWriteTimeout: Self.writeTimeout, try catchAllConfiguration([backend], upstreamTimeout: .seconds(120))) { proxy in
             let client = try ProxyTestClient(port: proxy.port, socketBufferSize: 4096)
             client.send("POST /upload HTTP/1.1\r\nHost: proxy.test\r\nContent-Length: \(Self.size)\r\n\r\n")
             let sentWhenStalled = try await blocking { () -> Int in

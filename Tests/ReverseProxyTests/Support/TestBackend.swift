@@ -7,11 +7,14 @@ final class TestBackend: Sendable {
     let handler: any HTTPHandler
     let port: UInt16
     private let server: Mutexed<HTTPServer?>
+    private let writeTimeout: Duration
 
-    /// Starts `handler` on an ephemeral port.
-    init(_ handler: some HTTPHandler) async throws {
+    /// Starts `handler` on an ephemeral port; `writeTimeout` as the server's (tests that stall a
+    /// reader on purpose lengthen it).
+    init(_ handler: some HTTPHandler, writeTimeout: Duration = HTTPServerConfiguration().writeTimeout) async throws {
         self.handler = handler
-        let server = HTTPServer(configuration: Self.configuration(port: 0), handler: handler)
+        self.writeTimeout = writeTimeout
+        let server = HTTPServer(configuration: Self.configuration(port: 0, writeTimeout: writeTimeout), handler: handler)
         port = try await server.start().port
         self.server = Mutexed(server)
     }
@@ -26,14 +29,15 @@ final class TestBackend: Sendable {
 
     /// Starts again on the same port.
     func restart() async throws {
-        let restarted = HTTPServer(configuration: Self.configuration(port: Int(port)), handler: handler)
+        let restarted = HTTPServer(configuration: Self.configuration(port: Int(port), writeTimeout: writeTimeout), handler: handler)
         _ = try await restarted.start()
         server.withLock { $0 = restarted }
     }
 
-    private static func configuration(port: Int) -> HTTPServerConfiguration {
+    private static func configuration(port: Int, writeTimeout: Duration) -> HTTPServerConfiguration {
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: port, loopCount: 1)
         configuration.headerReadTimeout = .seconds(60)
+        configuration.writeTimeout = writeTimeout
         configuration.onHandlerError = nil
         return configuration
     }
@@ -49,6 +53,7 @@ struct RunningProxy {
 /// shutting server, client and loops down afterwards.
 func withProxy(
     clientConfiguration: HTTPClientConfiguration = HTTPClientConfiguration(),
+    serverWriteTimeout: Duration = HTTPServerConfiguration().writeTimeout,
     _ configuration: ReverseProxyConfiguration,
     _ body: (RunningProxy) async throws -> Void
 ) async throws {
@@ -57,6 +62,7 @@ func withProxy(
     let handler = try ReverseProxyHandler(configuration: configuration, client: client)
     var serverConfiguration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 2)
     serverConfiguration.headerReadTimeout = .seconds(60)
+    serverConfiguration.writeTimeout = serverWriteTimeout
     let server = HTTPServer(configuration: serverConfiguration, handler: handler, eventLoopGroup: group)
     let address = try await server.start()
     do {
