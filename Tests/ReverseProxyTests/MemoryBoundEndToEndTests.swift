@@ -11,9 +11,10 @@ struct MemoryBoundEndToEndTests {
     /// (autotuned; stalls were seen at 5–7 MiB), the proxy's own buffers about 1 MiB. A quarter
     /// of the body leaves room for both and is far below a proxy that buffers everything.
     static let bound = size / 4
-    /// The stalled side's write time-out, far beyond the test: with the default 30 s, a loaded
-    /// ThreadSanitizer run dropped the connection its client was not yet reading (once:
-    /// `closedEarly(receivedBodyBytes: 0)` after 65 s). These tests are about buffering.
+    /// The stalled side's write time-out, far beyond the test. With the default 30 s a loaded
+    /// ThreadSanitizer run once failed with `closedEarly(receivedBodyBytes: 0)` after 65 s, most
+    /// likely that time-out dropping the connection whose client was not yet reading; these
+    /// tests are about buffering.
     static let writeTimeout = Duration.seconds(600)
 
     @Test func clientThatStopsReadingStallsTheBackendAndThenGetsTheWholeBody() async throws {
