@@ -79,6 +79,15 @@ final class RawClient: @unchecked Sendable {
         return poll(&poller, 1, milliseconds) > 0
     }
 
+    /// Waits up to `timeout` for `events` (`POLLIN`, `POLLOUT`, or 0 for none); returns the events
+    /// seen, 0 on time-out. `POLLERR` and `POLLHUP` always count, so with no events asked for this
+    /// waits for a reset only: once the server has half-closed, `POLLIN` would be ready for good.
+    func waitForEvents(_ events: Int32, timeout: Duration) -> Int32 {
+        var poller = pollfd(fd: descriptor, events: Int16(events), revents: 0)
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return poll(&poller, 1, milliseconds) > 0 ? Int32(poller.revents) : 0
+    }
+
     /// Half-closes the sending side.
     func finishSending() {
         shutdown(descriptor, Int32(SHUT_WR))
