@@ -44,40 +44,33 @@ struct EndlessInputTests {
         return (nil, sent)
     }
 
+    /// Floods `endless` after `prefix` and expects `status` with `Connection: close` before
+    /// `answeredWithin` bytes of it went out; `what` names the flood in the failure message.
+    static func expectAnsweredWhileStillSending(_ status: Int, prefix: String, endless: String, what: String) async throws {
+        try await withTestServer(handler: echoHandler) { _, port in
+            let outcome = try await blocking { try Self.flood(port: port, prefix: prefix, endless: endless) }
+            #expect(outcome.response?.status == status)
+            #expect(outcome.response?.headers["connection"] == "close")
+            #expect(outcome.sent < Self.answeredWithin, "sent \(outcome.sent) bytes of \(what) before the answer")
+        }
+    }
+
     @Test func chunkSizeLineOfEndlessZerosIsAnswered400AtTheLineLimit() async throws {
         // Leading zeros are not significant digits, so the 15-digit rule never refuses them:
         // only `maxChunkLineLength` stands between this line and the read-ahead bound.
-        try await withTestServer(handler: echoHandler) { _, port in
-            let outcome = try await blocking {
-                try Self.flood(port: port, prefix: "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n", endless: "0")
-            }
-            #expect(outcome.response?.status == 400)
-            #expect(outcome.response?.headers["connection"] == "close")
-            #expect(outcome.sent < Self.answeredWithin, "sent \(outcome.sent) bytes of zeros before the answer")
-        }
+        try await Self.expectAnsweredWhileStillSending(
+            400, prefix: "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n", endless: "0", what: "zeros")
     }
 
     @Test func endlessTrailerFieldsAreAnswered431AtTheHeaderByteLimit() async throws {
         // Each line is a valid trailer field; the field count is only checked on a complete block,
         // so only `maxHeaderBytes` applied to trailers stops them.
-        try await withTestServer(handler: echoHandler) { _, port in
-            let outcome = try await blocking {
-                try Self.flood(port: port, prefix: "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n", endless: "X: y\r\n")
-            }
-            #expect(outcome.response?.status == 431)
-            #expect(outcome.response?.headers["connection"] == "close")
-            #expect(outcome.sent < Self.answeredWithin, "sent \(outcome.sent) bytes of trailers before the answer")
-        }
+        try await Self.expectAnsweredWhileStillSending(
+            431, prefix: "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n", endless: "X: y\r\n", what: "trailers")
     }
 
     @Test func headerLineThatNeverEndsIsAnswered431AtTheHeaderByteLimit() async throws {
-        try await withTestServer(handler: echoHandler) { _, port in
-            let outcome = try await blocking {
-                try Self.flood(port: port, prefix: "GET / HTTP/1.1\r\nHost: t\r\nX-Endless: ", endless: "a")
-            }
-            #expect(outcome.response?.status == 431)
-            #expect(outcome.response?.headers["connection"] == "close")
-            #expect(outcome.sent < Self.answeredWithin, "sent \(outcome.sent) bytes of one header line before the answer")
-        }
+        try await Self.expectAnsweredWhileStillSending(
+            431, prefix: "GET / HTTP/1.1\r\nHost: t\r\nX-Endless: ", endless: "a", what: "one header line")
     }
 }

@@ -25,13 +25,7 @@ struct ReadAheadBoundTests {
             let limit = 64 * 1024 * 1024
             let isStopped = Atomic<Bool>(false)
             async let sender: Void = blocking {
-                var sent = 0
-                while sent < limit, !isStopped.load(ordering: .acquiring) {
-                    let taken = client.sendWithoutBlocking(batch[(sent % batch.count)...])
-                    if taken < 0 { break }
-                    sent += taken
-                    if taken == 0 { _ = client.waitUntilWritable(timeout: .milliseconds(20)) }
-                }
+                _ = client.sendRepeatedly(batch, upTo: limit, until: { isStopped.load(ordering: .acquiring) })
             }
 
             _ = await waitUntil(deadline: .now + .seconds(60)) { (try? await server.openConnectionsForTesting().first) != nil }

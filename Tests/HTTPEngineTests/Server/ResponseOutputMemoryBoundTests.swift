@@ -43,15 +43,7 @@ struct ResponseOutputMemoryBoundTests {
             let isStopped = Atomic<Bool>(false)
             let sentBytes = Atomic<Int>(0)
             async let sender: Void = blocking {
-                var sent = 0
-                while sent < limit, !isStopped.load(ordering: .acquiring) {
-                    // Every batch is whole requests, so resuming at `sent % batch.count` keeps the stream well formed.
-                    let taken = client.sendWithoutBlocking(batch[(sent % batch.count)...])
-                    if taken < 0 { break }
-                    sent += taken
-                    sentBytes.store(sent, ordering: .releasing)
-                    if taken == 0 { _ = client.waitUntilWritable(timeout: .milliseconds(20)) }
-                }
+                _ = client.sendRepeatedly(batch, upTo: limit, until: { isStopped.load(ordering: .acquiring) }) { sentBytes.store($0, ordering: .releasing) }
             }
 
             // The server may not have accepted yet (a ThreadSanitizer build on a loaded machine once had no connection here).

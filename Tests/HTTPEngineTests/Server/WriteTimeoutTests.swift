@@ -15,17 +15,8 @@ struct WriteTimeoutTests {
             let isStopped = Atomic<Bool>(false)
             let hasFailedToSend = Atomic<Bool>(false)
             async let sender: Void = blocking {
-                var sent = 0
-                while !isStopped.load(ordering: .acquiring) {
-                    let taken = client.sendWithoutBlocking(batch[(sent % batch.count)...])
-                    if taken < 0 {
-                        // The server closed: the reset reaches the sender.
-                        hasFailedToSend.store(true, ordering: .releasing)
-                        break
-                    }
-                    sent += taken
-                    if taken == 0 { _ = client.waitUntilWritable(timeout: .milliseconds(20)) }
-                }
+                // The server's close reaches the sender as a reset.
+                if client.sendRepeatedly(batch, until: { isStopped.load(ordering: .acquiring) }) { hasFailedToSend.store(true, ordering: .releasing) }
             }
             _ = await waitUntil(deadline: .now + .seconds(60)) { (try? await server.openConnectionsForTesting().first) != nil }
             let connection = try #require(try await server.openConnectionsForTesting().first)

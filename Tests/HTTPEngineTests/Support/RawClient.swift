@@ -72,6 +72,21 @@ final class RawClient: @unchecked Sendable {
         return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1
     }
 
+    /// Sends `batch` over and over, as fast as the socket takes it, until `limit` bytes are out,
+    /// `shouldStop` says so or the peer has closed (true then); `progress` hears the total sent.
+    /// A cut-short send resumes mid-batch, so a batch of whole requests stays a well-formed stream.
+    func sendRepeatedly(_ batch: [UInt8], upTo limit: Int = .max, until shouldStop: () -> Bool, progress: (Int) -> Void = { _ in }) -> Bool {
+        var sent = 0
+        while sent < limit, !shouldStop() {
+            let taken = sendWithoutBlocking(batch[(sent % batch.count)...])
+            if taken < 0 { return true }
+            sent += taken
+            progress(sent)
+            if taken == 0 { _ = waitUntilWritable(timeout: .milliseconds(20)) }
+        }
+        return false
+    }
+
     /// Waits until the socket can take more bytes; false on time-out.
     func waitUntilWritable(timeout: Duration) -> Bool {
         var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
