@@ -215,17 +215,39 @@ struct RedisConnectionPoolTests {
     @Test func commandsBeyondThePendingBoundFailAtOnce() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
-        let configuration = RedisClientConfiguration(connectTimeout: .seconds(30), commandTimeout: .seconds(5), maxPendingCommands: 4)
+        let configuration = RedisClientConfiguration(connectTimeout: .seconds(30), commandTimeout: .seconds(30), maxPendingCommands: 4)
         try await withPool(port: server.port, configuration: configuration) { pool, group async throws in
             _ = try await pool.send(["PING"])
-            let outcomes = try await withThrowingTaskGroup(of: (any Error)?.self) { tasks in
-                tasks.addTask { await error { try await pool.send(["DEBUG", "SLEEP", "0.2"]) } }
-                for _ in 0..<10 { tasks.addTask { await error { try await pool.send(["PING"]) } } }
-                return try await tasks.reduce(into: [(any Error)?]()) { $0.append($1) }
+            // BLPOP holds the connection until the test pushes. A timed DEBUG SLEEP (0.2 s) was
+            // the rejected alternative: a loaded full run started one PING after it had ended,
+            // and that PING was answered instead of refused (6 refusals, not 7).
+            let blocked = Task { try await pool.send(["BLPOP", "release", "0"]) }
+            let isBlocked = await onOwnThread {
+                let observer = try? BlockingRedisConnection(port: server.port)
+                for _ in 0..<500 {
+                    let clients = (try? observer?.command(["CLIENT", "LIST"]))??.bytes.map { String(decoding: $0, as: UTF8.self) } ?? ""
+                    if clients.contains("cmd=blpop") { return true }
+                    usleep(10_000)
+                }
+                return false
             }
+            #expect(isBlocked)
+            let outcomes = try await withThrowingTaskGroup(of: (any Error)?.self) { tasks in
+                for _ in 0..<10 { tasks.addTask { await error { try await pool.send(["PING"]) } } }
+                // Three PINGs wait behind the BLPOP and seven are refused at once, in whatever order
+                // the tasks run: nothing leaves the queue before the push.
+                var outcomes: [(any Error)?] = []
+                for _ in 0..<7 { outcomes.append(try await tasks.next() ?? nil) }
+                let pushed = await onOwnThread { (try? BlockingRedisConnection(port: server.port).command(["LPUSH", "release", "go"])) != nil }
+                #expect(pushed)
+                for try await outcome in tasks { outcomes.append(outcome) }
+                return outcomes
+            }
+            #expect(try await blocked.value == .array([.bulk("release"), .bulk("go")]))
             let overloaded = outcomes.compactMap { $0 as? RedisError }.filter { $0 == .overloaded(pool.address, limit: 4) }
             #expect(overloaded.count == 7)
-            #expect(outcomes.filter { $0 == nil }.count == 4)
+            #expect(outcomes.prefix(7).allSatisfy { ($0 as? RedisError) == .overloaded(pool.address, limit: 4) })
+            #expect(outcomes.filter { $0 == nil }.count == 3)
         }
     }
 
