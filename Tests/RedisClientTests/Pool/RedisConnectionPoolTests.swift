@@ -172,16 +172,7 @@ struct RedisConnectionPoolTests {
             let blocked = Task { try await pool.send(["BLPOP", "release", "0"]) }
             // The BLPOP must be running before the next command is sent, or the server could answer
             // that one first (two tasks start in no fixed order): ask from a second connection.
-            let isBlocked = await onOwnThread {
-                let observer = try? BlockingRedisConnection(port: server.port)
-                for _ in 0..<500 {
-                    let clients = (try? observer?.command(["CLIENT", "LIST"]))??.bytes.map { String(decoding: $0, as: UTF8.self) } ?? ""
-                    if clients.contains("cmd=blpop") { return true }
-                    usleep(10_000)
-                }
-                return false
-            }
-            #expect(isBlocked)
+            #expect(await Self.isBlockedInBLPOP(port: server.port))
             let waiting = Task { try await pool.send(["ECHO", "cancelled"]) }
             waiting.cancel()
             let cancelled = await error { try await waiting.value }
@@ -191,6 +182,20 @@ struct RedisConnectionPoolTests {
             #expect(pushed)
             #expect(try await blocked.value == .array([.bulk("release"), .bulk("go")]))
             #expect(try await mine.value == .bulk("mine"))
+        }
+    }
+
+    /// Whether a client of the server on `port` is blocked in BLPOP within about 5 s, asked from a
+    /// connection of its own (the pool's next command must not be answered before the BLPOP).
+    static func isBlockedInBLPOP(port: UInt16) async -> Bool {
+        await onOwnThread {
+            let observer = try? BlockingRedisConnection(port: port)
+            for _ in 0..<500 {
+                let clients = (try? observer?.command(["CLIENT", "LIST"]))??.bytes.map { String(decoding: $0, as: UTF8.self) } ?? ""
+                if clients.contains("cmd=blpop") { return true }
+                usleep(10_000)
+            }
+            return false
         }
     }
 
@@ -222,16 +227,7 @@ struct RedisConnectionPoolTests {
             // the rejected alternative: a loaded full run started one PING after it had ended,
             // and that PING was answered instead of refused (6 refusals, not 7).
             let blocked = Task { try await pool.send(["BLPOP", "release", "0"]) }
-            let isBlocked = await onOwnThread {
-                let observer = try? BlockingRedisConnection(port: server.port)
-                for _ in 0..<500 {
-                    let clients = (try? observer?.command(["CLIENT", "LIST"]))??.bytes.map { String(decoding: $0, as: UTF8.self) } ?? ""
-                    if clients.contains("cmd=blpop") { return true }
-                    usleep(10_000)
-                }
-                return false
-            }
-            #expect(isBlocked)
+            #expect(await Self.isBlockedInBLPOP(port: server.port))
             let outcomes = try await withThrowingTaskGroup(of: (any Error)?.self) { tasks in
                 for _ in 0..<10 { tasks.addTask { await error { try await pool.send(["PING"]) } } }
                 // Three PINGs wait behind the BLPOP and seven are refused at once, in whatever order
