@@ -37,8 +37,15 @@ public struct HTTPRequestID: Sendable, Equatable, CustomStringConvertible, Expre
     }
 
     /// The ID for `request`: the client's in `field` when `acceptable`, else `random(on:)` its loop.
-    public init(for request: HTTPRequest, field: String = "X-Request-ID") {
-        self = Self.acceptable(request.headers[field]).map { HTTPRequestID($0) } ?? Self.random(on: request.eventLoop)
+    ///
+    /// Borrows `request`: an initializer owns its arguments by default, and the copy that made
+    /// retained and released every reference in the request, once for each request a proxy sent.
+    public init(for request: borrowing HTTPRequest, field: String = "X-Request-ID") {
+        if let clients = Self.acceptable(request.headers[field]) {
+            self.init(clients)
+        } else {
+            self = Self.random(on: request.eventLoop)
+        }
     }
 
     /// A new random ID, drawn from `loop`'s own random bytes when called on its thread (a

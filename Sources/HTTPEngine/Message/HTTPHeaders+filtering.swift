@@ -61,14 +61,29 @@ extension HTTPHeaders {
     /// Whether an element of the comma-separated lists in the fields called `field` satisfies
     /// `predicate` (elements are trimmed and never empty).
     package func containsListElement(inField field: String, where predicate: (FieldName) -> Bool) -> Bool {
-        var found = false
-        forEachIndex(named: field) { index in
-            let list = self.field(at: index)
-            forEachListElement(Int(list.valueStart)..<Int(list.valueEnd)) { element in
-                if !found, predicate(FieldName(bytes: element)) { found = true }
+        var field = field
+        return field.withUTF8 { containsListElement(inFieldNamed: UnsafeRawBufferPointer($0), where: predicate) }
+    }
+
+    /// `containsListElement(inField:where:)` for a name given as bytes: one pass over the bytes
+    /// with no closure capturing the headers. Nested in `forEachIndex`'s closure, the headers
+    /// were copied (a retain and a release of their buffer) on each of the several questions a
+    /// proxy asks per message (`Connection: close`? `keep-alive`? fields `Connection` names?).
+    func containsListElement(inFieldNamed name: UnsafeRawBufferPointer, where predicate: (FieldName) -> Bool) -> Bool {
+        guard nameLengths & Self.nameLengthBit(name.count) != 0 else { return false }
+        return storage.withUnsafeBytes { bytes in
+            for index in 0..<count {
+                let list = field(at: index, in: bytes)
+                guard Int(list.nameEnd - list.nameStart) == name.count,
+                      ASCII.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: bytes[Int(list.nameStart)..<Int(list.nameEnd)]), name)
+                else { continue }
+                var found = false
+                Self.forEachListElement(Int(list.valueStart)..<Int(list.valueEnd), in: bytes) { element in
+                    if !found, predicate(FieldName(bytes: element)) { found = true }
+                }
+                if found { return true }
             }
-            return !found
+            return false
         }
-        return found
     }
 }

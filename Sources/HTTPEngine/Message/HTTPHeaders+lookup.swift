@@ -61,20 +61,23 @@ extension HTTPHeaders {
 
     /// Calls `body` with each trimmed, non-empty element of a comma-separated value.
     func forEachListElement(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) -> Void) {
-        storage.withUnsafeBytes { bytes in
-            var start = range.lowerBound
-            var position = range.lowerBound
-            while position <= range.upperBound {
-                if position == range.upperBound || bytes[position] == ASCII.comma {
-                    var low = start
-                    var high = position
-                    while low < high, bytes[low] == ASCII.space || bytes[low] == ASCII.tab { low += 1 }
-                    while high > low, bytes[high - 1] == ASCII.space || bytes[high - 1] == ASCII.tab { high -= 1 }
-                    if low < high { body(UnsafeRawBufferPointer(rebasing: bytes[low..<high])) }
-                    start = position + 1
-                }
-                position += 1
+        storage.withUnsafeBytes { Self.forEachListElement(range, in: $0, body) }
+    }
+
+    /// Calls `body` with each trimmed, non-empty element of the comma-separated value at `range` of `bytes`.
+    static func forEachListElement(_ range: Range<Int>, in bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var start = range.lowerBound
+        var position = range.lowerBound
+        while position <= range.upperBound {
+            if position == range.upperBound || bytes[position] == ASCII.comma {
+                var low = start
+                var high = position
+                while low < high, bytes[low] == ASCII.space || bytes[low] == ASCII.tab { low += 1 }
+                while high > low, bytes[high - 1] == ASCII.space || bytes[high - 1] == ASCII.tab { high -= 1 }
+                if low < high { body(UnsafeRawBufferPointer(rebasing: bytes[low..<high])) }
+                start = position + 1
             }
+            position += 1
         }
     }
 }

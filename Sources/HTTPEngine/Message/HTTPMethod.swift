@@ -10,6 +10,14 @@ public struct HTTPMethod: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { rawValue }
 
+    // Lengths first: a proxy asks each request whether it is `HEAD` or `CONNECT`, and a `GET`
+    // differs from both in length. Two strings of different contents went through the
+    // standard library's out-of-line comparison, one call per question.
+    @inlinable
+    public static func == (left: HTTPMethod, right: HTTPMethod) -> Bool {
+        left.rawValue.utf8.count == right.rawValue.utf8.count && left.rawValue == right.rawValue
+    }
+
     public static let get = HTTPMethod("GET")
     public static let head = HTTPMethod("HEAD")
     public static let post = HTTPMethod("POST")

@@ -16,4 +16,18 @@ import Testing
             #expect(RequestEncoder.framing(of: request) == framing, "\(method)")
         }
     }
+
+    @Test func methodsAreEqualExactlyWhenTheirNamesAre() {
+        let parsed = "PURGE".utf8.withContiguousStorageIfAvailable { HTTPMethod.parse(UnsafeRawBufferPointer($0)) }
+        #expect(parsed == HTTPMethod("PURGE"))
+        #expect(HTTPMethod.get == HTTPMethod("GET"))
+        #expect(HTTPMethod("A-LONGER-EXTENSION-METHOD") == HTTPMethod("A-LONGER-EXTENSION-METHOD"))
+        // Same length, different names; the same name in another case; a prefix.
+        #expect(HTTPMethod.get != .put)
+        #expect(HTTPMethod.post != HTTPMethod("post"))
+        #expect(HTTPMethod.get != HTTPMethod("GETS"))
+        #expect(HTTPMethod("A-LONGER-EXTENSION-METHOD") != HTTPMethod("A-LONGER-EXTENSION-METHOX"))
+        // Equal methods hash alike, so sets and dictionaries agree with `==`.
+        #expect(Set([HTTPMethod.get, HTTPMethod("GET"), .head, HTTPMethod("HEAD"), .put]).count == 3)
+    }
 }
