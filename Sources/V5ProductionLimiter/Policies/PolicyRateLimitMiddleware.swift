@@ -131,7 +131,10 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
     private func question(for request: HTTPRequest) -> (PolicyResolution, RateLimitRequest) {
         let policies = current.value
         let address = addressResolver.clientAddressText(for: request)
-        let resolution = policies.resolve(apiKey: request.headers[policies.apiKeyHeader], clientAddress: address, path: request.path)
+        // The path and the host only when a route needs them: each is a string made per request.
+        let path = policies.routes.isEmpty ? "" : request.path
+        let hostField = policies.matchesHosts ? request.headers["host"] : nil
+        let resolution = policies.resolve(apiKey: request.headers[policies.apiKeyHeader], clientAddress: address, path: path, hostField: hostField)
         // `PolicySet` checked every combination of limits and cost when it was built.
         return (resolution, RateLimitRequest(checkedKey: resolution.key, limits: resolution.limits, cost: resolution.cost))
     }

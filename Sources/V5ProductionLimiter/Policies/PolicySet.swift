@@ -20,6 +20,8 @@ public final class PolicySet: Sendable {
     public let anonymous: RateLimitPolicy
     /// Route policies, longest prefix first.
     public let routes: [RoutePolicy]
+    /// Whether a route names a host, so that a request's `Host` field must be read.
+    public let matchesHosts: Bool
     /// Hashes API keys before they become store keys, so neither Redis nor logs hold a raw key.
     public let keyHasher: KeyHasher
 
@@ -60,14 +62,20 @@ public final class PolicySet: Sendable {
         self.tiers = tiers
         self.knownKeys = knownKeys
         self.anonymous = anonymous
-        self.routes = routes.sorted { $0.pathPrefix.utf8.count > $1.pathPrefix.utf8.count }
+        // Longest prefix first; at equal length a route for one host before one for every host.
+        self.routes = routes.sorted { left, right in
+            if left.pathPrefix.utf8.count != right.pathPrefix.utf8.count {
+                return left.pathPrefix.utf8.count > right.pathPrefix.utf8.count
+            }
+            return left.host != nil && right.host == nil
+        }
+        matchesHosts = routes.contains { $0.host != nil }
         self.keyHasher = keyHasher
     }
 
-    /// The policies for a request with `apiKey` (nil when absent) from `clientAddress` to `path`.
-    ///
-    /// `path` is read only when routes are configured: making it is a string per request.
-    public func resolve(apiKey: String?, clientAddress: String, path: @autoclosure () -> String) -> PolicyResolution {
+    /// The policies for a request with `apiKey` (nil when absent) from `clientAddress` to `path`,
+    /// with the `Host` field `hostField` (read only when a route names a host: `matchesHosts`).
+    public func resolve(apiKey: String?, clientAddress: String, path: String, hostField: String? = nil) -> PolicyResolution {
         let identity: RateLimitPolicy
         let key: String
         if let apiKey, let known = knownKeys[apiKey] {
@@ -77,13 +85,7 @@ public final class PolicySet: Sendable {
             identity = anonymous
             key = "ip:" + clientAddress
         }
-        let route: RoutePolicy?
-        if routes.isEmpty {
-            route = nil
-        } else {
-            let path = path()
-            route = routes.first { path.hasPrefix($0.pathPrefix) }
-        }
+        let route = routes.first { $0.matches(path: path, hostField: hostField) }
         return PolicyResolution(key: key, identity: identity, route: route)
     }
 }

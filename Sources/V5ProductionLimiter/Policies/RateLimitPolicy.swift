@@ -16,18 +16,52 @@ public struct RateLimitPolicy: Hashable, Sendable {
     }
 }
 
-/// Extra limits and a cost for requests whose path starts with `pathPrefix`.
+/// Extra limits and a cost for requests under `pathPrefix` (on `host`, if set).
+///
+/// Matched by the proxy's own rule for its routes, so the limits of a configured route hold
+/// exactly the requests that route forwards. A byte prefix, the rejected alternative, charged
+/// `/searchable` for `/search`'s limits while the proxy sent it to the catch-all route, and a
+/// route for one host charged every host.
 public struct RoutePolicy: Hashable, Sendable {
-    /// The path prefix; the longest matching prefix wins.
+    /// The path prefix, matched by whole segments: `/search` holds `/search` and `/search/books`,
+    /// not `/searchable`; a prefix ending in `/` holds every path that starts with it. The longest
+    /// matching prefix wins.
     public let pathPrefix: String
+    /// The host name the route is for, compared ignoring ASCII case with the `Host` field's
+    /// (its port left out); nil: every host.
+    public let host: String?
     /// Limits added to the client's own, counted per client for this route; nil adds none.
     public let policy: RateLimitPolicy?
     /// Units a request on this route spends from every limit (expensive endpoints cost more).
     public let cost: Int
 
-    public init(pathPrefix: String, policy: RateLimitPolicy?, cost: Int = 1) {
+    public init(pathPrefix: String, host: String? = nil, policy: RateLimitPolicy?, cost: Int = 1) {
         self.pathPrefix = pathPrefix
+        self.host = host
         self.policy = policy
         self.cost = cost
+    }
+
+    /// Whether a request for `path` with the `Host` field `hostField` falls under this route.
+    public func matches(path: String, hostField: String?) -> Bool {
+        if let host {
+            guard let hostField, Self.hostName(of: hostField).utf8.elementsEqual(host.utf8, by: { Self.lowercased($0) == Self.lowercased($1) })
+            else { return false }
+        }
+        let path = path.utf8
+        let prefix = pathPrefix.utf8
+        guard path.starts(with: prefix) else { return false }
+        return prefix.last == UInt8(ascii: "/") || path.count == prefix.count || path.dropFirst(prefix.count).first == UInt8(ascii: "/")
+    }
+
+    static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+    }
+
+    /// The host part of a `Host` value: `example.com:8080` → `example.com`, `[::1]:80` → `[::1]`.
+    static func hostName(of field: String) -> Substring {
+        let bytes = field.utf8
+        if bytes.first == UInt8(ascii: "["), let close = bytes.firstIndex(of: UInt8(ascii: "]")) { return field[...close] }
+        return bytes.firstIndex(of: UInt8(ascii: ":")).map { field[..<$0] } ?? field[...]
     }
 }

@@ -41,8 +41,8 @@ struct AdminHandler: HTTPHandler {
         return text
     }
 
-    /// Which policies and limits hold a client, given as `api_key`, `address` and `path` query
-    /// parameters, and each limit's live state in the store: what an operator asks when a client
+    /// Which policies and limits hold a client, given as `api_key`, `address`, `path` and `host`
+    /// query parameters, and each limit's live state in the store: what an operator asks when a client
     /// says "why was I refused". Reads only (`GuardedStore.inspect`): asking spends nothing.
     ///
     /// The key is shown as the store knows it, `key:<hash>` for an API key (never the key
@@ -56,7 +56,7 @@ struct AdminHandler: HTTPHandler {
             parameters[String(name)] = parts.count > 1 ? String(parts[1]).removingPercentEncoding ?? String(parts[1]) : ""
         }
         let policies = limiter.policies
-        let resolution = policies.resolve(apiKey: parameters["api_key"], clientAddress: parameters["address"] ?? "127.0.0.1", path: parameters["path"] ?? "/")
+        let resolution = policies.resolve(apiKey: parameters["api_key"], clientAddress: parameters["address"] ?? "127.0.0.1", path: parameters["path"] ?? "/", hostField: parameters["host"])
         let about = """
         "key":"\(JSONLine.escaped(resolution.key))","policy":"\(JSONLine.escaped(resolution.policyName))",\
         "identity":"\(JSONLine.escaped(resolution.identity.name))","route":\(resolution.route.map { "\"\(JSONLine.escaped($0.pathPrefix))\"" } ?? "null"),\

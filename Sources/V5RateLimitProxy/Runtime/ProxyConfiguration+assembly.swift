@@ -26,7 +26,7 @@ extension ProxyConfiguration {
             let built = try route.policy.map { spec throws(ConfigurationError) in
                 try policy(spec, id: routeID, name: "route:\(route.pathPrefix)", field: "routes[\(index)]")
             }
-            routePolicies.append(RoutePolicy(pathPrefix: route.pathPrefix, policy: built, cost: route.cost))
+            routePolicies.append(RoutePolicy(pathPrefix: route.pathPrefix, host: route.host, policy: built, cost: route.cost))
         }
         do {
             return try PolicySet(

@@ -19,14 +19,14 @@ import Testing
         }
     }
 
-    func makeRequest() -> HTTPRequest {
+    func makeRequest(target: String = "/items") -> HTTPRequest {
         let address = SocketAddress(host: "192.0.2.7", port: 40000)!
-        return HTTPRequest(head: HTTPRequestHead(method: .get, target: "/items", version: .http1_1), remoteAddress: address, localAddress: address)
+        return HTTPRequest(head: HTTPRequestHead(method: .get, target: target, version: .http1_1), remoteAddress: address, localAddress: address)
     }
 
     /// What the server does: the answer on the spot if there is one, else `handle` with the request as left.
-    func serve(_ chain: MiddlewareChain) async throws -> (response: HTTPResponse, wasAnsweredOnTheSpot: Bool, request: HTTPRequest) {
-        var request = makeRequest()
+    func serve(_ chain: MiddlewareChain, target: String = "/items") async throws -> (response: HTTPResponse, wasAnsweredOnTheSpot: Bool, request: HTTPRequest) {
+        var request = makeRequest(target: target)
         if let response = chain.respondImmediately(to: &request) { return (response, true, request) }
         return (try await chain.handle(request), false, request)
     }
@@ -51,6 +51,29 @@ import Testing
         #expect(refused.response.headers["Retry-After"] != nil)
         #expect(refused.request.context?[RateLimitOutcomeKey.self]?.decision == "limited")
         #expect(handler.calls.load(ordering: .relaxed) == 3)
+    }
+
+    @Test func aRoutesLimitAndCostApplyOnlyToRequestsUnderItsPath() async throws {
+        let search = RoutePolicy(pathPrefix: "/search", policy: RateLimitPolicy(name: "route:/search", limits: [try RateLimit(name: "search.1m", 2, per: .seconds(60))]), cost: 2)
+        let routed = try PolicySet(anonymous: RateLimitPolicy(name: "anonymous", limits: [try RateLimit(name: "anonymous.9m", 9, per: .seconds(60))]), routes: [search])
+        let limiter = PolicyRateLimitMiddleware(policies: routed, store: GuardedStore.inMemory(InMemoryStore(clock: ManualClock())), addressResolver: ClientAddressResolver(trustedProxies: []))
+        let chain = MiddlewareChain([RequestContextMiddleware(), limiter], handler: CountingHandler())
+        // Cost 2 against the route's 2: the first search spends the route's whole limit.
+        let first = try await serve(chain, target: "/search/books?q=x")
+        #expect(first.response.status == .ok)
+        #expect(first.response.headers["X-RateLimit-Remaining"] == "0")
+        let second = try await serve(chain, target: "/search?page=2")
+        #expect(second.response.status == .tooManyRequests)
+        #expect(second.request.context?[RateLimitOutcomeKey.self]?.policy == "anonymous+route:/search")
+        // Other paths, a longer name among them, are held only by the client's own limit: 9 less
+        // the 2 the search spent, then one each.
+        let other = try await serve(chain, target: "/items?search=1")
+        #expect(other.response.status == .ok)
+        #expect(other.response.headers["X-RateLimit-Remaining"] == "6")
+        let longer = try await serve(chain, target: "/searchable")
+        #expect(longer.response.status == .ok)
+        #expect(longer.response.headers["X-RateLimit-Remaining"] == "5")
+        #expect(longer.request.context?[RateLimitOutcomeKey.self]?.policy == "anonymous")
     }
 
     @Test func refusalsMadeAtDifferentTimesOrForOtherPoliciesCarryTheirOwnFields() async throws {

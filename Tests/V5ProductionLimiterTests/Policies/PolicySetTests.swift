@@ -32,6 +32,37 @@ import Testing
         #expect(resolution.policyName == "anonymous+route:/search")
     }
 
+    @Test func aRouteHoldsWholePathSegmentsOnlyAsTheProxysRoutesDo() throws {
+        let set = try policies()
+        for path in ["/search", "/search/", "/search/books"] {
+            #expect(set.resolve(apiKey: nil, clientAddress: "192.0.2.7", path: path).route == search, "\(path)")
+        }
+        for path in ["/searchable", "/search-old", "/", "/Search", "/other/search"] {
+            #expect(set.resolve(apiKey: nil, clientAddress: "192.0.2.7", path: path).route == nil, "\(path)")
+        }
+        let everything = RoutePolicy(pathPrefix: "/static/", policy: nil, cost: 3)
+        let withSlash = try PolicySet(anonymous: anonymous, routes: [everything])
+        #expect(withSlash.resolve(apiKey: nil, clientAddress: "192.0.2.7", path: "/static/app.js").cost == 3)
+        #expect(withSlash.resolve(apiKey: nil, clientAddress: "192.0.2.7", path: "/static").cost == 1)
+    }
+
+    @Test func aRouteForAHostHoldsOnlyThatHostWhateverItsCaseAndPort() throws {
+        let shop = RoutePolicy(pathPrefix: "/search", host: "shop.example", policy: nil, cost: 5)
+        let set = try PolicySet(anonymous: anonymous, routes: [search, shop])
+        #expect(set.matchesHosts)
+        func cost(_ path: String, _ host: String?) -> Int { set.resolve(apiKey: nil, clientAddress: "192.0.2.7", path: path, hostField: host).cost }
+        // At equal prefixes the host's route comes first; other hosts get the route for every host.
+        #expect(cost("/search/a", "shop.example") == 5)
+        #expect(cost("/search/a", "SHOP.Example:8443") == 5)
+        #expect(cost("/search/a", "other.example") == 2)
+        #expect(cost("/search/a", "shop.example.org") == 2)
+        #expect(cost("/search/a", nil) == 2)
+        #expect(cost("/", "shop.example") == 1)
+        let v6 = try PolicySet(anonymous: anonymous, routes: [RoutePolicy(pathPrefix: "/", host: "[::1]", policy: nil, cost: 4)])
+        #expect(v6.resolve(apiKey: nil, clientAddress: "::1", path: "/x", hostField: "[::1]:8080").cost == 4)
+        #expect(try !policies().matchesHosts)
+    }
+
     @Test func aKeyNamingAMissingTierIsRefusedWithoutShowingTheKey() {
         #expect(throws: PolicyConfigurationError.unknownTier("gold", apiKeyPrefix: "sk_l")) {
             try PolicySet(tiers: [:], apiKeys: ["sk_live_secret": "gold"], anonymous: anonymous)

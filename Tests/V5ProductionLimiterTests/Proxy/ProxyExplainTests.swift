@@ -68,6 +68,20 @@ import Testing
         await client.shutdown()
     }
 
+    @Test func aRoutesCostHoldsTheRequestsThatRouteForwardsByWholeSegmentAndHost() async throws {
+        let hostRoute = #", {"path": "/search", "host": "shop.example", "cost": 3}"#
+        let configuration = Self.configuration().replacingOccurrences(of: #""cost": 2}]"#, with: #""cost": 2}\#(hostRoute)]"#)
+        let proxy = try await ProxyProcess.start(arguments: ["--config", try temporaryFile(configuration)])
+        let client = HTTPClient(eventLoopGroup: group)
+        for (query, route, cost) in [("path=/search/items", "/search", 2), ("path=/searchable", nil, 1),
+                                     ("path=/search&host=SHOP.example:8080", "/search", 3), ("path=/search&host=other.example", "/search", 2)] {
+            let answer = try await explain(client, proxy.adminPort, "address=192.0.2.9&" + query)
+            #expect(answer.object["route"] as? String == route, "\(query)")
+            #expect(answer.object["cost"] as? Int == cost, "\(query)")
+        }
+        await client.shutdown()
+    }
+
     @Test(.enabled(if: RedisServerAvailability.shouldRun, "redis-server is not installed"))
     func explainReadsRedisAndAnswers503NamingTheFailureWhenItIsDown() async throws {
         let server = try await RedisServerProcess.start()
