@@ -7,12 +7,13 @@
 /// (`description`). Kept as text, it was a heap allocation per request, since 32 bytes are too
 /// many for a small string.
 public struct HTTPRequestID: Sendable, Equatable, CustomStringConvertible, ExpressibleByStringLiteral {
-    private enum Value: Sendable {
+    @usableFromInline
+    enum Value: Sendable {
         case text(String)
         case random(low: UInt64, high: UInt64)
     }
 
-    private let value: Value
+    @usableFromInline let value: Value
 
     /// An ID that is `text` as given; `acceptable(_:)` says whether a client's is sane.
     public init(_ text: String) {
@@ -74,6 +75,10 @@ public struct HTTPRequestID: Sendable, Equatable, CustomStringConvertible, Expre
     }
 
     /// Calls `body` with the ID's bytes: a generated one's 32 digits written on the stack.
+    // Inlinable so a caller in another module (the proxy, twice per request) gets it specialised:
+    // generic across the module boundary, each call looked up the metadata of the temporary
+    // allocation's types at run time (four `swift_getGenericMetadata` calls per proxied request).
+    @inlinable
     public func withUTF8<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         switch value {
         case .text(var text):
@@ -113,7 +118,8 @@ public struct HTTPRequestID: Sendable, Equatable, CustomStringConvertible, Expre
 
     /// The 32 hex digits of `low` then `high`, least significant byte first, into `buffer`'s
     /// first 32 bytes.
-    private static func writeDigits(low: UInt64, high: UInt64, into buffer: UnsafeMutableRawBufferPointer) {
+    @usableFromInline
+    static func writeDigits(low: UInt64, high: UInt64, into buffer: UnsafeMutableRawBufferPointer) {
         precondition(buffer.count >= 32, "HTTPRequestID: 32 bytes needed for the digits")
         for index in 0..<16 {
             let word = index < 8 ? low : high
@@ -124,8 +130,8 @@ public struct HTTPRequestID: Sendable, Equatable, CustomStringConvertible, Expre
     }
 
     /// The lowercase hex digit of `value` (0–15).
-    @inline(__always)
-    private static func hexDigit(_ value: UInt8) -> UInt8 {
+    @inline(__always) @usableFromInline
+    static func hexDigit(_ value: UInt8) -> UInt8 {
         value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") - 10 + value
     }
 
