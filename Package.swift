@@ -30,7 +30,7 @@ let package = Package(
         .testTarget(name: "V4LongRunningLimiterTests", dependencies: ["V4LongRunningLimiter", "HTTPEngine", "IPAddressing"]),
 
         // Stage 5: production backends: an async store protocol, algorithms per limit, a failure policy, metrics.
-        .target(name: "V5ProductionLimiter", dependencies: ["HTTPEngine", "IPAddressing", "RedisClient", "ThreadSanitizerAnnotations"]),
+        .target(name: "V5ProductionLimiter", dependencies: ["HTTPEngine", "ReverseProxy", "IPAddressing", "RedisClient", "ThreadSanitizerAnnotations"]),
         // Stage 5's tests, including the behavioural suite every store must pass.
         // Stage 5's main job: the rate-limiting reverse proxy (`swift run V5RateLimitProxy`).
         .executableTarget(name: "V5RateLimitProxy", dependencies: ["V5ProductionLimiter", "ReverseProxy", "HTTPEngine", "RedisClient", "IPAddressing"]),

@@ -32,11 +32,11 @@ struct RouteTableTests {
     }
 
     @Test func hostNameDropsThePortAndKeepsABracketedAddressWhole() {
-        #expect(RouteTable.hostName(of: "example.com:8080") == "example.com")
-        #expect(RouteTable.hostName(of: "example.com") == "example.com")
-        #expect(RouteTable.hostName(of: "[2001:db8::1]:443") == "[2001:db8::1]")
-        #expect(RouteTable.hostName(of: "[::1]") == "[::1]")
-        #expect(RouteTable.hostName(of: "") == "")
+        #expect(Route.hostName(ofHostField: "example.com:8080") == "example.com")
+        #expect(Route.hostName(ofHostField: "example.com") == "example.com")
+        #expect(Route.hostName(ofHostField: "[2001:db8::1]:443") == "[2001:db8::1]")
+        #expect(Route.hostName(ofHostField: "[::1]") == "[::1]")
+        #expect(Route.hostName(ofHostField: "") == "")
     }
 
     @Test func tableWithoutHostRoutesNeverReadsTheHostField() throws {

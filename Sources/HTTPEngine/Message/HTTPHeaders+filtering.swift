@@ -74,9 +74,7 @@ extension HTTPHeaders {
         return storage.withUnsafeBytes { bytes in
             for index in 0..<count {
                 let list = field(at: index, in: bytes)
-                guard Int(list.nameEnd - list.nameStart) == name.count,
-                      ASCII.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: bytes[Int(list.nameStart)..<Int(list.nameEnd)]), name)
-                else { continue }
+                guard list.hasName(name, in: bytes) else { continue }
                 var found = false
                 Self.forEachListElement(Int(list.valueStart)..<Int(list.valueEnd), in: bytes) { element in
                     if !found, predicate(FieldName(bytes: element)) { found = true }

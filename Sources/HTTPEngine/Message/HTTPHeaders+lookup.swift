@@ -14,10 +14,7 @@ extension HTTPHeaders {
         guard nameLengths & Self.nameLengthBit(name.count) != 0 else { return }
         storage.withUnsafeBytes { bytes in
             for index in 0..<count {
-                let field = field(at: index, in: bytes)
-                guard Int(field.nameEnd - field.nameStart) == name.count else { continue }
-                let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[Int(field.nameStart)..<Int(field.nameEnd)])
-                if ASCII.equalsIgnoringCase(nameBytes, name), !body(index) { return }
+                if field(at: index, in: bytes).hasName(name, in: bytes), !body(index) { return }
             }
         }
     }

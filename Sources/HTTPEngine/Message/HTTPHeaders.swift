@@ -16,6 +16,12 @@ public struct HTTPHeaders: Sendable {
             return Field(nameStart: nameStart + distance, nameEnd: nameEnd + distance, valueStart: valueStart + distance, valueEnd: valueEnd + distance)
         }
 
+        /// Whether the field's name in `bytes` is `name`, ignoring ASCII case.
+        func hasName(_ name: UnsafeRawBufferPointer, in bytes: UnsafeRawBufferPointer) -> Bool {
+            Int(nameEnd - nameStart) == name.count
+                && ASCII.equalsIgnoringCase(UnsafeRawBufferPointer(rebasing: bytes[Int(nameStart)..<Int(nameEnd)]), name)
+        }
+
         /// Where the field's line ends in `bytes` when they read `name: value` CRLF, as a
         /// received field's do (single space, no trailing whitespace) and an added one's always
         /// do; nil otherwise. Such a line is copied whole instead of rebuilt from its parts.

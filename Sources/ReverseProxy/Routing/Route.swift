@@ -14,14 +14,6 @@ public struct Route: Sendable {
         self.pool = pool
     }
 
-    /// Whether `path` falls under this route's prefix.
-    func matches(path: String) -> Bool {
-        // Bytes: `hasPrefix` compares by canonical equivalence, which a path does not need.
-        guard path.utf8.starts(with: pathPrefix.utf8) else { return false }
-        if pathPrefix.hasSuffix("/") || path.utf8.count == pathPrefix.utf8.count { return true }
-        return path.utf8.dropFirst(pathPrefix.utf8.count).first == UInt8(ascii: "/")
-    }
-
     func validate() throws(ReverseProxyConfigurationError) {
         guard pathPrefix.hasPrefix("/"), !pathPrefix.contains("?") else {
             throw .invalidField("route path prefix", "\"\(pathPrefix)\" must start with / and hold no query")

@@ -18,12 +18,7 @@ struct RouteTable: Sendable {
                 throw .invalidField("routes", "two routes for prefix \(route.pathPrefix) and host \(route.host ?? "(any)")")
             }
         }
-        self.routes = routes.sorted { left, right in
-            if left.pathPrefix.utf8.count != right.pathPrefix.utf8.count {
-                return left.pathPrefix.utf8.count > right.pathPrefix.utf8.count
-            }
-            return left.host != nil && right.host == nil
-        }
+        self.routes = routes.sorted { Route.isTried(pathPrefix: $0.pathPrefix, host: $0.host, before: $1.pathPrefix, host: $1.host) }
         matchesHosts = routes.contains { $0.host != nil }
     }
 
@@ -31,32 +26,7 @@ struct RouteTable: Sendable {
     ///
     /// `hostField` is an autoclosure: a table without host routes does not look the field up.
     func route(hostField: @autoclosure () -> String?, path: String) -> Route? {
-        let host = matchesHosts ? hostField().map(Self.hostName(of:)) : nil
-        return routes.first { route in
-            if let routeHost = route.host {
-                guard let host, host.caseInsensitiveEquals(routeHost) else { return false }
-            }
-            return route.matches(path: path)
-        }
-    }
-
-    /// The host part of a `Host` value: `example.com:8080` → `example.com`, `[::1]:80` → `[::1]`.
-    static func hostName(of field: String) -> Substring {
-        // Bytes, not characters: `Character` search validated and compared grapheme clusters,
-        // 3 % of the proxy's user CPU. (`firstIndex` rather than `split`, which built an array.)
-        let bytes = field.utf8
-        if bytes.first == UInt8(ascii: "["), let close = bytes.firstIndex(of: UInt8(ascii: "]")) { return field[...close] }
-        return bytes.firstIndex(of: UInt8(ascii: ":")).map { field[..<$0] } ?? field[...]
-    }
-}
-
-extension StringProtocol {
-    /// ASCII case-insensitive equality, for host names and field names.
-    func caseInsensitiveEquals(_ other: some StringProtocol) -> Bool {
-        utf8.elementsEqual(other.utf8) { left, right in Self.lowered(left) == Self.lowered(right) }
-    }
-
-    static func lowered(_ byte: UInt8) -> UInt8 {
-        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+        let hostName = matchesHosts ? hostField().map(Route.hostName(ofHostField:)) : nil
+        return routes.first { $0.holds(path: path, hostName: hostName) }
     }
 }

@@ -1,3 +1,5 @@
+import ReverseProxy
+
 /// Which policies hold a request: the client's (its API key's tier, or its address when it has
 /// no known key) and the route's, with the route's cost.
 ///
@@ -62,13 +64,8 @@ public final class PolicySet: Sendable {
         self.tiers = tiers
         self.knownKeys = knownKeys
         self.anonymous = anonymous
-        // Longest prefix first; at equal length a route for one host before one for every host.
-        self.routes = routes.sorted { left, right in
-            if left.pathPrefix.utf8.count != right.pathPrefix.utf8.count {
-                return left.pathPrefix.utf8.count > right.pathPrefix.utf8.count
-            }
-            return left.host != nil && right.host == nil
-        }
+        // In the proxy's order for its routes, so the first match is the most specific.
+        self.routes = routes.sorted { Route.isTried(pathPrefix: $0.pathPrefix, host: $0.host, before: $1.pathPrefix, host: $1.host) }
         matchesHosts = routes.contains { $0.host != nil }
         self.keyHasher = keyHasher
     }

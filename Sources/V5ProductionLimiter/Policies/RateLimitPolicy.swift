@@ -1,3 +1,5 @@
+import ReverseProxy
+
 /// A named set of limits applied together, optionally in shadow mode: what an operator
 /// configures per API-key tier, per route, and for anonymous clients.
 public struct RateLimitPolicy: Hashable, Sendable {
@@ -42,26 +44,9 @@ public struct RoutePolicy: Hashable, Sendable {
         self.cost = cost
     }
 
-    /// Whether a request for `path` with the `Host` field `hostField` falls under this route.
+    /// Whether a request for `path` with the `Host` field `hostField` falls under this route:
+    /// the reverse proxy's own rule (`Route.pathPrefix(_:holds:)`, `Route.host(_:holds:)`).
     public func matches(path: String, hostField: String?) -> Bool {
-        if let host {
-            guard let hostField, Self.hostName(of: hostField).utf8.elementsEqual(host.utf8, by: { Self.lowercased($0) == Self.lowercased($1) })
-            else { return false }
-        }
-        let path = path.utf8
-        let prefix = pathPrefix.utf8
-        guard path.starts(with: prefix) else { return false }
-        return prefix.last == UInt8(ascii: "/") || path.count == prefix.count || path.dropFirst(prefix.count).first == UInt8(ascii: "/")
-    }
-
-    static func lowercased(_ byte: UInt8) -> UInt8 {
-        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
-    }
-
-    /// The host part of a `Host` value: `example.com:8080` → `example.com`, `[::1]:80` → `[::1]`.
-    static func hostName(of field: String) -> Substring {
-        let bytes = field.utf8
-        if bytes.first == UInt8(ascii: "["), let close = bytes.firstIndex(of: UInt8(ascii: "]")) { return field[...close] }
-        return bytes.firstIndex(of: UInt8(ascii: ":")).map { field[..<$0] } ?? field[...]
+        Route.host(host, holds: hostField.map(Route.hostName(ofHostField:))) && Route.pathPrefix(pathPrefix, holds: path)
     }
 }
