@@ -82,7 +82,9 @@ public final class PolicySet: Sendable {
             identity = anonymous
             key = "ip:" + clientAddress
         }
-        let route = routes.first { $0.matches(path: path, hostField: hostField) }
+        // The host name taken from the field once per request, not once per route tried.
+        let hostName = hostField.map(Route.hostName(ofHostField:))
+        let route = routes.first { $0.matches(path: path, hostName: hostName) }
         return PolicyResolution(key: key, identity: identity, route: route)
     }
 }

@@ -44,9 +44,10 @@ public struct RoutePolicy: Hashable, Sendable {
         self.cost = cost
     }
 
-    /// Whether a request for `path` with the `Host` field `hostField` falls under this route:
-    /// the reverse proxy's own rule (`Route.pathPrefix(_:holds:)`, `Route.host(_:holds:)`).
-    public func matches(path: String, hostField: String?) -> Bool {
-        Route.host(host, holds: hostField.map(Route.hostName(ofHostField:))) && Route.pathPrefix(pathPrefix, holds: path)
+    /// Whether a request for `path` whose `Host` names `hostName` (`Route.hostName(ofHostField:)`;
+    /// nil without the field) falls under this route: the reverse proxy's own rule
+    /// (`Route.pathPrefix(_:holds:)`, `Route.host(_:holds:)`).
+    public func matches(path: String, hostName: Substring?) -> Bool {
+        Route.host(host, holds: hostName) && Route.pathPrefix(pathPrefix, holds: path)
     }
 }
