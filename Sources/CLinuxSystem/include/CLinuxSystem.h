@@ -39,8 +39,8 @@ int cls_accept(int listen_fd, struct sockaddr_storage *address, socklen_t *lengt
 int cls_set_int_option(int fd, int level, int name, int value);
 /* send() that never raises SIGPIPE. */
 ssize_t cls_send(int fd, const void *bytes, size_t count);
-/* read(); -1 and errno on failure. */
-ssize_t cls_read(int fd, void *bytes, size_t count);
+/* recv() on a socket; -1 and errno on failure. */
+ssize_t cls_receive(int fd, void *bytes, size_t count);
 
 /* sendmsg() of several buffers at once (a gathered write) that never raises SIGPIPE. */
 ssize_t cls_send_vector(int fd, const struct iovec *vectors, int count);

@@ -68,15 +68,15 @@ public enum Socket {
         return result == 0 ? SocketAddress(storage) : nil
     }
 
-    /// Reads into `buffer`: byte count, 0 at end of stream, nil when it would block; throws on errors.
+    /// Receives into `buffer` (a socket only): byte count, 0 at end of stream, nil when it would block; throws on errors.
     public static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> Int? {
         while true {
-            let count = cls_read(descriptor, buffer.baseAddress, buffer.count)
+            let count = cls_receive(descriptor, buffer.baseAddress, buffer.count)
             if count >= 0 { return count }
             let error = cls_errno()
             if error == EINTR { continue }
             if error == EAGAIN || error == EWOULDBLOCK { return nil }
-            throw SystemError("read", errorNumber: error)
+            throw SystemError("recv", errorNumber: error)
         }
     }
 
