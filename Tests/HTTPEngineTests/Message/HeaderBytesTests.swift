@@ -19,7 +19,7 @@ import Testing
     func filled(_ text: String, capacity: Int) -> HeaderBytes {
         let utf8 = Array(text.utf8)
         return HeaderBytes(capacity: capacity) { buffer in
-            buffer.copyMemory(from: UnsafeRawBufferPointer(start: utf8, count: utf8.count))
+            utf8.withUnsafeBytes { buffer.copyMemory(from: $0) }
             return utf8.count
         }
     }
