@@ -22,7 +22,7 @@ extension HTTPClient {
     }
 
     private func start(_ request: HTTPClientRequest, _ completion: HTTPClientExchange.Completion) -> HTTPClientExchange {
-        guard let loop = eventLoopGroup.currentLoop, let pools = loopPools[ObjectIdentifier(loop)] else {
+        guard let loop = eventLoopGroup.currentLoop, let pools = self.pools(of: loop) else {
             preconditionFailure("HTTPClient.start must be called on a loop of the client's group")
         }
         let exchange = HTTPClientExchange(request: request, loop: loop, completion: completion)

@@ -10,7 +10,9 @@ import Synchronization
 public final class HTTPClient: Sendable {
     public let eventLoopGroup: EventLoopGroup
     public let configuration: HTTPClientConfiguration
-    let loopPools: [ObjectIdentifier: LoopPools]
+    /// Each loop's pools, at the loop's `index` (an array, not a dictionary: looking a loop up
+    /// by identity hashed it once per request).
+    let loopPools: [LoopPools]
     /// Set by the first `shutdown()`: from then on `execute` fails at once.
     let isShutDown = Atomic<Bool>(false)
 
@@ -19,11 +21,13 @@ public final class HTTPClient: Sendable {
     public init(eventLoopGroup: EventLoopGroup, configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
         self.eventLoopGroup = eventLoopGroup
         self.configuration = configuration
-        var loopPools: [ObjectIdentifier: LoopPools] = [:]
-        for loop in eventLoopGroup.loops {
-            loopPools[ObjectIdentifier(loop)] = LoopPools(loop: loop, configuration: configuration)
-        }
-        self.loopPools = loopPools
+        loopPools = eventLoopGroup.loops.map { LoopPools(loop: $0, configuration: configuration) }
+    }
+
+    /// The pools of `loop`, nil when it is not one of the group's.
+    func pools(of loop: EventLoop) -> LoopPools? {
+        guard loopPools.indices.contains(loop.index), loopPools[loop.index].loop === loop else { return nil }
+        return loopPools[loop.index]
     }
 
     /// Sends `request` and returns when the response head has arrived; read the body
@@ -38,10 +42,10 @@ public final class HTTPClient: Sendable {
         guard !isShutDown.load(ordering: .acquiring) else { throw HTTPEngineError.shutDown }
         try RequestEncoder.validate(request)
         let framing = RequestEncoder.framing(of: request)
-        let loop = eventLoop.flatMap { loopPools[ObjectIdentifier($0)] == nil ? nil : $0 }
+        let loop = eventLoop.flatMap { self.pools(of: $0) == nil ? nil : $0 }
             ?? eventLoopGroup.currentLoop
             ?? eventLoopGroup.next()
-        let pools = loopPools[ObjectIdentifier(loop)]!
+        let pools = self.pools(of: loop)!
         // The request's own limit as an instant the pool and the connection check with
         // timers they keep anyway. (A task group racing the exchange against a sleeping
         // child was the rejected alternative: 19 heap allocations per request.)
@@ -93,7 +97,7 @@ public final class HTTPClient: Sendable {
     public func shutdown(gracePeriod: Duration? = nil) async {
         isShutDown.store(true, ordering: .releasing)
         // Every loop starts draining (and its grace period running) before any is awaited.
-        for pools in loopPools.values {
+        for pools in loopPools {
             await withTaskExecutorPreference(pools.loop) {
                 // An exited loop already closed its connections (`loopDidExit`).
                 guard pools.loop.inEventLoop else { return }
@@ -101,7 +105,7 @@ public final class HTTPClient: Sendable {
             }
         }
         await withTaskCancellationHandler {
-            for pools in loopPools.values {
+            for pools in loopPools {
                 await withTaskExecutorPreference(pools.loop) {
                     guard pools.loop.inEventLoop else { return }
                     await pools.waitUntilClosed()
@@ -109,7 +113,7 @@ public final class HTTPClient: Sendable {
             }
         } onCancel: {
             // A service being cancelled (its grace period over) wants out now: end the grace period.
-            for pools in loopPools.values {
+            for pools in loopPools {
                 _ = pools.loop.execute { pools.closeAll() }
             }
         }

@@ -6,7 +6,14 @@ final class LoopPools: ConnectionPoolOwner, @unchecked Sendable {
     let configuration: HTTPClientConfiguration
     /// The pool policy `configuration` asks for, worked out once.
     let poolSettings: ConnectionPoolSettings
-    var pools: [Upstream: ConnectionPool<ClientConnection>] = [:]
+    var pools: [Upstream: ConnectionPool<ClientConnection>] = [:] {
+        // A pool that left the dictionary leaves the shortcut too.
+        didSet { if let lastPool, pools[lastPool.upstream] !== lastPool { self.lastPool = nil } }
+    }
+    /// The pool of the last admitted request: a proxy in front of one backend asks for the same
+    /// upstream every time, and comparing it costs less than hashing its name (one hash per
+    /// request was ~0.5 % of a proxy's CPU). Several backends in turn fall back to the dictionary.
+    private var lastPool: ConnectionPool<ClientConnection>?
     /// Outlives the pools, so a trimmed pool's upstream is not looked up again at once.
     let resolver: HostResolver
     /// `execute` calls between their admission and their return on this loop.
@@ -32,7 +39,7 @@ final class LoopPools: ConnectionPoolOwner, @unchecked Sendable {
         loop.assertInEventLoop()
         if isShutDown { throw .shutDown }
         requestsInFlight += 1
-        let pool = pools[upstream] ?? {
+        let pool = lastPool.flatMap { $0.upstream == upstream ? $0 : nil } ?? pools[upstream] ?? {
             let pool = ConnectionPool<ClientConnection>(
                 upstream: upstream, loop: loop, settings: poolSettings, configuration: configuration, resolver: resolver, owner: self
             )
@@ -40,6 +47,7 @@ final class LoopPools: ConnectionPoolOwner, @unchecked Sendable {
             return pool
         }()
         pool.requestsInFlight += 1
+        lastPool = pool
         return pool
     }
 

@@ -39,7 +39,7 @@ extension ClientTests {
                         return isShutDown
                     })
                     // Shutdown cannot finish while the upstream holds the answer back.
-                    #expect(await waitUntil(deadline: .now + .seconds(60)) { (try? await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.isShutDown }) == true })
+                    #expect(await waitUntil(deadline: .now + .seconds(60)) { (try? await loop.perform { client.pools(of: loop)!.isShutDown }) == true })
                     #expect(events.entries.isEmpty)
                     release.open()
                     let body = try await inFlight.value
@@ -70,7 +70,7 @@ extension ClientTests {
                         await client.shutdown()
                         events.append("shutdown")
                     }
-                    #expect(await waitUntil(deadline: .now + .seconds(60)) { (try? await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.isShutDown }) == true })
+                    #expect(await waitUntil(deadline: .now + .seconds(60)) { (try? await loop.perform { client.pools(of: loop)!.isShutDown }) == true })
                     #expect(events.entries.isEmpty)
                     release.open()
                     #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
@@ -135,7 +135,7 @@ extension ClientTests {
                     let receivedOpened = try await received.wait()
                     #expect(receivedOpened)
                     let shutdown = Task { await client.shutdown() }
-                    #expect(await waitUntil(deadline: .now + .seconds(60)) { (try? await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.isShutDown }) == true })
+                    #expect(await waitUntil(deadline: .now + .seconds(60)) { (try? await loop.perform { client.pools(of: loop)!.isShutDown }) == true })
                     shutdown.cancel()
                     await shutdown.value
                     await #expect(throws: HTTPEngineError.shutDown) { _ = try await inFlight.value }

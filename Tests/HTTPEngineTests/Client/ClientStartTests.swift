@@ -113,7 +113,7 @@ extension ClientTests {
                     let closedOpened = try await closed.wait()
                     #expect(closedOpened)
                     // A turn later nothing is waiting on the loop and nothing was called.
-                    #expect(try await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.requestsInFlight } == 0)
+                    #expect(try await loop.perform { client.pools(of: loop)!.requestsInFlight } == 0)
                     #expect(outcome.callCount == 0)
                 }
             }
@@ -134,7 +134,7 @@ extension ClientTests {
                     let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
                     let (_, first) = try await Self.start(request, with: client, on: loop)
                     let (queued, second) = try await Self.start(request, with: client, on: loop)
-                    let pools = try #require(client.loopPools[ObjectIdentifier(loop)])
+                    let pools = try #require(client.pools(of: loop))
                     #expect(await waitUntil(deadline: .now + .seconds(60)) {
                         (try? await loop.perform { pools.pools[Upstream(host: "127.0.0.1", port: upstream.port)]?.waiters.count }) == 1
                     })

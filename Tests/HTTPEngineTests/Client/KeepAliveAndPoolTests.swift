@@ -246,7 +246,7 @@ extension ClientTests {
                     let client = HTTPClient(eventLoopGroup: group)
                     let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), on: loop)
                     #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
-                    pools = client.loopPools[ObjectIdentifier(loop)]
+                    pools = client.pools(of: loop)
                     #expect(pools != nil)
                 }
                 // A hang guard, not a timing: the connection closes as the response ends.

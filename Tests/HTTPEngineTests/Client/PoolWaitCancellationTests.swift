@@ -21,7 +21,7 @@ extension ClientTests {
                 try await withCappedClient(to: upstream, maxWaitingRequests: 8, queueTimeout: .seconds(30)) { client, loop, request in
                     let first = try await client.execute(request, on: loop)
                     let queued = Task { try await client.execute(request, on: loop) }
-                    let pool = try #require(await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.pools[Upstream(host: "127.0.0.1", port: upstream.port)] })
+                    let pool = try #require(await loop.perform { client.pools(of: loop)!.pools[Upstream(host: "127.0.0.1", port: upstream.port)] })
                     #expect(await waitUntil(deadline: .now + .seconds(10)) { (try? await loop.perform { pool.waiters.count }) == 1 })
                     let cancelledAt = ContinuousClock.now
                     queued.cancel()

@@ -45,7 +45,7 @@ extension ClientTests {
                     let started = ContinuousClock.now
                     await #expect(throws: HTTPEngineError.requestTimeout) { _ = try await client.execute(request, on: loop) }
                     #expect(ContinuousClock.now - started < .seconds(10))
-                    let pool = try #require(await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.pools[Upstream(host: "127.0.0.1", port: upstream.port)] })
+                    let pool = try #require(await loop.perform { client.pools(of: loop)!.pools[Upstream(host: "127.0.0.1", port: upstream.port)] })
                     #expect(try await loop.perform { pool.waiters.count } == 0)
                     release.open()
                     #expect(try await first.body.collect(upTo: 16) == Array("ok".utf8))

@@ -9,7 +9,7 @@ extension ClientTests {
                 try await withScriptedUpstream(script: answerEveryRequest) { second in
                     try await withClient(configure: { $0.idleTimeout = .milliseconds(200) }) { client in
                         let loop = client.eventLoopGroup.loops[0]
-                        let pools = client.loopPools[ObjectIdentifier(loop)]!
+                        let pools = client.pools(of: loop)!
                         for upstream in [first, second] {
                             let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), on: loop)
                             #expect(try await response.body.collect(upTo: 16) == Array("ok".utf8))
@@ -43,7 +43,7 @@ extension ClientTests {
             }) { upstream in
                 try await withClient(configure: { $0.idleTimeout = .milliseconds(50) }) { client in
                     let loop = client.eventLoopGroup.loops[0]
-                    let pools = client.loopPools[ObjectIdentifier(loop)]!
+                    let pools = client.pools(of: loop)!
                     let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), on: loop)
                     // Longer than the idle time: a busy connection is not idle.
                     try await Task.sleep(for: .milliseconds(200))

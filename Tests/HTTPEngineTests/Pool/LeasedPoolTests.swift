@@ -20,7 +20,7 @@ extension ClientTests {
                         _ = try await client.execute(request, on: loop)
                     }
                     #expect(ContinuousClock.now - queuedAt >= .milliseconds(200))
-                    let isQueueEmpty = try await loop.perform { client.loopPools[ObjectIdentifier(loop)]!.pools.values.allSatisfy { $0.waiters.isEmpty } }
+                    let isQueueEmpty = try await loop.perform { client.pools(of: loop)!.pools.values.allSatisfy { $0.waiters.isEmpty } }
                     #expect(isQueueEmpty)
                     holder.cancel()
                     await #expect(throws: CancellationError.self) { _ = try await holder.value }

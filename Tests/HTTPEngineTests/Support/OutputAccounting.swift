@@ -60,7 +60,7 @@ extension HTTPClient {
     /// The pooled idle connections of every loop.
     func idleConnectionsForTesting() async throws -> [ClientConnection] {
         var connections: [ClientConnection] = []
-        for pools in loopPools.values {
+        for pools in loopPools {
             connections += try await pools.loop.perform { pools.pools.values.flatMap(\.idle) }
         }
         return connections
