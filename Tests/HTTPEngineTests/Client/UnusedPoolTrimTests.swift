@@ -24,9 +24,11 @@ extension ClientTests {
                         for upstream in [first, second] {
                             #expect(ClientDescriptorsAtLoopExitTests.clientPorts(connectedTo: upstream.port).isEmpty)
                         }
-                        // A later request to the same upstream gets a new pool.
-                        let again = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: first.port), on: loop)
+                        // A later request to the upstream asked last gets a new pool, kept with the
+                        // others (not the trimmed one, which shutdown would never find).
+                        let again = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: second.port), on: loop)
                         #expect(try await again.body.collect(upTo: 16) == Array("ok".utf8))
+                        #expect(try await loop.perform { pools.pools.count } == 1)
                     }
                 }
             }
