@@ -42,10 +42,10 @@ public final class HTTPClient: Sendable {
         guard !isShutDown.load(ordering: .acquiring) else { throw HTTPEngineError.shutDown }
         try RequestEncoder.validate(request)
         let framing = RequestEncoder.framing(of: request)
-        let loop = eventLoop.flatMap { self.pools(of: $0) == nil ? nil : $0 }
-            ?? eventLoopGroup.currentLoop
-            ?? eventLoopGroup.next()
-        let pools = self.pools(of: loop)!
+        // The given loop if it is the group's, else the caller's, else the next one.
+        let pools = eventLoop.flatMap(self.pools(of:))
+            ?? self.pools(of: eventLoopGroup.currentLoop ?? eventLoopGroup.next())!
+        let loop = pools.loop
         // The request's own limit as an instant the pool and the connection check with
         // timers they keep anyway. (A task group racing the exchange against a sleeping
         // child was the rejected alternative: 19 heap allocations per request.)

@@ -39,9 +39,15 @@ extension Route {
         return host != nil && otherHost == nil
     }
 
+    /// Whether a route for `pathPrefix` and `host` holds a request for `path` whose `Host` names
+    /// `hostName` (nil without the field): both rules above.
+    public static func holds(pathPrefix: String, host: String?, path: String, hostName: Substring?) -> Bool {
+        Self.host(host, holds: hostName) && Self.pathPrefix(pathPrefix, holds: path)
+    }
+
     /// Whether this route holds a request for `path` whose `Host` names `hostName`.
     func holds(path: String, hostName: Substring?) -> Bool {
-        Self.host(host, holds: hostName) && Self.pathPrefix(pathPrefix, holds: path)
+        Self.holds(pathPrefix: pathPrefix, host: host, path: path, hostName: hostName)
     }
 }
 

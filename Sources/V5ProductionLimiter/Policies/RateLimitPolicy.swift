@@ -46,8 +46,8 @@ public struct RoutePolicy: Hashable, Sendable {
 
     /// Whether a request for `path` whose `Host` names `hostName` (`Route.hostName(ofHostField:)`;
     /// nil without the field) falls under this route: the reverse proxy's own rule
-    /// (`Route.pathPrefix(_:holds:)`, `Route.host(_:holds:)`).
+    /// (`Route.holds(pathPrefix:host:path:hostName:)`).
     public func matches(path: String, hostName: Substring?) -> Bool {
-        Route.host(host, holds: hostName) && Route.pathPrefix(pathPrefix, holds: path)
+        Route.holds(pathPrefix: pathPrefix, host: host, path: path, hostName: hostName)
     }
 }
