@@ -71,12 +71,17 @@ let limiter = PolicyRateLimitMiddleware(
 let layers: [any HTTPMiddleware] = configuration.writesAccessLog
     ? [RequestContextMiddleware(), AccessLogMiddleware(), limiter]
     : [RequestContextMiddleware(), limiter]
-var serverConfiguration = HTTPServerConfiguration(host: configuration.listen.host, port: Int(configuration.listen.port))
+/// A handler's failure (an answered 500) as a JSON line like every other event; the engine's
+/// default writes plain text.
+let reportHandlerError: @Sendable (any Error, HTTPRequestHead) -> Void = { error, head in
+    JSONLine.lifecycle("handler_error", [("method", head.method.rawValue), ("path", head.path), ("error", "\(error)")])
+}
+var serverConfiguration = HTTPServerConfiguration(host: configuration.listen.host, port: Int(configuration.listen.port), onHandlerError: reportHandlerError)
 serverConfiguration.shutdownGracePeriod = configuration.gracefulShutdownTimeout
 let server = HTTPServer(configuration: serverConfiguration, handler: MiddlewareChain(layers, handler: proxy), eventLoopGroup: group)
 let readiness = Readiness(store: store)
 let admin = HTTPServer(
-    configuration: HTTPServerConfiguration(host: configuration.admin.host, port: Int(configuration.admin.port)),
+    configuration: HTTPServerConfiguration(host: configuration.admin.host, port: Int(configuration.admin.port), onHandlerError: reportHandlerError),
     handler: AdminHandler(metrics: metrics, limiter: limiter, proxy: proxy, readiness: readiness),
     eventLoopGroup: group
 )

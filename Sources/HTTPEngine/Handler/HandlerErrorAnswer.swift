@@ -15,6 +15,10 @@ enum HandlerErrorAnswer {
         // A cancelled task means the client is gone: what the handler threw then is a
         // consequence, not news (reporting it would log every disconnect).
         if !Task.isCancelled { request.errorReporter?(error, request.head) }
-        return .text(.internalServerError, "")
+        return clientGone
     }
+
+    /// What a request whose client left gets (a half-closed client still reads it), the empty
+    /// 500 of a cancelled `handle`; not reported, for the reason above.
+    static var clientGone: HTTPResponse { .text(.internalServerError, "") }
 }

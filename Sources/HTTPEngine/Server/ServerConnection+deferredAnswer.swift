@@ -58,7 +58,8 @@ extension ServerConnection {
     /// The client is gone (closed, or half-closed with nothing pipelined) or the exchange ended
     /// with an error answer: the handler's cancellation runs, and unless that answers, the
     /// request gets what a cancelled `handle` answers by default, an empty 500 (a half-closed
-    /// client still receives it). A handler's answer after that is dropped. Without this a
+    /// client still receives it), and nothing is reported to `onHandlerError`, as for a cancelled
+    /// `handle`. A handler's answer after that is dropped. Without this a
     /// handler that registered no cancellation would hold the connection open for ever.
     func cancelDeferredAnswer() {
         guard let pending = deferredRequest, !pending.isCancelled else { return }
@@ -69,7 +70,7 @@ extension ServerConnection {
         loop.runAtEndOfTurn { [self] in
             cancellation?()
             guard let stillPending = deferredRequest, stillPending.number == pending.number else { return }
-            send(HandlerErrorAnswer.response(to: CancellationError(), for: stillPending.request), for: stillPending)
+            send(HandlerErrorAnswer.clientGone, for: stillPending)
         }
     }
 }

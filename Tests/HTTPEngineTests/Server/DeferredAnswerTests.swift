@@ -105,6 +105,29 @@ import Testing
         #expect(handler.cancellations.load(ordering: .relaxed) == 1)
     }
 
+    @Test func clientLeavingBeforeTheAnswerIsNotReportedAsAHandlerError() async throws {
+        // As with a cancelled `handle`: a disconnect is not news, and a proxy's log would
+        // otherwise get a line for every client that gave up waiting.
+        let handler = LaterHandler()
+        let reports = Mutex<[String]>([])
+        try await withTestServer(configure: { configuration in
+            configuration.onHandlerError = { error, head in reports.withLock { $0.append("\(head.path) \(error)") } }
+        }, handler: handler) { server, port in
+            let leaving = try RawClient(port: port)
+            leaving.send("GET /keep HTTP/1.1\r\nHost: t\r\n\r\n")
+            let halfClosing = try RawClient(port: port)
+            halfClosing.send("GET /keep HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await waitUntil(deadline: .now + .seconds(60)) { handler.kept.withLock { $0.count } == 2 })
+            shutdown(leaving.descriptor, Int32(SHUT_RDWR))
+            halfClosing.finishSending()
+            let response = try await blocking { try halfClosing.readResponse() }
+            #expect(response?.status == 500)
+            #expect(await waitUntil(deadline: .now + .seconds(60)) { server.connectionCount == 0 })
+        }
+        #expect(handler.cancellations.load(ordering: .relaxed) == 2)
+        #expect(reports.withLock { $0 } == [])
+    }
+
     @Test func clientThatHalfClosesWhileWaitingGetsTheEmpty500OfACancelledHandle() async throws {
         let handler = LaterHandler()
         try await withTestServer(handler: handler) { _, port in

@@ -35,6 +35,38 @@ import Testing
         await client.shutdown()
     }
 
+    @Test func aClientLeavingBeforeItsAnswerLeavesNoErrorInTheLog() async throws {
+        // An upstream that answers only when released, so the client leaves while its request
+        // is at the upstream.
+        let arrived = AsyncStream<Void>.makeStream()
+        let release = AsyncStream<Void>.makeStream()
+        let upstream = HTTPServer(
+            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
+            handler: HTTPClosureHandler { _ in
+                arrived.continuation.yield()
+                for await _ in release.stream { break }
+                return HTTPResponse(body: .init(string: "late"))
+            },
+            eventLoopGroup: group
+        )
+        let upstreamPort = try await upstream.start().port
+        let proxy = try await ProxyProcess.start(arguments: ["--upstream", "http://127.0.0.1:\(upstreamPort)"])
+        var leaving: BlockingHTTPClient? = try BlockingHTTPClient(port: proxy.port)
+        try leaving?.send(raw: Array("GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
+        for await _ in arrived.stream { break }
+        leaving = nil
+        // The proxy is still serving, and says nothing about the client that left.
+        let next = try BlockingHTTPClient(port: proxy.port)
+        release.continuation.finish()
+        #expect(try await next.get("/").status == 200)
+        proxy.send(SIGTERM)
+        #expect(await proxy.exitStatus() == 0)
+        let lines = proxy.lifecycleLog.split(separator: "\n")
+        #expect(lines.allSatisfy { $0.hasPrefix("{") && $0.hasSuffix("}") }, "every line JSON: \(lines)")
+        #expect(!lines.contains { $0.contains("error") || $0.contains("failed") }, "\(lines)")
+        await upstream.shutdown(gracePeriod: .seconds(1))
+    }
+
     @Test func sigtermUnderLoadFinishesEveryAcceptedRequestAndExitsZero() async throws {
         // An upstream slow enough that requests are in flight when the signal arrives.
         let upstream = HTTPServer(

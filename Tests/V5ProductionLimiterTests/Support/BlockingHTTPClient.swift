@@ -72,14 +72,20 @@ final class BlockingHTTPClient: @unchecked Sendable {
         }
     }
 
-    private func sendAndReceive(_ raw: [UInt8]) throws -> Response {
-        exchanges += 1
+    /// Sends `raw` and returns without waiting for an answer: for a client that leaves early
+    /// (closing is releasing the client). Loopback sends this small do not block.
+    func send(raw: [UInt8]) throws {
         var sent = 0
         while sent < raw.count {
-            let written = raw[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let written = raw[sent...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             guard written > 0 else { throw Failure(description: "send: errno \(errno)") }
             sent += written
         }
+    }
+
+    private func sendAndReceive(_ raw: [UInt8]) throws -> Response {
+        exchanges += 1
+        try send(raw: raw)
         let headEnd = try receive(until: { $0.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound })
         let head = String(decoding: buffered[..<headEnd], as: UTF8.self)
         buffered.removeFirst(headEnd)
