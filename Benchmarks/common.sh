@@ -27,9 +27,14 @@ install_missing() {
 }
 
 # Builds product $1 in release mode into scratch folder $2 (below the package); prints its path.
+# With a third argument `static`, links the Swift runtime and libraries into the binary
+# (`--static-swift-stdlib`, as the Dockerfile builds the proxy it ships); glibc stays shared, so
+# the allocation counter's LD_PRELOAD still sees every malloc.
 build_release() {
-    echo "building $1 (release)..." >&2
-    swift build -c release --scratch-path "$root/$2" --product "$1" >"$work/build-$1.log" 2>&1 \
+    local flags=()
+    [ "${3:-}" = static ] && flags+=(--static-swift-stdlib)
+    echo "building $1 (release${flags[*]:+, ${flags[*]}})..." >&2
+    swift build -c release "${flags[@]}" --scratch-path "$root/$2" --product "$1" >"$work/build-$1.log" 2>&1 \
         || { cat "$work/build-$1.log" >&2; exit 1; }
     echo "$root/$2/release/$1"
 }

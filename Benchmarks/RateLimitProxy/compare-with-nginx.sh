@@ -18,7 +18,9 @@
 # Usage: Benchmarks/RateLimitProxy/compare-with-nginx.sh [rounds=3] [seconds=10]
 # Environment: LOOPS (nginx workers = HAProxy nbthread; our proxy uses one loop per core, default 2),
 # SCENARIOS (default "allowed rejected keys"), REDIS=0 to leave the Redis store out, FIELDS=1 to
-# run only the as-shipped configuration of ours (no `ours-nofields`).
+# run only the as-shipped configuration of ours (no `ours-nofields`), STATIC=0 to build ours with
+# the Swift runtime linked dynamically (default: `--static-swift-stdlib`, as the Dockerfile builds
+# the binary it ships).
 set -euo pipefail
 rounds="${1:-3}"
 seconds="${2:-10}"
@@ -40,7 +42,11 @@ with_redis="${REDIS:-1}"
 like_for_like="$([ "${FIELDS:-0}" = 1 ] && echo 0 || echo 1)"
 command -v redis-server >/dev/null 2>&1 || with_redis=0
 
-proxy="$(build_release V5RateLimitProxy .build-ratelimit-release)"
+if [ "${STATIC:-1}" = 1 ]; then
+    proxy="$(build_release V5RateLimitProxy .build-ratelimit-static static)"
+else
+    proxy="$(build_release V5RateLimitProxy .build-ratelimit-release)"
+fi
 
 # The upstream gets its own workers so it is not the bottleneck of any contestant.
 write_hello_nginx_conf "$work/upstream.conf" "$upstream_port" 2
