@@ -102,20 +102,24 @@ extension ClientTests {
         }
 
         @Test func cancelledExchangeClosesItsConnectionAndNeverCompletes() async throws {
+            let read = ThreadGate()
             let closed = ThreadGate()
-            try await withScriptedUpstream(script: neverAnswering(openingOnClose: closed)) { upstream in
+            try await withScriptedUpstream(script: neverAnswering(openingOnRead: read, openingOnClose: closed)) { upstream in
                 try await withClient { client in
                     let loop = client.eventLoopGroup.loops[0]
                     let (exchange, outcome) = try await Self.start(HTTPClientRequest(host: "127.0.0.1", port: upstream.port), with: client, on: loop)
-                    #expect(await waitUntil(deadline: .now + .seconds(60)) { upstream.acceptCount == 1 })
-                    // From another thread: `cancel` moves to the loop itself.
+                    // Mid-exchange: the upstream has the request. Waiting only for the connection to be
+                    // accepted, as before, often cancelled the wait for the connect instead; the
+                    // connection then went to the pool and closed 30 s later, idle.
+                    let readOpened = try await read.wait()
+                    #expect(readOpened)
                     exchange.cancel()
                     let closedOpened = try await closed.wait()
                     #expect(closedOpened)
-                    // The admission ends on the loop and nothing was called. Polled, not read once: in
-                    // a CI run under ThreadSanitizer with every suite in parallel, one read right after
-                    // the upstream saw the close still found the request admitted (2026-12-04, not
-                    // reproduced in 30 runs alone); an admission that never ended fails here all the same.
+                    // The admission ends on the loop and nothing was called. Polled, not read once: one
+                    // CI run under ThreadSanitizer, with every suite in parallel, read it still admitted
+                    // right after the upstream saw the close (2026-12-04, with the old wait above); an
+                    // admission that never ended fails here all the same.
                     #expect(await waitUntil(deadline: .now + .seconds(60)) {
                         (try? await loop.perform { client.pools(of: loop)!.requestsInFlight }) == 0
                     })

@@ -70,11 +70,12 @@ final class AcceptCounter: Sendable {
     let count = Atomic<Int>(0)
 }
 
-/// A script that reads one request and never answers, opening `closed` when the client
-/// closes the connection (`nil`: just waits for that).
-func neverAnswering(openingOnClose closed: ThreadGate? = nil) -> @Sendable (UpstreamConnection) throws -> Void {
+/// A script that reads one request and never answers, opening `read` once it has the request
+/// and `closed` when the client closes the connection (`nil`: just waits for that).
+func neverAnswering(openingOnRead read: ThreadGate? = nil, openingOnClose closed: ThreadGate? = nil) -> @Sendable (UpstreamConnection) throws -> Void {
     { connection in
         _ = try connection.readRequest()
+        read?.open()
         if connection.waitForClose() { closed?.open() }
     }
 }
