@@ -11,7 +11,7 @@
 # earlier ReverseProxyServer build to run as contestant "before" in the same rounds, STATIC=0 to
 # build ours with the Swift runtime linked dynamically (default: `--static-swift-stdlib`, as the
 # Dockerfile builds the stage 5 proxy; measured side by side, the dynamic build spends ~0.5 µs
-# more user time per request, in calls through the PLT into libswiftCore.so).
+# more user time per request, part of it in calls through the PLT into libswiftCore.so).
 set -euo pipefail
 rounds="${1:-5}"
 seconds="${2:-10}"

@@ -36,16 +36,18 @@ import Testing
     }
 
     @Test func aClientLeavingBeforeItsAnswerLeavesNoErrorInTheLog() async throws {
-        // An upstream that answers only when released, so the client leaves while its request
-        // is at the upstream.
+        // An upstream that answers `/slow` only when released, so the client leaves while its
+        // request is at the upstream; anything else at once.
         let arrived = AsyncStream<Void>.makeStream()
         let release = AsyncStream<Void>.makeStream()
         let upstream = HTTPServer(
             configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
-            handler: HTTPClosureHandler { _ in
-                arrived.continuation.yield()
-                for await _ in release.stream { break }
-                return HTTPResponse(body: .init(string: "late"))
+            handler: HTTPClosureHandler { request in
+                if request.path == "/slow" {
+                    arrived.continuation.yield()
+                    for await _ in release.stream { break }
+                }
+                return HTTPResponse(body: .init(string: "answered"))
             },
             eventLoopGroup: group
         )
