@@ -39,6 +39,16 @@ build_release() {
     echo "$root/$2/release/$1"
 }
 
+# Builds product $1 as it is shipped, statically linked, into `.build-$2-static`; with STATIC=0
+# linked dynamically into `.build-$2-release`. Prints its path.
+build_shipped() {
+    if [ "${STATIC:-1}" = 1 ]; then
+        build_release "$1" ".build-$2-static" static
+    else
+        build_release "$1" ".build-$2-release"
+    fi
+}
+
 # Builds the allocation-counting shim (LD_PRELOAD; prints counts on SIGUSR2); prints its path.
 build_malloc_counter() {
     gcc -O2 -shared -fPIC -o "$work/malloc-counter.so" "$root/Benchmarks/HTTPServer/malloc-counter.c"

@@ -42,11 +42,7 @@ with_redis="${REDIS:-1}"
 like_for_like="$([ "${FIELDS:-0}" = 1 ] && echo 0 || echo 1)"
 command -v redis-server >/dev/null 2>&1 || with_redis=0
 
-if [ "${STATIC:-1}" = 1 ]; then
-    proxy="$(build_release V5RateLimitProxy .build-ratelimit-static static)"
-else
-    proxy="$(build_release V5RateLimitProxy .build-ratelimit-release)"
-fi
+proxy="$(build_shipped V5RateLimitProxy ratelimit)"
 
 # The upstream gets its own workers so it is not the bottleneck of any contestant.
 write_hello_nginx_conf "$work/upstream.conf" "$upstream_port" 2

@@ -27,11 +27,7 @@ install_missing wrk:wrk nginx:nginx-light gcc:gcc curl:curl
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 haproxy_bin="$(command -v haproxy || { [ -x /usr/sbin/haproxy ] && echo /usr/sbin/haproxy; } || true)"
 
-if [ "${STATIC:-1}" = 1 ]; then
-    proxy="$(build_release ReverseProxyServer .build-proxy-static static)"
-else
-    proxy="$(build_release ReverseProxyServer .build-proxy-release)"
-fi
+proxy="$(build_shipped ReverseProxyServer proxy)"
 malloc_counter="$(build_malloc_counter)"
 
 # The upstream gets its own workers so it is not the bottleneck of any contestant.
