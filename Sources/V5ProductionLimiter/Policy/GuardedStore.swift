@@ -27,8 +27,12 @@ public final class GuardedStore: Sendable {
     /// The local limiter of `.fallback`: an in-memory store on the same clock, nil for other modes.
     private let fallback: (@Sendable (RateLimitRequest) -> StoreDecision)?
     private let fallbackShare: Double
-    /// A store that cannot fail, asked directly: set by `inMemory(_:metrics:)` only.
-    private let infallible: (@Sendable (RateLimitRequest) -> StoreDecision)?
+    /// A store that cannot fail, asked directly at an instant (nil: its clock's now), the
+    /// decision counted: set by `inMemory(_:metrics:)` only.
+    private let infallible: (@Sendable (RateLimitRequest, MonotonicInstant?) -> StoreDecision)?
+    /// Whether `infallible`'s store keeps the system's monotonic time, which an event loop's
+    /// turn time is read from.
+    private let decidesAtLoopTime: Bool
 
     /// A policy around `store`; `timeout` must be positive, a fallback share in (0, 1].
     public init<PolicyClock: RateLimitClock>(
@@ -58,6 +62,7 @@ public final class GuardedStore: Sendable {
             fallbackShare = 1
         }
         infallible = nil
+        decidesAtLoopTime = false
     }
 
     /// A policy around memory in this process, which cannot fail or hang: decisions skip the
@@ -86,7 +91,14 @@ public final class GuardedStore: Sendable {
         self.breaker = CircuitBreaker(clock: store.clock, metrics: metrics)
         self.fallback = nil
         self.fallbackShare = 1
-        self.infallible = { request in store.decideNow(request) }
+        decidesAtLoopTime = store.clock.isSystemMonotonic
+        // Counted in here, where `metrics` is the closure's own constant: read from the class,
+        // the existential was copied out for every call.
+        self.infallible = { request, instant in
+            let decision = instant.map { store.decide(request, at: $0) } ?? store.decideNow(request)
+            metrics.decisionMade(outcome: decision.isAllowed ? .allowed : .limited, path: .store)
+            return decision
+        }
     }
 
     /// The decision for `request`: the store's if it answers in time, else the mode's.
@@ -94,7 +106,7 @@ public final class GuardedStore: Sendable {
     /// `loop` is the caller's event loop, if it runs on one (a request's `eventLoop`): on a
     /// system clock the store call and its time-out then run there (see `withinTimeout(on:_:)`).
     public func decide(_ request: RateLimitRequest, on loop: EventLoop? = nil) async -> PolicyDecision {
-        if let decision = decideImmediately(request) { return decision }
+        if let decision = decideInMemory(request, on: loop) { return .decided(decision) }
         let decision: PolicyDecision
         switch await askStore(request, on: loop) {
         case .success(let answer): decision = .decided(answer)
@@ -106,11 +118,24 @@ public final class GuardedStore: Sendable {
 
     /// The decision for `request` without suspending, when the store is memory in this process
     /// (`inMemory`); nil, with nothing spent, when the store must be awaited (`decide`).
-    public func decideImmediately(_ request: RateLimitRequest) -> PolicyDecision? {
+    ///
+    /// On `loop`'s thread the decision is made at the loop's turn time (`EventLoop.turnNanoseconds`),
+    /// as nginx's `limit_req` uses the time it caches once per turn, instead of a clock read per
+    /// request. The request is then judged as if it had arrived when the turn began, at most the
+    /// turn's length earlier (microseconds under load): over any span the limit admits at most
+    /// its rate times that lag more, the same slack a clock read taken before the store's lock
+    /// already had when a thread was preempted between the two.
+    public func decideImmediately(_ request: RateLimitRequest, on loop: EventLoop? = nil) -> PolicyDecision? {
+        decideInMemory(request, on: loop).map(PolicyDecision.decided)
+    }
+
+    /// `decideImmediately` without the `PolicyDecision` around the answer, which from memory is
+    /// always `.decided`: the limiter's per-request path, where copying the enum cost more than
+    /// the decision's arithmetic.
+    func decideInMemory(_ request: RateLimitRequest, on loop: EventLoop?) -> StoreDecision? {
         guard let infallible else { return nil }
-        let decision = PolicyDecision.decided(infallible(request))
-        metrics.decisionMade(outcome: decision.outcome, path: decision.path)
-        return decision
+        guard decidesAtLoopTime, let loop, loop.inEventLoop else { return infallible(request, nil) }
+        return infallible(request, MonotonicInstant(nanoseconds: Int64(truncatingIfNeeded: loop.turnNanoseconds)))
     }
 
     /// The store's answer within the time-out, or why there is none; feeds the breaker.

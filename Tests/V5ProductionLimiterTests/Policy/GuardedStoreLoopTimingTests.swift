@@ -52,6 +52,21 @@ import V5ProductionLimiter
         await group.shutdown()
     }
 
+    @Test func inMemoryDecisionsOnALoopInOneTurnAreMadeAtTheTurnsTime() async throws {
+        // 1,000 per second: each admission puts the bucket's reset 1 ms further off. Decided at
+        // the same instant, the second reset is exactly 1 ms after the first; with a clock read
+        // per decision, the time between the two calls comes off it.
+        let group = try EventLoopGroup(loopCount: 1)
+        let loop = group.loops[0]
+        let guarded = GuardedStore.inMemory(maximumKeyCount: 64)
+        let request = try RateLimitRequest(key: "ip:192.0.2.9", limits: [RateLimit(name: "1000/s", 1000, per: .seconds(1))])
+        let resets = try await loop.perform {
+            [guarded.decideImmediately(request, on: loop), guarded.decideImmediately(request, on: loop)].map { $0?.storeDecision?.resetAfter }
+        }
+        #expect(resets == [.milliseconds(1), .milliseconds(2)])
+        await group.shutdown()
+    }
+
     @Test func theLoopsTimerEndsAStoreCallThatHangs() async throws {
         let group = try EventLoopGroup(loopCount: 1)
         let loop = group.loops[0]
