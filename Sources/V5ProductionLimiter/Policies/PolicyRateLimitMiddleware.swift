@@ -152,7 +152,7 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
             return verdict(on: storeDecision, degradation: .fallback, for: resolution, in: request)
         case .failedOpen:
             record("fail_open", resolution, in: request)
-            return .proceed(Admission(fields: nil, degradation: .failOpen, headerStyle: configuration.headerStyle, policyName: resolution.policyName))
+            return proceed(fields: nil, degradation: .failOpen, for: resolution)
         case .failedClosed(let cause):
             record("unavailable", resolution, in: request)
             return .answer(RateLimitResponses.serviceUnavailable(cause, configuration: responseConfiguration(for: resolution)))
@@ -165,7 +165,7 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
         let fields = RateLimitFields(decision)
         if decision.isAllowed {
             record(degradation == .fallback ? "fallback_allowed" : "allowed", resolution, in: request)
-            return .proceed(Admission(fields: fields, degradation: degradation, headerStyle: configuration.headerStyle, policyName: resolution.policyName))
+            return proceed(fields: fields, degradation: degradation, for: resolution)
         }
         guard resolution.isShadow else {
             record(degradation == .fallback ? "fallback_limited" : "limited", resolution, in: request)
@@ -176,7 +176,12 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
         record("shadow_limited", resolution, in: request)
         shadowRefusalCount.add(1, ordering: .relaxed)
         // No fields: they would tell the client about a limit that is not enforced.
-        return .proceed(Admission(fields: nil, degradation: degradation, headerStyle: configuration.headerStyle, policyName: resolution.policyName))
+        return proceed(fields: nil, degradation: degradation, for: resolution)
+    }
+
+    /// A go-ahead that adds `fields` (if any) and the marker of `degradation` to the answer.
+    private func proceed(fields: RateLimitFields?, degradation: Degradation, for resolution: PolicyResolution) -> Verdict {
+        .proceed(Admission(fields: fields, degradation: degradation, headerStyle: configuration.headerStyle, policyName: resolution.policyName))
     }
 
     /// The response configuration with the policies' name, for the answers the limiter writes.
