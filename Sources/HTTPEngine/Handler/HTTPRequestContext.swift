@@ -60,8 +60,8 @@ public final class HTTPRequestContext: Sendable {
             if let index = inlineIndex(of: id) {
                 keys[index] = nil
                 // Moved out: a copy and then a nil written over the slot retained and released
-                // the value and copied its existential once more (a third of stage 5's cost of
-                // taking its go-ahead back out of the context).
+                // the value and copied its existential once more (a tenth of stage 5's cost of
+                // taking its go-ahead back out of the context, 0.11 µs per request).
                 return values[index].take()
             }
             guard let index = overflow.firstIndex(where: { $0.key == id }) else { return nil }
