@@ -29,7 +29,7 @@ public struct RateLimitMiddleware<KeyExtractor: RateLimitKeyExtractor>: HTTPMidd
     public let configuration: RateLimitResponseConfiguration
 
     /// The response header that says a response was decided without the shared store.
-    public static var degradedHeaderName: String { "X-RateLimit-Degraded" }
+    public static var degradedHeaderName: String { Degradation.fieldName }
 
     /// A middleware holding each key to `limitsForKey(key)`, decided by `store`.
     ///
@@ -97,7 +97,7 @@ public struct RateLimitMiddleware<KeyExtractor: RateLimitKeyExtractor>: HTTPMidd
         case .decided, .fellBack, .failedOpen:
             if let fields, !decision.isAllowed {
                 var refused = RateLimitResponses.tooManyRequests(fields, configuration: configuration)
-                Self.markDegraded(decision, in: &refused.headers)
+                decision.degradation.mark(&refused.headers)
                 return refused
             }
         }
@@ -106,17 +106,8 @@ public struct RateLimitMiddleware<KeyExtractor: RateLimitKeyExtractor>: HTTPMidd
         // re-reading them now would report units other requests spent meanwhile as ours.
         // A handler that throws gets them too: the engine hands us a response for its error.
         fields?.apply(to: &response.headers, style: configuration.headerStyle, policyName: configuration.policyName)
-        Self.markDegraded(decision, in: &response.headers)
+        decision.degradation.mark(&response.headers)
         return response
-    }
-
-    /// Marks a response decided without the store, so clients and logs can see it.
-    private static func markDegraded(_ decision: PolicyDecision, in headers: inout HTTPHeaders) {
-        switch decision {
-        case .decided, .failedClosed: break
-        case .failedOpen: headers.replaceOrAdd(name: degradedHeaderName, value: "fail-open")
-        case .fellBack: headers.replaceOrAdd(name: degradedHeaderName, value: "fallback")
-        }
     }
 
     /// The request's key; throws when it is malformed or every source is absent.

@@ -31,24 +31,6 @@ final class Admission: Sendable {
     }
 }
 
-/// Who decided without the store, as `X-RateLimit-Degraded` tells the client.
-enum Degradation: Sendable {
-    /// The store decided: no marker.
-    case none
-    /// The store failed and the policy let the request through unlimited.
-    case failOpen
-    /// The store failed and the local fallback limiter decided.
-    case fallback
-
-    func mark(_ headers: inout HTTPHeaders) {
-        switch self {
-        case .none: break
-        case .failOpen: headers.replaceOrAdd(name: "X-RateLimit-Degraded", value: "fail-open")
-        case .fallback: headers.replaceOrAdd(name: "X-RateLimit-Degraded", value: "fallback")
-        }
-    }
-}
-
 /// Where `respondImmediately` leaves its go-ahead for `handle`.
 enum AdmissionKey: HTTPRequestContextKey {
     typealias Value = Admission
