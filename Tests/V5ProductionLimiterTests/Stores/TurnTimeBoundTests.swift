@@ -28,7 +28,7 @@ import V5ProductionLimiter
             while handled < requestCount / 2 {
                 let length = [longestTurn, Int64.random(in: 0...longestTurn, using: &random)].randomElement(using: &random)!
                 for _ in 0..<Int.random(in: 1...6, using: &random) {
-                    // Late in the turn half the time: the request then carries nearly all of the turn's lag.
+                    // At the turn's very end half the time: the request then carries the whole turn's lag.
                     let offset = Bool.random(using: &random) ? length : Int64.random(in: 0...length, using: &random)
                     arrivals.append(Arrival(real: turnStart + offset, judged: turnStart))
                     handled += 1
