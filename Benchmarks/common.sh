@@ -138,6 +138,16 @@ CONF
     } >"$1"
 }
 
+# Exits when something already listens on port $1. Our servers bind with SO_REUSEPORT, so one
+# started beside a leftover process on the same port shares the connections with it, and the
+# figures silently mix the two (it happened to a hand-run comparison on 2026-12-04).
+require_free_port() {
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+        echo "port $1 is already in use (a leftover server?): stop it and run again" >&2
+        exit 1
+    fi
+}
+
 # Waits until an HTTP server answers on port $1 (up to 30 s).
 wait_for_port() {
     for _ in $(seq 1 300); do
