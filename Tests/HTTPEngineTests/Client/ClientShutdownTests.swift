@@ -182,7 +182,7 @@ extension ClientTests {
 
 /// What happened, in order, as seen from several tasks.
 final class EventLog: Sendable {
-    private let events = Mutex<[String]>([])
+    private let events = Locked<[String]>([])
 
     var entries: [String] { events.withLock { $0 } }
 

@@ -8,7 +8,7 @@ extension ClientTests {
     struct ClientStartTests {
         /// What a completion saw: the outcome and whether it ran on the loop that started it.
         final class Outcome: Sendable {
-            let result = Mutex<Result<HTTPClientResponse, any Error>?>(nil)
+            let result = Locked<Result<HTTPClientResponse, any Error>?>(nil)
             let wasOnLoop = Atomic<Bool>(false)
             let calls = Atomic<Int>(0)
 

@@ -85,7 +85,7 @@ extension ClientTests {
 
 /// Lookups seen by a test's resolver, from whatever thread it runs on.
 final class LookupLog: Sendable {
-    private let values = Mutex<[Bool]>([])
+    private let values = Locked<[Bool]>([])
 
     var entries: [Bool] { values.withLock { $0 } }
 

@@ -54,7 +54,7 @@ struct EventLoopExitTests {
         defer { close(descriptors[1]) }
         final class Probe: Sendable {
             let isExitWorkDone = Atomic<Bool>(false)
-            let sawExitWorkDone = Mutex<Bool?>(nil)
+            let sawExitWorkDone = Locked<Bool?>(nil)
             let waiterResumedForExit = DispatchSemaphore(value: 0)
             let waiterResumed = DispatchSemaphore(value: 0)
         }
@@ -134,7 +134,7 @@ struct EventLoopExitTests {
         #expect(pipe(&marker) == 0)
         defer { close(marker[0]); close(marker[1]) }
         let markerDescriptor = marker[0]
-        let epollDescriptor = Mutex<Int32>(-1)
+        let epollDescriptor = Locked<Int32>(-1)
         #expect(throws: SystemError.self) {
             _ = try EventLoop(index: 0, makeWakeDescriptor: { epoll in
                 // Marks this epoll instance. (Taking the newest descriptor number was the rejected

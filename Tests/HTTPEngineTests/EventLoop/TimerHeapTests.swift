@@ -130,7 +130,7 @@ struct TimerHeapTests {
 
 /// Names recorded by timer actions on the loop's thread, read from the test.
 final class FiredNames: Sendable {
-    private let recorded = Mutex<[String]>([])
+    private let recorded = Locked<[String]>([])
     func add(_ name: String) { recorded.withLock { $0.append(name) } }
     var names: [String] { recorded.withLock { $0 } }
 }

@@ -4,7 +4,7 @@ import Testing
 
 /// Records every event it hears.
 final class RecordingObserver: HTTPServerObserver, HTTPClientObserver {
-    let events = Mutex<[String]>([])
+    let events = Locked<[String]>([])
 
     func connectionOpened(from remoteAddress: SocketAddress) { record("opened") }
     func connectionClosed() { record("closed") }

@@ -13,7 +13,7 @@ struct ClientDisconnectTests {
 
     /// What a handler saw when its wait ended.
     final class HandlerObservation: Sendable {
-        let state = Mutex<(isStarted: Bool, ending: String?)>((false, nil))
+        let state = Locked<(isStarted: Bool, ending: String?)>((false, nil))
         func started() { state.withLock { $0.isStarted = true } }
         func ended(_ ending: String) { state.withLock { $0.ending = ending } }
         var isStarted: Bool { state.withLock { $0.isStarted } }
@@ -128,7 +128,7 @@ struct ClientDisconnectTests {
 
     @Test func handlerErrorsThatAreNotHTTPErrorsAreReported() async throws {
         struct UpstreamBroke: Error {}
-        let reports = Mutex<[String]>([])
+        let reports = Locked<[String]>([])
         let handler = HTTPClosureHandler { _ in throw UpstreamBroke() }
         try await withTestServer(configure: { configuration in
             configuration.onHandlerError = { error, head in
@@ -146,7 +146,7 @@ struct ClientDisconnectTests {
     }
 
     @Test func httpErrorsAreAnswersNotReports() async throws {
-        let reports = Mutex<Int>(0)
+        let reports = Locked<Int>(0)
         let handler = HTTPClosureHandler { _ in throw HTTPError(.tooManyRequests) }
         try await withTestServer(configure: { configuration in
             configuration.onHandlerError = { _, _ in reports.withLock { $0 += 1 } }

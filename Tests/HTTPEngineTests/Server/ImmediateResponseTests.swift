@@ -8,7 +8,7 @@ import Testing
     /// `/slow` waits in `handle` for `release`; `/stream` is streamed; the rest is answered on the spot.
     final class MixedHandler: HTTPHandler {
         let release = TestSignal()
-        let handleCalls = Mutex<[String]>([])
+        let handleCalls = Locked<[String]>([])
 
         func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
             handleCalls.withLock { $0.append(request.path) }

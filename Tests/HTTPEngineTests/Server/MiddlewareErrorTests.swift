@@ -28,7 +28,7 @@ struct MiddlewareErrorTests {
 
     @Test func middlewareStampsTheAnswerToAThrownHTTPErrorWhichIsNotReported() async throws {
         let seen = SeenStatuses()
-        let reports = Mutex(0)
+        let reports = Locked(0)
         let handler = HTTPClosureHandler { _ in throw HTTPError(.forbidden, message: "not yours") }
         try await withTestServer(configure: { configuration in
             configuration.onHandlerError = { _, _ in reports.withLock { $0 += 1 } }
@@ -48,7 +48,7 @@ struct MiddlewareErrorTests {
 
     @Test func everyMiddlewareStampsTheAnswerToAPlainErrorWhichIsReportedOnce() async throws {
         let seen = SeenStatuses()
-        let reports = Mutex<[String]>([])
+        let reports = Locked<[String]>([])
         let handler = HTTPClosureHandler { _ in throw UpstreamBroke() }
         let chain = handler
             .wrapped(in: Stamp(name: "inner", seen: seen))
@@ -102,7 +102,7 @@ struct MiddlewareErrorTests {
 
 /// What the `Stamp` middlewares saw, in order; any thread.
 final class SeenStatuses: Sendable {
-    private let entries = Mutex<[String]>([])
+    private let entries = Locked<[String]>([])
 
     func record(_ entry: String) { entries.withLock { $0.append(entry) } }
     var all: [String] { entries.withLock { $0 } }

@@ -21,7 +21,7 @@ struct SingleWaiterUseTests {
     }
 
     final class OutcomeBox: Sendable {
-        let outcome = Mutex<Outcome?>(nil)
+        let outcome = Locked<Outcome?>(nil)
         func record(_ body: () async throws -> [UInt8]?) async {
             let result: Outcome
             do {
