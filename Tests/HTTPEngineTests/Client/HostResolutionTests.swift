@@ -1,5 +1,4 @@
 import SocketTestSupport
-import Synchronization
 import Testing
 @testable import HTTPEngine
 
