@@ -138,14 +138,17 @@ CONF
     } >"$1"
 }
 
-# Exits when something already listens on port $1. Our servers bind with SO_REUSEPORT, so one
-# started beside a leftover process on the same port shares the connections with it, and the
-# figures silently mix the two (it happened to a hand-run comparison on 2026-12-04).
-require_free_port() {
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
-        echo "port $1 is already in use (a leftover server?): stop it and run again" >&2
-        exit 1
-    fi
+# Exits when something already listens on any of the ports given. Our servers bind with
+# SO_REUSEPORT, so one started beside a leftover process on the same port shares the connections
+# with it, and the figures silently mix the two (it happened to a hand-run comparison on 2026-12-04).
+require_free_ports() {
+    local port
+    for port in "$@"; do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "port $port is already in use (a leftover server?): stop it and run again" >&2
+            exit 1
+        fi
+    done
 }
 
 # Waits until an HTTP server answers on port $1 (up to 30 s).

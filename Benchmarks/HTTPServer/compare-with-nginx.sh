@@ -16,7 +16,7 @@ source "$(dirname "$0")/../common.sh"
 server_port=18181
 nginx_port=18182
 before_port=18183
-for port in "$server_port" "$nginx_port" "$before_port"; do require_free_port "$port"; done
+require_free_ports "$server_port" "$nginx_port" "$before_port"
 
 install_missing wrk:wrk nginx:nginx-light gcc:gcc curl:curl
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"

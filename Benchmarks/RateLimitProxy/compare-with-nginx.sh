@@ -34,7 +34,7 @@ nginx_base=18390   # + 0 allowed, + 1 rejected, + 2 keys
 haproxy_base=18395
 key_count=100000
 source "$(dirname "$0")/../common.sh"
-for port in "$upstream_port" "$ours_port" "$ours_admin_port" "$redis_port" $(seq "$nginx_base" $((nginx_base + 2))) $(seq "$haproxy_base" $((haproxy_base + 2))); do require_free_port "$port"; done
+require_free_ports "$upstream_port" "$ours_port" "$ours_admin_port" "$redis_port" $(seq "$nginx_base" $((nginx_base + 2))) $(seq "$haproxy_base" $((haproxy_base + 2)))
 
 install_missing wrk:wrk nginx:nginx-light redis-server:redis-server redis-cli:redis-tools curl:curl
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
@@ -142,7 +142,7 @@ wait_for_port "$upstream_port"
 # `nofields`; its pid goes to `ours_pid`.
 start_ours() {
     # Also catches the previous round's proxy if it has not exited.
-    require_free_port "$ours_port"
+    require_free_ports "$ours_port"
     local arguments=(--listen "127.0.0.1:$ours_port" --admin "127.0.0.1:$ours_admin_port"
         --upstream "http://127.0.0.1:$upstream_port" --access-log off --shutdown-timeout 1s)
     case "$1" in

@@ -15,7 +15,7 @@ callers="${CALLERS:-64}"
 subject="${SUBJECT:-script}"
 port=16399
 source "$(dirname "$0")/../common.sh"
-require_free_port "$port"
+require_free_ports "$port"
 
 install_missing redis-server:redis-server redis-benchmark:redis-tools gcc:gcc
 bench="$(build_release RedisBenchmark .build-release)"

@@ -22,7 +22,7 @@ ours_port=18282
 nginx_port=18283
 haproxy_port=18284
 before_port=18285
-for port in "$upstream_port" "$ours_port" "$nginx_port" "$haproxy_port" "$before_port"; do require_free_port "$port"; done
+require_free_ports "$upstream_port" "$ours_port" "$nginx_port" "$haproxy_port" "$before_port"
 
 install_missing wrk:wrk nginx:nginx-light gcc:gcc curl:curl
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"

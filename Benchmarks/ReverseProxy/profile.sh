@@ -15,7 +15,7 @@ source "$(dirname "$0")/../common.sh"
 keep_work=1 # the reports stay in $work
 upstream_port=18291
 proxy_port=18292
-for port in "$upstream_port" "$proxy_port"; do require_free_port "$port"; done
+require_free_ports "$upstream_port" "$proxy_port"
 loops="${LOOPS:-2}"
 
 proxy="${2:-}"

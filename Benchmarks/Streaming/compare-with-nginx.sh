@@ -42,7 +42,7 @@ nginx_port=18483
 nginx_sendfile_port=18484
 nginx_proxy_port=18485
 nginx_buffered_port=18486
-for port in "$stream_port" "$proxy_port" "$nginx_port" "$nginx_sendfile_port" "$nginx_proxy_port" "$nginx_buffered_port"; do require_free_port "$port"; done
+require_free_ports "$stream_port" "$proxy_port" "$nginx_port" "$nginx_sendfile_port" "$nginx_proxy_port" "$nginx_buffered_port"
 bytes=$((megabytes * 1024 * 1024))
 # In the scratch folder, which common.sh removes on exit.
 body="$work/www/body.bin"
