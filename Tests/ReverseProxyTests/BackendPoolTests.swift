@@ -47,6 +47,26 @@ struct BackendPoolTests {
         #expect(pool.status.backends[0].changedAt == .seconds(20))
     }
 
+    @Test func aBurstAfterThePassiveTimeoutSendsOneTrialRequestToTheFailedBackendNotItsShare() throws {
+        let clock = ManualProxyClock()
+        let pool = try BackendPool(name: "p", backends: [a, b], passiveFailureTimeout: .seconds(10), clock: clock)
+        pool.recordPassiveFailure(at: 0, "connect timed out")
+        clock.advance(by: .seconds(10))
+        // 100 picks before the trial's outcome is known (a connect time-out takes seconds):
+        // weight 3 of 4 would send 75 of them to the dead backend.
+        let picks = (0..<100).map { _ in pool.select() }
+        #expect(picks.count { $0 == 0 } == 1)
+        #expect(picks.count { $0 == 1 } == 99)
+        // The trial is still out a whole time-out later: the next one goes, again only one.
+        clock.advance(by: .seconds(9))
+        #expect((0..<20).allSatisfy { _ in pool.select() == 1 })
+        clock.advance(by: .seconds(1))
+        #expect((0..<20).map { _ in pool.select() }.count { $0 == 0 } == 1)
+        // Back once a trial gets an answer: its full share again.
+        pool.recordPassiveSuccess(at: 0)
+        #expect((0..<8).map { _ in pool.select() }.count { $0 == 0 } == 6)
+    }
+
     @Test func withActiveChecksOnlyEnoughPassedChecksBringABackendBack() throws {
         let clock = ManualProxyClock()
         let checks = HealthCheckConfiguration(healthyThreshold: 2, unhealthyThreshold: 3)

@@ -42,11 +42,23 @@ struct BackendHealth: Sendable {
     }
 
     /// Whether requests may go here: healthy, or (without active checks to decide) down
-    /// for longer than the passive time-out, so one request may find out whether it is back.
+    /// for longer than the passive time-out, so one request may find out whether it is back
+    /// (`startPassiveTrial(now:)` then keeps the others away for another time-out).
     func isSelectable(now: Duration, hasActiveChecks: Bool, passiveFailureTimeout: Duration) -> Bool {
         if isHealthy { return true }
         guard !hasActiveChecks, let passiveFailureAt else { return false }
         return now - passiveFailureAt >= passiveFailureTimeout
+    }
+
+    /// A request was picked to try this passively failed backend: the next trial waits another
+    /// passive time-out, as nginx's `fail_timeout` restarts when it lets a request through.
+    ///
+    /// Without it every pick after the time-out found the backend selectable until that one
+    /// request's outcome came back, so a burst (or a backend that holds connections until a
+    /// connect time-out) drew the round-robin's full share of requests to a backend known dead.
+    mutating func startPassiveTrial(now: Duration) {
+        guard !isHealthy, passiveFailureAt != nil else { return }
+        passiveFailureAt = now
     }
 
     private mutating func setHealthy(_ healthy: Bool, now: Duration) {

@@ -99,7 +99,9 @@ public final class BackendPool: Sendable {
                 total += backends[index].weight
                 if best.map({ state.currentWeights[index] > state.currentWeights[$0] }) ?? true { best = index }
             }
-            if let best { state.currentWeights[best] -= total }
+            guard let best else { return nil }
+            state.currentWeights[best] -= total
+            state.health[best].startPassiveTrial(now: now)
             return best
         }
     }
