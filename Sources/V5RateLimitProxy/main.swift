@@ -151,7 +151,8 @@ do {
 }
 proxy.stopHealthChecks()
 await admin.shutdown(gracePeriod: .seconds(1))
-await redisPool?.shutdown()
+// Bounded: a Redis that stopped answering would otherwise hold the exit for the command time-out.
+await redisPool?.shutdown(gracePeriod: .seconds(1))
 await client.shutdown(gracePeriod: .seconds(1))
 await demo?.shutdown(gracePeriod: .seconds(1))
 JSONLine.lifecycle("stopped")

@@ -90,8 +90,21 @@ public final class RedisServerProcess: @unchecked Sendable {
         process.kill()
     }
 
+    /// Freezes the server (SIGSTOP): its connections stay open and nothing is answered, as when
+    /// its host hangs; `resume()` or `stop()` lets it go on.
+    public func pause() {
+        process.send(SIGSTOP)
+    }
+
+    /// Lets a paused server run on (SIGCONT).
+    public func resume() {
+        process.send(SIGCONT)
+    }
+
     /// Stops the server and removes its directory; safe to call more than once.
     public func stop() {
+        // A paused server would not act on SIGTERM and be killed only after the grace period.
+        process.send(SIGCONT)
         process.terminate()
         try? FileManager.default.removeItem(atPath: directory)
     }

@@ -77,8 +77,21 @@ public final class RedisConnectionPool: Sendable {
 
     /// Stops taking commands (they fail with `.shutDown`), lets those already sent get their
     /// replies or time out, and closes every connection.
-    public func shutdown() async {
-        await client.shutdown()
+    ///
+    /// With `gracePeriod`, commands still waiting for a reply when it ends fail and their
+    /// connections close: a Redis that stopped answering then holds a service's stop for that
+    /// long, not for the command time-out (seconds, and each command's own). Cancelling the
+    /// caller ends the wait at once.
+    public func shutdown(gracePeriod: Duration? = nil) async {
+        let client = client
+        guard let gracePeriod else { return await client.shutdown() }
+        await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await client.shutdown() }
+            tasks.addTask { try? await Task.sleep(for: gracePeriod) }
+            // Whichever ends first ends the other: a cancelled drain closes what is still waiting.
+            await tasks.next()
+            tasks.cancelAll()
+        }
     }
 
     /// Connections opened on `loop` so far, reconnects included.

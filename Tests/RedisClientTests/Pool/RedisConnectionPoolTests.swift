@@ -185,6 +185,23 @@ struct RedisConnectionPoolTests {
         }
     }
 
+    @Test func shutdownWithAGracePeriodDoesNotWaitForACommandRedisNeverAnswers() async throws {
+        let server = try await RedisServerProcess.start()
+        defer { server.stop() }
+        let group = try EventLoopGroup(loopCount: 1)
+        // A 30 s command time-out: without the grace period the shutdown waits that long.
+        let pool = RedisConnectionPool(address: RedisAddress(host: "127.0.0.1", port: server.port), eventLoopGroup: group, configuration: .patient)
+        let blocked = Task { try await pool.send(["BLPOP", "never", "0"]) }
+        #expect(await Self.isBlockedInBLPOP(port: server.port))
+        let started = ContinuousClock.now
+        await pool.shutdown(gracePeriod: .milliseconds(200))
+        #expect(ContinuousClock.now - started < .seconds(5))
+        let failure = await error { try await blocked.value }
+        #expect(failure as? RedisError == .connectionClosed(pool.address) || failure as? RedisError == .shutDown, "got \(String(describing: failure))")
+        #expect(await error { try await pool.send(["PING"]) } as? RedisError == .shutDown)
+        await group.shutdown()
+    }
+
     /// Whether a client of the server on `port` is blocked in BLPOP within about 5 s, asked from a
     /// connection of its own (the pool's next command must not be answered before the BLPOP).
     static func isBlockedInBLPOP(port: UInt16) async -> Bool {

@@ -110,6 +110,31 @@ import Testing
         await client.shutdown()
     }
 
+    @Test(.enabled(if: RedisServerAvailability.shouldRun, "redis-server is not installed"))
+    func sigtermWhileRedisHangsExitsWithinTheDocumentedBound() async throws {
+        let redis = try await RedisServerProcess.start()
+        defer { redis.stop() }
+        // A 3 s store time-out makes the Redis client's command time-out 12 s: the wait the
+        // shutdown must not inherit.
+        let proxy = try await ProxyProcess.start(arguments: ["--redis", "127.0.0.1:\(redis.port)", "--store-timeout", "3s", "--shutdown-timeout", "1s", "--failure-mode", "fail-open"])
+        let client = HTTPClient(eventLoopGroup: group)
+        #expect(try await get(client, port: proxy.port).status == 200)
+        redis.pause()
+        // Decided without the store after its time-out; the script call it sent is still waiting
+        // for a reply that will not come.
+        let answer = try await get(client, port: proxy.port)
+        #expect(answer.status == 200)
+        #expect(answer.headers["X-RateLimit-Degraded"] == "fail-open")
+        let signalled = ContinuousClock.now
+        proxy.send(SIGTERM)
+        #expect(await proxy.exitStatus() == 0)
+        // docs/deployment.md: the grace period (nothing is in flight here, so at once), then the
+        // admin listener, the Redis pool and the upstream client, each 1 s at most.
+        #expect(ContinuousClock.now - signalled < .seconds(4))
+        #expect(proxy.lifecycleLog.contains(#""event":"stopped""#))
+        await client.shutdown()
+    }
+
     @Test(.enabled(if: RedisServerAvailability.shouldRun, "redis-server is not installed"),
           arguments: [("fail-closed", 503, nil), ("fail-open", 200, "fail-open"), ("fallback", 200, "fallback")] as [(String, Int, String?)])
     func redisDownFollowsTheFailureMode(mode: String, status: Int, degraded: String?) async throws {
