@@ -12,15 +12,30 @@ struct ResponseOutputMemoryBoundTests {
     /// (body bytes fill chunks up to `chunkCapacity`; a head may add its own length).
     static let oneChunk = OutboundBuffer.chunkCapacity + 1024
 
-    /// Both ways a handler answers: through its task, and on the spot while input is parsed.
+    /// Every way a handler answers: through its task, on the spot while input is parsed, and
+    /// later through a responder (a reverse proxy's way for every request it forwards).
     enum Answering: CaseIterable, Sendable {
-        case byTheHandlerTask, onTheSpot
+        case byTheHandlerTask, onTheSpot, laterThroughAResponder
 
         var handler: any HTTPHandler {
             switch self {
             case .byTheHandlerTask: okHandler
             case .onTheSpot: ImmediateOKHandler()
+            case .laterThroughAResponder: LaterOKHandler()
             }
+        }
+    }
+
+    /// Answers "ok" from the loop on a later turn, as an upstream's answer comes.
+    struct LaterOKHandler: HTTPHandler {
+        func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
+            Issue.record("the answer was to come through the responder")
+            return HTTPResponse(status: .internalServerError)
+        }
+
+        func respondLater(to request: HTTPRequest, with responder: HTTPResponder) -> Bool {
+            _ = responder.eventLoop.execute { responder.respond(HTTPResponse(status: .ok, body: .init(string: "ok"))) }
+            return true
         }
     }
 
