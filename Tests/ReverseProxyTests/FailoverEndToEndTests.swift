@@ -141,6 +141,26 @@ struct FailoverEndToEndTests {
         #expect(second.requests == 1)
     }
 
+    @Test func aRequestEveryBackendClosesOnIsSentTwiceInAllNeverAThirdTime() async throws {
+        let backends = try (0..<4).map { _ in try ClosingBackend(bodyBytes: 0) }
+        defer { for backend in backends { backend.stop() } }
+        let pool = try BackendPool(name: "closing", backends: backends.map(\.backend))
+        try await withProxy(ReverseProxyConfiguration(routes: [Route(pathPrefix: "/", pool: pool)])) { proxy in
+            let first = try await fetch("/", port: proxy.port)
+            #expect(first.status == 502)
+            // Two backends of four took it: the first and the one retry, never a third.
+            #expect(backends.map(\.requests).reduce(0, +) == 2)
+            // Each closed before answering, so each is out: the next request has the other two,
+            // and the one after that none.
+            let second = try await fetch("/", port: proxy.port)
+            #expect(second.status == 502)
+            #expect(backends.map(\.requests) == [1, 1, 1, 1])
+            let third = try await fetch("/", port: proxy.port)
+            #expect(third.status == 503)
+        }
+        #expect(backends.map(\.requests).reduce(0, +) == 4)
+    }
+
     @Test func postWhoseBodyWasSentIsNotRetriedWhenTheBackendClosesBeforeAnswering() async throws {
         let first = try ClosingBackend(bodyBytes: 5)
         let second = try ClosingBackend(bodyBytes: 5)
