@@ -53,6 +53,59 @@ extension ClientTests {
             }
         }
 
+        @Test func aFullWaitingQueueRefusesTheRestAtOnceAndServesTheQueuedOnesAfterwards() async throws {
+            let release = ThreadGate()
+            try await withScriptedUpstream(script: { connection in
+                // The first answer holds the pool's one connection until the test releases it.
+                guard try connection.readRequest() != nil else { return }
+                connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\no")
+                _ = release.wait()
+                connection.send("k")
+                try answerEveryRequest(connection)
+            }) { upstream in
+                try await withClient(configure: {
+                    $0.maxConnectionsPerUpstream = 1
+                    $0.maxWaitingRequests = 4
+                }) { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
+                    let first = try await client.execute(request, on: loop)
+                    let refusals = AsyncStream<Void>.makeStream()
+                    let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+                        for _ in 0..<10 {
+                            group.addTask {
+                                do {
+                                    return String(decoding: try await client.execute(request, on: loop).body.collect(upTo: 16), as: UTF8.self)
+                                } catch let error as HTTPEngineError where error.code == .overloaded {
+                                    refusals.continuation.yield()
+                                    return "overloaded"
+                                }
+                            }
+                        }
+                        // A guard against a hang only: a queue that takes everything refuses nobody.
+                        let guardTask = Task {
+                            try? await Task.sleep(for: .seconds(60))
+                            refusals.continuation.finish()
+                        }
+                        // The six beyond the queue are refused while the connection is still busy.
+                        var refused = 0
+                        for await _ in refusals.stream {
+                            refused += 1
+                            if refused == 6 { break }
+                        }
+                        guardTask.cancel()
+                        release.open()
+                        let firstBody = try await first.body.collect(upTo: 16)
+                        #expect(firstBody == Array("ok".utf8))
+                        return try await group.reduce(into: [String]()) { $0.append($1) }
+                    }
+                    #expect(outcomes.count { $0 == "overloaded" } == 6)
+                    #expect(outcomes.count { $0 == "ok" } == 4)
+                    #expect(upstream.acceptCount == 1)
+                }
+            }
+        }
+
         @Test func queuedRequestGetsTheConnectionWhenItIsReleased() async throws {
             try await withScriptedUpstream(script: answerEveryRequest) { upstream in
                 try await withClient(configure: {
