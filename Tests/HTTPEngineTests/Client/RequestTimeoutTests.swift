@@ -23,6 +23,30 @@ extension ClientTests {
             }
         }
 
+        @Test func requestTimeoutEndsAHeadTrickledFastEnoughToKeepEveryReadWithinTheResponseTimeOut() async throws {
+            let closed = ThreadGate()
+            try await withScriptedUpstream(script: { connection in
+                guard try connection.readRequest() != nil else { return }
+                // One byte of the head every 50 ms, each read far inside `responseTimeout`: 40 s
+                // for the whole head, were nothing to cut it short.
+                for byte in Array("HTTP/1.1 200 OK\r\nX-Slow: \(String(repeating: "a", count: 800))\r\n\r\n".utf8) {
+                    guard connection.send([byte]) else { break }
+                    usleep(50_000)
+                }
+                if connection.waitForClose() { closed.open() }
+            }) { upstream in
+                try await withClient(configure: { $0.responseTimeout = .seconds(1) }) { client in
+                    let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port, timeout: .milliseconds(500))
+                    let started = ContinuousClock.now
+                    await #expect(throws: HTTPEngineError.requestTimeout) { _ = try await client.execute(request) }
+                    // The head's own deadline, not the per-read one the trickle keeps resetting.
+                    #expect(ContinuousClock.now - started < .seconds(20))
+                    let closedOpened = try await closed.wait()
+                    #expect(closedOpened)
+                }
+            }
+        }
+
         @Test func requestTimeoutCoversTheWaitForAPooledConnection() async throws {
             let release = ThreadGate()
             try await withScriptedUpstream(script: { connection in
