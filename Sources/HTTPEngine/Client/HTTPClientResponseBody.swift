@@ -55,23 +55,34 @@ public struct HTTPClientResponseBody: AsyncSequence, Sendable {
         AsyncIterator(channel: channel, lifetime: lifetime, completeBytes: completeBytes)
     }
 
-    /// Reads the whole body; throws `HTTPEngineError.responseBodyTooLarge(limit: maxBytes)` past `maxBytes`.
+    /// Reads the whole body; throws `HTTPEngineError.responseBodyTooLarge(limit: maxBytes)` past
+    /// `maxBytes`, and then closes the upstream connection at once.
+    ///
+    /// At once, not when the last copy of the body goes: a caller that keeps the response (to
+    /// log it, to answer with its head) would otherwise keep the connection, its pool slot and
+    /// the upstream's unsent remainder for as long as it does.
     public func collect(upTo maxBytes: Int) async throws -> [UInt8] {
         var collected: [UInt8] = []
         if let expectedLength {
-            guard expectedLength <= maxBytes else { throw HTTPEngineError.responseBodyTooLarge(limit: maxBytes) }
+            guard expectedLength <= maxBytes else { throw tooLarge(limit: maxBytes) }
             collected.reserveCapacity(expectedLength)
         }
         for try await chunk in self {
-            guard collected.count + chunk.count <= maxBytes else { throw HTTPEngineError.responseBodyTooLarge(limit: maxBytes) }
+            guard collected.count + chunk.count <= maxBytes else { throw tooLarge(limit: maxBytes) }
             collected.append(contentsOf: chunk)
         }
         return collected
     }
+
+    /// Gives up the rest of the body (the connection closes) and returns the error saying why.
+    private func tooLarge(limit: Int) -> HTTPEngineError {
+        lifetime?.abandon()
+        return .responseBodyTooLarge(limit: limit)
+    }
 }
 
-/// Tells the connection when the last copy of a response body is gone, so an
-/// unread remainder closes the connection instead of holding it forever.
+/// Tells the connection when a response body is given up (its last copy gone, or `collect`
+/// past its limit), so an unread remainder closes the connection instead of holding it forever.
 ///
 /// Holds the connection itself rather than a closure, which cost an allocation per response.
 final class ResponseBodyLifetime: Sendable {
@@ -84,6 +95,12 @@ final class ResponseBodyLifetime: Sendable {
     }
 
     deinit {
+        abandon()
+    }
+
+    /// Closes the connection if the body is not read to its end yet; harmless when it was, and
+    /// when called again (the connection checks which exchange it is on).
+    func abandon() {
         let loop = connection.loop
         if loop.inEventLoop {
             connection.bodyReleased(exchange: exchange)
