@@ -111,6 +111,37 @@ import Testing
     }
 
     @Test(.enabled(if: RedisServerAvailability.shouldRun, "redis-server is not installed"))
+    func aRedisThatHangsCostsEachOfManyConcurrentRequestsAtMostTheStoreTimeOut() async throws {
+        let redis = try await RedisServerProcess.start()
+        defer { redis.stop() }
+        // A 1 s store time-out; the Redis client's own command time-out is 4 s, so a request
+        // that waited for it instead would take four times as long.
+        let proxy = try await ProxyProcess.start(arguments: ["--redis", "127.0.0.1:\(redis.port)", "--store-timeout", "1s", "--failure-mode", "fail-open"])
+        let client = HTTPClient(eventLoopGroup: group)
+        let warm = try await get(client, port: proxy.port)
+        #expect(warm.status == 200)
+        // Connections open, then silence: a hung host, not a refused connect.
+        redis.pause()
+        let answers = try await withThrowingTaskGroup(of: (Int, String?, Duration).self) { tasks in
+            for _ in 0..<100 {
+                tasks.addTask {
+                    let started = ContinuousClock.now
+                    let answer = try await get(client, port: proxy.port)
+                    return (answer.status, answer.headers["X-RateLimit-Degraded"], ContinuousClock.now - started)
+                }
+            }
+            return try await tasks.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.allSatisfy { $0.0 == 200 && $0.1 == "fail-open" })
+        let slowest = answers.map(\.2).max() ?? .zero
+        // The store time-out and some slack for a loaded machine, well below the 4 s the
+        // unbounded wait would take.
+        #expect(slowest < .seconds(3), "slowest \(slowest)")
+        redis.resume()
+        await client.shutdown()
+    }
+
+    @Test(.enabled(if: RedisServerAvailability.shouldRun, "redis-server is not installed"))
     func sigtermWhileRedisHangsExitsWithinTheDocumentedBound() async throws {
         let redis = try await RedisServerProcess.start()
         defer { redis.stop() }
