@@ -130,6 +130,31 @@ struct RedisConnectionPoolTests {
         }
     }
 
+    @Test func aLoginTheServerNeverAnswersFailsAtTheConnectTimeOutNotTheCommandTimeOut() async throws {
+        let server = try await RedisServerProcess.start(password: "secret")
+        defer { server.stop() }
+        // Paused, the server's kernel still completes the TCP handshake: the connect succeeds and
+        // the login (`AUTH`) is what goes unanswered.
+        server.pause()
+        let configuration = RedisClientConfiguration(connectTimeout: .milliseconds(300), commandTimeout: .seconds(30))
+        try await withPool(port: server.port, password: "secret", configuration: configuration) { pool, _ async throws in
+            let started = ContinuousClock.now
+            let failure = await error { try await pool.send(["PING"]) } as? RedisError
+            #expect(failure?.isUnreachable == true, "got \(String(describing: failure))")
+            // The connect time-out bounds the login; the 30 s command time-out never came into it.
+            #expect(ContinuousClock.now - started < .seconds(10))
+            server.resume()
+            // Back once the reconnect delay has passed.
+            var reply: RESPValue?
+            let deadline = ContinuousClock.now + .seconds(30)
+            while reply == nil, ContinuousClock.now < deadline {
+                reply = try? await pool.send(["PING"])
+                if reply == nil { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(reply == .simpleString("PONG"))
+        }
+    }
+
     @Test func logsInAsAnACLUserAndSelectsTheDatabase() async throws {
         let server = try await RedisServerProcess.start(extraArguments: ["--user", "limiter", "on", ">user-secret", "~*", "&*", "+@all"])
         defer { server.stop() }
