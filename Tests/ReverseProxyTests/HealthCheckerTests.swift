@@ -113,6 +113,32 @@ struct HealthCheckerTests {
         }
     }
 
+    @Test func aBackendThatAnswersWithAnEndlessBodyPassesWithoutBeingReadOnPast64KiB() async throws {
+        let written = Mutexed(0)
+        let writerStopped = TestSignal()
+        let endless = try await TestBackend(HTTPClosureHandler { _ in
+            HTTPResponse(status: .ok, body: .stream { writer in
+                defer { writerStopped.fire() }
+                let block = [UInt8](repeating: 0x61, count: 64 * 1024)
+                // 1 GiB, were nobody to stop reading: far past any kernel buffer.
+                for _ in 0..<16_384 {
+                    try await writer.write(block)
+                    written.withLock { $0 += block.count }
+                }
+            })
+        })
+        defer { Task { await endless.stop() } }
+        try await withClient { client in
+            let checker = HealthChecker(pools: [], client: client)
+            let failure = await checker.check(endless.backend, configuration: HealthCheckConfiguration(path: "/health", timeout: .seconds(60)))
+            #expect(failure == nil)
+            // The check dropped the connection after 64 KiB: the backend's next writes fail once
+            // the kernel's buffers are full, instead of the whole gigabyte going out.
+            await writerStopped.wait()
+            #expect(written.withLock { $0 } < 64 * 1024 * 1024)
+        }
+    }
+
     @Test func checkFailsOnATimeoutARefusalAndAnErrorStatus() async throws {
         let release = TestSignal()
         let silent = try await TestBackend(HTTPClosureHandler { _ in
