@@ -138,6 +138,44 @@ struct StreamingEndToEndTests {
         }
     }
 
+    @Test func backendFallingSilentMidBodyClosesTheClientConnectionAtTheResponseTimeOut() async throws {
+        let release = TestSignal()
+        let backend = try await TestBackend(HTTPClosureHandler { request in
+            let length = request.path == "/length" ? 1 << 20 : nil
+            return HTTPResponse(status: .ok, body: .stream(contentLength: length) { writer in
+                try await writer.write([UInt8](repeating: 7, count: 65536))
+                // Silent from here on, the connection left open.
+                await release.wait()
+            })
+        })
+        defer { Task { release.fire(); await backend.stop() } }
+        var clientConfiguration = HTTPClientConfiguration()
+        clientConfiguration.responseTimeout = .milliseconds(300)
+        try await withProxy(clientConfiguration: clientConfiguration, try catchAllConfiguration([backend])) { proxy in
+            // GET goes the way of answers given later, a POST with a body through the handler task.
+            for (method, path) in [("GET", "/length"), ("GET", "/chunked"), ("POST", "/length"), ("POST", "/chunked")] {
+                let started = ContinuousClock.now
+                let outcome = try await blocking { () -> Result<ReceivedResponse, ProxyTestClientError> in
+                    let client = try ProxyTestClient(port: proxy.port)
+                    let body = method == "POST" ? "Content-Length: 2\r\n\r\nhi" : "\r\n"
+                    client.send("\(method) \(path) HTTP/1.1\r\nHost: proxy.test\r\n" + body)
+                    do {
+                        return .success(try client.readResponse())
+                    } catch let error as ProxyTestClientError {
+                        return .failure(error)
+                    }
+                }
+                guard case .failure(.closedEarly(let received)) = outcome else {
+                    Issue.record("\(method) \(path): a stalled body was not ended by a close: \(outcome)")
+                    continue
+                }
+                #expect(received <= 65536, "\(method) \(path)")
+                // The 300 ms time-out, not the client's patience, ended it.
+                #expect(ContinuousClock.now - started < .seconds(20), "\(method) \(path)")
+            }
+        }
+    }
+
     @Test func clientLeavingMidBodyStopsTheBackendsEndlessStream() async throws {
         let writerFailed = TestSignal()
         let backend = try await TestBackend(HTTPClosureHandler { _ in
