@@ -65,6 +65,34 @@ extension ClientTests {
             }
         }
 
+        @Test func bytesAfterAResponseKeepItsConnectionOutOfThePool() async throws {
+            let connections = SharedCounter()
+            try await withScriptedUpstream(script: { connection in
+                guard try connection.readRequest() != nil else { return }
+                if connections.value.add(1, ordering: .relaxed).newValue == 1 {
+                    // A second, unasked-for response behind the first: were the connection pooled,
+                    // the next request would take it for its own answer (response smuggling).
+                    connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nevil!")
+                } else {
+                    connection.send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh")
+                }
+                while try connection.readRequest() != nil {
+                    connection.send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh")
+                }
+            }) { upstream in
+                try await withClient { client in
+                    let loop = client.eventLoopGroup.loops[0]
+                    let request = HTTPClientRequest(host: "127.0.0.1", port: upstream.port)
+                    let first = try await client.execute(request, on: loop)
+                    #expect(try await first.body.collect(upTo: 16) == Array("ok".utf8))
+                    let second = try await client.execute(request, on: loop)
+                    let secondBody = String(decoding: try await second.body.collect(upTo: 16), as: UTF8.self)
+                    #expect(secondBody == "fresh")
+                    #expect(upstream.acceptCount == 2)
+                }
+            }
+        }
+
         @Test func closesAfterHTTP10ResponseWithoutKeepAlive() async throws {
             try await withScriptedUpstream(script: { connection in
                 while try connection.readRequest() != nil {

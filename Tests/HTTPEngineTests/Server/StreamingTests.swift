@@ -58,6 +58,36 @@ struct StreamingTests {
         }
     }
 
+    @Test func writingPastTheDeclaredLengthThrowsAndNotAByteOfItIsSent() async throws {
+        let overrun = Locked<String?>(nil)
+        let handler = HTTPClosureHandler { request in
+            HTTPResponse(body: .stream(contentLength: 10) { writer in
+                try await writer.write("0123456789")
+                do {
+                    try await writer.write("x")
+                } catch {
+                    overrun.withLock { $0 = "\(error)" }
+                    throw error
+                }
+            })
+        }
+        try await withTestServer(handler: handler) { _, port in
+            let (first, second) = try await blocking { () throws -> (TestResponse?, TestResponse?) in
+                let client = try RawClient(port: port)
+                client.send("GET /1 HTTP/1.1\r\nHost: t\r\n\r\nGET /2 HTTP/1.1\r\nHost: t\r\n\r\n")
+                let first = try client.readResponse()
+                // The connection then closes (the handler failed) with nothing more on it: an
+                // extra byte would have been read as the start of a response and thrown here.
+                let second = try client.readResponse()
+                return (first, second)
+            }
+            #expect(first?.status == 200)
+            #expect(first?.bodyText == "0123456789")
+            #expect(second == nil)
+            #expect(overrun.withLock { $0 }?.contains("longer than its Content-Length") == true)
+        }
+    }
+
     @Test func writerWorksFromATaskOffTheLoop() async throws {
         let handler = HTTPClosureHandler { _ in
             HTTPResponse(body: .stream { writer in
