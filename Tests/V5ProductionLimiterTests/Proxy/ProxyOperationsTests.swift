@@ -96,6 +96,50 @@ import Testing
         await upstream.shutdown(gracePeriod: .seconds(1))
     }
 
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "prlimit (util-linux) is not installed"))
+    func runningOutOfDescriptorsPausesAcceptingWithoutSpinningAndResumesWhenSomeAreFree() async throws {
+        let limit = 96
+        let proxy = try await ProxyProcess.start(arguments: ["--rps", "1000000", "--burst", "1000000"], maximumOpenFiles: limit)
+        let kept = try BlockingHTTPClient(port: proxy.port)
+        #expect(try await kept.get("/").status == 200)
+        // Twice as many connections as descriptors: the kernel completes each handshake, and the
+        // proxy's accepts fail with EMFILE once its table is full.
+        var flood: [BlockingHTTPClient] = []
+        for _ in 0..<(2 * limit) { flood.append(try BlockingHTTPClient(port: proxy.port)) }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while Self.openDescriptorCount(of: proxy.pid) < limit, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(Self.openDescriptorCount(of: proxy.pid) >= limit)
+        // A loop whose listener stayed readable would spin on failing accepts, a core's worth of
+        // CPU; paused, it spends next to nothing. The wait is the window the CPU time is read over
+        // (another process's, so no clock can be injected).
+        let before = Self.cpuTicks(of: proxy.pid)
+        try await Task.sleep(for: .seconds(1))
+        let spent = Self.cpuTicks(of: proxy.pid) - before
+        #expect(spent < sysconf(Int32(_SC_CLK_TCK)) / 2, "\(spent) ticks of CPU in 1 s")
+        // Connections already open are served meanwhile.
+        #expect(try await kept.get("/").status == 200)
+        // Descriptors freed, accepting resumes: a new client is answered.
+        flood.removeAll()
+        let fresh = try BlockingHTTPClient(port: proxy.port)
+        #expect(try await fresh.get("/").status == 200)
+    }
+
+    /// How many descriptors process `pid` has open.
+    static func openDescriptorCount(of pid: pid_t) -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
+    }
+
+    /// User and system CPU time of process `pid` so far, in clock ticks.
+    static func cpuTicks(of pid: pid_t) -> Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let afterName = stat.lastIndex(of: ")") else { return 0 }
+        // Fields after the command name, which may hold spaces: state is the 3rd field, utime the 14th.
+        let fields = stat[stat.index(after: afterName)...].split(separator: " ")
+        return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
+    }
+
     @Test(.enabled(if: RedisServerAvailability.shouldRun, "redis-server is not installed"))
     func twoProxiesSharingRedisEnforceOneLimit() async throws {
         let redis = try await RedisServerProcess.start()

@@ -36,31 +36,36 @@ final class ProxyProcess: @unchecked Sendable {
     /// A free port is found by binding port 0 and closing it, so something else can take it
     /// before the proxy binds it (a full parallel run once lost one to an outgoing connection's
     /// ephemeral port): a start that fails with `EADDRINUSE` is retried on new ports.
-    static func start(arguments: [String] = [], environment: [String: String] = [:]) async throws -> ProxyProcess {
+    ///
+    /// `maximumOpenFiles` starts it under `prlimit --nofile`, for tests of running out of descriptors.
+    static func start(arguments: [String] = [], environment: [String: String] = [:], maximumOpenFiles: Int? = nil) async throws -> ProxyProcess {
         try await onOwnThread {
             Result {
                 for _ in 1..<5 {
                     do {
-                        return try ProxyProcess(arguments: arguments, environment: environment)
+                        return try ProxyProcess(arguments: arguments, environment: environment, maximumOpenFiles: maximumOpenFiles)
                     } catch StartError.didNotStart(let log) where log.contains("Address already in use") {
                         continue
                     }
                 }
-                return try ProxyProcess(arguments: arguments, environment: environment)
+                return try ProxyProcess(arguments: arguments, environment: environment, maximumOpenFiles: maximumOpenFiles)
             }
         }.get()
     }
 
-    private init(arguments: [String], environment: [String: String]) throws {
+    private init(arguments: [String], environment: [String: String], maximumOpenFiles: Int?) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executablePath) else { throw StartError.notBuilt(Self.executablePath) }
         directory = try Self.makeDirectory()
         port = try RedisServerProcess.freeLoopbackPort()
         adminPort = try RedisServerProcess.freeLoopbackPort()
         var environment = environment
         environment["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let proxyArguments = ["--listen", "127.0.0.1:\(port)", "--admin", "127.0.0.1:\(adminPort)"] + arguments
+        // `prlimit` sets the limit on itself and then executes the proxy: same process, same pid.
+        let launcher = maximumOpenFiles.map { ["/usr/bin/prlimit", "--nofile=\($0):\($0)", Self.executablePath] } ?? [Self.executablePath]
         process = try ChildProcess(
-            executable: Self.executablePath,
-            arguments: ["--listen", "127.0.0.1:\(port)", "--admin", "127.0.0.1:\(adminPort)"] + arguments,
+            executable: launcher[0],
+            arguments: Array(launcher.dropFirst()) + proxyArguments,
             environment: environment, outputPath: "\(directory)/access.log", errorPath: "\(directory)/lifecycle.log"
         )
         let deadline = ContinuousClock.now + .seconds(60)
@@ -84,6 +89,9 @@ final class ProxyProcess: @unchecked Sendable {
     func send(_ signal: Int32) {
         process.send(signal)
     }
+
+    /// The process's ID, for reading its state under /proc.
+    var pid: pid_t { process.pid }
 
     /// The exit status of a proxy already told to stop (nil if it has not exited within `timeout`).
     func exitStatus(timeout: Duration = .seconds(60)) async -> Int32? {
