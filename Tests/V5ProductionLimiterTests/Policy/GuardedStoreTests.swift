@@ -168,6 +168,36 @@ import V5ProductionLimiter
         #expect(subject.guarded.breaker.state == .closed)
     }
 
+    @Test func sixtyFourRequestsAtTheMomentTheBreakerHalfOpensSendExactlyOneProbe() async {
+        let subject = Subject(mode: .failOpen)
+        await subject.openBreaker()
+        subject.clock.advance(by: .seconds(5))
+        subject.store.behave(.hang)
+        let callsBefore = subject.store.calls
+        let decisions = await withTaskGroup(of: PolicyDecision.self) { group in
+            for _ in 0..<64 { group.addTask { await subject.guarded.decide(Self.request) } }
+            // A guard against a hang only: with a breaker that let more than one probe through,
+            // the extra ones would hang and the wait below with them.
+            let watchdog = Task {
+                try? await Task.sleep(for: .seconds(30))
+                guard !Task.isCancelled else { return }
+                subject.store.behave(.answer)
+                subject.store.releaseHanging()
+            }
+            // Every request but the probe is decided without the store, while the probe hangs.
+            var decisions: [PolicyDecision] = []
+            for _ in 0..<63 { decisions.append(await group.next()!) }
+            watchdog.cancel()
+            #expect(subject.store.calls == callsBefore + 1)
+            subject.store.releaseHanging()
+            decisions.append(await group.next()!)
+            return decisions
+        }
+        #expect(decisions.count { $0 == .failedOpen(cause: .circuitOpen) } == 63)
+        #expect(decisions.count { $0.path == .store } == 1)
+        #expect(subject.guarded.breaker.state == .closed)
+    }
+
     @Test func successesResetTheFailureCount() async {
         let subject = Subject(mode: .failClosed)
         for _ in 0..<5 {
