@@ -16,15 +16,16 @@ import Testing
     func aReplyPastTheDecodersLimitsFailsItsCallerAndTheNextCommandGetsANewConnection(case name: String, garbage: String) async throws {
         let peer = try HostileRedisPeer { connection in Array((connection == 0 ? garbage : "+PONG\r\n").utf8) }
         defer { peer.stop() }
-        try await withPool(port: peer.port, configuration: .patient) { pool, _ async throws in
-            let started = ContinuousClock.now
+        // A command time-out no run reaches, so `.protocol` (not `.timedOut`) shows the reply
+        // itself ended the wait. (A bound on the elapsed time did not hold: a ThreadSanitizer run
+        // in CI, under four other jobs, took 24 s.)
+        let configuration = RedisClientConfiguration(connectTimeout: .seconds(60), commandTimeout: .seconds(600))
+        try await withPool(port: peer.port, configuration: configuration) { pool, _ async throws in
             let failure = await error { try await pool.send(["PING"]) } as? RedisError
             guard case .protocol = failure else {
                 Issue.record("\(name): got \(String(describing: failure))")
                 return
             }
-            // At once: the 30 s command time-out played no part.
-            #expect(ContinuousClock.now - started < .seconds(10), "\(name)")
             let reply = try await pool.send(["PING"])
             #expect(reply == .simpleString("PONG"), "\(name)")
             #expect(peer.connectionCount == 2, "\(name)")
