@@ -93,6 +93,48 @@ struct MemoryBoundEndToEndTests {
 
     /// Polls `read` until it has not changed for half a second (at most 30 s) and returns it:
     /// how a test sees that a sender has stalled, since a stall is the absence of an event.
+    @Test func clientThatPipelinesAndNeverReadsStopsBeingReadAndTheBackendStopsGettingRequests() async throws {
+        let forwarded = Mutexed(0)
+        let backend = try await TestBackend(HTTPClosureHandler { _ in
+            forwarded.withLock { $0 += 1 }
+            return HTTPResponse(status: .ok, body: .init(string: "ok"))
+        })
+        defer { Task { await backend.stop() } }
+        try await withProxy(serverWriteTimeout: Self.writeTimeout, try catchAllConfiguration([backend])) { proxy in
+            let client = try ProxyTestClient(port: proxy.port, socketBufferSize: 4096)
+            let request = Array("GET /p HTTP/1.1\r\nHost: proxy.test\r\n\r\n".utf8)
+            let batch = Array(Array(repeating: request, count: 2048).joined())
+            // 1.7 million requests, were every one read and forwarded; the proxy stops reading
+            // after about 1 MiB of them (26,000 answered into its output and the kernel's buffers).
+            let limit = 64 * 1024 * 1024
+            let sent = try await blocking { () -> Int in
+                var sent = 0
+                var idleWaits = 0
+                // Sends until the proxy has stopped taking requests for 2 s in a row.
+                while sent < limit, idleWaits < 100 {
+                    let taken = client.sendWithoutBlocking(batch[(sent % batch.count)...])
+                    if taken < 0 { break }
+                    sent += taken
+                    if taken == 0 {
+                        idleWaits += client.waitUntilWritable(timeout: .milliseconds(20)) ? 0 : 1
+                    } else {
+                        idleWaits = 0
+                    }
+                }
+                return sent
+            }
+            #expect(sent < limit, "the proxy read all \(sent) bytes of requests from a client that reads nothing")
+            let forwardedWhenStalled = await Self.valueOnceItStopsGrowing { forwarded.withLock { $0 } }
+            // Answers wait in the proxy's output (256 KiB mark, about 190 bytes each) and in the
+            // kernel's buffers; the requests behind them wait in the socket.
+            #expect(forwardedWhenStalled < 200_000, "\(forwardedWhenStalled) requests forwarded")
+            // Reading resumes it: the answers come in order.
+            let first = try await blocking { try client.readResponse(timeout: .seconds(60)) }
+            #expect(first.status == 200)
+            #expect(first.bodyText == "ok")
+        }
+    }
+
     static func valueOnceItStopsGrowing(_ read: () -> Int) async -> Int {
         let deadline = ContinuousClock.now + .seconds(60)
         var value = read()
