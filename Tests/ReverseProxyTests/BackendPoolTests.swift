@@ -30,18 +30,20 @@ struct BackendPoolTests {
 
     @Test func withoutActiveChecksAFailedBackendGetsATrialRequestAfterThePassiveTimeout() throws {
         let clock = ManualProxyClock()
-        let pool = try BackendPool(name: "p", backends: [a], passiveFailureTimeout: .seconds(10), clock: clock)
+        let pool = try BackendPool(name: "p", backends: [a, b], passiveFailureTimeout: .seconds(10), clock: clock)
+        // The other backend excluded throughout (a retry's first try): only the first one's state counts.
+        let others: Set<Int> = [1]
         pool.recordPassiveFailure(at: 0, "refused")
         clock.advance(by: .seconds(9))
-        #expect(pool.select() == nil)
+        #expect(pool.select(excluding: others) == nil)
         clock.advance(by: .seconds(1))
-        #expect(pool.select() == 0)
+        #expect(pool.select(excluding: others) == 0)
         // The trial failed too: out for another full time-out.
         pool.recordPassiveFailure(at: 0, "refused")
         clock.advance(by: .seconds(5))
-        #expect(pool.select() == nil)
+        #expect(pool.select(excluding: others) == nil)
         clock.advance(by: .seconds(5))
-        #expect(pool.select() == 0)
+        #expect(pool.select(excluding: others) == 0)
         pool.recordPassiveSuccess(at: 0)
         #expect(pool.status.backends[0].isHealthy)
         #expect(pool.status.backends[0].changedAt == .seconds(20))
@@ -65,6 +67,17 @@ struct BackendPoolTests {
         // Back once a trial gets an answer: its full share again.
         pool.recordPassiveSuccess(at: 0)
         #expect((0..<8).map { _ in pool.select() }.count { $0 == 0 } == 6)
+    }
+
+    @Test func theOnlyBackendOfAPoolWithoutActiveChecksKeepsItsTrafficAfterAFailure() throws {
+        let pool = try BackendPool(name: "p", backends: [a], passiveFailureTimeout: .seconds(10), clock: ManualProxyClock())
+        pool.recordPassiveFailure(at: 0, "connection refused")
+        // Nowhere else to go: every request still tries it, as nginx does with a single server.
+        #expect((0..<4).allSatisfy { _ in pool.select() == 0 })
+        let status = pool.status.backends[0]
+        #expect(status.isHealthy)
+        #expect(status.lastFailure == "connection refused")
+        #expect(status.transitionCount == 0)
     }
 
     @Test func withActiveChecksOnlyEnoughPassedChecksBringABackendBack() throws {

@@ -15,12 +15,14 @@ struct FailoverEndToEndTests {
         return bodies
     }
 
-    @Test func refusedConnectionIsAnswered502AndTheBackendThenCounts503UntilItsPassiveTimeout() async throws {
+    @Test func refusedConnectionsAreAnswered502AndTheBackendsThenCount503UntilTheirPassiveTimeout() async throws {
         let gone = try RefusingPort()
+        let alsoGone = try RefusingPort()
         // A manual clock: on the system clock a starved ThreadSanitizer run let the 10 s passive
         // time-out lapse between the two requests, and the second one was tried (502) again.
         let clock = ManualProxyClock()
-        try await withProxy(try catchAllConfiguration([gone], clock: clock)) { proxy in
+        try await withProxy(try catchAllConfiguration([gone, alsoGone], clock: clock)) { proxy in
+            // Refused by one, retried on the other, refused again.
             let first = try await fetch("/", port: proxy.port)
             #expect(first.status == 502)
             #expect(first.bodyText.contains("\"error\":\"bad_gateway\""))
@@ -34,7 +36,22 @@ struct FailoverEndToEndTests {
 
             clock.advance(by: .seconds(10))
             let afterTimeout = try await fetch("/", port: proxy.port)
-            #expect(afterTimeout.status == 502, "the backend is tried again once its passive time-out is over")
+            #expect(afterTimeout.status == 502, "the backends are tried again once their passive time-out is over")
+        }
+    }
+
+    @Test func theOnlyBackendOfAPoolIsTriedByEveryRequestWhileItRefuses() async throws {
+        let gone = try RefusingPort()
+        try await withProxy(try catchAllConfiguration([gone], clock: ManualProxyClock())) { proxy in
+            // Each is refused and says so; none is turned away unasked (nginx's rule for a single server).
+            for _ in 0..<3 {
+                let response = try await fetch("/", port: proxy.port)
+                #expect(response.status == 502)
+                #expect(response.bodyText.contains("refused"))
+            }
+            let status = try #require(proxy.handler.healthStatus.first?.backends.first)
+            #expect(status.isHealthy)
+            #expect(status.lastFailure?.contains("refused") == true)
         }
     }
 

@@ -34,6 +34,11 @@ struct BackendHealth: Sendable {
         if isHealthy { setHealthy(false, now: now) }
     }
 
+    /// A failure that does not take the backend out (the only one of its pool): reported, nothing more.
+    mutating func recordFailureKeepingTraffic(_ failure: String) {
+        lastFailure = failure
+    }
+
     /// A proxied request got an answer: a backend retried after its passive time-out is back.
     mutating func recordPassiveSuccess(now: Duration) {
         guard passiveFailureAt != nil else { return }

@@ -107,8 +107,17 @@ public final class BackendPool: Sendable {
     }
 
     /// A proxied request could not connect to backend `index`, or it reset the connection before answering.
+    ///
+    /// The only backend of a pool without active checks keeps its traffic (the failure is still
+    /// its `lastFailure`), as nginx ignores `max_fails` for a single server: with nowhere else to
+    /// send requests, taking it out turns a restart of a second into `passiveFailureTimeout` of
+    /// 503s. With active checks it is taken out, and the checks bring it back.
     func recordPassiveFailure(at index: Int, _ failure: String) {
         let now = clock.now
+        guard backends.count > 1 || healthCheck != nil else {
+            state.withLock { $0.health[index].recordFailureKeepingTraffic(failure) }
+            return
+        }
         state.withLock { state in
             state.health[index].recordPassiveFailure(failure, now: now)
             hasPassiveFailures.store(true, ordering: .relaxed)
