@@ -65,20 +65,10 @@ extension ClientTests {
             ("declared", "HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\n", "a"),
         ])
         func anEndlessResponseBodyFailsTheCollectAndTheClientHangsUp(framing: String, prefix: String, filler: String) async throws {
-            let sent = SharedCounter()
-            let finished = ThreadGate()
-            let floodLimit = 64 * 1024 * 1024
-            try await withScriptedUpstream(script: flooding(prefix: prefix, filler: filler, limit: floodLimit, sent: sent, finished: finished)) { upstream in
-                try await withClient { client in
-                    let response = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: upstream.port))
-                    await #expect(throws: HTTPEngineError.responseBodyTooLarge(limit: 1024)) {
-                        _ = try await response.body.collect(upTo: 1024)
-                    }
-                    let hasUpstreamStopped = try await finished.wait(timeout: .seconds(60))
-                    #expect(hasUpstreamStopped, "\(framing): the upstream is still sending")
-                }
-                #expect(sent.value.load(ordering: .acquiring) < floodLimit, "\(framing): the client read on")
-            }
+            let outcome = try await FloodOutcome.of(prefix: prefix, filler: filler) { _ = try await $0.collect(upTo: 1024) }
+            #expect(outcome.error == .responseBodyTooLarge(limit: 1024), "\(framing): \(String(describing: outcome.error))")
+            #expect(outcome.hasUpstreamStopped, "\(framing): the upstream is still sending")
+            #expect(outcome.sentByteCount < FloodOutcome.limit, "\(framing): the client read on")
         }
     }
 }
