@@ -9,6 +9,18 @@ let answerEveryRequest: @Sendable (UpstreamConnection) throws -> Void = { connec
     }
 }
 
+/// Answers the first request "ok" but holds back its last byte until `release` opens, so that
+/// exchange keeps its connection; then answers every request like `answerEveryRequest`.
+func holdingTheFirstAnswer(until release: ThreadGate) -> @Sendable (UpstreamConnection) throws -> Void {
+    { connection in
+        guard try connection.readRequest() != nil else { return }
+        connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\no")
+        _ = release.wait()
+        connection.send("k")
+        try answerEveryRequest(connection)
+    }
+}
+
 extension ClientTests {
     @Suite("Client keep-alive and pool")
     struct KeepAliveAndPoolTests {
@@ -55,14 +67,8 @@ extension ClientTests {
 
         @Test func aFullWaitingQueueRefusesTheRestAtOnceAndServesTheQueuedOnesAfterwards() async throws {
             let release = ThreadGate()
-            try await withScriptedUpstream(script: { connection in
-                // The first answer holds the pool's one connection until the test releases it.
-                guard try connection.readRequest() != nil else { return }
-                connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\no")
-                _ = release.wait()
-                connection.send("k")
-                try answerEveryRequest(connection)
-            }) { upstream in
+            // The first answer holds the pool's one connection until the test releases it.
+            try await withScriptedUpstream(script: holdingTheFirstAnswer(until: release)) { upstream in
                 try await withClient(configure: {
                     $0.maxConnectionsPerUpstream = 1
                     $0.maxWaitingRequests = 4
