@@ -108,6 +108,20 @@ struct StreamingEndToEndTests {
         }
     }
 
+    /// Sends `request` on a new connection and reads the response: the response, or how reading it failed
+    /// (`.closedEarly` with the body bytes received when the proxy closed the connection mid-body).
+    static func outcome(of request: String, port: UInt16) async throws -> Result<ReceivedResponse, ProxyTestClientError> {
+        try await blocking {
+            let client = try ProxyTestClient(port: port)
+            client.send(request)
+            do {
+                return .success(try client.readResponse())
+            } catch let error as ProxyTestClientError {
+                return .failure(error)
+            }
+        }
+    }
+
     @Test func backendDyingMidBodyClosesTheClientConnectionInsteadOfEndingTheBody() async throws {
         let backend = try await TestBackend(HTTPClosureHandler { request in
             let length = request.path == "/length" ? 1 << 20 : nil
@@ -120,15 +134,7 @@ struct StreamingEndToEndTests {
         defer { Task { await backend.stop() } }
         try await withProxy(try catchAllConfiguration([backend])) { proxy in
             for path in ["/length", "/chunked"] {
-                let outcome = try await blocking { () -> Result<ReceivedResponse, ProxyTestClientError> in
-                    let client = try ProxyTestClient(port: proxy.port)
-                    client.send("GET \(path) HTTP/1.1\r\nHost: proxy.test\r\n\r\n")
-                    do {
-                        return .success(try client.readResponse())
-                    } catch let error as ProxyTestClientError {
-                        return .failure(error)
-                    }
-                }
+                let outcome = try await Self.outcome(of: "GET \(path) HTTP/1.1\r\nHost: proxy.test\r\n\r\n", port: proxy.port)
                 guard case .failure(.closedEarly(let received)) = outcome else {
                     Issue.record("\(path): truncated body was not signalled by a close: \(outcome)")
                     continue
@@ -155,16 +161,8 @@ struct StreamingEndToEndTests {
             // GET goes the way of answers given later, a POST with a body through the handler task.
             for (method, path) in [("GET", "/length"), ("GET", "/chunked"), ("POST", "/length"), ("POST", "/chunked")] {
                 let started = ContinuousClock.now
-                let outcome = try await blocking { () -> Result<ReceivedResponse, ProxyTestClientError> in
-                    let client = try ProxyTestClient(port: proxy.port)
-                    let body = method == "POST" ? "Content-Length: 2\r\n\r\nhi" : "\r\n"
-                    client.send("\(method) \(path) HTTP/1.1\r\nHost: proxy.test\r\n" + body)
-                    do {
-                        return .success(try client.readResponse())
-                    } catch let error as ProxyTestClientError {
-                        return .failure(error)
-                    }
-                }
+                let body = method == "POST" ? "Content-Length: 2\r\n\r\nhi" : "\r\n"
+                let outcome = try await Self.outcome(of: "\(method) \(path) HTTP/1.1\r\nHost: proxy.test\r\n" + body, port: proxy.port)
                 guard case .failure(.closedEarly(let received)) = outcome else {
                     Issue.record("\(method) \(path): a stalled body was not ended by a close: \(outcome)")
                     continue
