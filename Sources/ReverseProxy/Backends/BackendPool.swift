@@ -14,7 +14,8 @@ public final class BackendPool: Sendable {
     /// Active checks; nil leaves health to proxied requests alone (passive checks).
     public let healthCheck: HealthCheckConfiguration?
     /// Without active checks, how long a backend that failed a proxied request stays out
-    /// before one request is let through to try it again (nginx's `fail_timeout`).
+    /// before one request is let through to try it again (nginx's `fail_timeout`); the only
+    /// backend of a pool is never taken out this way (see `recordPassiveFailure(at:_:)`).
     public let passiveFailureTimeout: Duration
     /// The time source of passive expiry and of this pool's health checks.
     public let clock: any ProxyClock

@@ -9,6 +9,10 @@ final class HostileRedisPeer: Sendable {
     let port: UInt16
     private let listener: Int32
     private let accepted = Atomic<Int>(0)
+    /// Signalled when the accepting thread has returned, so the listener is closed only after:
+    /// closed while that thread could still call `accept`, its descriptor number could meanwhile
+    /// belong to another test's socket.
+    private let acceptingEnded = DispatchSemaphore(value: 0)
 
     /// Connections accepted so far.
     var connectionCount: Int { accepted.load(ordering: .acquiring) }
@@ -27,12 +31,13 @@ final class HostileRedisPeer: Sendable {
         }
         self.listener = listener
         port = UInt16(bigEndian: address.sin_port)
-        let accepted = self
+        let peer = self
         Thread {
+            defer { peer.acceptingEnded.signal() }
             while true {
                 let connection = accept(listener, nil, nil)
                 guard connection >= 0 else { return }
-                let number = accepted.accepted.add(1, ordering: .acquiringAndReleasing).newValue - 1
+                let number = peer.accepted.add(1, ordering: .acquiringAndReleasing).newValue - 1
                 let reply = replies(number)
                 Thread {
                     defer { close(connection) }
@@ -49,7 +54,9 @@ final class HostileRedisPeer: Sendable {
 
     /// Stops accepting; connections already open end when their client closes them.
     func stop() {
+        // Wakes the blocked `accept`, which then fails and ends the accepting thread.
         shutdown(listener, Int32(SHUT_RDWR))
+        acceptingEnded.wait()
         close(listener)
     }
 }
