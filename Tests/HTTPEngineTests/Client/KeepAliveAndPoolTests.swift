@@ -40,13 +40,7 @@ extension ClientTests {
 
         @Test func failsAtOnceWhenConnectionLimitIsReachedAndQueueIsDisabled() async throws {
             let release = ThreadGate()
-            try await withScriptedUpstream(script: { connection in
-                _ = try connection.readRequest()
-                connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\no")
-                _ = release.wait()
-                connection.send("k")
-                _ = try connection.readRequest()
-            }) { upstream in
+            try await withScriptedUpstream(script: holdingTheFirstAnswer(until: release)) { upstream in
                 try await withClient(configure: {
                     $0.maxConnectionsPerUpstream = 1
                     $0.maxWaitingRequests = 0
