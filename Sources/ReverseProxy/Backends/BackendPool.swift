@@ -114,11 +114,11 @@ public final class BackendPool: Sendable {
     /// send requests, taking it out turns a restart of a second into `passiveFailureTimeout` of
     /// 503s. With active checks it is taken out, and the checks bring it back.
     func recordPassiveFailure(at index: Int, _ failure: String) {
-        let now = clock.now
         guard backends.count > 1 || healthCheck != nil else {
             state.withLock { $0.health[index].recordFailureKeepingTraffic(failure) }
             return
         }
+        let now = clock.now
         state.withLock { state in
             state.health[index].recordPassiveFailure(failure, now: now)
             hasPassiveFailures.store(true, ordering: .relaxed)
