@@ -198,6 +198,45 @@ import V5ProductionLimiter
         #expect(subject.guarded.breaker.state == .closed)
     }
 
+    /// What a hung store costs, from the hostile side: the requests of one time-out wait for it,
+    /// and once their time-outs have opened the breaker, nothing more does.
+    @Test func aHungStoreHoldsOneTimeOutsWorthOfRequestsAndNoMoreOnceTheBreakerOpens() async {
+        let subject = Subject(mode: .failOpen)
+        subject.store.behave(.hang)
+        // A wave arriving before anything failed: each asks the store and waits out its time-out.
+        let wave = Task {
+            await withTaskGroup(of: PolicyDecision.self) { group in
+                for _ in 0..<100 { group.addTask { await subject.guarded.decide(Self.request) } }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        await subject.store.waitForHanging(count: 100)
+        await subject.clock.waitForSleepers(count: 100)
+        subject.clock.advance(by: .milliseconds(50))
+        let waited = await wave.value
+        #expect(waited.count { $0 == .failedOpen(cause: .timedOut(.milliseconds(50))) } == 100)
+        #expect(subject.guarded.breaker.state == .open)
+
+        // A guard against a hang only: with a breaker that let these through to the hung store,
+        // they would wait on a clock nobody advances.
+        let watchdog = Task {
+            try? await Task.sleep(for: .seconds(30))
+            guard !Task.isCancelled else { return }
+            subject.store.behave(.answer)
+            subject.store.releaseHanging()
+        }
+        let after = await withTaskGroup(of: PolicyDecision.self) { group in
+            for _ in 0..<1_000 { group.addTask { await subject.guarded.decide(Self.request) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        watchdog.cancel()
+        #expect(after.count { $0 == .failedOpen(cause: .circuitOpen) } == 1_000)
+        #expect(subject.store.calls == 100)
+        // Nothing is left waiting on a time-out either.
+        #expect(subject.clock.sleeperCount == 0)
+        subject.store.releaseHanging()
+    }
+
     @Test func successesResetTheFailureCount() async {
         let subject = Subject(mode: .failClosed)
         for _ in 0..<5 {
