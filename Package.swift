@@ -45,7 +45,7 @@ let package = Package(
 
         // The project's own Redis client for stage 5's store: RESP2 on the engine's pipelined connections.
         .target(name: "RedisClient", dependencies: ["HTTPEngine", "IPAddressing"]),
-        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "HTTPEngine", "RedisTestSupport"]),
+        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "HTTPEngine", "RedisTestSupport", "SocketTestSupport"]),
         // Test-only: starts throw-away redis-server processes for the Redis client's and stage 5's tests.
         .target(name: "RedisTestSupport", dependencies: ["RedisClient"], path: "Tests/RedisTestSupport"),
 
@@ -54,7 +54,7 @@ let package = Package(
         // The project's own HTTP/1.1 server and upstream client; shared by stages 3 and 5.
         .target(name: "HTTPEngine", dependencies: ["CLinuxSystem", "IPAddressing", "ThreadSanitizerAnnotations"], swiftSettings: releaseWithoutExclusivityChecks),
         .testTarget(name: "HTTPEngineTests", dependencies: ["HTTPEngine", "SocketTestSupport"]),
-        // Test-only: loopback ports that refuse connections for as long as a test holds them.
+        // Test-only: loopback sockets for scripted peers, and ports that refuse connections while held.
         .target(name: "SocketTestSupport", path: "Tests/SocketTestSupport"),
         // A reverse proxy on the engine: routes, weighted round-robin pools, health checks, failover; used by stage 5.
         .target(name: "ReverseProxy", dependencies: ["HTTPEngine", "ThreadSanitizerAnnotations"], swiftSettings: releaseWithoutExclusivityChecks),

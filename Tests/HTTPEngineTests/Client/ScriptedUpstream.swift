@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 import Synchronization
 @testable import HTTPEngine
 
@@ -15,22 +16,9 @@ final class ScriptedUpstream: Sendable {
     var acceptCount: Int { accepted.count.load(ordering: .acquiring) }
 
     init(backlog: Int32 = 64, acceptsConnections: Bool = true, script: @escaping @Sendable (UpstreamConnection) throws -> Void) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let (listener, port) = try LoopbackSocket.bind(listeningWith: backlog)
         self.listener = listener
-        var reuse: Int32 = 1
-        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(listener, backlog) == 0, let local = Socket.localAddress(listener) else {
-            Glibc.close(listener)
-            throw RawClientError.connectFailed(errno)
-        }
-        port = local.port
+        self.port = port
         guard acceptsConnections else {
             acceptThreadDone.open()
             return

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 import Synchronization
 
 /// A loopback server that speaks just enough RESP to misbehave: on its `n`th connection it
@@ -18,19 +19,9 @@ final class HostileRedisPeer: Sendable {
     var connectionCount: Int { accepted.load(ordering: .acquiring) }
 
     init(replies: @escaping @Sendable (_ connection: Int) -> [UInt8]) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        let named = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        guard listener >= 0, bound == 0, named == 0, listen(listener, 16) == 0 else {
-            if listener >= 0 { close(listener) }
-            throw HostileRedisPeerError(errorNumber: errno)
-        }
+        let (listener, port) = try LoopbackSocket.bind(listeningWith: 16)
         self.listener = listener
-        port = UInt16(bigEndian: address.sin_port)
+        self.port = port
         let peer = self
         Thread {
             defer { peer.acceptingEnded.signal() }
@@ -59,8 +50,4 @@ final class HostileRedisPeer: Sendable {
         acceptingEnded.wait()
         close(listener)
     }
-}
-
-struct HostileRedisPeerError: Error {
-    let errorNumber: Int32
 }

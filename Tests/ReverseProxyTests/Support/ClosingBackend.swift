@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SocketTestSupport
 @testable import ReverseProxy
 
 /// A raw-socket backend that reads each request head (and `bodyBytes` more) and then closes
@@ -10,16 +11,9 @@ final class ClosingBackend: Sendable {
     private let requestCount = Mutexed(0)
 
     init(bodyBytes: Int) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (listener, port) = try LoopbackSocket.bind(listeningWith: 16)
         self.listener = listener
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        listen(listener, 16)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        port = UInt16(bigEndian: address.sin_port)
+        self.port = port
         let requestCount = requestCount
         Thread {
             while true {
