@@ -83,6 +83,12 @@ final class BlockingHTTPClient: @unchecked Sendable {
         }
     }
 
+    /// Makes closing (releasing the client) a reset (RST) rather than an orderly close.
+    func resetOnClose() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+    }
+
     private func sendAndReceive(_ raw: [UInt8]) throws -> Response {
         exchanges += 1
         try send(raw: raw)
