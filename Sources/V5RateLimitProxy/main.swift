@@ -40,12 +40,15 @@ if loaded.1 == .checkConfiguration {
 
 let group = try EventLoopGroup()
 let metrics = PrometheusMetrics()
+let traffic = HTTPTrafficMetrics()
 let demo = configuration.usesDemoUpstream ? try await DemoUpstream.start(on: group) : nil
 let defaultBackends = demo.flatMap { server in server.localAddress.map { [("127.0.0.1", $0.port)] } } ?? configuration.upstreams
 // As many idle upstream connections kept as may be open: with the client's default of 16 per
 // loop, 64 concurrent clients made the proxy close and reopen one upstream connection every ~17
 // requests (nginx's `keepalive 64` is the same choice).
-let client = HTTPClient(eventLoopGroup: group, configuration: HTTPClientConfiguration(maxConnectionsPerUpstream: 64, maxIdleConnectionsPerUpstream: 64))
+var clientConfiguration = HTTPClientConfiguration(maxConnectionsPerUpstream: 64, maxIdleConnectionsPerUpstream: 64)
+clientConfiguration.observer = traffic
+let client = HTTPClient(eventLoopGroup: group, configuration: clientConfiguration)
 let proxy = ReloadableHandler(try ReverseProxyHandler(configuration: configuration.makeProxyConfiguration(defaultBackends: defaultBackends), client: client))
 
 let redisPool: RedisConnectionPool?
@@ -78,11 +81,12 @@ let reportHandlerError: @Sendable (any Error, HTTPRequestHead) -> Void = { error
 }
 var serverConfiguration = HTTPServerConfiguration(host: configuration.listen.host, port: Int(configuration.listen.port), onHandlerError: reportHandlerError)
 serverConfiguration.shutdownGracePeriod = configuration.gracefulShutdownTimeout
+serverConfiguration.observer = traffic
 let server = HTTPServer(configuration: serverConfiguration, handler: MiddlewareChain(layers, handler: proxy), eventLoopGroup: group)
 let readiness = Readiness(store: store)
 let admin = HTTPServer(
     configuration: HTTPServerConfiguration(host: configuration.admin.host, port: Int(configuration.admin.port), onHandlerError: reportHandlerError),
-    handler: AdminHandler(metrics: metrics, limiter: limiter, proxy: proxy, readiness: readiness),
+    handler: AdminHandler(metrics: metrics, traffic: traffic, limiter: limiter, proxy: proxy, readiness: readiness),
     eventLoopGroup: group
 )
 

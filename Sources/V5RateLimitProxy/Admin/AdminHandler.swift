@@ -5,6 +5,7 @@ import V5ProductionLimiter
 /// The admin listener's endpoints (loopback by default): `/metrics`, `/healthz`, `/readyz`, `/explain`.
 struct AdminHandler: HTTPHandler {
     let metrics: PrometheusMetrics
+    let traffic: HTTPTrafficMetrics
     let limiter: PolicyRateLimitMiddleware
     let proxy: ReloadableHandler
     let readiness: Readiness
@@ -25,9 +26,10 @@ struct AdminHandler: HTTPHandler {
         }
     }
 
-    /// The limiter's families, then the proxy's own: shadow refusals and backend health.
+    /// The limiter's families, then the proxy's own: traffic, shadow refusals and backend health.
     func metricsText() -> String {
         var text = metrics.render()
+        text += traffic.render()
         text += "# HELP ratelimit_shadow_refusals_total Requests a shadow policy would have refused; they were let through.\n"
         text += "# TYPE ratelimit_shadow_refusals_total counter\n"
         text += "ratelimit_shadow_refusals_total \(limiter.shadowRefusals)\n"

@@ -95,6 +95,35 @@ import Testing
         await upstream.shutdown(gracePeriod: .seconds(1))
     }
 
+    @Test func metricsCountTheAnswersByClassAndTheClientConnections() async throws {
+        let proxy = try await ProxyProcess.start(arguments: ["--rps", "1", "--burst", "2"])
+        var connection: BlockingHTTPClient? = try BlockingHTTPClient(port: proxy.port)
+        var statuses: [Int] = []
+        for _ in 0..<4 { statuses.append(try await connection!.get("/").status) }
+        // Two from the burst, then refusals (a slow run may see one more token back).
+        #expect(statuses.count { $0 == 429 } >= 1 && statuses.allSatisfy { $0 == 200 || $0 == 429 })
+        let client = HTTPClient(eventLoopGroup: group)
+        let metrics = try await get(client, port: proxy.adminPort, path: "/metrics").body
+        #expect(metrics.contains("proxy_responses_total{class=\"2xx\"} \(statuses.count { $0 == 200 })"))
+        #expect(metrics.contains("proxy_responses_total{class=\"4xx\"} \(statuses.count { $0 == 429 })"))
+        #expect(metrics.contains("proxy_request_duration_seconds_count 4"))
+        #expect(metrics.contains("proxy_connections_accepted_total 1"))
+        #expect(metrics.contains("proxy_connections_open 1"))
+        // The admitted requests reached the demo upstream over a connection the proxy opened.
+        #expect(metrics.contains(#"proxy_upstream_connects_total{result="connected"} "#) && !metrics.contains(#"proxy_upstream_connects_total{result="connected"} 0"#))
+        connection = nil
+        let deadline = ContinuousClock.now + .seconds(10)
+        var isClosed = false
+        while !isClosed, ContinuousClock.now < deadline {
+            isClosed = try await get(client, port: proxy.adminPort, path: "/metrics").body.contains("proxy_connections_open 0")
+            // Polling another process, which sees the close on its own schedule.
+            if !isClosed { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(isClosed, "proxy_connections_open did not go back to 0")
+        withExtendedLifetime(connection) {}
+        await client.shutdown()
+    }
+
     @Test func adminEndpointsAnswer() async throws {
         let proxy = try await ProxyProcess.start()
         let client = HTTPClient(eventLoopGroup: group)
