@@ -11,9 +11,7 @@ extension ProxyConfiguration {
     ]
 
     mutating func applyFile(at path: String) throws(ConfigurationError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError(field: "--config", value: path, problem: "cannot be read")
-        }
+        let data = try ConfigurationFile.contents(of: path)
         let parsed: Any
         do {
             parsed = try JSONSerialization.jsonObject(with: data)

@@ -78,6 +78,41 @@ import Testing
         #expect(status == 0, "\(message)")
     }
 
+    /// As `--config <(envsubst < template.json)` hands a file over: `/dev/fd/63`, a pipe the shell
+    /// fills. 2,000 keys make it about 70 KB, more than a pipe holds at once.
+    // Read for its reported size, as before, the pipe was refused as "cannot be read".
+    @Test func aConfigurationFromAPipeIsReadWhole() async throws {
+        let keys = (1...2_000).map { #""key-\#($0)": "standard""# }.joined(separator: ",")
+        let file = try temporaryFile(#"{"tiers": {"standard": {"limits": [{"rps": 10, "burst": 20}]}}, "apiKeys": {\#(keys)}}"#)
+        let (status, message) = try await ProxyProcess.run(
+            arguments: ["-c", #"exec "$0" --check-config --config <(cat "$1")"#, ProxyProcess.executablePath, file],
+            executable: "/bin/bash"
+        )
+        #expect(status == 0, "\(message)")
+    }
+
+    /// Paths that are not a readable JSON file, each refused with exit 2 and what is wrong with it.
+    @Test func aConfigurationPathThatIsNoFileGetsAClearError() async throws {
+        let directory = try ProxyProcess.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pipe = directory + "/nobody-writes"
+        try #require(mkfifo(pipe, 0o600) == 0)
+        let empty = directory + "/empty.json"
+        try #require(FileManager.default.createFile(atPath: empty, contents: Data()))
+        let cases = [
+            ("/dev/zero", "is larger than 64 MiB"),
+            (directory, "is a directory"),
+            (directory + "/missing.json", "cannot be opened: No such file or directory"),
+            (pipe, "is empty"),
+            (empty, "is empty"),
+        ]
+        for (path, problem) in cases {
+            let (status, message) = try await ProxyProcess.run(arguments: ["--check-config", "--config", path])
+            #expect(status == 2, "\(path): \(message)")
+            #expect(message.contains(#"--config = "\#(path)": \#(problem)"#), "\(path): \(message)")
+        }
+    }
+
     @Test func theExampleFileIsValid() async throws {
         let (status, message) = try await ProxyProcess.run(arguments: ["--check-config", "--config", exampleFilePath])
         #expect(status == 0, "\(message)")

@@ -111,17 +111,18 @@ final class ProxyProcess: @unchecked Sendable {
 
     /// Runs the binary to completion (for `--check-config` and bad configurations): exit status
     /// and stderr, waited for on a thread of its own.
-    static func run(arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32?, standardError: String) {
-        try await onOwnThread { Result { try runBlocking(arguments: arguments, environment: environment) } }.get()
+    /// `executable` replaces the binary as what is started, e.g. a shell that starts it.
+    static func run(arguments: [String], environment: [String: String] = [:], executable: String = executablePath) async throws -> (status: Int32?, standardError: String) {
+        try await onOwnThread { Result { try runBlocking(arguments: arguments, environment: environment, executable: executable) } }.get()
     }
 
-    private static func runBlocking(arguments: [String], environment: [String: String]) throws -> (status: Int32?, standardError: String) {
+    private static func runBlocking(arguments: [String], environment: [String: String], executable: String) throws -> (status: Int32?, standardError: String) {
         guard FileManager.default.isExecutableFile(atPath: executablePath) else { throw StartError.notBuilt(executablePath) }
         let directory = try makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var environment = environment
         environment["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        let child = try ChildProcess(executable: executablePath, arguments: arguments, environment: environment, outputPath: "\(directory)/out", errorPath: "\(directory)/err")
+        let child = try ChildProcess(executable: executable, arguments: arguments, environment: environment, outputPath: "\(directory)/out", errorPath: "\(directory)/err")
         let status = child.waitForExit()
         return (status, (try? String(contentsOfFile: "\(directory)/err", encoding: .utf8)) ?? "")
     }
