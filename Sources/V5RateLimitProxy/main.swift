@@ -71,9 +71,9 @@ let limiter = PolicyRateLimitMiddleware(
     configuration: RateLimitResponseConfiguration(headerStyle: configuration.headerStyle, errorBodyFormat: configuration.errorBodyFormat),
     recordsOutcomes: configuration.writesAccessLog
 )
-let layers: [any HTTPMiddleware] = configuration.writesAccessLog
-    ? [RequestContextMiddleware(), AccessLogMiddleware(), limiter]
-    : [RequestContextMiddleware(), limiter]
+let accessLog = configuration.writesAccessLog ? AccessLogWriter(descriptor: 1) : nil
+let layers: [any HTTPMiddleware] = accessLog.map { [RequestContextMiddleware(), AccessLogMiddleware(writer: $0), limiter] }
+    ?? [RequestContextMiddleware(), limiter]
 /// A handler's failure (an answered 500) as a JSON line like every other event; the engine's
 /// default writes plain text.
 let reportHandlerError: @Sendable (any Error, HTTPRequestHead) -> Void = { error, head in
@@ -86,7 +86,7 @@ let server = HTTPServer(configuration: serverConfiguration, handler: MiddlewareC
 let readiness = Readiness(store: store)
 let admin = HTTPServer(
     configuration: HTTPServerConfiguration(host: configuration.admin.host, port: Int(configuration.admin.port), onHandlerError: reportHandlerError),
-    handler: AdminHandler(metrics: metrics, traffic: traffic, limiter: limiter, proxy: proxy, readiness: readiness),
+    handler: AdminHandler(metrics: metrics, traffic: traffic, accessLog: accessLog, limiter: limiter, proxy: proxy, readiness: readiness),
     eventLoopGroup: group
 )
 
@@ -159,5 +159,9 @@ await admin.shutdown(gracePeriod: .seconds(1))
 await redisPool?.shutdown(gracePeriod: .seconds(1))
 await client.shutdown(gracePeriod: .seconds(1))
 await demo?.shutdown(gracePeriod: .seconds(1))
-JSONLine.lifecycle("stopped")
+// Bounded too: a reader that stopped reading would otherwise hold the exit for ever.
+if let accessLog, !accessLog.finish(within: .seconds(1)) {
+    JSONLine.lifecycle("access_log_unflushed", [("reason", "standard output not read within 1 s")])
+}
+JSONLine.lifecycle("stopped", [("access_log_dropped_lines", "\(accessLog?.droppedLineCount ?? 0)")])
 exit(0)

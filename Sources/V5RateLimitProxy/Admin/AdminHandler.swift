@@ -6,6 +6,8 @@ import V5ProductionLimiter
 struct AdminHandler: HTTPHandler {
     let metrics: PrometheusMetrics
     let traffic: HTTPTrafficMetrics
+    /// Nil when the access log is off.
+    let accessLog: AccessLogWriter?
     let limiter: PolicyRateLimitMiddleware
     let proxy: ReloadableHandler
     let readiness: Readiness
@@ -26,10 +28,13 @@ struct AdminHandler: HTTPHandler {
         }
     }
 
-    /// The limiter's families, then the proxy's own: traffic, shadow refusals and backend health.
+    /// The limiter's families, then the proxy's own: traffic, dropped log lines, shadow refusals and backend health.
     func metricsText() -> String {
         var text = metrics.render()
         text += traffic.render()
+        text += "# HELP proxy_access_log_dropped_lines_total Access-log lines dropped because standard output was not read fast enough.\n"
+        text += "# TYPE proxy_access_log_dropped_lines_total counter\n"
+        text += "proxy_access_log_dropped_lines_total \(accessLog?.droppedLineCount ?? 0)\n"
         text += "# HELP ratelimit_shadow_refusals_total Requests a shadow policy would have refused; they were let through.\n"
         text += "# TYPE ratelimit_shadow_refusals_total counter\n"
         text += "ratelimit_shadow_refusals_total \(limiter.shadowRefusals)\n"

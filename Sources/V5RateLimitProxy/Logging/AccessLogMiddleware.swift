@@ -6,8 +6,10 @@ import V5ProductionLimiter
 /// key (an address, or a keyed hash of the API key — never the key), latency.
 ///
 /// Runs outside the limiter, so it logs refusals too, and reads what the limiter decided from the
-/// request context after the inner layers return.
+/// request context after the inner layers return. Lines go out through `writer`, off the loops.
 struct AccessLogMiddleware: HTTPMiddleware {
+    let writer: AccessLogWriter
+
     func handle(_ request: HTTPRequest, next: any HTTPHandler) async throws -> HTTPResponse {
         let started = ContinuousClock.now
         let response = try await next.handle(request)
@@ -43,6 +45,6 @@ struct AccessLogMiddleware: HTTPMiddleware {
         line.add("decision", outcome?.decision ?? "")
         line.add("key", outcome?.key ?? "")
         line.add("latency_ms", milliseconds: .now - started)
-        line.write(to: 1)
+        writer.append(line.bytes)
     }
 }

@@ -29,9 +29,12 @@ struct JSONLine {
         text += "\"\(name)\":" + String(format: "%.3f", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
     }
 
-    /// Writes the line to `descriptor`: 1 (stdout) for access logs, 2 (stderr) for lifecycle events.
+    /// The line, closed and ending in a newline.
+    var bytes: [UInt8] { Array((text + "}\n").utf8) }
+
+    /// Writes the line to `descriptor` at once: 2 (stderr) for lifecycle events. Access-log
+    /// lines go through an `AccessLogWriter` instead.
     func write(to descriptor: Int32) {
-        let bytes = Array((text + "}\n").utf8)
         _ = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
     }
 

@@ -60,7 +60,7 @@ import Testing
         let key = try #require(refusing.object["key"] as? String)
         #expect(key.hasPrefix("key:") && key.count == 15)
         #expect(!refusing.body.contains("premium-key-1"))
-        #expect(proxy.accessLog.contains(#""key":"\#(key)""#))
+        #expect(await proxy.accessLog { $0.contains(#""key":"\#(key)""#) }.contains(#""key":"\#(key)""#))
         // An address's limit is its own: untouched by the key's spending.
         let anonymous = try await explain(client, proxy.adminPort, "address=192.0.2.9&path=/")
         #expect(anonymous.object["key"] as? String == "ip:192.0.2.9")

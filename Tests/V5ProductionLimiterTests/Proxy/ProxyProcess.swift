@@ -38,22 +38,23 @@ final class ProxyProcess: @unchecked Sendable {
     /// ephemeral port): a start that fails with `EADDRINUSE` is retried on new ports.
     ///
     /// `maximumOpenFiles` starts it under `prlimit --nofile`, for tests of running out of descriptors.
-    static func start(arguments: [String] = [], environment: [String: String] = [:], maximumOpenFiles: Int? = nil) async throws -> ProxyProcess {
+    /// `standardOutput` replaces the access log's file as where standard output goes (a pipe, say).
+    static func start(arguments: [String] = [], environment: [String: String] = [:], maximumOpenFiles: Int? = nil, standardOutput: String? = nil) async throws -> ProxyProcess {
         try await onOwnThread {
             Result {
                 for _ in 1..<5 {
                     do {
-                        return try ProxyProcess(arguments: arguments, environment: environment, maximumOpenFiles: maximumOpenFiles)
+                        return try ProxyProcess(arguments: arguments, environment: environment, maximumOpenFiles: maximumOpenFiles, standardOutput: standardOutput)
                     } catch StartError.didNotStart(let log) where log.contains("Address already in use") {
                         continue
                     }
                 }
-                return try ProxyProcess(arguments: arguments, environment: environment, maximumOpenFiles: maximumOpenFiles)
+                return try ProxyProcess(arguments: arguments, environment: environment, maximumOpenFiles: maximumOpenFiles, standardOutput: standardOutput)
             }
         }.get()
     }
 
-    private init(arguments: [String], environment: [String: String], maximumOpenFiles: Int?) throws {
+    private init(arguments: [String], environment: [String: String], maximumOpenFiles: Int?, standardOutput: String?) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executablePath) else { throw StartError.notBuilt(Self.executablePath) }
         directory = try Self.makeDirectory()
         port = try RedisServerProcess.freeLoopbackPort()
@@ -66,7 +67,7 @@ final class ProxyProcess: @unchecked Sendable {
         process = try ChildProcess(
             executable: launcher[0],
             arguments: Array(launcher.dropFirst()) + proxyArguments,
-            environment: environment, outputPath: "\(directory)/access.log", errorPath: "\(directory)/lifecycle.log"
+            environment: environment, outputPath: standardOutput ?? "\(directory)/access.log", errorPath: "\(directory)/lifecycle.log"
         )
         let deadline = ContinuousClock.now + .seconds(60)
         while !lifecycleLog.contains("\"event\":\"listening\"") {
@@ -84,6 +85,19 @@ final class ProxyProcess: @unchecked Sendable {
     }
 
     var accessLog: String { (try? String(contentsOfFile: "\(directory)/access.log", encoding: .utf8)) ?? "" }
+
+    /// The access log once `isComplete` holds for it, or as it is after `timeout`: the proxy's
+    /// log thread writes each line a moment after the answer it describes went out.
+    func accessLog(until isComplete: (String) -> Bool, timeout: Duration = .seconds(10)) async -> String {
+        let deadline = ContinuousClock.now + timeout
+        var log = accessLog
+        while !isComplete(log), ContinuousClock.now < deadline {
+            // Another process's file, written on its own schedule: nothing to drive, so poll.
+            try? await Task.sleep(for: .milliseconds(10))
+            log = accessLog
+        }
+        return log
+    }
     var lifecycleLog: String { (try? String(contentsOfFile: "\(directory)/lifecycle.log", encoding: .utf8)) ?? "" }
 
     func send(_ signal: Int32) {

@@ -1,0 +1,68 @@
+import Foundation
+import Glibc
+import HTTPEngine
+import Testing
+
+/// The access log, from the hostile side: standard output is a pipe whose reader stops reading,
+/// as a stalled log shipper's does.
+@Suite struct ProxyAccessLogTests {
+    let group = try! EventLoopGroup(loopCount: 1)
+
+    /// 24,000 requests while nobody reads the pipe: every one is answered, the lines past what
+    /// the pipe and the writer's 4 MiB queue hold are dropped and counted, and once the pipe is
+    /// read again every other line arrives, whole.
+    // With one blocking write per line on the loop, the loop stopped at the 64 KiB the pipe
+    // holds, a few hundred requests in, and so did every request after them.
+    @Test func aStalledAccessLogReaderDoesNotStopTheProxy() async throws {
+        let directory = try ProxyProcess.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pipePath = directory + "/stdout"
+        try #require(mkfifo(pipePath, 0o600) == 0)
+        // Open for reading (and writing, so that opening does not wait for the proxy), and not
+        // read until the requests are done.
+        let reader = open(pipePath, O_RDWR | O_NONBLOCK)
+        try #require(reader >= 0)
+        defer { close(reader) }
+        let proxy = try await ProxyProcess.start(arguments: ["--rps", "1000000", "--burst", "1000000"], standardOutput: pipePath)
+        let client = HTTPClient(eventLoopGroup: group)
+        let total = 24_000, tasks = 8
+        let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for _ in 0..<tasks {
+                group.addTask {
+                    var statuses: [Int] = []
+                    for _ in 0..<(total / tasks) { statuses.append(try await get(client, port: proxy.port).status) }
+                    return statuses
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(statuses.count == total && statuses.allSatisfy { $0 == 200 })
+        let metrics = try await get(client, port: proxy.adminPort, path: "/metrics").body
+        let dropped = metrics.split(separator: "\n").first { $0.hasPrefix("proxy_access_log_dropped_lines_total ") }
+            .flatMap { Int($0.split(separator: " ")[1]) } ?? -1
+        #expect(dropped > 0, "nothing dropped: the pipe and the queue held every line?")
+
+        var lines = 0, tornLines = 0
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while lines + dropped < total, ContinuousClock.now < deadline {
+            let count = chunk.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
+            guard count > 0 else {
+                // The writer refills the pipe on its own thread; nothing to drive, so poll.
+                try await Task.sleep(for: .milliseconds(5))
+                continue
+            }
+            pending += chunk[..<count]
+            while let end = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: pending[..<end], as: UTF8.self)
+                pending.removeSubrange(...end)
+                lines += 1
+                if !(line.hasPrefix("{") && line.hasSuffix("}") && line.contains(#""event":"request""#)) { tornLines += 1 }
+            }
+        }
+        #expect(lines + dropped == total, "\(lines) lines read, \(dropped) dropped, of \(total)")
+        #expect(tornLines == 0 && pending.isEmpty)
+        await client.shutdown()
+    }
+}
