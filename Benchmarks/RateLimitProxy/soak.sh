@@ -90,7 +90,16 @@ start_redis() {
 }
 redis_pid=""
 if [ "$store" = redis ]; then start_redis; fi
-stop_redis() { [ -n "$redis_pid" ] && { kill -CONT "$redis_pid" 2>/dev/null; kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null || true; redis_pid=""; }; }
+# Returns 0 whether or not Redis runs: the exit trap below runs under `set -e`, and a failing
+# first command there skipped the cleanup, leaving the proxy and the upstream running.
+stop_redis() {
+    if [ -n "$redis_pid" ]; then
+        kill -CONT "$redis_pid" 2>/dev/null || true
+        kill "$redis_pid" 2>/dev/null || true
+        wait "$redis_pid" 2>/dev/null || true
+        redis_pid=""
+    fi
+}
 trap 'stop_redis; cleanup' EXIT
 
 # The access log (on, as shipped) goes nowhere: its lines are not what is measured.
