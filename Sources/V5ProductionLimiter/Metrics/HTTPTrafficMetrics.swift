@@ -66,23 +66,18 @@ public final class HTTPTrafficMetrics: HTTPServerObserver, HTTPClientObserver {
 
     /// Every family in the text exposition format, ending with a newline.
     public func render() -> String {
-        var lines: [String] = []
-        func family(_ name: String, _ type: String, _ help: String, _ samples: [String]) {
-            lines.append("# HELP \(name) \(help)")
-            lines.append("# TYPE \(name) \(type)")
-            lines.append(contentsOf: samples)
-        }
-        family("proxy_connections_accepted_total", "counter", "Client connections accepted.",
+        var exposition = PrometheusExposition()
+        exposition.family("proxy_connections_accepted_total", "counter", "Client connections accepted.",
                ["proxy_connections_accepted_total \(connections.value(at: 0))"])
-        family("proxy_connections_open", "gauge", "Client connections accepted and not yet closed.",
+        exposition.family("proxy_connections_open", "gauge", "Client connections accepted and not yet closed.",
                ["proxy_connections_open \(openConnections)"])
-        family("proxy_responses_total", "counter", "Responses sent to clients, by status class (the proxy's own answers, 429s among them, included).",
+        exposition.family("proxy_responses_total", "counter", "Responses sent to clients, by status class (the proxy's own answers, 429s among them, included).",
                (1...5).map { "proxy_responses_total{class=\"\($0)xx\"} \(responseCount(statusClass: $0))" })
-        family("proxy_request_duration_seconds", "histogram", "Time from a request's head being read to its response head being sent on.",
+        exposition.family("proxy_request_duration_seconds", "histogram", "Time from a request's head being read to its response head being sent on.",
                durations.samples(named: "proxy_request_duration_seconds"))
-        family("proxy_upstream_connects_total", "counter", "Connections opened to backends, by result; few beside the requests means they are reused.",
+        exposition.family("proxy_upstream_connects_total", "counter", "Connections opened to backends, by result; few beside the requests means they are reused.",
                ["proxy_upstream_connects_total{result=\"connected\"} \(upstreamConnects.value(at: 0))",
                 "proxy_upstream_connects_total{result=\"failed\"} \(upstreamConnects.value(at: 1))"])
-        return lines.joined(separator: "\n") + "\n"
+        return exposition.text
     }
 }

@@ -70,37 +70,32 @@ public final class PrometheusMetrics: RateLimitMetrics {
 
     /// Every family in the text exposition format, ending with a newline.
     public func render() -> String {
-        var lines: [String] = []
-        func family(_ name: String, _ type: String, _ help: String, _ samples: [String]) {
-            lines.append("# HELP \(name) \(help)")
-            lines.append("# TYPE \(name) \(type)")
-            lines.append(contentsOf: samples)
-        }
-        family("ratelimit_decisions_total", "counter", "Requests decided, by what the client was told (outcome) and who decided (path).",
+        var exposition = PrometheusExposition()
+        exposition.family("ratelimit_decisions_total", "counter", "Requests decided, by what the client was told (outcome) and who decided (path).",
                Self.outcomes.flatMap { outcome in
                    Self.paths.map { path in
                        "ratelimit_decisions_total{outcome=\"\(outcome.rawValue)\",path=\"\(path.rawValue)\"} \(decisionCount(outcome: outcome, path: path))"
                    }
                })
-        family("ratelimit_store_errors_total", "counter", "Store calls that gave no decision, by kind; circuit_open counts calls the breaker skipped.",
+        exposition.family("ratelimit_store_errors_total", "counter", "Store calls that gave no decision, by kind; circuit_open counts calls the breaker skipped.",
                RateLimitStoreError.allKinds.map { "ratelimit_store_errors_total{kind=\"\($0)\"} \(storeErrorCount(kind: $0))" })
-        family("ratelimit_store_latency_seconds", "histogram", "Time from asking the store to its answer, error or time-out.",
+        exposition.family("ratelimit_store_latency_seconds", "histogram", "Time from asking the store to its answer, error or time-out.",
                storeLatency.samples(named: "ratelimit_store_latency_seconds"))
         let current = breakerState.load(ordering: .relaxed)
-        family("ratelimit_breaker_state", "gauge", "1 for the circuit breaker's current state, 0 for the others.",
+        exposition.family("ratelimit_breaker_state", "gauge", "1 for the circuit breaker's current state, 0 for the others.",
                Self.states.enumerated().map { "ratelimit_breaker_state{state=\"\($1.rawValue)\"} \($0 == current ? 1 : 0)" })
-        family("ratelimit_breaker_transitions_total", "counter", "Times the circuit breaker entered each state.",
+        exposition.family("ratelimit_breaker_transitions_total", "counter", "Times the circuit breaker entered each state.",
                Self.states.enumerated().map { "ratelimit_breaker_transitions_total{state=\"\($1.rawValue)\"} \(breakerTransitions.value(at: $0))" })
-        family("ratelimit_live_keys", "gauge", "Keys held by in-memory stores reporting here.",
+        exposition.family("ratelimit_live_keys", "gauge", "Keys held by in-memory stores reporting here.",
                ["ratelimit_live_keys \(liveKeys.load(ordering: .relaxed))"])
-        family("ratelimit_key_evictions_total", "counter", "Keys evicted to make room; had_state=true when their limits were not yet full again.",
+        exposition.family("ratelimit_key_evictions_total", "counter", "Keys evicted to make room; had_state=true when their limits were not yet full again.",
                ["ratelimit_key_evictions_total{had_state=\"false\"} \(evictions.value(at: 0))",
                 "ratelimit_key_evictions_total{had_state=\"true\"} \(evictions.value(at: 1))"])
-        family("ratelimit_store_clock_drift_warnings_total", "counter", "Times the store's clock and this host's disagreed about elapsed time beyond the threshold.",
+        exposition.family("ratelimit_store_clock_drift_warnings_total", "counter", "Times the store's clock and this host's disagreed about elapsed time beyond the threshold.",
                ["ratelimit_store_clock_drift_warnings_total \(clockDriftWarnings.load(ordering: .relaxed))"])
-        family("ratelimit_store_clock_drift_seconds", "gauge", "The last drift beyond the threshold: the store's elapsed time minus this host's (0 until one happens).",
+        exposition.family("ratelimit_store_clock_drift_seconds", "gauge", "The last drift beyond the threshold: the store's elapsed time minus this host's (0 until one happens).",
                ["ratelimit_store_clock_drift_seconds \(Double(lastClockDrift.load(ordering: .relaxed)) / 1_000_000)"])
-        return lines.joined(separator: "\n") + "\n"
+        return exposition.text
     }
 
     private static func index(_ outcome: DecisionOutcome, _ path: DecisionPath) -> Int {

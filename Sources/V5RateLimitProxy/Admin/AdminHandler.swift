@@ -30,22 +30,16 @@ struct AdminHandler: HTTPHandler {
 
     /// The limiter's families, then the proxy's own: traffic, dropped log lines, shadow refusals and backend health.
     func metricsText() -> String {
-        var text = metrics.render()
-        text += traffic.render()
-        text += "# HELP proxy_access_log_dropped_lines_total Access-log lines dropped because standard output was not read fast enough.\n"
-        text += "# TYPE proxy_access_log_dropped_lines_total counter\n"
-        text += "proxy_access_log_dropped_lines_total \(accessLog?.droppedLineCount ?? 0)\n"
-        text += "# HELP ratelimit_shadow_refusals_total Requests a shadow policy would have refused; they were let through.\n"
-        text += "# TYPE ratelimit_shadow_refusals_total counter\n"
-        text += "ratelimit_shadow_refusals_total \(limiter.shadowRefusals)\n"
-        text += "# HELP proxy_backend_healthy 1 when the backend takes traffic, 0 when it is marked down.\n"
-        text += "# TYPE proxy_backend_healthy gauge\n"
-        for pool in proxy.handler.healthStatus {
-            for backend in pool.backends {
-                text += "proxy_backend_healthy{pool=\"\(pool.name)\",backend=\"\(backend.backend)\"} \(backend.isHealthy ? 1 : 0)\n"
-            }
-        }
-        return text
+        var exposition = PrometheusExposition()
+        exposition.family("proxy_access_log_dropped_lines_total", "counter", "Access-log lines dropped because standard output was not read fast enough.",
+                          ["proxy_access_log_dropped_lines_total \(accessLog?.droppedLineCount ?? 0)"])
+        exposition.family("ratelimit_shadow_refusals_total", "counter", "Requests a shadow policy would have refused; they were let through.",
+                          ["ratelimit_shadow_refusals_total \(limiter.shadowRefusals)"])
+        exposition.family("proxy_backend_healthy", "gauge", "1 when the backend takes traffic, 0 when it is marked down.",
+                          proxy.handler.healthStatus.flatMap { pool in
+                              pool.backends.map { backend in "proxy_backend_healthy{pool=\"\(pool.name)\",backend=\"\(backend.backend)\"} \(backend.isHealthy ? 1 : 0)" }
+                          })
+        return metrics.render() + traffic.render() + exposition.text
     }
 
     /// Which policies and limits hold a client, given as `api_key`, `address`, `path` and `host`
