@@ -34,7 +34,7 @@ let package = Package(
         // Stage 5's tests, including the behavioural suite every store must pass.
         // Stage 5's main job: the rate-limiting reverse proxy (`swift run V5RateLimitProxy`).
         .executableTarget(name: "V5RateLimitProxy", dependencies: ["V5ProductionLimiter", "ReverseProxy", "HTTPEngine", "RedisClient", "IPAddressing"]),
-        .testTarget(name: "V5ProductionLimiterTests", dependencies: ["V5ProductionLimiter", "V5RateLimitProxy", "HTTPEngine", "IPAddressing", "RedisClient", "RedisTestSupport"]),
+        .testTarget(name: "V5ProductionLimiterTests", dependencies: ["V5ProductionLimiter", "V5RateLimitProxy", "HTTPEngine", "IPAddressing", "RedisClient", "RedisTestSupport", "TestSupport"]),
 
         // Tells ThreadSanitizer about lock hand-offs it cannot see (Mutex's kernel futex path).
         .target(name: "ThreadSanitizerAnnotations"),
@@ -45,7 +45,7 @@ let package = Package(
 
         // The project's own Redis client for stage 5's store: RESP2 on the engine's pipelined connections.
         .target(name: "RedisClient", dependencies: ["HTTPEngine", "IPAddressing"]),
-        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "HTTPEngine", "RedisTestSupport", "SocketTestSupport"]),
+        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "HTTPEngine", "RedisTestSupport", "TestSupport"]),
         // Test-only: starts throw-away redis-server processes for the Redis client's and stage 5's tests.
         .target(name: "RedisTestSupport", dependencies: ["RedisClient"], path: "Tests/RedisTestSupport"),
 
@@ -53,12 +53,12 @@ let package = Package(
         .target(name: "CLinuxSystem"),
         // The project's own HTTP/1.1 server and upstream client; shared by stages 3 and 5.
         .target(name: "HTTPEngine", dependencies: ["CLinuxSystem", "IPAddressing", "ThreadSanitizerAnnotations"], swiftSettings: releaseWithoutExclusivityChecks),
-        .testTarget(name: "HTTPEngineTests", dependencies: ["HTTPEngine", "SocketTestSupport"]),
-        // Test-only: loopback sockets for scripted peers, and ports that refuse connections while held.
-        .target(name: "SocketTestSupport", path: "Tests/SocketTestSupport"),
+        .testTarget(name: "HTTPEngineTests", dependencies: ["HTTPEngine", "TestSupport"]),
+        // Test-only, for several test targets: loopback sockets for scripted peers, ports that refuse connections while held, a one-shot signal.
+        .target(name: "TestSupport", dependencies: ["HTTPEngine"], path: "Tests/TestSupport"),
         // A reverse proxy on the engine: routes, weighted round-robin pools, health checks, failover; used by stage 5.
         .target(name: "ReverseProxy", dependencies: ["HTTPEngine", "ThreadSanitizerAnnotations"], swiftSettings: releaseWithoutExclusivityChecks),
-        .testTarget(name: "ReverseProxyTests", dependencies: ["ReverseProxy", "HTTPEngine", "SocketTestSupport"]),
+        .testTarget(name: "ReverseProxyTests", dependencies: ["ReverseProxy", "HTTPEngine", "TestSupport"]),
         // A one-route proxy for the reverse-proxy benchmark script.
         .executableTarget(name: "ReverseProxyServer", dependencies: ["ReverseProxy", "HTTPEngine", "BenchmarkServing"], path: "Benchmarks/ReverseProxyServer"),
         // A "hello" server for the engine's benchmark and conformance scripts.

@@ -1,5 +1,5 @@
 import HTTPEngine
-import SocketTestSupport
+import TestSupport
 import Testing
 @testable import ReverseProxy
 

@@ -1,5 +1,6 @@
 import HTTPEngine
 import Testing
+import TestSupport
 @testable import ReverseProxy
 
 /// The proxy holds no body whole: a side that stops reading stalls the side that sends.

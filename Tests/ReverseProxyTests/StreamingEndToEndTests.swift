@@ -1,5 +1,6 @@
 import HTTPEngine
 import Testing
+import TestSupport
 @testable import ReverseProxy
 
 @Suite("Streaming through real sockets", .serialized)

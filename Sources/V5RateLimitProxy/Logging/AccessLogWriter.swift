@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HTTPEngine
 import Synchronization
 
 /// Writes access-log lines to a descriptor from a thread of its own, through a bounded queue, so
@@ -24,7 +25,7 @@ final class AccessLogWriter: Sendable {
 
     private let descriptor: Int32
     private let capacity: Int
-    private let queue = Mutex(Queue())
+    private let queue = Locked(Queue())
     /// Signalled when the queue gets its first bytes after the writer took the last ones, and to finish.
     private let wakeUp = DispatchSemaphore(value: 0)
     /// Signalled once the writer has written everything queued before `finish`.

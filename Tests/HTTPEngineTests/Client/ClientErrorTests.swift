@@ -1,5 +1,5 @@
 import Glibc
-import SocketTestSupport
+import TestSupport
 import Testing
 @testable import HTTPEngine
 

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import SocketTestSupport
+import TestSupport
 import Synchronization
 @testable import HTTPEngine
 

@@ -1,4 +1,4 @@
-import SocketTestSupport
+import TestSupport
 import Testing
 @testable import HTTPEngine
 

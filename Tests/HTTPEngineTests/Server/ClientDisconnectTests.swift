@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+import TestSupport
 @testable import HTTPEngine
 
 /// A client that goes away cancels the handler working for it; a client that half-closes

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import TestSupport
 @testable import HTTPEngine
 
 /// Answers made on the spot (`HTTPHandler.respondImmediately`): sent without the handler task,

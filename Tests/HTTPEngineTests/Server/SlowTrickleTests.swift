@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import HTTPEngine
 
 /// A client that sends one byte at a time, each well inside the stall time-out, must still

@@ -60,26 +60,3 @@ let echoHandler = HTTPClosureHandler { request in
     return HTTPResponse(status: .ok, headers: headers, body: .init(bytes: body))
 }
 
-/// A one-shot signal a test can wait on; resumes every waiter once fired.
-final class TestSignal: Sendable {
-    private let state = Locked<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func fire() {
-        let waiters = state.withLock { state in
-            state.fired = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let fired = state.withLock { state in
-                if !state.fired { state.waiters.append(continuation) }
-                return state.fired
-            }
-            if fired { continuation.resume() }
-        }
-    }
-}

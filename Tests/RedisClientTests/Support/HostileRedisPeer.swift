@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import SocketTestSupport
+import TestSupport
 import Synchronization
 
 /// A loopback server that speaks just enough RESP to misbehave: on its `n`th connection it

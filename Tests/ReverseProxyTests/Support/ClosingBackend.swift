@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import SocketTestSupport
+import TestSupport
 @testable import ReverseProxy
 
 /// A raw-socket backend that reads each request head (and `bodyBytes` more) and then closes

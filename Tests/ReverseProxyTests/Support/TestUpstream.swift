@@ -1,4 +1,4 @@
-import SocketTestSupport
+import TestSupport
 @testable import ReverseProxy
 
 /// Something a test configuration can use as a backend: a running test server, or a port that

@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 import HTTPEngine
-import Synchronization
 import Testing
+import TestSupport
 
 /// Every way a client can leave a connection, against the real binary: once those clients are
 /// gone, the proxy holds none of their connections (without waiting for a time-out), and a kept
@@ -11,7 +11,7 @@ import Testing
     let group = try! EventLoopGroup(loopCount: 1)
 
     @Test func connectionsAbandonedInEveryWayAreAllClosedByTheProxy() async throws {
-        let gate = AnswerGate()
+        let gate = TestSignal()
         let upstream = HTTPServer(
             configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
             handler: HTTPClosureHandler { request in
@@ -47,7 +47,7 @@ import Testing
             }
         }
         // The upstream answers the requests whose clients left; nobody is there to take them.
-        gate.open()
+        gate.fire()
 
         // Each close follows the client's own: the proxy's time-outs, 10 s for a head and 60 s
         // for an idle connection, would come later than this deadline.
@@ -84,29 +84,5 @@ import Testing
             }
         }
         return count
-    }
-}
-
-/// Holds callers until opened, then lets every one go, and any later one through at once.
-private final class AnswerGate: Sendable {
-    private let state = Mutex<(isOpen: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let isOpen = state.withLock { state in
-                if !state.isOpen { state.waiters.append(continuation) }
-                return state.isOpen
-            }
-            if isOpen { continuation.resume() }
-        }
-    }
-
-    func open() {
-        let waiters = state.withLock { state in
-            state.isOpen = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
     }
 }

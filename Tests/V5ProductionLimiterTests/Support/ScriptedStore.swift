@@ -1,4 +1,4 @@
-import Synchronization
+import HTTPEngine
 import V5ProductionLimiter
 
 /// A store test double that fails on command: answers from an in-memory store, throws a given
@@ -18,7 +18,7 @@ final class ScriptedStore: RateLimitStore, Sendable {
     }
 
     private let memory: InMemoryStore<ManualClock>
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(clock: ManualClock) {
         memory = InMemoryStore(clock: clock)
