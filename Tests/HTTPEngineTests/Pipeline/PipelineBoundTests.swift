@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Synchronization
 import Testing
+import TestSupport
 @testable import HTTPEngine
 
 /// Bounds of the pipelined core that only a hostile server shows: a connection flooded faster than
@@ -197,27 +198,5 @@ final class FloodServer: Sendable {
         }
         // Open until the client closes, so the end of the flood is not an end of stream.
         _ = read(connection, &request, request.count)
-    }
-}
-
-/// A listening socket whose accept queue is full and never drained: the kernel drops further
-/// SYNs, so a connect to it stays pending as one to a black-holed address does.
-final class BlackHoleListener {
-    let port: UInt16
-    private let listener: Int32
-    private var fillers: [Int32] = []
-
-    init() throws {
-        listener = try Socket.makeListener(address: SocketAddress(host: "127.0.0.1", port: 0)!, backlog: 16, reusePort: false)
-        // A backlog of 0 leaves room for one connection; the fillers take it.
-        guard listen(listener, 0) == 0 else { throw SystemError("listen") }
-        port = Socket.localAddress(listener)!.port
-        let address = SocketAddress(host: "127.0.0.1", port: port)!
-        for _ in 0..<3 { fillers.append(try Socket.startConnect(to: address).descriptor) }
-    }
-
-    func close() {
-        for filler in fillers { Glibc.close(filler) }
-        Glibc.close(listener)
     }
 }

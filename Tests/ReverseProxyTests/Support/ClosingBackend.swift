@@ -4,13 +4,14 @@ import TestSupport
 @testable import ReverseProxy
 
 /// A raw-socket backend that reads each request head (and `bodyBytes` more) and then closes
-/// without answering, as a backend crashing mid-request does. Counts the requests it saw.
+/// without answering, as a backend crashing mid-request does, or after sending `reply` (a
+/// malformed response, say). Counts the requests it saw.
 final class ClosingBackend: Sendable {
     let port: UInt16
     private let listener: Int32
     private let requestCount = Mutexed(0)
 
-    init(bodyBytes: Int) throws {
+    init(bodyBytes: Int, reply: [UInt8] = []) throws {
         let (listener, port) = try LoopbackSocket.bind(listeningWith: 16)
         self.listener = listener
         self.port = port
@@ -27,7 +28,10 @@ final class ClosingBackend: Sendable {
                     guard count > 0 else { break }
                     received += chunk[0..<count]
                 }
-                if !received.isEmpty { requestCount.withLock { $0 += 1 } }
+                if !received.isEmpty {
+                    requestCount.withLock { $0 += 1 }
+                    if !reply.isEmpty { _ = reply.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+                }
                 close(connection)
             }
         }.start()

@@ -49,18 +49,19 @@ struct RunningProxy {
     let port: UInt16
 }
 
-/// Runs `body` against a proxy built by `configure` (two loops, client on the same group),
-/// shutting server, client and loops down afterwards.
+/// Runs `body` against a proxy built by `configure` (`loopCount` loops, two unless a test needs
+/// one; the client on the same group), shutting server, client and loops down afterwards.
 func withProxy(
     clientConfiguration: HTTPClientConfiguration = HTTPClientConfiguration(),
     serverWriteTimeout: Duration = HTTPServerConfiguration().writeTimeout,
+    loopCount: Int = 2,
     _ configuration: ReverseProxyConfiguration,
     _ body: (RunningProxy) async throws -> Void
 ) async throws {
-    let group = try EventLoopGroup(loopCount: 2)
+    let group = try EventLoopGroup(loopCount: loopCount)
     let client = HTTPClient(eventLoopGroup: group, configuration: clientConfiguration)
     let handler = try ReverseProxyHandler(configuration: configuration, client: client)
-    var serverConfiguration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 2)
+    var serverConfiguration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: loopCount)
     serverConfiguration.headerReadTimeout = .seconds(60)
     serverConfiguration.writeTimeout = serverWriteTimeout
     let server = HTTPServer(configuration: serverConfiguration, handler: handler, eventLoopGroup: group)

@@ -12,3 +12,9 @@ extension TestBackend: TestUpstream {}
 extension RefusingPort: TestUpstream {
     var backend: Backend { Backend(host: "127.0.0.1", port: port) }
 }
+
+extension ClosingBackend: TestUpstream {}
+
+extension BlackHoleListener: TestUpstream {
+    var backend: Backend { Backend(host: "127.0.0.1", port: port) }
+}
