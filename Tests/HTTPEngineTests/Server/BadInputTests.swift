@@ -38,6 +38,12 @@ struct BadInputTests {
         try await expectStatusAndClose("GET / HTTP/1.1\r\nHost: t\r\n\(fields)\r\n", status: 431)
     }
 
+    @Test func answersTooManyTrailerFieldsWith431() async throws {
+        // One field over the default count of 100, in 900 bytes: only the count can refuse it.
+        let fields = (0..<101).map { "T\($0): y\r\n" }.joined()
+        try await expectStatusAndClose("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n\(fields)\r\n", status: 431)
+    }
+
     @Test func answersDeclaredOversizedBodyWith413() async throws {
         try await expectStatusAndClose("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 2000\r\n\r\n", status: 413) {
             $0.maxRequestBodySize = 1000
