@@ -68,6 +68,22 @@ import Testing
         #expect(status == 0, "\(message)")
     }
 
+    /// The Redis script counts in doubles, exact below 2^53: a limit whose capacity × window in
+    /// microseconds reaches that would be counted inexactly, so the check refuses it for the
+    /// Redis store, naming the limit, and passes it for memory; a limit just below passes.
+    @Test func aLimitTooLargeForTheRedisScriptsArithmeticIsRefusedForTheRedisStoreOnly() async throws {
+        // 1,000,000 per 30 days: 10^6 × 2.592 × 10^12 µs, far above 2^53 ≈ 9.007 × 10^15.
+        let tooLarge = try temporaryFile(#"{"anonymous": {"limits": [{"count": 1000000, "per": "720h"}]}}"#)
+        let (status, message) = try await ProxyProcess.run(arguments: ["--check-config", "--config", tooLarge, "--redis", "127.0.0.1:6379"])
+        #expect(status == 2)
+        #expect(message.contains("anonymous.limits[0]") && message.contains("2^53"), "\(message)")
+        #expect(try await ProxyProcess.run(arguments: ["--check-config", "--config", tooLarge]).status == 0)
+        // 100,000 per day: 10^5 × 8.64 × 10^10 µs = 8.64 × 10^15, just below.
+        let justBelow = try temporaryFile(#"{"anonymous": {"limits": [{"count": 100000, "per": "24h"}]}}"#)
+        let (belowStatus, belowMessage) = try await ProxyProcess.run(arguments: ["--check-config", "--config", justBelow, "--redis", "127.0.0.1:6379"])
+        #expect(belowStatus == 0, "\(belowMessage)")
+    }
+
     /// One is a whole number like any other: JSON numbers 0 and 1 also read as booleans on Linux.
     @Test(arguments: [
         #"{"anonymous": {"limits": [{"count": 1, "per": "1s"}]}}"#,
