@@ -27,7 +27,8 @@ struct SlidingWindowCounter {
     init(state: LimitState, limit: RateLimit, at now: Int64) {
         window = limit.windowNanoseconds
         capacity = Int64(limit.capacity)
-        // A clock that steps back is held at the window's start: it can only make us stricter.
+        // A start ahead of now (a clock that stepped back) is held there, which can only make us
+        // stricter; one more than a second ahead `LimitState.rebased` has taken back to now.
         let since = max(now, state.first) - state.first
         let passed = since / window
         switch passed {

@@ -15,12 +15,23 @@ extension InMemoryStore {
                 if let newState { charged.append(newState) }
             }
             let decision = StoreDecision.combining(answers)
-            // All or nothing: a refusal by any limit writes no limit's state.
+            // All or nothing: a refusal by any limit charges no limit's state.
             if decision.isAllowed {
                 for (limit, state) in zip(request.limits, charged) { store(state, for: limit, inSlot: slot, at: now) }
                 publishForgettableInstant(set: set, way: way, slot: slot)
+            } else {
+                keepRebasedStates(of: request.limits, inSlot: slot, at: now)
             }
             return decision
+        }
+    }
+
+    /// After a refusal, writes the states a clock that stepped back left ahead of it taken back
+    /// to `now` (`LimitState.rebased`): charging nothing, and so that the next decision does
+    /// not rebase from a later now again. Set lock held.
+    private func keepRebasedStates(of limits: [RateLimit], inSlot slot: Int, at now: Int64) {
+        for index in entries[slot].indices where limits.contains(entries[slot][index].limit) {
+            if let rebased = entries[slot][index].state.rebased(for: entries[slot][index].limit, at: now) { entries[slot][index].state = rebased }
         }
     }
 
@@ -37,7 +48,10 @@ extension InMemoryStore {
         let index = entries[slot].firstIndex { $0.limit == limit }
         let state = index.map { entries[slot][$0].state } ?? .fresh(at: now)
         let (decision, charged) = state.decide(cost: request.cost, limit: limit, at: now)
-        guard let charged else { return decision }
+        guard let charged else {
+            if let index, let rebased = state.rebased(for: limit, at: now) { entries[slot][index].state = rebased }
+            return decision
+        }
         if let index {
             entries[slot][index].state = charged
         } else {

@@ -31,7 +31,13 @@ extension RedisStore {
     end
     local reply = {0, now}
     local charged = {}
+    local rebased = {}
     local admitted = true
+    -- Expires when forgetting the key changes no decision (state[4] µs from now), plus the slack.
+    local function put(key, state)
+      redis.call('SET', key, string.format('%.0f %.0f %.0f', state[1], state[2], state[3]),
+        'PX', math.floor(state[4] / 1000) + slack)
+    end
     for i = 1, #KEYS do
       local base = 2 + (i - 1) * 4
       local algorithm = ARGV[base + 1]
@@ -43,7 +49,14 @@ extension RedisStore {
       reply[#reply + 1] = a
       reply[#reply + 1] = b
       reply[#reply + 1] = c
+      -- A clock that stepped back over 1 s (TIME is a wall clock) left a TAT past a full
+      -- bucket's span, or a window's start, ahead of now: taken back to now, and kept even on
+      -- a refusal, as LimitState.rebased does (the caller decides on the state replied).
       if algorithm == 't' then
+        if a > now + capacity * interval + 1000000 then
+          a = now + capacity * interval
+          rebased[i] = {a, 0, 0, a - now}
+        end
         local needed = cost * interval
         if math.max(a - now, 0) + needed > capacity * interval then
           admitted = false
@@ -52,6 +65,10 @@ extension RedisStore {
           charged[i] = {arrival, 0, 0, arrival - now}
         end
       else
+        if a > now + 1000000 then
+          a = now
+          rebased[i] = {a, b, c, 2 * window}
+        end
         local since = math.max(now, a) - a
         local passed = quotient(since, window)
         local current, previous = b, c
@@ -72,13 +89,10 @@ extension RedisStore {
       end
     end
     if admitted then
-      for i = 1, #KEYS do
-        local state = charged[i]
-        -- Expire when forgetting the key changes no decision, plus the slack.
-        redis.call('SET', KEYS[i], string.format('%.0f %.0f %.0f', state[1], state[2], state[3]),
-          'PX', math.floor(state[4] / 1000) + slack)
-      end
+      for i = 1, #KEYS do put(KEYS[i], charged[i]) end
       reply[1] = 1
+    else
+      for i, state in pairs(rebased) do put(KEYS[i], state) end
     end
     return reply
     """

@@ -9,6 +9,8 @@ struct StoreUnderTest: Sendable {
     let store: any RateLimitStore
     /// Moves the store's clock forward; the suite never sleeps.
     let advance: @Sendable (Duration) async throws -> Void
+    /// Steps the store's clock back, as a wall clock set back by an operator or NTP does.
+    let stepBack: @Sendable (Duration) async throws -> Void
     /// How many keys the store holds state for (table slots, or Redis keys by `KEYS *`).
     let storedKeyCount: @Sendable () async throws -> Int
 }
@@ -24,7 +26,7 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
     static let inMemory = StoreFactory(name: "in-memory") {
         let clock = ManualClock()
         let store = InMemoryStore(maximumKeyCount: 64, clock: clock)
-        return StoreUnderTest(store: store, advance: { clock.advance(by: $0) }, storedKeyCount: { store.statistics.keyCount })
+        return StoreUnderTest(store: store, advance: { clock.advance(by: $0) }, stepBack: { clock.set(to: clock.now.advanced(by: .zero - $0)) }, storedKeyCount: { store.statistics.keyCount })
     }
 
     /// A throw-away redis-server per test, its `TIME` replaced by a `ManualClock` the test moves.
@@ -40,6 +42,7 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
         return StoreUnderTest(
             store: store,
             advance: { duration in withExtendedLifetime(server) { clock.advance(by: duration) } },
+            stepBack: { duration in withExtendedLifetime(server) { clock.set(to: clock.now.advanced(by: .zero - duration)) } },
             storedKeyCount: {
                 let keys = try await pool.send(["KEYS", "*"])
                 return try #require(keys.elements, "KEYS answered \(keys)").count
