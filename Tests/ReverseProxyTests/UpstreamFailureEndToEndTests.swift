@@ -34,10 +34,16 @@ struct UpstreamFailureEndToEndTests {
     /// backend sees more than 2 at a time, the 8 others are answered once they let go, and
     /// neither is marked down (busy is not dead: taking one out would double the other's load).
     @Test func requestsBeyondTheClientsPoolAre503AtOnceAndTheBackendsStayHealthy() async throws {
-        let release = TestSignal()
+        let release = TestSignal(), allHeld = TestSignal()
         let concurrent = Mutexed((now: 0, most: 0, total: 0))
         let hold = HTTPClosureHandler { _ in
-            concurrent.withLock { $0.now += 1; $0.most = max($0.most, $0.now); $0.total += 1 }
+            let held = concurrent.withLock { counts in
+                counts.now += 1
+                counts.most = max(counts.most, counts.now)
+                counts.total += 1
+                return counts.now
+            }
+            if held == 4 { allHeld.fire() }
             await release.wait()
             concurrent.withLock { $0.now -= 1 }
             return HTTPResponse(status: .ok, body: .init(string: "held"))
@@ -57,6 +63,9 @@ struct UpstreamFailureEndToEndTests {
                 #expect(turnedAway.allSatisfy { $0.status == 503 && $0.bodyText.contains("\"error\":\"upstream_unavailable\"") },
                         "\(turnedAway.map(\.status))")
                 #expect(proxy.handler.healthStatus[0].backends.allSatisfy { $0.isHealthy })
+                // Connections take a while on a loaded, sanitized run: the refusals can come
+                // before the four sent requests have reached the backends.
+                await allHeld.wait()
                 release.fire()
                 var served: [Int] = []
                 for try await response in tasks { served.append(response.status) }
