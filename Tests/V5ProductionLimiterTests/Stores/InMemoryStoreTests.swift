@@ -1,5 +1,5 @@
 import Testing
-import V5ProductionLimiter
+@testable import V5ProductionLimiter
 
 /// What only the in-memory store promises: all-or-nothing under threads, a bounded table.
 @Suite struct InMemoryStoreTests {
@@ -67,6 +67,24 @@ import V5ProductionLimiter
         #expect(statistics.keyCount == 64)
         #expect(statistics.maximumKeyCount == 64)
         #expect(statistics.bucketsWithStateEvicted + statistics.fullBucketsEvicted == 10_000 - 64)
+    }
+
+    /// 500 keys taking turns through a table of 64, each request with eight limits named afresh
+    /// (a policy set reloaded on every request, or a caller making limits up): the table keeps
+    /// its 64 keys and each key at most eight limit states, so the store holds what it was made
+    /// for, whatever the callers send.
+    // The key count alone would not show states piling up beside a key whose limits keep changing.
+    @Test func keysWhoseLimitsChangeOnEveryRequestKeepAtMostEightStatesEachInAFixedTable() throws {
+        let store = InMemoryStore(maximumKeyCount: 64, clock: ManualClock())
+        for index in 0..<5_000 {
+            let limits = try (0..<8).map { try RateLimit(name: "l\(index)-\($0)", 1_000, per: .seconds(3600)) }
+            #expect(store.decideNow(try RateLimitRequest(key: "key-\(index % 500)", limits: limits)).isAllowed)
+        }
+        let slots = (0..<store.maximumKeyCount).map { store.entries[$0] }
+        #expect(store.statistics.keyCount == 64)
+        #expect(slots.allSatisfy { $0.count <= RateLimitRequest.maximumLimitCount && $0.capacity <= 2 * RateLimitRequest.maximumLimitCount },
+                "states per slot \(Set(slots.map(\.count))), capacities \(Set(slots.map(\.capacity)))")
+        #expect(slots.map(\.count).reduce(0, +) <= 64 * RateLimitRequest.maximumLimitCount)
     }
 
     @Test func aKeyWhoseLimitsChangeKeepsTheStateOfTheLimitsItStillHas() throws {
