@@ -10,6 +10,14 @@ import Testing
         #expect(message.contains("--rps") && message.contains("\"lots\"") && message.contains("requests per second"))
     }
 
+    @Test func aBurstOnePastItsCeilingExitsTwoNamingTheFlag() async throws {
+        let (status, message) = try await ProxyProcess.run(arguments: ["--check-config", "--burst", "1073741825"])
+        #expect(status == 2)
+        #expect(message.contains("--burst") && message.contains("from 1 to 1073741824"), "\(message)")
+        let (atTheCeiling, _) = try await ProxyProcess.run(arguments: ["--check-config", "--burst", "1073741824"])
+        #expect(atTheCeiling == 0)
+    }
+
     @Test func aBadEnvironmentVariableExitsTwoNamingTheVariable() async throws {
         let (status, message) = try await ProxyProcess.run(arguments: ["--check-config"], environment: ["RATE_LIMIT_BURST": "-3"])
         #expect(status == 2)
@@ -49,6 +57,10 @@ import Testing
         (#"{"healthCheck": {"unhealthyThreshold": true}}"#, "healthCheck.unhealthyThreshold"),
         (#"{"routes": [{"path": "/x", "healthCheck": {}}]}"#, "routes[0].healthCheck"),
         (#"{"routes": [{"path": "/x", "backends": ["http://127.0.0.1:9"], "healthCheck": {"interval": "5 s"}}]}"#, #"routes[0].healthCheck.interval = "5 s""#),
+        // One past each ceiling.
+        (#"{"store": {"maxKeys": 67108865}}"#, #"store.maxKeys = "67108865": expected a whole number from 1 to 67108864"#),
+        (#"{"healthCheck": {"path": "/\#(String(repeating: "a", count: 1024))"}}"#, "healthCheck.path"),
+        (#"{"anonymous": {"limits": [{"count": 1073741825, "per": "1s"}]}}"#, "anonymous.limits[0].count"),
     ])
     func aBadFileExitsTwoNamingTheField(json: String, expected: String) async throws {
         let file = try temporaryFile(json)
