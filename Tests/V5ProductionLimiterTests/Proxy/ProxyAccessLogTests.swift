@@ -14,16 +14,10 @@ import Testing
     // With one blocking write per line on the loop, the loop stopped at the 64 KiB the pipe
     // holds, a few hundred requests in, and so did every request after them.
     @Test func aStalledAccessLogReaderDoesNotStopTheProxy() async throws {
-        let directory = try ProxyProcess.makeDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let pipePath = directory + "/stdout"
-        try #require(mkfifo(pipePath, 0o600) == 0)
-        // Open for reading (and writing, so that opening does not wait for the proxy), and not
-        // read until the requests are done.
-        let reader = open(pipePath, O_RDWR | O_NONBLOCK)
-        try #require(reader >= 0)
-        defer { close(reader) }
-        let proxy = try await ProxyProcess.start(arguments: ["--rps", "1000000", "--burst", "1000000"], standardOutput: pipePath)
+        // Not read until the requests are done.
+        let pipe = try StalledPipe()
+        let reader = pipe.reader
+        let proxy = try await ProxyProcess.start(arguments: ["--rps", "1000000", "--burst", "1000000"], standardOutput: pipe.path)
         let client = HTTPClient(eventLoopGroup: group)
         let total = 24_000, tasks = 8
         let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
@@ -64,5 +58,6 @@ import Testing
         #expect(lines + dropped == total, "\(lines) lines read, \(dropped) dropped, of \(total)")
         #expect(tornLines == 0 && pending.isEmpty)
         await client.shutdown()
+        withExtendedLifetime(pipe) {}
     }
 }

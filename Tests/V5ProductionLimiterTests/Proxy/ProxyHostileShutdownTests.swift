@@ -37,17 +37,11 @@ import TestSupport
             eventLoopGroup: group
         )
         let upstreamPort = try await upstream.start().port
-        let directory = try ProxyProcess.makeDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let pipePath = directory + "/stdout"
-        try #require(mkfifo(pipePath, 0o600) == 0)
-        // Opened for writing too, so that opening does not wait for the proxy; never read.
-        let reader = open(pipePath, O_RDWR | O_NONBLOCK)
-        try #require(reader >= 0)
-        defer { close(reader) }
+        // Never read.
+        let pipe = try StalledPipe()
         let proxy = try await ProxyProcess.start(
             arguments: ["--upstream", "http://127.0.0.1:\(upstreamPort)", "--rps", "1000000", "--burst", "1000000", "--shutdown-timeout", "1s"],
-            standardOutput: pipePath
+            standardOutput: pipe.path
         )
         let client = HTTPClient(eventLoopGroup: group)
 
@@ -89,7 +83,7 @@ import TestSupport
         let stopped = log.split(separator: "\n").first { $0.contains(#""event":"stopped""#) } ?? ""
         #expect(stopped.contains(#""access_log_dropped_lines":""#) && !stopped.contains(#""access_log_dropped_lines":"0""#), "\(stopped)")
         // The three clients held their connections until here, not only to their last use.
-        withExtendedLifetime((waiting, pipelining, idleAdmin)) {}
+        withExtendedLifetime((waiting, pipelining, idleAdmin, pipe)) {}
         hung.fire()
         await upstream.shutdown(gracePeriod: .seconds(1))
     }
