@@ -60,4 +60,41 @@ import Testing
         await client.shutdown()
         withExtendedLifetime(pipe) {}
     }
+
+    /// 12,000 requests with 4 KiB paths while nobody reads: 48 MiB of log lines, of which the
+    /// proxy keeps at most its 4 MiB queue. Its resident memory grows by less than 16 MiB.
+    // The other test shows lines are dropped and counted; this one that what is not dropped is
+    // bounded by the queue and not by the traffic. An unbounded queue would grow by the 48 MiB.
+    @Test func aStalledAccessLogReaderCostsTheProxyAtMostTheQueuesMemory() async throws {
+        let pipe = try StalledPipe()
+        let proxy = try await ProxyProcess.start(arguments: ["--rps", "1000000", "--burst", "1000000"], standardOutput: pipe.path)
+        let client = HTTPClient(eventLoopGroup: group)
+        // Warm up first: the loops' buffers and the allocator's arenas, which any traffic grows.
+        let shortPath = "/warm-up"
+        for _ in 0..<200 { _ = try await get(client, port: proxy.port, path: shortPath) }
+        let before = try #require(Self.residentBytes(of: proxy.pid))
+        let longPath = "/" + String(repeating: "a", count: 4_000)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for _ in 0..<8 {
+                tasks.addTask {
+                    for _ in 0..<1_500 {
+                        let status = try await get(client, port: proxy.port, path: longPath).status
+                        #expect(status == 200)
+                    }
+                }
+            }
+            try await tasks.waitForAll()
+        }
+        let after = try #require(Self.residentBytes(of: proxy.pid))
+        #expect(after - before < 16 << 20, "resident memory grew by \(after - before) bytes")
+        await client.shutdown()
+        withExtendedLifetime(pipe) {}
+    }
+
+    /// The resident set of process `pid`, in bytes (`VmRSS` in `/proc/<pid>/status`).
+    static func residentBytes(of pid: pid_t) -> Int? {
+        guard let data = try? FileHandle(forReadingAtPath: "/proc/\(pid)/status")?.readToEnd() else { return nil }
+        let line = String(decoding: data, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+        return line.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") }.map { $0 * 1024 }
+    }
 }
