@@ -135,7 +135,9 @@ struct HealthCheckerTests {
             // The check dropped the connection after 64 KiB: the backend's next writes fail once
             // the kernel's buffers are full, instead of the whole gigabyte going out.
             await writerStopped.wait()
-            #expect(written.withLock { $0 } < 64 * 1024 * 1024)
+            // 2.8–4.4 MiB in practice: the 64 KiB read and the two sockets' kernel buffers (at
+            // most about 10 MiB with Linux's defaults), against the gigabyte on offer.
+            #expect(written.withLock { $0 } < 16 * 1024 * 1024)
         }
     }
 
