@@ -130,6 +130,28 @@ import V5ProductionLimiter
         #expect(subject.store.calls == 3)
     }
 
+    /// The breaker the proxy runs (no configuration given): open after 5 failures in a row, not
+    /// 4, and one probe after 1 s, not 999 ms; 100 requests in between cost the store nothing.
+    @Test func theDefaultBreakerOpensAfterFiveFailuresAndProbesAfterOneSecond() async {
+        let clock = ManualClock()
+        let store = ScriptedStore(clock: clock)
+        let guarded = GuardedStore(store: store, mode: .failOpen, timeout: .milliseconds(50), clock: clock)
+        store.behave(.fail(.unreachable("down")))
+        for _ in 0..<4 { _ = await guarded.decide(Self.request) }
+        #expect(guarded.breaker.state == .closed)
+        _ = await guarded.decide(Self.request)
+        #expect(guarded.breaker.state == .open)
+        for _ in 0..<100 { #expect(await guarded.decide(Self.request) == .failedOpen(cause: .circuitOpen)) }
+        #expect(store.calls == 5)
+        clock.advance(by: .milliseconds(999))
+        _ = await guarded.decide(Self.request)
+        #expect(store.calls == 5)
+        store.behave(.answer)
+        clock.advance(by: .milliseconds(1))
+        #expect(await guarded.decide(Self.request).path == .store)
+        #expect(store.calls == 6 && guarded.breaker.state == .closed)
+    }
+
     @Test func theBreakerProbesOnceAfterTheOpenTimeAndClosesOnSuccess() async {
         let subject = Subject(mode: .failClosed)
         await subject.openBreaker()
