@@ -167,6 +167,37 @@ struct ShutdownTests {
         await group.shutdown()
     }
 
+    /// An idle client that, once the lingering close has begun (the server's end of stream
+    /// received), keeps trickling bytes, one every 20 ms, so the drain never sees its end of
+    /// stream nor its byte limit: the drain's 2 s end it, and shutdown returns then, not at its
+    /// 30 s deadline.
+    @Test func aClientTricklingIntoALingeringCloseIsCutOffAfterTheDrainTime() async throws {
+        let server = HTTPServer(configuration: testServerConfiguration(loopCount: 1), handler: okHandler)
+        let port = try await server.start().port
+        let client = try RawClient(port: port)
+        try await blocking { () throws in
+            client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try client.readResponse()?.status == 200)
+        }
+        let started = ContinuousClock.now
+        let shutdown = Task { await server.shutdown(deadline: .now + .seconds(30)) }
+        try await blocking { #expect(client.waitForClose()) }
+        let descriptor = client.descriptor
+        // Until the server's close turns the sends into errors; a thread, as a sleeping peer is the point.
+        let trickle = Thread {
+            var byte: UInt8 = 0x61
+            while send(descriptor, &byte, 1, Int32(MSG_NOSIGNAL)) == 1 { usleep(20_000) }
+        }
+        trickle.start()
+        await shutdown.value
+        let elapsed = ContinuousClock.now - started
+        // The idle grace (250 ms) and the drain (2 s), with room for a loaded, sanitized run.
+        #expect(elapsed < .seconds(8), "shutdown took \(elapsed)")
+        #expect(elapsed >= .seconds(2), "the drain ended before its time: \(elapsed)")
+        #expect(server.connectionCount == 0)
+        withExtendedLifetime(client) {}
+    }
+
     /// Everything received until end of stream, and the errno that ended it (0 for a clean end).
     static func readUntilEndOfStream(_ descriptor: Int32) -> (bytes: [UInt8], errorNumber: Int32) {
         var bytes: [UInt8] = []
