@@ -19,17 +19,8 @@ import Testing
         let reader = pipe.reader
         let proxy = try await ProxyProcess.start(arguments: ["--rps", "1000000", "--burst", "1000000"], standardOutput: pipe.path)
         let client = HTTPClient(eventLoopGroup: group)
-        let total = 24_000, tasks = 8
-        let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
-            for _ in 0..<tasks {
-                group.addTask {
-                    var statuses: [Int] = []
-                    for _ in 0..<(total / tasks) { statuses.append(try await get(client, port: proxy.port).status) }
-                    return statuses
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }
-        }
+        let total = 24_000
+        let statuses = try await getConcurrently(total, client, port: proxy.port)
         #expect(statuses.count == total && statuses.allSatisfy { $0 == 200 })
         let metrics = try await get(client, port: proxy.adminPort, path: "/metrics").body
         let dropped = metrics.split(separator: "\n").first { $0.hasPrefix("proxy_access_log_dropped_lines_total ") }
@@ -74,17 +65,8 @@ import Testing
         for _ in 0..<200 { _ = try await get(client, port: proxy.port, path: shortPath) }
         let before = try #require(Self.residentBytes(of: proxy.pid))
         let longPath = "/" + String(repeating: "a", count: 4_000)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            for _ in 0..<8 {
-                tasks.addTask {
-                    for _ in 0..<1_500 {
-                        let status = try await get(client, port: proxy.port, path: longPath).status
-                        #expect(status == 200)
-                    }
-                }
-            }
-            try await tasks.waitForAll()
-        }
+        let statuses = try await getConcurrently(12_000, client, port: proxy.port, path: longPath)
+        #expect(statuses.count == 12_000 && statuses.allSatisfy { $0 == 200 })
         let after = try #require(Self.residentBytes(of: proxy.pid))
         #expect(after - before < 16 << 20, "resident memory grew by \(after - before) bytes")
         await client.shutdown()

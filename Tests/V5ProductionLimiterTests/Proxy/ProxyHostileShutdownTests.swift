@@ -48,17 +48,8 @@ import TestSupport
         // Lines of about 4 KiB (the path is logged whole): 1,600 of them are more than the pipe's
         // 64 KiB and the writer's 4 MiB queue hold.
         let longPath = "/" + String(repeating: "a", count: 4_000)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            for _ in 0..<8 {
-                tasks.addTask {
-                    for _ in 0..<200 {
-                        let status = try await get(client, port: proxy.port, path: longPath).status
-                        #expect(status == 200)
-                    }
-                }
-            }
-            try await tasks.waitForAll()
-        }
+        let statuses = try await getConcurrently(1_600, client, port: proxy.port, path: longPath)
+        #expect(statuses.count == 1_600 && statuses.allSatisfy { $0 == 200 })
         let metrics = try await get(client, port: proxy.adminPort, path: "/metrics").body
         #expect(metrics.contains("proxy_access_log_dropped_lines_total ") && !metrics.contains("proxy_access_log_dropped_lines_total 0\n"), "the queue never filled")
         await client.shutdown()
