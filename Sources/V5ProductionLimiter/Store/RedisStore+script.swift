@@ -32,6 +32,7 @@ extension RedisStore {
     local reply = {0, now}
     local charged = {}
     local rebased = {}
+    local rebaseThreshold = \(LimitState.rebaseThresholdNanoseconds / 1000)
     local admitted = true
     -- Expires when forgetting the key changes no decision (state[4] µs from now), plus the slack.
     local function put(key, state)
@@ -49,12 +50,13 @@ extension RedisStore {
       reply[#reply + 1] = a
       reply[#reply + 1] = b
       reply[#reply + 1] = c
-      -- A clock that stepped back over 1 s (TIME is a wall clock) left a TAT past a full
-      -- bucket's span, or a window's start, ahead of now: taken back to now, and kept even on
-      -- a refusal, as LimitState.rebased does (the caller decides on the state replied).
+      -- A clock that stepped back over the threshold (TIME is a wall clock) left a TAT past a
+      -- full bucket's span, or a window's start, ahead of now: taken back to now, and kept even
+      -- on a refusal, as LimitState.rebased does (the caller decides on the state replied).
       if algorithm == 't' then
-        if a > now + capacity * interval + 1000000 then
-          a = now + capacity * interval
+        local full = now + capacity * interval
+        if a > full + rebaseThreshold then
+          a = full
           rebased[i] = {a, 0, 0, a - now}
         end
         local needed = cost * interval
@@ -65,7 +67,7 @@ extension RedisStore {
           charged[i] = {arrival, 0, 0, arrival - now}
         end
       else
-        if a > now + 1000000 then
+        if a > now + rebaseThreshold then
           a = now
           rebased[i] = {a, b, c, 2 * window}
         end
