@@ -81,6 +81,7 @@ let reportHandlerError: @Sendable (any Error, HTTPRequestHead) -> Void = { error
 }
 var serverConfiguration = HTTPServerConfiguration(host: configuration.listen.host, port: Int(configuration.listen.port), onHandlerError: reportHandlerError)
 serverConfiguration.shutdownGracePeriod = configuration.gracefulShutdownTimeout
+serverConfiguration.maxConnections = configuration.maximumConnectionCount
 serverConfiguration.observer = traffic
 let server = HTTPServer(configuration: serverConfiguration, handler: MiddlewareChain(layers, handler: proxy), eventLoopGroup: group)
 let readiness = Readiness(store: store)

@@ -10,6 +10,9 @@ public protocol HTTPServerObserver: Sendable {
     func connectionOpened(from remoteAddress: SocketAddress)
     /// A connection closed, for whatever reason.
     func connectionClosed()
+    /// A connection from `remoteAddress` found the server at `maxConnections`: it was answered
+    /// 503 and closed, and neither opened nor closed is reported for it.
+    func connectionRefused(from remoteAddress: SocketAddress)
     /// A response to `head` was handed to the connection, `duration` after the request was
     /// handed to the handler; `status` is what the client gets.
     func requestFinished(_ head: HTTPRequestHead, status: HTTPStatus, duration: Duration)
@@ -18,5 +21,6 @@ public protocol HTTPServerObserver: Sendable {
 extension HTTPServerObserver {
     public func connectionOpened(from remoteAddress: SocketAddress) {}
     public func connectionClosed() {}
+    public func connectionRefused(from remoteAddress: SocketAddress) {}
     public func requestFinished(_ head: HTTPRequestHead, status: HTTPStatus, duration: Duration) {}
 }

@@ -102,6 +102,7 @@ extension ServerLoopContext: EventLoopFileDescriptorHandler {
             response.append(contentsOf: Self.overCapacityFields)
             _ = response.withUnsafeBytes { cls_send(descriptor, $0.baseAddress, $0.count) }
             close(descriptor)
+            configuration.observer?.connectionRefused(from: peer)
             return
         }
         let local = isWildcardListener ? (Socket.localAddress(descriptor) ?? listenAddress) : listenAddress

@@ -1,7 +1,7 @@
 import HTTPEngine
 
-/// What a server and its upstream client saw, as Prometheus families: connections accepted and
-/// open, responses by status class, how long they took, and upstream connects.
+/// What a server and its upstream client saw, as Prometheus families: connections accepted, open
+/// and refused over the cap, responses by status class, how long they took, and upstream connects.
 ///
 /// An observer of the engine (`HTTPServerConfiguration.observer`, `HTTPClientConfiguration.observer`)
 /// rather than a middleware: the hooks also see the answers no handler gives, the engine's own 400s
@@ -14,8 +14,8 @@ import HTTPEngine
 /// Counted like the limiter's metrics: one relaxed atomic add per event in the calling thread's
 /// row of `AtomicCounters`, summed when scraped.
 public final class HTTPTrafficMetrics: HTTPServerObserver, HTTPClientObserver {
-    /// Index 0: connections accepted; 1: connections closed.
-    private let connections = AtomicCounters(count: 2)
+    /// Index 0: connections accepted; 1: connections closed; 2: connections refused over the cap.
+    private let connections = AtomicCounters(count: 3)
     /// Index 0 to 4: responses of status 1xx to 5xx.
     private let responses = AtomicCounters(count: 5)
     /// Index 0: upstream connections established; 1: upstream connects that failed.
@@ -35,6 +35,10 @@ public final class HTTPTrafficMetrics: HTTPServerObserver, HTTPClientObserver {
 
     public func connectionClosed() {
         connections.add(1, at: 1)
+    }
+
+    public func connectionRefused(from remoteAddress: SocketAddress) {
+        connections.add(1, at: 2)
     }
 
     public func requestFinished(_ head: HTTPRequestHead, status: HTTPStatus, duration: Duration) {
@@ -71,6 +75,8 @@ public final class HTTPTrafficMetrics: HTTPServerObserver, HTTPClientObserver {
                ["proxy_connections_accepted_total \(connections.value(at: 0))"])
         exposition.family("proxy_connections_open", "gauge", "Client connections accepted and not yet closed.",
                ["proxy_connections_open \(openConnections)"])
+        exposition.family("proxy_connections_refused_total", "counter", "Client connections that found the proxy at its connection cap, answered 503 and closed.",
+               ["proxy_connections_refused_total \(connections.value(at: 2))"])
         exposition.family("proxy_responses_total", "counter", "Responses sent to clients, by status class (the proxy's own answers, 429s among them, included).",
                (1...5).map { "proxy_responses_total{class=\"\($0)xx\"} \(responseCount(statusClass: $0))" })
         exposition.family("proxy_request_duration_seconds", "histogram", "Time from a request's head being read to its response head being sent on.",

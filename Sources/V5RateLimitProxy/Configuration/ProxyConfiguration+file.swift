@@ -7,7 +7,7 @@ import V5ProductionLimiter
 extension ProxyConfiguration {
     static let fileFields: Set<String> = [
         "listen", "admin", "upstreams", "store", "anonymous", "tiers", "apiKeys", "apiKeyHeader",
-        "routes", "responses", "trustedProxies", "gracefulShutdownTimeout", "accessLog", "healthCheck",
+        "routes", "responses", "trustedProxies", "gracefulShutdownTimeout", "maxConnections", "accessLog", "healthCheck",
     ]
 
     mutating func applyFile(at path: String) throws(ConfigurationError) {
@@ -75,6 +75,7 @@ extension ProxyConfiguration {
         if let value = root["gracefulShutdownTimeout"] {
             gracefulShutdownTimeout = try ConfigurationParsing.duration(try Self.string(value, "gracefulShutdownTimeout"), field: "gracefulShutdownTimeout")
         }
+        if let value = root["maxConnections"] { maximumConnectionCount = try Self.integer(value, "maxConnections", maximum: Self.maximumConnectionCeiling) }
         if let value = root["accessLog"] {
             guard let flag = value as? Bool else { throw Self.wrongType(value, "accessLog", "true or false") }
             writesAccessLog = flag

@@ -83,6 +83,9 @@ extension ProxyConfiguration {
         Setting(flag: "--shutdown-timeout", variables: ["GRACEFUL_SHUTDOWN_TIMEOUT"], help: "how long requests in flight may finish after SIGTERM (default 10s)") { configuration, value, field throws(ConfigurationError) in
             configuration.gracefulShutdownTimeout = try ConfigurationParsing.duration(value, field: field)
         },
+        Setting(flag: "--max-connections", variables: ["MAX_CONNECTIONS"], help: "client connections held at once; one more is answered 503 and closed (default 10000)") { configuration, value, field throws(ConfigurationError) in
+            configuration.maximumConnectionCount = try ConfigurationParsing.positiveInteger(value, field: field, maximum: ProxyConfiguration.maximumConnectionCeiling)
+        },
         Setting(flag: "--access-log", variables: ["ACCESS_LOG"], help: "on (default) or off: one JSON line per request on stdout") { configuration, value, field throws(ConfigurationError) in
             switch value {
             case "on": configuration.writesAccessLog = true
@@ -91,6 +94,10 @@ extension ProxyConfiguration {
             }
         },
     ]
+
+    /// The most `--max-connections` takes: each connection is a descriptor, and far past a
+    /// million no process gets that many.
+    static let maximumConnectionCeiling = 1 << 20
 
     static func parseFailureMode(_ value: String, field: String) throws(ConfigurationError) -> FailureMode {
         switch value {

@@ -7,6 +7,7 @@ final class RecordingObserver: HTTPServerObserver, HTTPClientObserver {
 
     func connectionOpened(from remoteAddress: SocketAddress) { record("opened") }
     func connectionClosed() { record("closed") }
+    func connectionRefused(from remoteAddress: SocketAddress) { record("refused") }
     func requestFinished(_ head: HTTPRequestHead, status: HTTPStatus, duration: Duration) {
         record("finished \(head.path) \(status.code)")
     }
@@ -36,6 +37,22 @@ final class RecordingObserver: HTTPServerObserver, HTTPClientObserver {
             #expect(await waitUntil(deadline: .now + .seconds(10)) { observer.recorded.contains("closed") })
         }
         #expect(observer.recorded == ["opened", "finished /present 200", "finished /missing 404", "closed"])
+    }
+
+    @Test func aConnectionOverTheCapIsReportedRefusedAndNeitherOpenedNorClosed() async throws {
+        let observer = RecordingObserver()
+        try await withTestServer(configure: { $0.observer = observer; $0.maxConnections = 1; $0.loopCount = 1 }, handler: okHandler) { _, port in
+            let held = try RawClient(port: port)
+            try await blocking { () throws in
+                held.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+                #expect(try held.readResponse()?.status == 200)
+                let excess = try RawClient(port: port)
+                #expect(excess.waitForClose())
+            }
+            #expect(await waitUntil(deadline: .now + .seconds(10)) { observer.recorded.contains("refused") })
+            withExtendedLifetime(held) {}
+        }
+        #expect(observer.recorded.filter { $0 != "finished / 200" } == ["opened", "refused", "closed"])
     }
 
     @Test func clientObserverHearsConnectsAndFailedConnects() async throws {

@@ -13,6 +13,7 @@ import V5ProductionLimiter
         let peer = SocketAddress(host: "192.0.2.1", port: 40_000)!
         for _ in 0..<3 { metrics.connectionOpened(from: peer) }
         metrics.connectionClosed()
+        metrics.connectionRefused(from: peer)
         let answers: [(Int, Duration)] = [
             (101, .microseconds(100)), (200, .microseconds(300)), (204, .milliseconds(2)), (304, .milliseconds(30)),
             (429, .microseconds(200)), (404, .milliseconds(1)), (502, .seconds(3)), (504, .seconds(30)),
@@ -23,7 +24,7 @@ import V5ProductionLimiter
         return metrics
     }
 
-    @Test func countsResponsesByStatusClassConnectionsAndUpstreamConnects() {
+    @Test func countsResponsesByStatusClassConnectionsRefusedConnectionsAndUpstreamConnects() {
         let text = Self.exercisedMetrics().render()
         #expect(text.contains(#"proxy_responses_total{class="1xx"} 1"#))
         #expect(text.contains(#"proxy_responses_total{class="2xx"} 2"#))
@@ -32,6 +33,7 @@ import V5ProductionLimiter
         #expect(text.contains(#"proxy_responses_total{class="5xx"} 2"#))
         #expect(text.contains("proxy_connections_accepted_total 3"))
         #expect(text.contains("proxy_connections_open 2"))
+        #expect(text.contains("proxy_connections_refused_total 1"))
         #expect(text.contains(#"proxy_upstream_connects_total{result="connected"} 1"#))
         #expect(text.contains(#"proxy_upstream_connects_total{result="failed"} 1"#))
     }
@@ -50,6 +52,7 @@ import V5ProductionLimiter
         let text = HTTPTrafficMetrics().render()
         for statusClass in 1...5 { #expect(text.contains("proxy_responses_total{class=\"\(statusClass)xx\"} 0")) }
         #expect(text.contains("proxy_connections_open 0"))
+        #expect(text.contains("proxy_connections_refused_total 0"))
         #expect(text.contains(#"proxy_request_duration_seconds_bucket{le="+Inf"} 0"#))
         #expect(text.contains(#"proxy_upstream_connects_total{result="failed"} 0"#))
     }

@@ -18,6 +18,16 @@ import Testing
         #expect(atTheCeiling == 0)
     }
 
+    @Test func aConnectionCapOutsideItsRangeExitsTwoNamingWhereItCameFrom() async throws {
+        let (flagStatus, flagMessage) = try await ProxyProcess.run(arguments: ["--check-config", "--max-connections", "0"])
+        #expect(flagStatus == 2)
+        #expect(flagMessage.contains(#"--max-connections = "0": expected a whole number from 1 to 1048576"#), "\(flagMessage)")
+        let (variableStatus, variableMessage) = try await ProxyProcess.run(arguments: ["--check-config"], environment: ["MAX_CONNECTIONS": "lots"])
+        #expect(variableStatus == 2)
+        #expect(variableMessage.contains(#"MAX_CONNECTIONS = "lots""#), "\(variableMessage)")
+        #expect(try await ProxyProcess.run(arguments: ["--check-config", "--max-connections", "1048576"]).status == 0)
+    }
+
     @Test func aBadEnvironmentVariableExitsTwoNamingTheVariable() async throws {
         let (status, message) = try await ProxyProcess.run(arguments: ["--check-config"], environment: ["RATE_LIMIT_BURST": "-3"])
         #expect(status == 2)
@@ -59,6 +69,8 @@ import Testing
         (#"{"routes": [{"path": "/x", "backends": ["http://127.0.0.1:9"], "healthCheck": {"interval": "5 s"}}]}"#, #"routes[0].healthCheck.interval = "5 s""#),
         // One past each ceiling.
         (#"{"store": {"maxKeys": 67108865}}"#, #"store.maxKeys = "67108865": expected a whole number from 1 to 67108864"#),
+        (#"{"maxConnections": 1048577}"#, #"maxConnections = "1048577": expected a whole number from 1 to 1048576"#),
+        (#"{"maxConnections": 0}"#, "maxConnections"),
         (#"{"healthCheck": {"path": "/\#(String(repeating: "a", count: 1024))"}}"#, "healthCheck.path"),
         (#"{"anonymous": {"limits": [{"count": 1073741825, "per": "1s"}]}}"#, "anonymous.limits[0].count"),
     ])

@@ -127,6 +127,35 @@ import Testing
         await client.shutdown()
     }
 
+    /// `--max-connections 2`: with two client connections held, a third is answered 503 and
+    /// closed, counted in `proxy_connections_refused_total` (and not as accepted), and a
+    /// connection is served again once one of the two has left.
+    @Test func aConnectionOverTheCapIsAnswered503CountedAndServedOnceOneLeaves() async throws {
+        let proxy = try await ProxyProcess.start(arguments: ["--max-connections", "2", "--rps", "1000", "--burst", "1000"])
+        var first: BlockingHTTPClient? = try BlockingHTTPClient(port: proxy.port)
+        let second = try BlockingHTTPClient(port: proxy.port)
+        #expect(try await first!.get("/").status == 200)
+        #expect(try await second.get("/").status == 200)
+        // Nothing sent: the answer comes on accepting, and an unread request would make the close a reset.
+        let refused = try await BlockingHTTPClient(port: proxy.port).exchange(raw: [])
+        #expect(refused.status == 503)
+        #expect(refused.header("Connection") == "close")
+        let client = HTTPClient(eventLoopGroup: group)
+        let metrics = try await get(client, port: proxy.adminPort, path: "/metrics").body
+        #expect(metrics.contains("proxy_connections_refused_total 1"))
+        #expect(metrics.contains("proxy_connections_accepted_total 2"))
+        first = nil
+        let deadline = ContinuousClock.now + .seconds(30)
+        var served = false
+        while !served, ContinuousClock.now < deadline {
+            // Refused until the proxy has seen the close, which it does on its own schedule.
+            served = (try? await BlockingHTTPClient(port: proxy.port).get("/").status) == 200
+        }
+        #expect(served, "no connection was served after one of the two closed")
+        withExtendedLifetime((first, second)) {}
+        await client.shutdown()
+    }
+
     @Test func adminEndpointsAnswer() async throws {
         let proxy = try await ProxyProcess.start()
         let client = HTTPClient(eventLoopGroup: group)
