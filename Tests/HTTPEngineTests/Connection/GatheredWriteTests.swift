@@ -35,4 +35,28 @@ import Testing
         }
         #expect(sockets.receive(until: expected.count, after: received) == expected)
     }
+
+    /// More queued chunks than one `sendmsg` may carry (`IOV_MAX`, 1024 on Linux): a write
+    /// gathers at most `maxChunksPerSend`, so none is refused by the kernel, and the bytes arrive
+    /// whole and in order. (Gathering every queued chunk, the first write failed: EMSGSIZE.)
+    @Test func moreQueuedChunksThanOneSystemCallTakesGoOutInBoundedWrites() throws {
+        let sockets = try LocalSocketPair(bufferSize: 1 << 16, isSenderNonBlocking: true)
+        var outbound = OutboundBuffer()
+        let chunkCount = sysconf(Int32(_SC_IOV_MAX)) + 100
+        var expected: [UInt8] = []
+        // Pieces of the adoption minimum each become a chunk of their own.
+        for index in 0..<chunkCount {
+            let piece = [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: OutboundBuffer.adoptionMinimum)
+            expected += piece
+            outbound.append(contentsOf: piece)
+        }
+        var received: [UInt8] = []
+        var writes = 0
+        while !outbound.isEmpty {
+            try outbound.flush(to: sockets.sender) { writes += 1 }
+            received += sockets.receiveOnce()
+        }
+        #expect(sockets.receive(until: expected.count, after: received) == expected)
+        #expect(writes >= chunkCount / OutboundBuffer.maxChunksPerSend)
+    }
 }
