@@ -6,15 +6,22 @@ enum RequestEncoder {
     /// Throws for a method or target that would corrupt the request line; the check
     /// `appendHead` relies on, made when a request starts, before it has a connection.
     static func validate(_ request: HTTPClientRequest) throws(HTTPEngineError) {
-        // Checked from the strings' own UTF-8 views: copying them into arrays first cost two allocations.
-        let method = request.method.rawValue.utf8
-        guard !method.isEmpty, method.allSatisfy(ASCII.isTokenCharacter) else {
+        guard isNonEmpty(request.method.rawValue, withEveryByte: ASCII.isTokenCharacter) else {
             throw .invalidRequest("method \(request.method) is not a token")
         }
-        let target = request.target.utf8
-        guard !target.isEmpty, target.allSatisfy(ASCII.isTargetCharacter) else {
+        guard isNonEmpty(request.target, withEveryByte: ASCII.isTargetCharacter) else {
             throw .invalidRequest("target must be non-empty visible ASCII")
         }
+    }
+
+    /// Whether `text` has bytes and `isAllowed` takes each of them.
+    @inline(__always)
+    private static func isNonEmpty(_ text: String, withEveryByte isAllowed: (UInt8) -> Bool) -> Bool {
+        // Read where they are: copying the bytes into an array first cost an allocation, and
+        // walking the `utf8` view's indices cost ~200 instructions for "GET" (1 % of a proxied
+        // request's). Only a bridged string has no contiguous UTF-8.
+        if let answer = text.utf8.withContiguousStorageIfAvailable({ !$0.isEmpty && $0.allSatisfy(isAllowed) }) { return answer }
+        return !text.isEmpty && text.utf8.allSatisfy(isAllowed)
     }
 
     /// Appends the request line, fields and framing of a request `validate` accepted.

@@ -139,6 +139,12 @@ extension ClientTests {
                 await #expect(throws: HTTPEngineError.invalidRequest("method GET / is not a token")) {
                     _ = try await client.execute(HTTPClientRequest(method: HTTPMethod("GET /"), host: "127.0.0.1", port: 9))
                 }
+                await #expect(throws: HTTPEngineError.invalidRequest("target must be non-empty visible ASCII")) {
+                    _ = try await client.execute(HTTPClientRequest(host: "127.0.0.1", port: 9, target: ""))
+                }
+                await #expect(throws: HTTPEngineError.invalidRequest("method  is not a token")) {
+                    _ = try await client.execute(HTTPClientRequest(method: HTTPMethod(""), host: "127.0.0.1", port: 9))
+                }
             }
         }
 

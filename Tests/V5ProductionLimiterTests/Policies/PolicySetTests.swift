@@ -23,6 +23,8 @@ import Testing
         let minted = (0..<5).map { set.resolve(apiKey: "minted-\($0)", clientAddress: "192.0.2.7", path: "/") }
         #expect(minted.allSatisfy { $0.key == "ip:192.0.2.7" && $0.identity == anonymous })
         #expect(set.resolve(apiKey: nil, clientAddress: "192.0.2.7", path: "/").key == "ip:192.0.2.7")
+        // Longer than a small string: the key lives on the heap.
+        #expect(set.resolve(apiKey: nil, clientAddress: "2001:db8:85a3::8a2e:370:7334", path: "/").key == "ip:2001:db8:85a3::8a2e:370:7334")
     }
 
     @Test func aRouteAddsItsLimitsAndCost() throws {
