@@ -41,4 +41,33 @@ import Testing
         #expect(written { $0.writeQuoted("na\u{EF}ve\r\n\u{7F}x") } == "\"navex\"")
         #expect(written { $0.writeQuoted("") } == "\"\"")
     }
+
+    @Test func truncatingKeepsTheStartForASecondValue() {
+        #expect(written { writer in
+            writer.writeQuoted("anonymous")
+            let quoted = writer.count
+            writer.write(";q=")
+            writer.write(5)
+            writer.truncate(to: quoted)
+            writer.write(";r=")
+            writer.write(3)
+        } == "\"anonymous\";r=3")
+        #expect(written { writer in
+            writer.write(123)
+            writer.truncate(to: 0)
+            writer.write(-45)
+        } == "-45")
+    }
+
+    @Test func truncatingPastWhatWasWrittenStopsTheProcess() async {
+        let exit = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            withUnsafeTemporaryAllocation(byteCount: 64, alignment: 1) { buffer in
+                var writer = FieldValueWriter(buffer)
+                writer.write(7)
+                writer.truncate(to: 2)
+            }
+        }
+        let standardError = String(decoding: exit?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(standardError.contains("cannot keep 2 of 1 bytes"))
+    }
 }

@@ -24,6 +24,13 @@ struct FieldValueWriter {
         count = 0
     }
 
+    /// Keeps the first `length` bytes written and drops the rest: two values that start alike
+    /// (the IETF fields both start with the quoted policy name) write the start once.
+    mutating func truncate(to length: Int) {
+        precondition(length >= 0 && length <= count, "FieldValueWriter: cannot keep \(length) of \(count) bytes")
+        count = length
+    }
+
     /// Appends `text`'s bytes.
     mutating func write(_ text: StaticString) {
         write(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))

@@ -78,24 +78,25 @@ public struct RateLimitFields: Hashable, Sendable {
                 add("X-RateLimit-Reset") { $0.write(resetSeconds) }
             }
             if style.includesIETF {
-                add("RateLimit-Policy") { value in
-                    // Quoted and escaped: a policy's name comes from configuration (a route's
-                    // path prefix), and a `"` there would end the String early.
-                    value.writeQuoted(policyName)
-                    value.write(";q=")
-                    value.write(limit)
-                    value.write(";w=")
-                    value.write(windowSeconds)
+                // Quoted and escaped: a policy's name comes from configuration (a route's path
+                // prefix), and a `"` there would end the String early. Both values start with it,
+                // so it is written once.
+                value.clear()
+                value.writeQuoted(policyName)
+                let quotedName = value.count
+                value.write(";q=")
+                value.write(limit)
+                value.write(";w=")
+                value.write(windowSeconds)
+                headers.add(name: "RateLimit-Policy", valueBytes: value.bytes)
+                value.truncate(to: quotedName)
+                value.write(";r=")
+                value.write(remaining)
+                if let nextQuotaSeconds {
+                    value.write(";t=")
+                    value.write(nextQuotaSeconds)
                 }
-                add("RateLimit") { value in
-                    value.writeQuoted(policyName)
-                    value.write(";r=")
-                    value.write(remaining)
-                    if let nextQuotaSeconds {
-                        value.write(";t=")
-                        value.write(nextQuotaSeconds)
-                    }
-                }
+                headers.add(name: "RateLimit", valueBytes: value.bytes)
             }
         }
     }
