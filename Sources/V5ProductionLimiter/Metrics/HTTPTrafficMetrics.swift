@@ -77,7 +77,7 @@ public final class HTTPTrafficMetrics: HTTPServerObserver, HTTPClientObserver {
                ["proxy_connections_open \(openConnections)"])
         exposition.family("proxy_connections_refused_total", "counter", "Client connections that found the proxy at its connection cap, answered 503 and closed.",
                ["proxy_connections_refused_total \(connections.value(at: 2))"])
-        exposition.family("proxy_responses_total", "counter", "Responses sent to clients, by status class (the proxy's own answers, 429s among them, included).",
+        exposition.family("proxy_responses_total", "counter", "Responses sent to clients, by status class (the proxy's own answers, 429s among them, included; a refused connection's 503 is counted in proxy_connections_refused_total instead).",
                (1...5).map { "proxy_responses_total{class=\"\($0)xx\"} \(responseCount(statusClass: $0))" })
         exposition.family("proxy_request_duration_seconds", "histogram", "Time from a request's head being read to its response head being sent on.",
                durations.samples(named: "proxy_request_duration_seconds"))
