@@ -49,12 +49,17 @@ public struct MonotonicInstant: InstantProtocol, Sendable {
 extension Duration {
     /// The duration in whole nanoseconds, rounded toward zero and clamped to `Int64`.
     var wholeNanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (total, sumOverflow) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if sumOverflow { return seconds < 0 ? .min : .max }
-        return total
+        // One 128-by-64-bit division of the attoseconds' magnitude (a single `div` on x86-64),
+        // where `components` divided all 128 bits twice in library calls: ~150 instructions, and
+        // the traffic metrics convert every request's duration.
+        let attoseconds = self.attoseconds
+        let magnitude = attoseconds.magnitude
+        let high = UInt64(truncatingIfNeeded: magnitude >> 64)
+        // From 2^64 × 10^9 attoseconds the quotient would not fit 64 bits: far past either bound.
+        guard high < 1_000_000_000 else { return attoseconds < 0 ? .min : .max }
+        let (quotient, _) = UInt64(1_000_000_000).dividingFullWidth((high: high, low: UInt64(truncatingIfNeeded: magnitude)))
+        if attoseconds < 0 { return quotient > Int64.min.magnitude ? .min : Int64(truncatingIfNeeded: 0 &- quotient) }
+        return quotient > UInt64(Int64.max) ? .max : Int64(quotient)
     }
 }
 

@@ -165,6 +165,11 @@ struct EventLoopExitTests {
         #expect(Duration.seconds(20_000_000_000).nanoseconds == UInt64(Int64.max))
         #expect(Duration.seconds(2).nanoseconds == 2_000_000_000)
         #expect(Duration.seconds(-1).nanoseconds == 0)
+        #expect((Duration.seconds(30) + .nanoseconds(7)).nanoseconds == 30_000_000_007)
+        #expect(Duration(attoseconds: 1_999_999_999).nanoseconds == 1)
+        // Just past Int64.max nanoseconds (about 292 years), and just below it.
+        #expect(Duration.seconds(9_300_000_000).nanoseconds == UInt64(Int64.max))
+        #expect(Duration.seconds(9_200_000_000).nanoseconds == 9_200_000_000_000_000_000)
         // A deadline computed from a saturated span stays in the future.
         let now = EventLoop.monotonicNanoseconds()
         #expect(now &+ Duration.seconds(Int64.max).nanoseconds > now)

@@ -12,6 +12,21 @@ struct ResponseParserTests {
         #expect(message.body == Array("hi".utf8))
     }
 
+    /// A standard reason is taken as the library's literal, any other is kept as sent, and
+    /// a standard phrase under another code is not mistaken for that code's.
+    @Test(arguments: [
+        ("HTTP/1.1 200 OK\r\n\r\n", "OK"),
+        ("HTTP/1.1 200 Fine\r\n\r\n", "Fine"),
+        ("HTTP/1.1 200 ok\r\n\r\n", "ok"),
+        ("HTTP/1.1 404 OK\r\n\r\n", "OK"),
+        ("HTTP/1.1 404 \r\n\r\n", "Not Found"),
+        ("HTTP/1.1 299 Custom Thing\r\n\r\n", "Custom Thing"),
+    ])
+    func keepsTheReasonPhraseAsSent(response: String, reason: String) throws {
+        let message = try parseMessage(response, mode: .response)
+        #expect(message.responseHead?.status.reasonPhrase == reason)
+    }
+
     @Test func parsesChunkedResponse() throws {
         let message = try parseMessage("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n", mode: .response, pieceSize: 3)
         #expect(message.body == Array("hi".utf8))
