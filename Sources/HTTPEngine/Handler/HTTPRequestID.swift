@@ -28,6 +28,13 @@ public struct HTTPRequestID: Sendable, Equatable, CustomStringConvertible, Expre
         value = .random(low: low, high: high)
     }
 
+    /// Whether this ID was drawn at random: its text is then 32 hex digits, valid anywhere a
+    /// field value is, whereas `init(_:)` takes any text.
+    package var isRandom: Bool {
+        if case .random = value { return true }
+        return false
+    }
+
     /// The client's ID if it is 1–128 visible ASCII characters; anything else could carry a log
     /// injection or a header split into logs and upstream requests, so it is replaced.
     public static func acceptable(_ value: String?) -> String? {

@@ -12,7 +12,15 @@ extension ForwardingOptions {
         HopByHopFields.remove(from: &head.headers) { $0.isNamed(lowercase: "content-length") }
         if let viaPseudonym { head.headers.add(name: "Via", value: "\(head.version.major).\(head.version.minor) \(viaPseudonym)") }
         if let requestID, let requestIDField, !head.headers.contains(name: requestIDField) {
-            requestID.withUTF8 { head.headers.add(name: requestIDField, valueBytes: $0) }
+            requestID.withUTF8 { text in
+                // A drawn ID is hex digits and the field's name was checked when configured; any
+                // other ID text is checked when sent, as every field from outside is.
+                if requestID.isRandom {
+                    head.headers.add(checkedName: requestIDField, checkedValueBytes: text)
+                } else {
+                    head.headers.add(name: requestIDField, valueBytes: text)
+                }
+            }
         }
     }
 }

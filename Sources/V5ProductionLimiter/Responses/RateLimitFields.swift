@@ -63,6 +63,8 @@ public struct RateLimitFields: Hashable, Sendable {
         // One pass removes whatever the handler set; then the values are added in order.
         headers.remove(names: style.fieldNames)
         guard style != .omitted else { return }
+        // Every value is digits, literals and a quoted name with nothing a String cannot hold
+        // (`FieldValueWriter`), every name a literal: added as checked, not checked again when sent.
         // Room for the longest value: the policy name quoted (each byte may take an escape), two
         // numbers of up to 20 digits, 11 more bytes.
         withUnsafeTemporaryAllocation(byteCount: 2 * policyName.utf8.count + 64, alignment: 1) { buffer in
@@ -70,7 +72,7 @@ public struct RateLimitFields: Hashable, Sendable {
             func add(_ name: String, _ write: (inout FieldValueWriter) -> Void) {
                 value.clear()
                 write(&value)
-                headers.add(name: name, valueBytes: value.bytes)
+                headers.add(checkedName: name, checkedValueBytes: value.bytes)
             }
             if style.includesLegacy {
                 add("X-RateLimit-Limit") { $0.write(limit) }
@@ -88,7 +90,7 @@ public struct RateLimitFields: Hashable, Sendable {
                 value.write(limit)
                 value.write(";w=")
                 value.write(windowSeconds)
-                headers.add(name: "RateLimit-Policy", valueBytes: value.bytes)
+                headers.add(checkedName: "RateLimit-Policy", checkedValueBytes: value.bytes)
                 value.truncate(to: quotedName)
                 value.write(";r=")
                 value.write(remaining)
@@ -96,7 +98,7 @@ public struct RateLimitFields: Hashable, Sendable {
                     value.write(";t=")
                     value.write(nextQuotaSeconds)
                 }
-                headers.add(name: "RateLimit", valueBytes: value.bytes)
+                headers.add(checkedName: "RateLimit", checkedValueBytes: value.bytes)
             }
         }
     }
