@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "RedisClient", dependencies: ["HTTPEngine", "IPAddressing"]),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "HTTPEngine", "RedisTestSupport", "TestSupport"]),
         // Test-only: starts throw-away redis-server processes for the Redis client's and stage 5's tests.
-        .target(name: "RedisTestSupport", dependencies: ["RedisClient"], path: "Tests/RedisTestSupport"),
+        .target(name: "RedisTestSupport", dependencies: ["RedisClient", "HTTPEngine"], path: "Tests/RedisTestSupport"),
 
         // Linux system calls the Glibc module does not expose (epoll, eventfd, accept4).
         .target(name: "CLinuxSystem"),

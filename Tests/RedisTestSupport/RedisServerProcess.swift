@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HTTPEngine
 
 /// Whether the real-server tests can run on this machine, and whether they must.
 public enum RedisServerAvailability {
@@ -74,33 +75,19 @@ public final class RedisServerProcess: @unchecked Sendable {
     /// Starts a server as `init` does, waiting on a thread of its own: the start polls for up to
     /// seconds, and async tests blocking the cooperative pool's few threads starve each other.
     public static func start(port: UInt16? = nil, password: String? = nil, extraArguments: [String] = []) async throws -> RedisServerProcess {
-        // The server is handed over under a lock ThreadSanitizer sees (`NSLock`, a pthread mutex),
-        // not in the continuation: a CI run's ThreadSanitizer reported the task's first read of
-        // `port` as racing the thread's write in `init`, a hand-off through the concurrency
-        // runtime it did not see.
-        let handOff = HandOff()
+        // The server is handed over in a `Locked`, whose critical sections ThreadSanitizer is
+        // told about, not in the continuation: a CI run's ThreadSanitizer reported the task's
+        // first read of `port` as racing the thread's write in `init`, a hand-off through the
+        // concurrency runtime it did not see.
+        let handOff = Locked<Result<RedisServerProcess, any Error>?>(nil)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             Thread {
-                handOff.put(Result { try RedisServerProcess(port: port, password: password, extraArguments: extraArguments) })
+                let started = Result { try RedisServerProcess(port: port, password: password, extraArguments: extraArguments) }
+                handOff.withLock { $0 = started }
                 continuation.resume()
             }.start()
         }
-        return try handOff.take().get()
-    }
-
-    /// One started server (or its failure), passed from the starting thread to the waiting task.
-    private final class HandOff: @unchecked Sendable {
-        // @unchecked: `outcome` is read and written only under `lock`.
-        private let lock = NSLock()
-        private var outcome: Result<RedisServerProcess, any Error>?
-
-        func put(_ outcome: Result<RedisServerProcess, any Error>) {
-            lock.withLock { self.outcome = outcome }
-        }
-
-        func take() -> Result<RedisServerProcess, any Error> {
-            lock.withLock { outcome! }
-        }
+        return try handOff.withLock { $0! }.get()
     }
 
     deinit {
