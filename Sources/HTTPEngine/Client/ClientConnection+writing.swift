@@ -25,8 +25,11 @@ extension ClientConnection {
             appendOutbound(bytes[...])
             remainingRequestBytes = 0
             isRequestSent = true
+            core.scheduleFlush(on: loop, for: self)
+        } else {
+            // A streamed body's writer reads the queue right after each send; its head goes now.
+            flush()
         }
-        flush()
         afterEvent()
         return exchangeNumber
     }
@@ -132,7 +135,7 @@ extension ClientConnection {
         case .idle:
             wanted = .readable
         case .active:
-            if !core.outbound.isEmpty { wanted.insert(.writable) }
+            if core.isWaitingToWrite { wanted.insert(.writable) }
             if !hasPeerClosedInput, !isBodyPaused, core.inbound.readableCount < readAheadLimit { wanted.insert(.readable) }
         case .closed:
             return
@@ -142,5 +145,14 @@ extension ClientConnection {
         } catch {
             fail(closedEarly)
         }
+    }
+}
+
+extension ClientConnection: EndOfTurnFlushing {
+    /// Sends the requests queued this turn with their whole body (`startExchange`).
+    func flushScheduledOutput() {
+        core.scheduledFlushBegins()
+        flush()
+        afterEvent()
     }
 }

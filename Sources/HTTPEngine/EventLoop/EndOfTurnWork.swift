@@ -9,8 +9,20 @@ protocol EndOfTurnWork: AnyObject {
     func runAtEndOfTurn()
 }
 
+/// A connection that sends the output it queued during a turn on the turn's way out, in one
+/// gathered write (`ConnectionCore.scheduleFlush(on:for:)`).
+///
+/// A protocol of its own rather than `EndOfTurnWork`, which a client connection already adopts
+/// for handing over response heads: one object can be queued for both in the same turn.
+protocol EndOfTurnFlushing: AnyObject {
+    /// Sends what is queued and re-evaluates interest and time-outs; called once per scheduled
+    /// flush on the loop thread.
+    func flushScheduledOutput()
+}
+
 /// One entry of a loop's end-of-turn queue.
 enum EndOfTurnAction {
     case closure(() -> Void)
     case work(any EndOfTurnWork)
+    case flush(any EndOfTurnFlushing)
 }

@@ -40,6 +40,7 @@ extension EventLoop {
                 switch action {
                 case .closure(let body): body()
                 case .work(let work): work.runAtEndOfTurn()
+                case .flush(let connection): connection.flushScheduledOutput()
                 }
             }
             actions.removeAll(keepingCapacity: true)
@@ -64,6 +65,13 @@ extension EventLoop {
     func runAtEndOfTurn(_ work: any EndOfTurnWork) {
         assertInEventLoop()
         loopOnly.endOfTurnActions.append(.work(work))
+    }
+
+    /// Calls `connection.flushScheduledOutput()` on this turn's way out, after the actions
+    /// queued before it (loop thread only); `ConnectionCore.scheduleFlush(on:for:)` says why.
+    func flushAtEndOfTurn(_ connection: any EndOfTurnFlushing) {
+        assertInEventLoop()
+        loopOnly.endOfTurnActions.append(.flush(connection))
     }
 
     /// Zero when work is queued, else the time to the next timer (rounded up), or forever.

@@ -90,7 +90,7 @@ extension PipelinedConnection: EventLoopFileDescriptorHandler {
     func updateInterest() {
         let wanted: EventInterest = switch state {
         case .connecting: .writable
-        case .open: core.outbound.isEmpty ? .readable : [.readable, .writable]
+        case .open: core.isWaitingToWrite ? [.readable, .writable] : .readable
         case .closed: []
         }
         do {
@@ -125,5 +125,15 @@ extension PipelinedConnection: DeadlineTimedConnection {
             // Later replies would arrive out of step with their waiters: the connection is done.
             fail(.responseTimeout(from: server, limit: configuration.replyTimeout))
         }
+    }
+}
+
+extension PipelinedConnection: EndOfTurnFlushing {
+    /// Sends every request queued this turn in one gathered write.
+    func flushScheduledOutput() {
+        core.scheduledFlushBegins()
+        guard state == .open else { return }
+        flush()
+        afterEvent()
     }
 }

@@ -41,15 +41,9 @@ extension PipelinedConnection {
         core.outbound.append { Codec.encode(request, into: &$0) }
         let deadline = EventLoop.monotonicNanoseconds() &+ configuration.replyTimeout.nanoseconds
         pending.append(Pending(identifier: identifier, deadline: deadline, waiter: waiter))
-        guard !isFlushScheduled else { return }
-        isFlushScheduled = true
+        guard !core.isFlushScheduled else { return }
         // Every request queued in this turn goes out in the one write this schedules.
-        loop.runAtEndOfTurn { [self] in
-            isFlushScheduled = false
-            guard state == .open else { return }
-            flush()
-            afterEvent()
-        }
+        core.scheduleFlush(on: loop, for: self)
         refreshDeadline()
     }
 

@@ -48,7 +48,6 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
     var pending: [Pending] = []
     var pendingHead = 0
     var nextIdentifier: UInt64 = 1
-    var isFlushScheduled = false
     /// Setup replies still to come; the connection counts as established when none is left.
     var setupRepliesAwaited = 0
     /// Set by a graceful shutdown: the connection closes once no reply is awaited.

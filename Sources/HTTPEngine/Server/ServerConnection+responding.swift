@@ -71,7 +71,7 @@ extension ServerConnection {
         }
         if hasBody, !isBodyInHeadChunk { core.outbound.append(contentsOf: body) }
         response = .complete
-        flush()
+        core.scheduleFlush(on: loop, for: self)
         responseFinished()
     }
 

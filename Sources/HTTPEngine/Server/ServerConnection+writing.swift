@@ -56,7 +56,7 @@ extension ServerConnection {
     /// Wants writability while output is queued, readability while input is useful.
     func updateInterest() {
         var wanted: EventInterest = []
-        if !core.outbound.isEmpty { wanted.insert(.writable) }
+        if core.isWaitingToWrite { wanted.insert(.writable) }
         switch phase {
         case .lingering:
             wanted.insert(.readable)
@@ -72,5 +72,15 @@ extension ServerConnection {
         } catch {
             close()
         }
+    }
+}
+
+extension ServerConnection: EndOfTurnFlushing {
+    /// Sends the complete responses queued this turn (`sendComplete`), then does what a
+    /// writability event would: a lingering close, paused input resumed, interest and deadline.
+    func flushScheduledOutput() {
+        core.scheduledFlushBegins()
+        flush()
+        afterEvent()
     }
 }
