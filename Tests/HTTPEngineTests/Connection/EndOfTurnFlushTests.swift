@@ -35,11 +35,7 @@ import Testing
             handler.client.store(client.descriptor, ordering: .releasing)
             // One send of 230 bytes: one read takes all eight, so they are answered in one turn.
             client.send(String(repeating: "GET / HTTP/1.1\r\nHost: t\r\n\r\n", count: 7) + "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-            let responses = try await blocking { () throws -> [TestResponse] in
-                var responses: [TestResponse] = []
-                while let response = try client.readResponse() { responses.append(response) }
-                return responses
-            }
+            let responses = try await blocking { try client.readResponsesUntilClose() }
             #expect(responses.count == 8)
             #expect(responses.allSatisfy { $0.status == 200 && $0.bodyText == "ok" })
         }

@@ -52,11 +52,7 @@ import Testing
             var text = ""
             for number in 0..<300 { text += "GET /\(number % 2 == 0 ? "later" : "thread")\(number) HTTP/1.1\r\nHost: t\r\n\r\n" }
             client.send(text + "GET /later-last HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-            let responses = try await blocking { () throws -> [TestResponse] in
-                var responses: [TestResponse] = []
-                while let response = try client.readResponse() { responses.append(response) }
-                return responses
-            }
+            let responses = try await blocking { try client.readResponsesUntilClose() }
             #expect(responses.count == 301)
             let expected = (0..<300).map { "\($0 % 2 == 0 ? "later" : "thread") /\($0 % 2 == 0 ? "later" : "thread")\($0)" } + ["later /later-last"]
             #expect(responses.map(\.bodyText) == expected)

@@ -38,11 +38,7 @@ import TestSupport
             // Enough that answering each inside the parse loop would overflow the stack if every
             // answer's end of exchange re-entered the loop instead of returning to it.
             client.send(String(repeating: "GET /a HTTP/1.1\r\nHost: t\r\n\r\n", count: 5000) + "GET /b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-            let responses = try await blocking { () throws -> [TestResponse] in
-                var responses: [TestResponse] = []
-                while let response = try client.readResponse() { responses.append(response) }
-                return responses
-            }
+            let responses = try await blocking { try client.readResponsesUntilClose() }
             #expect(responses.count == 5001)
             #expect(responses.allSatisfy { $0.status == 200 && $0.bodyText == "ok" })
             #expect(responses.last?.headers["connection"] == "close")
@@ -63,11 +59,7 @@ import TestSupport
             let connection = try #require(try await server.openConnectionsForTesting().first)
             #expect(await waitUntil(deadline: .now + .seconds(60)) { (try? await connection.outputSnapshot().hasPeerClosedInput) == true })
             handler.release.fire()
-            let bodies = try await blocking { () throws -> [String] in
-                var bodies: [String] = []
-                while let response = try client.readResponse() { bodies.append(response.bodyText) }
-                return bodies
-            }
+            let bodies = try await blocking { try client.readResponsesUntilClose().map(\.bodyText) }
             #expect(bodies == ["handled /slow", "spot /x", "spot /y"])
         }
         #expect(handler.handleCalls.withLock { $0 } == ["/slow"])

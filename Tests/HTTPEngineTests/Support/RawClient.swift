@@ -148,6 +148,13 @@ final class RawClient: @unchecked Sendable {
         }
     }
 
+    /// Reads responses until the server closes the connection (each with `timeout`).
+    func readResponsesUntilClose(timeout: Duration = .seconds(60)) throws -> [TestResponse] {
+        var responses: [TestResponse] = []
+        while let response = try readResponse(timeout: timeout) { responses.append(response) }
+        return responses
+    }
+
     /// Waits until the server closes the connection, discarding anything it sends; false on time-out.
     func waitForClose(timeout: Duration = .seconds(60)) -> Bool {
         let deadline = ContinuousClock.now + timeout
