@@ -41,8 +41,7 @@ struct ConnectionCore {
     var isWaitingToWrite: Bool { !outbound.isEmpty && !isFlushScheduled }
 
     /// Has `connection.flushScheduledOutput()` called on `loop`'s way out of this turn, unless
-    /// it already will be (loop thread only); the owner calls `flushScheduledOutput()` first
-    /// thing in it.
+    /// it already will be (loop thread only); that method calls `scheduledFlushBegins()` first.
     ///
     /// Why a whole message waits for the end of the turn instead of going out at once: a turn
     /// handles every connection epoll reported, so a loop under load queues many responses
