@@ -38,7 +38,7 @@ if loaded.1 == .checkConfiguration {
     exit(0)
 }
 
-let group = try EventLoopGroup()
+let group = try EventLoopGroup(loopCount: configuration.eventLoopCount ?? ProcessInfo.processInfo.activeProcessorCount)
 let metrics = PrometheusMetrics()
 let traffic = HTTPTrafficMetrics()
 let demo = configuration.usesDemoUpstream ? try await DemoUpstream.start(on: group) : nil
@@ -146,7 +146,7 @@ do {
     }
     var fields = [("address", "http://\(address)"), ("admin", "http://\(adminAddress)"),
                   ("upstream", demo == nil ? defaultBackends.map { "http://\($0.host):\($0.port)" }.joined(separator: ",") : "embedded demo upstream"),
-                  ("store", redisPool.map { "redis \($0.address)" } ?? "memory")]
+                  ("store", redisPool.map { "redis \($0.address)" } ?? "memory"), ("event_loops", "\(group.loops.count)")]
     if configuration.bucketTTL != nil { fields.append(("bucket_ttl", "accepted; keys are forgotten once full again (Redis) or evicted least-useful first (memory)")) }
     JSONLine.lifecycle("listening", fields)
     try await server.run()

@@ -86,6 +86,9 @@ extension ProxyConfiguration {
         Setting(flag: "--max-connections", variables: ["MAX_CONNECTIONS"], help: "client connections held at once; one more is answered 503 and closed (default 10000)") { configuration, value, field throws(ConfigurationError) in
             configuration.maximumConnectionCount = try ConfigurationParsing.positiveInteger(value, field: field, maximum: ProxyConfiguration.maximumConnectionCeiling)
         },
+        Setting(flag: "--event-loops", variables: ["EVENT_LOOPS"], help: "threads serving connections, one event loop each (default: one per CPU the process may run on)") { configuration, value, field throws(ConfigurationError) in
+            configuration.eventLoopCount = try ConfigurationParsing.positiveInteger(value, field: field, maximum: ProxyConfiguration.maximumEventLoopCount)
+        },
         Setting(flag: "--access-log", variables: ["ACCESS_LOG"], help: "on (default) or off: one JSON line per request on stdout") { configuration, value, field throws(ConfigurationError) in
             switch value {
             case "on": configuration.writesAccessLog = true
@@ -98,6 +101,11 @@ extension ProxyConfiguration {
     /// The most `--max-connections` takes: each connection is a descriptor, and far past a
     /// million no process gets that many.
     static let maximumConnectionCeiling = 1 << 20
+
+    /// The most `--event-loops` takes: each loop is a thread with its own epoll set and upstream
+    /// pools, and past the machine's CPUs more loops only share them; a typo like 40000 would
+    /// otherwise start 40,000 threads.
+    static let maximumEventLoopCount = 1024
 
     static func parseFailureMode(_ value: String, field: String) throws(ConfigurationError) -> FailureMode {
         switch value {

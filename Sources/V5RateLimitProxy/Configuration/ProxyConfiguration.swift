@@ -67,6 +67,10 @@ struct ProxyConfiguration: Sendable {
     /// Client connections held at once; one more is answered 503 and closed (nginx's
     /// `worker_connections`, HAProxy's `maxconn`); the engine's default.
     var maximumConnectionCount = 10_000
+    /// Threads serving connections, one event loop each (nginx's `worker_processes`, HAProxy's
+    /// `nbthread`); nil, the default, is one per CPU the process may run on. A container limited
+    /// by a CPU quota rather than by affinity still sees every CPU, so it sets this.
+    var eventLoopCount: Int?
     var writesAccessLog = true
     var configFile: String?
 

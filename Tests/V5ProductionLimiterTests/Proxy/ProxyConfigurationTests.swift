@@ -28,6 +28,20 @@ import Testing
         #expect(try await ProxyProcess.run(arguments: ["--check-config", "--max-connections", "1048576"]).status == 0)
     }
 
+    @Test func anEventLoopCountOutsideItsRangeExitsTwoNamingWhereItCameFrom() async throws {
+        let (flagStatus, flagMessage) = try await ProxyProcess.run(arguments: ["--check-config", "--event-loops", "0"])
+        #expect(flagStatus == 2)
+        #expect(flagMessage.contains(#"--event-loops = "0": expected a whole number from 1 to 1024"#), "\(flagMessage)")
+        // A typo that would start forty thousand threads.
+        let (typoStatus, typoMessage) = try await ProxyProcess.run(arguments: ["--check-config", "--event-loops", "40000"])
+        #expect(typoStatus == 2)
+        #expect(typoMessage.contains(#"--event-loops = "40000""#), "\(typoMessage)")
+        let (variableStatus, variableMessage) = try await ProxyProcess.run(arguments: ["--check-config"], environment: ["EVENT_LOOPS": "auto"])
+        #expect(variableStatus == 2)
+        #expect(variableMessage.contains(#"EVENT_LOOPS = "auto""#), "\(variableMessage)")
+        #expect(try await ProxyProcess.run(arguments: ["--check-config", "--event-loops", "1024"]).status == 0)
+    }
+
     @Test func aBadEnvironmentVariableExitsTwoNamingTheVariable() async throws {
         let (status, message) = try await ProxyProcess.run(arguments: ["--check-config"], environment: ["RATE_LIMIT_BURST": "-3"])
         #expect(status == 2)
@@ -71,6 +85,9 @@ import Testing
         (#"{"store": {"maxKeys": 67108865}}"#, #"store.maxKeys = "67108865": expected a whole number from 1 to 67108864"#),
         (#"{"maxConnections": 1048577}"#, #"maxConnections = "1048577": expected a whole number from 1 to 1048576"#),
         (#"{"maxConnections": 0}"#, "maxConnections"),
+        (#"{"eventLoops": 1025}"#, #"eventLoops = "1025": expected a whole number from 1 to 1024"#),
+        (#"{"eventLoops": 0}"#, "eventLoops"),
+        (#"{"eventLoops": "2"}"#, "eventLoops"),
         (#"{"healthCheck": {"path": "/\#(String(repeating: "a", count: 1024))"}}"#, "healthCheck.path"),
         (#"{"anonymous": {"limits": [{"count": 1073741825, "per": "1s"}]}}"#, "anonymous.limits[0].count"),
     ])

@@ -130,6 +130,20 @@ import Testing
     /// `--max-connections 2`: with two client connections held, a third is answered 503 and
     /// closed, counted in `proxy_connections_refused_total` (and not as accepted), and a
     /// connection is served again once one of the two has left.
+    @Test func theEventLoopCountComesFromTheFlagTheVariableOrTheCPUs() async throws {
+        let fromFlag = try await ProxyProcess.start(arguments: ["--event-loops", "3"])
+        #expect(fromFlag.lifecycleLog.contains(#""event_loops":"3""#), "\(fromFlag.lifecycleLog)")
+        let fromVariable = try await ProxyProcess.start(environment: ["EVENT_LOOPS": "1"])
+        #expect(fromVariable.lifecycleLog.contains(#""event_loops":"1""#), "\(fromVariable.lifecycleLog)")
+        let client = HTTPClient(eventLoopGroup: group)
+        // One loop still serves the proxy, its admin listener and the demo upstream.
+        #expect(try await get(client, port: fromVariable.port).status == 200)
+        #expect(try await get(client, port: fromVariable.adminPort, path: "/healthz").status == 200)
+        await client.shutdown()
+        let byDefault = try await ProxyProcess.start()
+        #expect(byDefault.lifecycleLog.contains(#""event_loops":"\#(ProcessInfo.processInfo.activeProcessorCount)""#), "\(byDefault.lifecycleLog)")
+    }
+
     @Test func aConnectionOverTheCapIsAnswered503CountedAndServedOnceOneLeaves() async throws {
         let proxy = try await ProxyProcess.start(arguments: ["--max-connections", "2", "--rps", "1000", "--burst", "1000"])
         var first: BlockingHTTPClient? = try BlockingHTTPClient(port: proxy.port)
