@@ -18,28 +18,23 @@ import Testing
         #expect(atTheCeiling == 0)
     }
 
-    @Test func aConnectionCapOutsideItsRangeExitsTwoNamingWhereItCameFrom() async throws {
-        let (flagStatus, flagMessage) = try await ProxyProcess.run(arguments: ["--check-config", "--max-connections", "0"])
-        #expect(flagStatus == 2)
-        #expect(flagMessage.contains(#"--max-connections = "0": expected a whole number from 1 to 1048576"#), "\(flagMessage)")
-        let (variableStatus, variableMessage) = try await ProxyProcess.run(arguments: ["--check-config"], environment: ["MAX_CONNECTIONS": "lots"])
+    /// The connection cap and the event loops: zero and one past the ceiling refused by flag, a
+    /// word refused by variable, each naming where it came from; the ceiling itself accepted.
+    @Test(arguments: [
+        ("--max-connections", "MAX_CONNECTIONS", 1 << 20),
+        // One past the ceiling stands for a typo that would start that many threads.
+        ("--event-loops", "EVENT_LOOPS", 1024),
+    ])
+    func aCountOutsideItsRangeExitsTwoNamingWhereItCameFrom(flag: String, variable: String, ceiling: Int) async throws {
+        for value in ["0", "\(ceiling + 1)"] {
+            let (status, message) = try await ProxyProcess.run(arguments: ["--check-config", flag, value])
+            #expect(status == 2)
+            #expect(message.contains(#"\#(flag) = "\#(value)": expected a whole number from 1 to \#(ceiling)"#), "\(message)")
+        }
+        let (variableStatus, variableMessage) = try await ProxyProcess.run(arguments: ["--check-config"], environment: [variable: "lots"])
         #expect(variableStatus == 2)
-        #expect(variableMessage.contains(#"MAX_CONNECTIONS = "lots""#), "\(variableMessage)")
-        #expect(try await ProxyProcess.run(arguments: ["--check-config", "--max-connections", "1048576"]).status == 0)
-    }
-
-    @Test func anEventLoopCountOutsideItsRangeExitsTwoNamingWhereItCameFrom() async throws {
-        let (flagStatus, flagMessage) = try await ProxyProcess.run(arguments: ["--check-config", "--event-loops", "0"])
-        #expect(flagStatus == 2)
-        #expect(flagMessage.contains(#"--event-loops = "0": expected a whole number from 1 to 1024"#), "\(flagMessage)")
-        // A typo that would start forty thousand threads.
-        let (typoStatus, typoMessage) = try await ProxyProcess.run(arguments: ["--check-config", "--event-loops", "40000"])
-        #expect(typoStatus == 2)
-        #expect(typoMessage.contains(#"--event-loops = "40000""#), "\(typoMessage)")
-        let (variableStatus, variableMessage) = try await ProxyProcess.run(arguments: ["--check-config"], environment: ["EVENT_LOOPS": "auto"])
-        #expect(variableStatus == 2)
-        #expect(variableMessage.contains(#"EVENT_LOOPS = "auto""#), "\(variableMessage)")
-        #expect(try await ProxyProcess.run(arguments: ["--check-config", "--event-loops", "1024"]).status == 0)
+        #expect(variableMessage.contains(#"\#(variable) = "lots""#), "\(variableMessage)")
+        #expect(try await ProxyProcess.run(arguments: ["--check-config", flag, "\(ceiling)"]).status == 0)
     }
 
     @Test func aBadEnvironmentVariableExitsTwoNamingTheVariable() async throws {
