@@ -68,8 +68,9 @@ struct ProxyConfiguration: Sendable {
     /// `worker_connections`, HAProxy's `maxconn`); the engine's default.
     var maximumConnectionCount = 10_000
     /// Threads serving connections, one event loop each (nginx's `worker_processes`, HAProxy's
-    /// `nbthread`); nil, the default, is one per CPU the process may run on. A container limited
-    /// by a CPU quota rather than by affinity still sees every CPU, so it sets this.
+    /// `nbthread`); nil, the default, is one per online CPU (`ProcessInfo.activeProcessorCount`,
+    /// which neither `taskset`, a cpuset nor a CPU quota lowers), so a process held to fewer
+    /// CPUs sets this.
     var eventLoopCount: Int?
     var writesAccessLog = true
     var configFile: String?
