@@ -60,6 +60,10 @@ public final class EventLoop: @unchecked Sendable {
     /// checked for exclusive access at run time on every read, which costs about what the clock read saves.
     let turnTime = Atomic<UInt64>(cls_monotonic_nanoseconds())
     var loopOnly = LoopOnlyState()
+    /// Continuous work after which the loop gives up its CPU (`BusyQuantum`).
+    let busyQuantum: Duration
+    /// How many times the loop gave up its CPU after a busy quantum.
+    let cpuYieldCount = Atomic<Int>(0)
     /// Index for naming the thread in debuggers and logs.
     public let index: Int
 
@@ -69,9 +73,15 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Creates the loop with an injectable `eventfd` (tests make it fail; it gets the new epoll
-    /// descriptor); closes what it opened when a later step fails, so a failed init leaks no descriptor.
-    init(index: Int, makeWakeDescriptor: (_ epollDescriptor: Int32) -> Int32) throws {
+    /// descriptor) and busy quantum (tests lengthen it); closes what it opened when a later step
+    /// fails, so a failed init leaks no descriptor.
+    init(
+        index: Int,
+        busyQuantum: Duration = BusyQuantum.standardQuantum,
+        makeWakeDescriptor: (_ epollDescriptor: Int32) -> Int32
+    ) throws {
         self.index = index
+        self.busyQuantum = busyQuantum
         epollDescriptor = cls_epoll_create()
         guard epollDescriptor >= 0 else { throw SystemError("epoll_create1") }
         wakeDescriptor = makeWakeDescriptor(epollDescriptor)

@@ -1,3 +1,4 @@
+import CLinuxSystem
 import Synchronization
 import Testing
 @testable import HTTPEngine
@@ -45,5 +46,40 @@ struct EventLoopFairnessTests {
         await spinner.value
         await server.shutdown(gracePeriod: .seconds(1))
         await group.shutdown()
+    }
+
+    @Test func aLoopThatNeverSleepsGivesUpItsCPUAfterEachBusyQuantum() async throws {
+        // A task that re-queues itself at every yield keeps the loop from ever sleeping in epoll;
+        // such a loop is preempted only at a scheduler tick unless it yields (`BusyQuantum`).
+        // Without the yield the count stays 0 and the wait below runs out.
+        let group = try EventLoopGroup(loopCount: 1)
+        let loop = group.next()
+        let isStopped = Atomic<Bool>(false)
+        let spinner = Task(executorPreference: loop) {
+            while !isStopped.load(ordering: .relaxed) { await Task.yield() }
+        }
+        let hasYielded = await waitUntil(deadline: .now + .seconds(30)) { loop.cpuYieldCount.load(ordering: .relaxed) >= 3 }
+        #expect(hasYielded)
+        isStopped.store(true, ordering: .relaxed)
+        await spinner.value
+        await group.shutdown()
+    }
+
+    @Test func aLoopThatSleepsBetweenTurnsDoesNotYield() async throws {
+        // A loop that sleeps in epoll between turns has given up its CPU already. The quantum is
+        // long here because time counts from the last poll that slept, and a test run on a loaded
+        // machine can hold the loop thread off its CPU for a while after one: 200 ms is more than
+        // such a stall and less than the 300 ms that the 20 sleeps below add up to, so a loop whose
+        // sleeps did not restart the count yields (it did, when that was taken out).
+        let loop = try EventLoop(index: 0, busyQuantum: .milliseconds(200), makeWakeDescriptor: { _ in cls_eventfd() })
+        for _ in 0..<20 {
+            await withCheckedContinuation { continuation in
+                _ = loop.execute {
+                    loop.scheduleTimer(after: .milliseconds(15)) { continuation.resume() }
+                }
+            }
+        }
+        #expect(loop.cpuYieldCount.load(ordering: .relaxed) == 0)
+        await loop.shutdown()
     }
 }
