@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -130,3 +131,12 @@ uint32_t cls_thread_ordinal(void) {
 }
 
 void cls_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
+
+int cls_affinity_cpu_count(void) {
+    /* A fixed set covers 1,024 CPUs; on a larger machine the call fails and the caller counts the
+     * online CPUs instead. */
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+    return CPU_COUNT(&set);
+}

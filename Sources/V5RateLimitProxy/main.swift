@@ -38,7 +38,7 @@ if loaded.1 == .checkConfiguration {
     exit(0)
 }
 
-let group = try EventLoopGroup(loopCount: configuration.eventLoopCount ?? ProcessInfo.processInfo.activeProcessorCount)
+let group = try EventLoopGroup(loopCount: configuration.eventLoopCount ?? AvailableCPUs.count)
 let metrics = PrometheusMetrics()
 let traffic = HTTPTrafficMetrics()
 let demo = configuration.usesDemoUpstream ? try await DemoUpstream.start(on: group) : nil

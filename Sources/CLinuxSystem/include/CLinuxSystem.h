@@ -53,6 +53,8 @@ uint64_t cls_thread_id(void);
 /* A small number fixed for the calling thread: 0, 1, 2, ... in the order threads first ask.
  * For spreading per-thread state over stripes, so two loops do not write one cache line. */
 uint32_t cls_thread_ordinal(void);
+/* How many CPUs the calling thread's affinity mask allows (taskset, a cpuset); -1 on failure. */
+int cls_affinity_cpu_count(void);
 /* Ignores SIGPIPE process-wide so a reset peer cannot kill the server. */
 void cls_ignore_sigpipe(void);
 

@@ -6,8 +6,8 @@ public final class EventLoopGroup: Sendable {
     public let loops: [EventLoop]
     private let nextIndex = Atomic<Int>(0)
 
-    /// Starts `loopCount` loops (default: one per available core).
-    public init(loopCount: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    /// Starts `loopCount` loops (default: one per CPU the process can keep busy, `AvailableCPUs`).
+    public init(loopCount: Int = AvailableCPUs.count) throws {
         precondition(loopCount > 0, "an event loop group needs at least one loop")
         loops = try (0..<loopCount).map { try EventLoop(index: $0) }
     }

@@ -52,7 +52,7 @@ public struct HTTPServerConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1",
         port: Int = 8080,
-        loopCount: Int = ProcessInfo.processInfo.activeProcessorCount,
+        loopCount: Int = AvailableCPUs.count,
         backlog: Int32 = 1024,
         maxConnections: Int = 10_000,
         parserLimits: HTTPParserLimits = HTTPParserLimits(),

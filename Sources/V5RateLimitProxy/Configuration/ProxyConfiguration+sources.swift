@@ -86,7 +86,7 @@ extension ProxyConfiguration {
         Setting(flag: "--max-connections", variables: ["MAX_CONNECTIONS"], help: "client connections held at once; one more is answered 503 and closed (default 10000)") { configuration, value, field throws(ConfigurationError) in
             configuration.maximumConnectionCount = try ConfigurationParsing.positiveInteger(value, field: field, maximum: ProxyConfiguration.maximumConnectionCeiling)
         },
-        Setting(flag: "--event-loops", variables: ["EVENT_LOOPS"], help: "threads serving connections, one event loop each (default: one per online CPU, not lowered by taskset or a CPU quota)") { configuration, value, field throws(ConfigurationError) in
+        Setting(flag: "--event-loops", variables: ["EVENT_LOOPS"], help: "threads serving connections, one event loop each (default: one per CPU the process may use: online CPUs, lowered by taskset, a cpuset or a cgroup CPU quota)") { configuration, value, field throws(ConfigurationError) in
             configuration.eventLoopCount = try ConfigurationParsing.positiveInteger(value, field: field, maximum: ProxyConfiguration.maximumEventLoopCount)
         },
         Setting(flag: "--access-log", variables: ["ACCESS_LOG"], help: "on (default) or off: one JSON line per request on stdout") { configuration, value, field throws(ConfigurationError) in

@@ -68,9 +68,8 @@ struct ProxyConfiguration: Sendable {
     /// `worker_connections`, HAProxy's `maxconn`); the engine's default.
     var maximumConnectionCount = 10_000
     /// Threads serving connections, one event loop each (nginx's `worker_processes`, HAProxy's
-    /// `nbthread`); nil, the default, is one per online CPU (`ProcessInfo.activeProcessorCount`,
-    /// which neither `taskset`, a cpuset nor a CPU quota lowers), so a process held to fewer
-    /// CPUs sets this.
+    /// `nbthread`); nil, the default, is one per CPU the process can keep busy (`AvailableCPUs`:
+    /// the online CPUs, lowered by `taskset` or a cpuset and by a cgroup CPU quota).
     var eventLoopCount: Int?
     var writesAccessLog = true
     var configFile: String?

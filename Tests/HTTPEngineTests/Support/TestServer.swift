@@ -26,7 +26,7 @@ func withTestServer(
 /// The head time-out is long: under a loaded ThreadSanitizer run a head sent at once was not read
 /// within the default 10 s, and ordinary exchanges were answered 408 (twice in CI, the second in
 /// `pooledClientConnectionsAreClosedWhenTheirLoopExits`). Tests about the time-out set their own.
-func testServerConfiguration(loopCount: Int = ProcessInfo.processInfo.activeProcessorCount) -> HTTPServerConfiguration {
+func testServerConfiguration(loopCount: Int = AvailableCPUs.count) -> HTTPServerConfiguration {
     var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: loopCount)
     configuration.headerReadTimeout = .seconds(60)
     return configuration

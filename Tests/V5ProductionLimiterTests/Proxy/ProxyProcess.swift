@@ -37,24 +37,25 @@ final class ProxyProcess: @unchecked Sendable {
     /// before the proxy binds it (a full parallel run once lost one to an outgoing connection's
     /// ephemeral port): a start that fails with `EADDRINUSE` is retried on new ports.
     ///
-    /// `maximumOpenFiles` starts it under `prlimit --nofile`, for tests of running out of descriptors.
+    /// `maximumOpenFiles` starts it under `prlimit --nofile`, for tests of running out of descriptors;
+    /// `allowedCPUs` under `taskset --cpu-list`, for tests of the default loop count.
     /// `standardOutput` replaces the access log's file as where standard output goes (a pipe, say).
-    static func start(arguments: [String] = [], environment: [String: String] = [:], maximumOpenFiles: Int? = nil, standardOutput: String? = nil) async throws -> ProxyProcess {
+    static func start(arguments: [String] = [], environment: [String: String] = [:], maximumOpenFiles: Int? = nil, allowedCPUs: String? = nil, standardOutput: String? = nil) async throws -> ProxyProcess {
         try await onOwnThread {
             Result {
                 for _ in 1..<5 {
                     do {
-                        return try ProxyProcess(arguments: arguments, environment: environment, maximumOpenFiles: maximumOpenFiles, standardOutput: standardOutput)
+                        return try ProxyProcess(arguments: arguments, environment: environment, maximumOpenFiles: maximumOpenFiles, allowedCPUs: allowedCPUs, standardOutput: standardOutput)
                     } catch StartError.didNotStart(let log) where log.contains("Address already in use") {
                         continue
                     }
                 }
-                return try ProxyProcess(arguments: arguments, environment: environment, maximumOpenFiles: maximumOpenFiles, standardOutput: standardOutput)
+                return try ProxyProcess(arguments: arguments, environment: environment, maximumOpenFiles: maximumOpenFiles, allowedCPUs: allowedCPUs, standardOutput: standardOutput)
             }
         }.get()
     }
 
-    private init(arguments: [String], environment: [String: String], maximumOpenFiles: Int?, standardOutput: String?) throws {
+    private init(arguments: [String], environment: [String: String], maximumOpenFiles: Int?, allowedCPUs: String?, standardOutput: String?) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.executablePath) else { throw StartError.notBuilt(Self.executablePath) }
         directory = try Self.makeDirectory()
         port = try RedisServerProcess.freeLoopbackPort()
@@ -62,8 +63,10 @@ final class ProxyProcess: @unchecked Sendable {
         var environment = environment
         environment["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         let proxyArguments = ["--listen", "127.0.0.1:\(port)", "--admin", "127.0.0.1:\(adminPort)"] + arguments
-        // `prlimit` sets the limit on itself and then executes the proxy: same process, same pid.
-        let launcher = maximumOpenFiles.map { ["/usr/bin/prlimit", "--nofile=\($0):\($0)", Self.executablePath] } ?? [Self.executablePath]
+        // `prlimit` and `taskset` set the limit or mask on themselves and then execute the proxy:
+        // same process, same pid.
+        let launcher = (maximumOpenFiles.map { ["/usr/bin/prlimit", "--nofile=\($0):\($0)"] } ?? [])
+            + (allowedCPUs.map { ["/usr/bin/taskset", "--cpu-list", $0] } ?? []) + [Self.executablePath]
         process = try ChildProcess(
             executable: launcher[0],
             arguments: Array(launcher.dropFirst()) + proxyArguments,

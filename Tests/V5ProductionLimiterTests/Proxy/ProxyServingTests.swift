@@ -127,9 +127,6 @@ import Testing
         await client.shutdown()
     }
 
-    /// `--max-connections 2`: with two client connections held, a third is answered 503 and
-    /// closed, counted in `proxy_connections_refused_total` (and not as accepted), and a
-    /// connection is served again once one of the two has left.
     @Test func theEventLoopCountComesFromTheFlagTheVariableOrTheCPUs() async throws {
         let fromFlag = try await ProxyProcess.start(arguments: ["--event-loops", "3"])
         #expect(fromFlag.lifecycleLog.contains(#""event_loops":"3""#), "\(fromFlag.lifecycleLog)")
@@ -141,9 +138,16 @@ import Testing
         #expect(try await get(client, port: fromVariable.adminPort, path: "/healthz").status == 200)
         await client.shutdown()
         let byDefault = try await ProxyProcess.start()
-        #expect(byDefault.lifecycleLog.contains(#""event_loops":"\#(ProcessInfo.processInfo.activeProcessorCount)""#), "\(byDefault.lifecycleLog)")
+        #expect(byDefault.lifecycleLog.contains(#""event_loops":"\#(AvailableCPUs.count)""#), "\(byDefault.lifecycleLog)")
+        // Held to one CPU by its affinity mask, it starts one loop: counting the online CPUs, as
+        // the first edition did, started one per CPU of the machine.
+        let onOneCPU = try await ProxyProcess.start(allowedCPUs: "0")
+        #expect(onOneCPU.lifecycleLog.contains(#""event_loops":"1""#), "\(onOneCPU.lifecycleLog)")
     }
 
+    /// `--max-connections 2`: with two client connections held, a third is answered 503 and
+    /// closed, counted in `proxy_connections_refused_total` (and not as accepted), and a
+    /// connection is served again once one of the two has left.
     @Test func aConnectionOverTheCapIsAnswered503CountedAndServedOnceOneLeaves() async throws {
         let proxy = try await ProxyProcess.start(arguments: ["--max-connections", "2", "--rps", "1000", "--burst", "1000"])
         var first: BlockingHTTPClient? = try BlockingHTTPClient(port: proxy.port)
