@@ -8,12 +8,12 @@ extension EventLoop {
     func runLoop() {
         var tokens = [UInt64](repeating: 0, count: 256)
         var events = [UInt32](repeating: 0, count: 256)
-        var busyQuantum = BusyQuantum(quantum: busyQuantum, now: cls_monotonic_nanoseconds())
+        var busyTime = BusyQuantum(quantum: busyQuantum, now: cls_monotonic_nanoseconds())
         while true {
             var pollStart = cls_monotonic_nanoseconds()
             // Here, after the last turn's writes went out, so the peers have their answers
             // while this loop waits for the CPU.
-            if busyQuantum.shouldYield(at: pollStart) {
+            if busyTime.shouldYield(at: pollStart) {
                 sched_yield()
                 cpuYieldCount.add(1, ordering: .relaxed)
                 pollStart = cls_monotonic_nanoseconds()
@@ -26,7 +26,7 @@ extension EventLoop {
             }
             let pollEnd = cls_monotonic_nanoseconds()
             turnTime.store(pollEnd, ordering: .relaxed)
-            busyQuantum.pollReturned(startedAt: pollStart, endedAt: pollEnd)
+            busyTime.pollReturned(startedAt: pollStart, endedAt: pollEnd)
             if count > 0 {
                 for index in 0..<Int(count) { dispatch(token: tokens[index], events: events[index]) }
             }

@@ -4,8 +4,8 @@ import Foundation
 /// How many CPUs this process can keep busy: the default number of event loops.
 ///
 /// The online CPUs, lowered by the process's affinity mask (`taskset`, a cpuset) and by the
-/// lowest cgroup v2 CPU quota on its way to the root (a container's CPU limit, rounded up); at
-/// least one. nginx's `worker_processes auto` counts the affinity mask, Go (since 1.25) the quota
+/// lowest cgroup CPU quota (v2, else v1) on its way to the root (a container's CPU limit, rounded
+/// up); at least one. nginx's `worker_processes auto` counts the affinity mask, Go (since 1.25) the quota
 /// too. Counting only the online CPUs (`ProcessInfo.activeProcessorCount`, the first edition's
 /// default) started two loops under `taskset -c 0` on a 2-core machine, and a container limited
 /// to one CPU on a 64-core host would run 64 loops in a 1-CPU budget: the kernel throttles the
