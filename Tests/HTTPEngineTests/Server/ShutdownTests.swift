@@ -199,6 +199,40 @@ struct ShutdownTests {
         withExtendedLifetime(client) {}
     }
 
+    /// A client idle when shutdown begins that starts a request within the idle grace (250 ms)
+    /// and then trickles its head, a byte every 20 ms: the grace lets a request in, but not for
+    /// longer than the header time-out (1 s here), and shutdown returns after it, not at its
+    /// 60 s deadline.
+    @Test func aRequestHeadTricklingInDuringTheIdleGraceIsCutOffByTheHeaderTimeout() async throws {
+        var configuration = testServerConfiguration(loopCount: 1)
+        configuration.headerReadTimeout = .seconds(1)
+        let server = HTTPServer(configuration: configuration, handler: okHandler)
+        let port = try await server.start().port
+        let client = try RawClient(port: port)
+        try await blocking { () throws in
+            client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try client.readResponse()?.status == 200)
+        }
+        let started = ContinuousClock.now
+        let shutdown = Task { await server.shutdown(deadline: .now + .seconds(60)) }
+        client.send("GET /slow HTTP/1.1\r\nHost: t\r\nX-Slow: ")
+        let descriptor = client.descriptor
+        // Until the server's close turns the sends into errors; a thread, as a sleeping peer is the point.
+        let trickle = Thread {
+            var byte: UInt8 = 0x61
+            while send(descriptor, &byte, 1, Int32(MSG_NOSIGNAL)) == 1 { usleep(20_000) }
+        }
+        trickle.start()
+        await shutdown.value
+        let elapsed = ContinuousClock.now - started
+        // The header time-out (1 s), then the lingering close's drain (2 s) of a peer still
+        // sending: about 3 s unloaded.
+        #expect(elapsed < .seconds(15), "shutdown took \(elapsed)")
+        #expect(elapsed >= .seconds(1), "the request was cut off before its header time-out: \(elapsed)")
+        #expect(server.connectionCount == 0)
+        withExtendedLifetime(client) {}
+    }
+
     /// Everything received until end of stream, and the errno that ended it (0 for a clean end).
     static func readUntilEndOfStream(_ descriptor: Int32) -> (bytes: [UInt8], errorNumber: Int32) {
         var bytes: [UInt8] = []
