@@ -172,23 +172,11 @@ struct ShutdownTests {
     /// stream nor its byte limit: the drain's 2 s end it, and shutdown returns then, not at its
     /// 60 s deadline.
     @Test func aClientTricklingIntoALingeringCloseIsCutOffAfterTheDrainTime() async throws {
-        let server = HTTPServer(configuration: testServerConfiguration(loopCount: 1), handler: okHandler)
-        let port = try await server.start().port
-        let client = try RawClient(port: port)
-        try await blocking { () throws in
-            client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
-            #expect(try client.readResponse()?.status == 200)
-        }
+        let (server, client) = try await Self.serverWithAnIdleConnection(testServerConfiguration(loopCount: 1))
         let started = ContinuousClock.now
         let shutdown = Task { await server.shutdown(deadline: .now + .seconds(60)) }
         try await blocking { #expect(client.waitForClose()) }
-        let descriptor = client.descriptor
-        // Until the server's close turns the sends into errors; a thread, as a sleeping peer is the point.
-        let trickle = Thread {
-            var byte: UInt8 = 0x61
-            while send(descriptor, &byte, 1, Int32(MSG_NOSIGNAL)) == 1 { usleep(20_000) }
-        }
-        trickle.start()
+        Self.trickle(into: client.descriptor)
         await shutdown.value
         let elapsed = ContinuousClock.now - started
         // The idle grace (250 ms) and the drain (2 s): 2.25 s unloaded, 8.7 s once in a starved
@@ -206,23 +194,11 @@ struct ShutdownTests {
     @Test func aRequestHeadTricklingInDuringTheIdleGraceIsCutOffByTheHeaderTimeout() async throws {
         var configuration = testServerConfiguration(loopCount: 1)
         configuration.headerReadTimeout = .seconds(1)
-        let server = HTTPServer(configuration: configuration, handler: okHandler)
-        let port = try await server.start().port
-        let client = try RawClient(port: port)
-        try await blocking { () throws in
-            client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
-            #expect(try client.readResponse()?.status == 200)
-        }
+        let (server, client) = try await Self.serverWithAnIdleConnection(configuration)
         let started = ContinuousClock.now
         let shutdown = Task { await server.shutdown(deadline: .now + .seconds(60)) }
         client.send("GET /slow HTTP/1.1\r\nHost: t\r\nX-Slow: ")
-        let descriptor = client.descriptor
-        // Until the server's close turns the sends into errors; a thread, as a sleeping peer is the point.
-        let trickle = Thread {
-            var byte: UInt8 = 0x61
-            while send(descriptor, &byte, 1, Int32(MSG_NOSIGNAL)) == 1 { usleep(20_000) }
-        }
-        trickle.start()
+        Self.trickle(into: client.descriptor)
         await shutdown.value
         let elapsed = ContinuousClock.now - started
         // The header time-out (1 s), then the lingering close's drain (2 s) of a peer still
@@ -231,6 +207,26 @@ struct ShutdownTests {
         #expect(elapsed >= .seconds(1), "the request was cut off before its header time-out: \(elapsed)")
         #expect(server.connectionCount == 0)
         withExtendedLifetime(client) {}
+    }
+
+    /// A started server and a client whose connection to it has been answered once and is idle.
+    static func serverWithAnIdleConnection(_ configuration: HTTPServerConfiguration) async throws -> (HTTPServer, RawClient) {
+        let server = HTTPServer(configuration: configuration, handler: okHandler)
+        let client = try RawClient(port: try await server.start().port)
+        try await blocking { () throws in
+            client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try client.readResponse()?.status == 200)
+        }
+        return (server, client)
+    }
+
+    /// Sends a byte every 20 ms on `descriptor` until the server's close turns the sends into
+    /// errors, from a thread of its own, as a sleeping peer is the point.
+    static func trickle(into descriptor: Int32) {
+        Thread {
+            var byte: UInt8 = 0x61
+            while send(descriptor, &byte, 1, Int32(MSG_NOSIGNAL)) == 1 { usleep(20_000) }
+        }.start()
     }
 
     /// Everything received until end of stream, and the errno that ended it (0 for a clean end).
