@@ -54,13 +54,7 @@ import TestSupport
         // then 3. So first wait until it has accepted every one (the kept one and 4 per way).
         let accepted = "proxy_connections_accepted_total \(1 + 4 * abandonments.count)\n"
         let metricsClient = HTTPClient(eventLoopGroup: group)
-        let acceptDeadline = ContinuousClock.now + .seconds(30)
-        var hasAcceptedAll = false
-        while !hasAcceptedAll, ContinuousClock.now < acceptDeadline {
-            hasAcceptedAll = try await get(metricsClient, port: proxy.adminPort, path: "/metrics").body.contains(accepted)
-            // Polling another process, whose accepts no clock of ours can drive.
-            if !hasAcceptedAll { try await Task.sleep(for: .milliseconds(20)) }
-        }
+        let hasAcceptedAll = try await proxy.waitForMetric(accepted, client: metricsClient, timeout: .seconds(30))
         await metricsClient.shutdown()
         #expect(hasAcceptedAll, "the proxy did not accept every client's connection")
 

@@ -8,17 +8,6 @@ import Testing
 @Suite(.serialized) struct ProxyHealthCheckTests {
     let group = try! EventLoopGroup(loopCount: 1)
 
-    /// Polls `/metrics` (a real process checking on its own schedule) until `line` appears.
-    func waitForMetric(_ line: String, client: HTTPClient, adminPort: UInt16) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if try await get(client, port: adminPort, path: "/metrics").body.contains(line) { return true }
-            // A pause between polls of another process; no result depends on its length.
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return false
-    }
-
     @Test func aConfiguredCheckTakesAFailingBackendOutAndBringsItBack() async throws {
         let isFailing = Atomic<Bool>(false)
         let checks = Atomic<Int>(0)
@@ -42,10 +31,10 @@ import Testing
         let backend = #"proxy_backend_healthy{pool="default",backend="127.0.0.1:\#(upstreamPort)"}"#
         #expect(try await get(client, port: proxy.port).body == "served")
         isFailing.store(true, ordering: .relaxed)
-        #expect(try await waitForMetric(backend + " 0", client: client, adminPort: proxy.adminPort))
+        #expect(try await proxy.waitForMetric(backend + " 0", client: client))
         #expect(try await get(client, port: proxy.port).status == 503)
         isFailing.store(false, ordering: .relaxed)
-        #expect(try await waitForMetric(backend + " 1", client: client, adminPort: proxy.adminPort))
+        #expect(try await proxy.waitForMetric(backend + " 1", client: client))
         #expect(try await get(client, port: proxy.port).body == "served")
         #expect(checks.load(ordering: .relaxed) >= 4)
         await client.shutdown()

@@ -126,6 +126,18 @@ final class ProxyProcess: @unchecked Sendable {
         return false
     }
 
+    /// Polls the admin listener's `/metrics` (a real process counting on its own schedule) with
+    /// `client` until `line` appears or `timeout` passes.
+    func waitForMetric(_ line: String, client: HTTPClient, timeout: Duration = .seconds(60)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await get(client, port: adminPort, path: "/metrics").body.contains(line) { return true }
+            // A pause between polls of another process; no result depends on its length.
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
     /// Runs the binary to completion (for `--check-config` and bad configurations): exit status
     /// and stderr, waited for on a thread of its own.
     /// `executable` replaces the binary as what is started, e.g. a shell that starts it.

@@ -115,13 +115,7 @@ import Testing
         // The admitted requests reached the demo upstream over a connection the proxy opened.
         #expect(metrics.contains(#"proxy_upstream_connects_total{result="connected"} "#) && !metrics.contains(#"proxy_upstream_connects_total{result="connected"} 0"#))
         connection = nil
-        let deadline = ContinuousClock.now + .seconds(10)
-        var isClosed = false
-        while !isClosed, ContinuousClock.now < deadline {
-            isClosed = try await get(client, port: proxy.adminPort, path: "/metrics").body.contains("proxy_connections_open 0")
-            // Polling another process, which sees the close on its own schedule.
-            if !isClosed { try await Task.sleep(for: .milliseconds(20)) }
-        }
+        let isClosed = try await proxy.waitForMetric("proxy_connections_open 0", client: client, timeout: .seconds(10))
         #expect(isClosed, "proxy_connections_open did not go back to 0")
         withExtendedLifetime(connection) {}
         await client.shutdown()
