@@ -119,6 +119,8 @@ uint64_t cls_monotonic_nanoseconds(void) {
 
 uint64_t cls_thread_id(void) { return (uint64_t)pthread_self(); }
 
+int cls_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }
+
 static uint32_t cls_next_thread_ordinal;
 /* Zero until the thread first asks, then its ordinal plus one. */
 static _Thread_local uint32_t cls_thread_ordinal_plus_one;

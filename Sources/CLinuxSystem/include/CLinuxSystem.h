@@ -50,6 +50,9 @@ int cls_errno(void);
 uint64_t cls_monotonic_nanoseconds(void);
 /* Current thread's kernel id, to tell whether a caller runs on a given loop. */
 uint64_t cls_thread_id(void);
+/* Names the calling thread for the system (top -H, perf, /proc): at most 15 bytes are kept,
+ * and a longer name is refused (ERANGE). Returns 0 or an error number. */
+int cls_set_thread_name(const char *name);
 /* A small number fixed for the calling thread: 0, 1, 2, ... in the order threads first ask.
  * For spreading per-thread state over stripes, so two loops do not write one cache line. */
 uint32_t cls_thread_ordinal(void);

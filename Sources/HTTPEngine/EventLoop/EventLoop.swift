@@ -97,18 +97,29 @@ public final class EventLoop: @unchecked Sendable {
             throw error
         }
         let started = DispatchSemaphore(value: 0)
+        let name = Self.threadName(index: index)
         let thread = Thread { [self] in
+            // Named from the thread itself: Foundation passes a name set before `start` to the
+            // system only on some platforms, and `top -H`, `perf` and `/proc` read the system's.
+            _ = cls_set_thread_name(name)
             threadIdentifier.store(cls_thread_id(), ordering: .releasing)
             started.signal()
             runLoop()
         }
-        thread.name = "HTTPEngine.EventLoop-\(index)"
+        thread.name = name
         thread.start()
         // Waiting here means `inEventLoop` is exact from the first call on.
         started.wait()
     }
 
     static let wakeToken: UInt64 = .max
+
+    /// The loop thread's name, `EventLoop-N`: within the 15 bytes Linux keeps of a thread's name
+    /// (`HTTPEngine.EventLoop-N`, the earlier name, was refused, and every thread showed the
+    /// process's name).
+    static func threadName(index: Int) -> String {
+        "EventLoop-\(index)"
+    }
 
     /// Whether the caller runs on this loop's thread.
     public var inEventLoop: Bool {
