@@ -74,6 +74,22 @@ public final class ChildProcess {
         return nil
     }
 
+    /// The child's scheduler state, the letter after the name in /proc/PID/stat: "R" running,
+    /// "S" sleeping, "T" stopped by a signal, "Z" exited but not reaped; nil once reaped or unreadable.
+    public var schedulerState: String? {
+        guard !hasExited else { return nil }
+        let descriptor = open("/proc/\(pid)/stat", O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        guard count > 0 else { return nil }
+        // "pid (name) state ...": the name may hold spaces and parentheses, so the last ")" ends it.
+        let text = String(decoding: buffer[..<count], as: UTF8.self)
+        guard let nameEnd = text.lastIndex(of: ")") else { return nil }
+        return text[text.index(after: nameEnd)...].split(separator: " ").first.map(String.init)
+    }
+
     /// Sends `signal` without waiting.
     public func send(_ signal: Int32) {
         guard !hasExited else { return }

@@ -100,9 +100,26 @@ public final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// Freezes the server (SIGSTOP): its connections stay open and nothing is answered, as when
-    /// its host hangs; `resume()` or `stop()` lets it go on.
+    /// its host hangs; `resume()` or `stop()` lets it go on. Returns once the kernel shows the
+    /// server stopped: `kill` returns when the signal is queued, and a server running on the
+    /// other core could otherwise still accept and answer what the caller does next.
     public func pause() {
         process.send(SIGSTOP)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while process.schedulerState != "T", process.isRunning, ContinuousClock.now < deadline {
+            usleep(1_000)
+        }
+    }
+
+    /// The server's scheduler state from /proc ("T" while paused, "S" idle, "R" running), for
+    /// a failing test to report; nil once it has exited.
+    public var schedulerState: String? {
+        process.schedulerState
+    }
+
+    /// The last `characters` of the server's log, for a failing test to report.
+    public func logTail(characters: Int = 2000) -> String {
+        String(((try? String(contentsOfFile: "\(directory)/redis.log", encoding: .utf8)) ?? "").suffix(characters))
     }
 
     /// Lets a paused server run on (SIGCONT).

@@ -6,7 +6,7 @@ extension PipelinedConnection {
     /// the queue stays, because the server will still answer it, and that reply is dropped.
     func send(_ request: Codec.Request) async throws -> Codec.Reply {
         loop.assertInEventLoop()
-        guard state != .closed else { throw closedEarly }
+        guard state != .closed else { throw setupFailure ?? closedEarly }
         guard pendingCount < configuration.maxPendingReplies else {
             throw HTTPEngineError.overloaded(server, pendingLimit: configuration.maxPendingReplies)
         }

@@ -55,6 +55,12 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
     /// Whether the connection was ever established; a failure before that is a failed connect.
     var hasBeenEstablished: Bool { wasEstablished || isEstablished }
     var wasEstablished = false
+    /// Why the connection failed after connecting but before its setup was done (a login that
+    /// timed out, a refused one). A requester its connect was handed to resumes as a later job
+    /// of the loop, and a deadline may fail the connection first: that requester gets this
+    /// reason too, not `.connectionClosed` (which told a CI run's Redis test that an unanswered
+    /// login was a closed connection).
+    var setupFailure: HTTPEngineError?
     /// Until when connecting and the setup replies may take.
     let connectDeadline: UInt64
     /// Called once with the outcome of the connect; set by the pool.
@@ -102,6 +108,7 @@ final class PipelinedConnection<Codec: PipelineCodec>: @unchecked Sendable {
         // Connected but refused in setup (or timed out in it): a failed connect for the back-off.
         // A refused last setup reply leaves nothing awaited, so the code says it too.
         let setupFailure = (state == .open && !isEstablished) || error.code == .setupRejected ? error : nil
+        self.setupFailure = setupFailure
         wasEstablished = hasBeenEstablished
         state = .closed
         core.close(on: loop)

@@ -136,13 +136,17 @@ struct RedisConnectionPoolTests {
         // Paused, the server's kernel still completes the TCP handshake: the connect succeeds and
         // the login (`AUTH`) is what goes unanswered.
         server.pause()
+        let stateWhenPaused = server.schedulerState
         let configuration = RedisClientConfiguration(connectTimeout: .milliseconds(300), commandTimeout: .seconds(30))
-        try await withPool(port: server.port, password: "secret", configuration: configuration) { pool, _ async throws in
+        try await withPool(port: server.port, password: "secret", configuration: configuration) { pool, group async throws in
             let started = ContinuousClock.now
-            let failure = await error { try await pool.send(["PING"]) } as? RedisError
-            #expect(failure?.isUnreachable == true, "got \(String(describing: failure))")
+            let thrown = await error { try await pool.send(["PING"]) }
+            let failure = thrown as? RedisError
+            // A CI run once got `.connectionClosed` here after 0.5 s: say all there is to know.
+            let diagnosis = await Self.diagnosis(of: thrown, after: ContinuousClock.now - started, server: server, stateWhenPaused: stateWhenPaused, pool: pool, loop: group.loops[0])
+            #expect(failure?.isUnreachable == true, "\(diagnosis)")
             // The connect time-out bounds the login; the 30 s command time-out never came into it.
-            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(ContinuousClock.now - started < .seconds(10), "\(diagnosis)")
             server.resume()
             // Back once the reconnect delay has passed.
             var reply: RESPValue?
@@ -153,6 +157,49 @@ struct RedisConnectionPoolTests {
             }
             #expect(reply == .simpleString("PONG"))
         }
+    }
+
+    /// The race behind that CI failure, forced: the loop is held (as a starved CI thread was)
+    /// from the start of the connect until past the connect deadline, so one turn sees the TCP
+    /// connect finished, hands the connection to the caller, and then fails it at the deadline
+    /// before the caller has queued its command. The caller must get the connection's failure
+    /// (the login timed out: unreachable), not `.connectionClosed`.
+    @Test func aLoginThatTimesOutBeforeTheCallerQueuesItsCommandFailsAsUnreachable() async throws {
+        let server = try await RedisServerProcess.start(password: "secret")
+        defer { server.stop() }
+        server.pause()
+        let stateWhenPaused = server.schedulerState
+        let configuration = RedisClientConfiguration(connectTimeout: .milliseconds(300), commandTimeout: .seconds(30))
+        try await withPool(port: server.port, password: "secret", configuration: configuration) { pool, group async throws in
+            let loop = group.loops[0]
+            let started = ContinuousClock.now
+            let thrown = await Task(executorPreference: loop) { () async -> (any Error)? in
+                // The child inherits the preference: it runs on the loop, before this task's
+                // next step, up to its wait for the connect.
+                async let sent = error { try await pool.send(["PING"], on: loop) }
+                while await pool.connectionsOpened(on: loop) == 0 { await Task.yield() }
+                // The loop thread is this task's: it polls no socket and fires no timer meanwhile.
+                usleep(600_000)
+                return await sent
+            }.value
+            let diagnosis = await Self.diagnosis(of: thrown, after: ContinuousClock.now - started, server: server, stateWhenPaused: stateWhenPaused, pool: pool, loop: loop)
+            #expect((thrown as? RedisError)?.isUnreachable == true, "\(diagnosis)")
+            #expect(await pool.connectionsOpened(on: loop) == 1, "\(diagnosis)")
+        }
+    }
+
+    /// What a failed login test reports: the error with its case and payload, the time it took,
+    /// whether the server really was stopped, how many connects the pool made, the server's log.
+    static func diagnosis(of thrown: (any Error)?, after elapsed: Duration, server: RedisServerProcess, stateWhenPaused: String?, pool: RedisConnectionPool, loop: EventLoop) async -> String {
+        var dumped = ""
+        dump(thrown, to: &dumped)
+        return """
+            after \(elapsed): \(thrown.map { "\($0)" } ?? "no error")
+            \(dumped)server state when paused: \(stateWhenPaused ?? "unknown"), now: \(server.schedulerState ?? "exited"); \
+            connects started: \(await pool.connectionsOpened(on: loop))
+            server log ends with:
+            \(server.logTail(characters: 800))
+            """
     }
 
     @Test func logsInAsAnACLUserAndSelectsTheDatabase() async throws {
