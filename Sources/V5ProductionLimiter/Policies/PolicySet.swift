@@ -1,3 +1,4 @@
+import IPAddressing
 import ReverseProxy
 
 /// Which policies hold a request: the client's (its API key's tier, or its address when it has
@@ -6,6 +7,8 @@ import ReverseProxy
 /// Unknown and missing API keys fall back to the per-address policy: were an unknown key its own
 /// identity, a client could mint a fresh key per request and never be limited. A known key is
 /// limited by its tier wherever it comes from, so clients behind one NAT do not share its budget.
+/// For the same reason an IPv6 client is counted per network (/64 by default), not per address:
+/// a host usually owns a whole /64 and can take a new address from it for every request.
 ///
 /// A class of constants, so it behaves as a value: read through the limiter's lock once per
 /// request, a struct was copied out each time, a retain and a release per part.
@@ -26,17 +29,23 @@ public final class PolicySet: Sendable {
     public let matchesHosts: Bool
     /// Hashes API keys before they become store keys, so neither Redis nor logs hold a raw key.
     public let keyHasher: KeyHasher
+    /// Leading bits of an IPv6 client's address that make its anonymous key (128: each address
+    /// alone). IPv4 clients are counted per address.
+    public let ipv6PrefixLength: Int
 
     /// Throws when a tier named by a key does not exist, a route's cost exceeds one of the
-    /// limits it meets, or a request would carry more limits than a store takes.
+    /// limits it meets, a request would carry more limits than a store takes, or
+    /// `ipv6PrefixLength` is not in 1...128.
     public init(
         apiKeyHeader: String = "X-API-Key",
         tiers: [String: RateLimitPolicy] = [:],
         apiKeys: [String: String] = [:],
         anonymous: RateLimitPolicy,
         routes: [RoutePolicy] = [],
-        keyHasher: KeyHasher = KeyHasher()
+        keyHasher: KeyHasher = KeyHasher(),
+        ipv6PrefixLength: Int = 64
     ) throws(PolicyConfigurationError) {
+        guard (1...128).contains(ipv6PrefixLength) else { throw .invalidIPv6PrefixLength(ipv6PrefixLength) }
         var knownKeys = [String: KnownKey](minimumCapacity: apiKeys.count)
         for (key, tierName) in apiKeys {
             guard let tier = tiers[tierName] else { throw .unknownTier(tierName, apiKeyPrefix: String(key.prefix(4))) }
@@ -68,6 +77,7 @@ public final class PolicySet: Sendable {
         self.routes = routes.sorted { Route.isTried(pathPrefix: $0.pathPrefix, host: $0.host, before: $1.pathPrefix, host: $1.host) }
         matchesHosts = routes.contains { $0.host != nil }
         self.keyHasher = keyHasher
+        self.ipv6PrefixLength = ipv6PrefixLength
     }
 
     /// The policies for a request with `apiKey` (nil when absent) from `clientAddress` to `path`,
@@ -80,7 +90,7 @@ public final class PolicySet: Sendable {
             key = known.storeKey
         } else {
             identity = anonymous
-            key = Self.addressKey(clientAddress)
+            key = Self.addressKey(clientAddress, ipv6PrefixLength: ipv6PrefixLength)
         }
         // The host name taken from the field once per request, not once per route tried.
         let hostName = hostField.map(Route.hostName(ofHostField:))
@@ -90,7 +100,20 @@ public final class PolicySet: Sendable {
 }
 
 extension PolicySet {
-    /// `ip:` and `address` as one string, written in place: `"ip:" + address` went through the
+    /// The anonymous store key of a client at `address` (as `ClientAddressResolver` spells it):
+    /// `ip:<address>` for IPv4, `ip:<network>/<length>` for IPv6 (`2001:db8:1:2::/64`).
+    ///
+    /// Text that is not an address (an `/explain` question) stays as it is.
+    static func addressKey(_ address: String, ipv6PrefixLength: Int) -> String {
+        // IPv4 text has no colon: the common case is not parsed again.
+        guard ipv6PrefixLength < 128, address.utf8.contains(UInt8(ascii: ":")),
+              let parsed = IPAddress(address), !parsed.isIPv4,
+              let network = IPNetwork(address: parsed, prefixLength: ipv6PrefixLength)
+        else { return addressKey(address) }
+        return addressKey(network.description)
+    }
+
+    /// `ip:` and `text` as one string, written in place: `"ip:" + text` went through the
     /// standard library's general append, ~300 instructions on every anonymous request.
     static func addressKey(_ address: String) -> String {
         let built = address.utf8.withContiguousStorageIfAvailable { bytes in
@@ -115,7 +138,8 @@ private struct KnownKey: Sendable {
 
 /// The policies that hold one request, and what to ask the store.
 public struct PolicyResolution: Sendable {
-    /// The store key: `key:<hash>` for a known API key, `ip:<address>` otherwise.
+    /// The store key: `key:<hash>` for a known API key, `ip:<address>` (IPv4) or
+    /// `ip:<network>/<length>` (IPv6) otherwise.
     public let key: String
     /// The client's policy: its tier's, or the anonymous one.
     public let identity: RateLimitPolicy
@@ -143,11 +167,13 @@ public struct PolicyResolution: Sendable {
 public enum PolicyConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {
     case unknownTier(String, apiKeyPrefix: String)
     case invalidCombination(route: String, policy: String, reason: String)
+    case invalidIPv6PrefixLength(Int)
 
     public var description: String {
         switch self {
         case .unknownTier(let tier, let prefix): "apiKeys: the key starting \"\(prefix)…\" names tier \"\(tier)\", which is not configured"
         case .invalidCombination(let route, let policy, let reason): "routes: \(route) with policy \(policy): \(reason)"
+        case .invalidIPv6PrefixLength(let length): "ipv6PrefixLength: \(length) is not a prefix length in 1...128"
         }
     }
 }

@@ -7,7 +7,7 @@ import V5ProductionLimiter
 extension ProxyConfiguration {
     static let fileFields: Set<String> = [
         "listen", "admin", "upstreams", "store", "anonymous", "tiers", "apiKeys", "apiKeyHeader",
-        "routes", "responses", "trustedProxies", "gracefulShutdownTimeout", "maxConnections", "eventLoops", "accessLog", "healthCheck",
+        "routes", "responses", "trustedProxies", "ipv6PrefixLength", "gracefulShutdownTimeout", "maxConnections", "eventLoops", "accessLog", "healthCheck",
     ]
 
     mutating func applyFile(at path: String) throws(ConfigurationError) {
@@ -72,6 +72,7 @@ extension ProxyConfiguration {
                 return network
             }
         }
+        if let value = root["ipv6PrefixLength"] { ipv6PrefixLength = try Self.integer(value, "ipv6PrefixLength", maximum: 128) }
         if let value = root["gracefulShutdownTimeout"] {
             gracefulShutdownTimeout = try ConfigurationParsing.duration(try Self.string(value, "gracefulShutdownTimeout"), field: "gracefulShutdownTimeout")
         }

@@ -80,6 +80,9 @@ extension ProxyConfiguration {
             }
             configuration.trustedProxies = networks
         },
+        Setting(flag: "--ipv6-prefix", variables: ["RATE_LIMIT_IPV6_PREFIX"], help: "leading bits of an IPv6 client's address that anonymous limits count by (default 64: one budget per /64; 128: per address)") { configuration, value, field throws(ConfigurationError) in
+            configuration.ipv6PrefixLength = try ConfigurationParsing.positiveInteger(value, field: field, maximum: 128)
+        },
         Setting(flag: "--shutdown-timeout", variables: ["GRACEFUL_SHUTDOWN_TIMEOUT"], help: "how long requests in flight may finish after SIGTERM (default 10s)") { configuration, value, field throws(ConfigurationError) in
             configuration.gracefulShutdownTimeout = try ConfigurationParsing.duration(value, field: field)
         },

@@ -59,6 +59,9 @@ struct ProxyConfiguration: Sendable {
     var headerStyle = RateLimitHeaderStyle.both
     var errorBodyFormat = RateLimitErrorBodyFormat.json
     var trustedProxies: [IPNetwork] = []
+    /// Leading bits of an IPv6 client's address that its anonymous limit is counted by: a host
+    /// usually owns a whole /64, so per address it could mint a fresh budget per request.
+    var ipv6PrefixLength = 64
     /// Accepted for the seeds' `BUCKET_TTL`: Redis keys expire on their own once forgettable,
     /// and the in-memory table evicts the least useful key when full, so it only bounds
     /// nothing further; kept to say so in the startup log rather than reject the variable.

@@ -31,7 +31,7 @@ extension ProxyConfiguration {
         do {
             return try PolicySet(
                 apiKeyHeader: apiKeyHeader, tiers: tierPolicies, apiKeys: apiKeys, anonymous: anonymousPolicy,
-                routes: routePolicies, keyHasher: KeyHasher(secret: keyHashSecret)
+                routes: routePolicies, keyHasher: KeyHasher(secret: keyHashSecret), ipv6PrefixLength: ipv6PrefixLength
             )
         } catch {
             throw ConfigurationError(field: "policies", value: "(combined)", problem: "\(error)")

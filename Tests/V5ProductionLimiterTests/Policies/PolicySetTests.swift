@@ -24,7 +24,31 @@ import Testing
         #expect(minted.allSatisfy { $0.key == "ip:192.0.2.7" && $0.identity == anonymous })
         #expect(set.resolve(apiKey: nil, clientAddress: "192.0.2.7", path: "/").key == "ip:192.0.2.7")
         // Longer than a small string: the key lives on the heap.
-        #expect(set.resolve(apiKey: nil, clientAddress: "2001:db8:85a3::8a2e:370:7334", path: "/").key == "ip:2001:db8:85a3::8a2e:370:7334")
+        #expect(set.resolve(apiKey: nil, clientAddress: "2001:db8:85a3::8a2e:370:7334", path: "/").key == "ip:2001:db8:85a3::/64")
+    }
+
+    /// The attack: a host owning a /64 takes a new address from it for every request. All of its
+    /// addresses are one client; the neighbouring /64 is another.
+    @Test func anIPv6ClientIsCountedPerSlash64SoNewAddressesMintNoBudget() throws {
+        let set = try policies()
+        let minted = Set((0..<1_000).map { set.resolve(apiKey: "made-up", clientAddress: "2001:db8:1:2::\(String($0, radix: 16))", path: "/").key })
+        #expect(minted == ["ip:2001:db8:1:2::/64"])
+        #expect(set.resolve(apiKey: nil, clientAddress: "2001:db8:1:2:ffff:ffff:ffff:ffff", path: "/").key == "ip:2001:db8:1:2::/64")
+        #expect(set.resolve(apiKey: nil, clientAddress: "2001:db8:1:3::1", path: "/").key == "ip:2001:db8:1:3::/64")
+        // IPv4 clients are never grouped.
+        #expect(set.resolve(apiKey: nil, clientAddress: "192.0.2.8", path: "/").key == "ip:192.0.2.8")
+    }
+
+    @Test func theIPv6GroupingIsConfigurableAnd128CountsEachAddress() throws {
+        let perAddress = try PolicySet(anonymous: anonymous, ipv6PrefixLength: 128)
+        #expect(perAddress.resolve(apiKey: nil, clientAddress: "2001:db8:1:2::7", path: "/").key == "ip:2001:db8:1:2::7")
+        let perSite = try PolicySet(anonymous: anonymous, ipv6PrefixLength: 48)
+        #expect(perSite.resolve(apiKey: nil, clientAddress: "2001:db8:1:2::7", path: "/").key == "ip:2001:db8:1::/48")
+        // An `/explain` question with text that is no address keeps the text.
+        #expect(perSite.resolve(apiKey: nil, clientAddress: "not:an:address", path: "/").key == "ip:not:an:address")
+        for length in [0, 129, -1] {
+            #expect(throws: PolicyConfigurationError.invalidIPv6PrefixLength(length)) { try PolicySet(anonymous: anonymous, ipv6PrefixLength: length) }
+        }
     }
 
     @Test func aRouteAddsItsLimitsAndCost() throws {

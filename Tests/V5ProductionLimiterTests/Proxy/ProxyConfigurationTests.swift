@@ -18,12 +18,14 @@ import Testing
         #expect(atTheCeiling == 0)
     }
 
-    /// The connection cap and the event loops: zero and one past the ceiling refused by flag, a
+    /// The connection cap, the event loops and the IPv6 grouping: zero and one past the ceiling refused by flag, a
     /// word refused by variable, each naming where it came from; the ceiling itself accepted.
     @Test(arguments: [
         ("--max-connections", "MAX_CONNECTIONS", 1 << 20),
         // One past the ceiling stands for a typo that would start that many threads.
         ("--event-loops", "EVENT_LOOPS", 1024),
+        // Bits of an IPv6 address: 129 does not exist.
+        ("--ipv6-prefix", "RATE_LIMIT_IPV6_PREFIX", 128),
     ])
     func aCountOutsideItsRangeExitsTwoNamingWhereItCameFrom(flag: String, variable: String, ceiling: Int) async throws {
         for value in ["0", "\(ceiling + 1)"] {

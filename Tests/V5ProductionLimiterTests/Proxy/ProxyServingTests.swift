@@ -61,6 +61,24 @@ import Testing
         await client.shutdown()
     }
 
+    /// The IPv6 way to mint budgets: a host owning a /64 (the usual assignment) takes a new
+    /// address from it for every request, here through a trusted proxy's `X-Forwarded-For`.
+    @Test func newIPv6AddressesFromOneSlash64ShareOneBudget() async throws {
+        let proxy = try await ProxyProcess.start(arguments: ["--trusted-proxies", "127.0.0.0/8", "--rps", "0.01", "--burst", "5"])
+        let client = HTTPClient(eventLoopGroup: group)
+        var admitted = 0
+        for index in 0..<50 {
+            let forwarded = "2001:db8:1:2:\(String(index, radix: 16)):\(String(index * 7, radix: 16))::1"
+            if try await get(client, port: proxy.port, headers: [("X-Forwarded-For", forwarded)]).status == 200 { admitted += 1 }
+        }
+        #expect(admitted == 5)
+        // The neighbouring /64 is another client, with its own budget.
+        #expect(try await get(client, port: proxy.port, headers: [("X-Forwarded-For", "2001:db8:1:3::1")]).status == 200)
+        let log = await proxy.accessLog { $0.contains("2001:db8:1:3::/64") }
+        #expect(log.contains(#""key":"ip:2001:db8:1:2::/64""#), "\(log.suffix(600))")
+        await client.shutdown()
+    }
+
     @Test func aShadowRouteCountsRefusalsButRefusesNothing() async throws {
         let file = try temporaryFile("""
         {"anonymous": {"limits": [{"rps": 1000, "burst": 1000}]},
