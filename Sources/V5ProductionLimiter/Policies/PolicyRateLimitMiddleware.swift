@@ -61,6 +61,7 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
     /// (recording is an object and a locked write per request).
     public init(policies: PolicySet, store: GuardedStore, addressResolver: ClientAddressResolver, configuration: RateLimitResponseConfiguration = RateLimitResponseConfiguration(), recordsOutcomes: Bool = true) {
         current = ReadMostly(policies)
+        store.reserveLimitStates(perKey: policies.limitsPerClient)
         self.store = store
         self.addressResolver = addressResolver
         self.configuration = configuration
@@ -74,6 +75,8 @@ public final class PolicyRateLimitMiddleware: HTTPMiddleware {
     /// in the store is kept: limits are found by name, so an unchanged limit keeps counting and a
     /// changed one (its name includes its numbers) starts fresh.
     public func replacePolicies(with policies: PolicySet) {
+        // Room first: a request under the new policies may meet more limits at once.
+        store.reserveLimitStates(perKey: policies.limitsPerClient)
         current.replace(with: policies)
     }
 

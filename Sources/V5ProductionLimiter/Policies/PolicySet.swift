@@ -32,6 +32,10 @@ public final class PolicySet: Sendable {
     /// Leading bits of an IPv6 client's address that make its anonymous key (128: each address
     /// alone). IPv4 clients are counted per address.
     public let ipv6PrefixLength: Int
+    /// The most limits one client can meet: its tier's (or the anonymous ones) and every route's,
+    /// all counted under the client's key. An in-memory store keeps this many states per key
+    /// (`GuardedStore.reserveLimitStates(perKey:)`).
+    public let limitsPerClient: Int
 
     /// Throws when a tier named by a key does not exist, a route's cost exceeds one of the
     /// limits it meets, a request would carry more limits than a store takes, or
@@ -78,6 +82,13 @@ public final class PolicySet: Sendable {
         matchesHosts = routes.contains { $0.host != nil }
         self.keyHasher = keyHasher
         self.ipv6PrefixLength = ipv6PrefixLength
+        var routeLimits: [RateLimit] = []
+        for route in routes {
+            for limit in route.policy?.limits ?? [] where !routeLimits.contains(limit) { routeLimits.append(limit) }
+        }
+        limitsPerClient = identities.map { identity in
+            identity.limits.count + routeLimits.filter { !identity.limits.contains($0) }.count
+        }.max() ?? 0
     }
 
     /// The policies for a request with `apiKey` (nil when absent) from `clientAddress` to `path`,

@@ -33,6 +33,9 @@ public final class GuardedStore: Sendable {
     /// Whether `infallible`'s store keeps the system's monotonic time, which an event loop's
     /// turn time is read from.
     private let decidesAtLoopTime: Bool
+    /// Tells the in-memory stores inside (the store itself, or the fallback) how many limit
+    /// states a key must keep; nil when there is none (Redis keeps every limit of a key).
+    private let reservesLimitStates: (@Sendable (Int) -> Void)?
 
     /// A policy around `store`; `timeout` must be positive, a fallback share in (0, 1].
     public init<PolicyClock: RateLimitClock>(
@@ -57,12 +60,20 @@ public final class GuardedStore: Sendable {
             let local = InMemoryStore(maximumKeyCount: fallbackMaximumKeyCount, clock: clock, metrics: metrics)
             fallback = { request in local.decideNow(request) }
             fallbackShare = share
+            reservesLimitStates = { local.reserveLimitStates(perKey: $0) }
         } else {
             fallback = nil
             fallbackShare = 1
+            reservesLimitStates = nil
         }
         infallible = nil
         decidesAtLoopTime = false
+    }
+
+    /// Lets every key of the in-memory stores inside keep `count` limit states: as many as one
+    /// client can meet (`PolicySet.limitsPerClient`), so none is forgotten to count another.
+    public func reserveLimitStates(perKey count: Int) {
+        reservesLimitStates?(count)
     }
 
     /// A policy around memory in this process, which cannot fail or hang: decisions skip the
@@ -92,6 +103,7 @@ public final class GuardedStore: Sendable {
         self.fallback = nil
         self.fallbackShare = 1
         decidesAtLoopTime = store.clock.isSystemMonotonic
+        reservesLimitStates = { store.reserveLimitStates(perKey: $0) }
         // Counted in here, where `metrics` is the closure's own constant: read from the class,
         // the existential was copied out for every call.
         self.infallible = { request, instant in

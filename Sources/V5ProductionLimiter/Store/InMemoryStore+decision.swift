@@ -78,8 +78,8 @@ extension InMemoryStore {
         return way
     }
 
-    /// Replaces `limit`'s state in the slot, adding it if new; a slot over the limit count drops
-    /// the state that is forgettable earliest. Set lock held.
+    /// Replaces `limit`'s state in the slot, adding it if new; a slot holding `limitStatesPerKey`
+    /// states drops the one that is forgettable earliest. Set lock held.
     private func store(_ state: LimitState, for limit: RateLimit, inSlot slot: Int, at now: Int64) {
         if let index = entries[slot].firstIndex(where: { $0.limit == limit }) {
             entries[slot][index].state = state
@@ -88,7 +88,7 @@ extension InMemoryStore {
         // Forget states that no longer matter before growing: a key whose limits were
         // reconfigured would otherwise carry the old ones until evicted.
         entries[slot].removeAll { $0.state.forgettableAt(limit: $0.limit) <= now }
-        if entries[slot].count >= RateLimitRequest.maximumLimitCount,
+        if entries[slot].count >= limitStatesPerKey.load(ordering: .relaxed),
            let oldest = entries[slot].indices.min(by: { entries[slot][$0].state.forgettableAt(limit: entries[slot][$0].limit) < entries[slot][$1].state.forgettableAt(limit: entries[slot][$1].limit) }) {
             entries[slot].remove(at: oldest)
         }

@@ -29,6 +29,9 @@ public final class InMemoryStore<StoreClock: RateLimitClock>: RateLimitStore, @u
     /// The limit states of the key in each slot, `set × 8 + way`; replaced when the slot changes hands.
     let entries: UnsafeMutablePointer<[LimitEntry]>
     let metrics: any RateLimitMetrics
+    /// Limit states a key keeps before it drops the soonest forgettable one: at least a request's
+    /// eight, raised to as many as one client can meet (`reserveLimitStates(perKey:)`).
+    let limitStatesPerKey = Atomic<Int>(RateLimitRequest.maximumLimitCount)
     let fullBucketsEvicted = Atomic<Int>(0)
     let bucketsWithStateEvicted = Atomic<Int>(0)
 
@@ -52,6 +55,20 @@ public final class InMemoryStore<StoreClock: RateLimitClock>: RateLimitStore, @u
 
     /// The most keys the store holds: `maximumKeyCount` rounded up to a whole set of eight.
     public var maximumKeyCount: Int { table.capacity }
+
+    /// Lets each key keep `count` limit states: as many as one client can meet across its
+    /// policies, every route's limits included. Only ever raised (from eight): after a reload
+    /// that drops routes, their states stay in keys until forgettable, and room taken away would
+    /// make a key drop a state still in use.
+    ///
+    /// Why: a key that kept fewer states than the limits its client meets had to drop one to
+    /// count another, and a client cycling through more limited routes than that found each
+    /// route's limit forgotten and was admitted again on every visit. The cost is memory: a
+    /// key's side array grows to this many entries (a limit and its state each) once its client
+    /// has met them all.
+    public func reserveLimitStates(perKey count: Int) {
+        limitStatesPerKey.max(count, ordering: .relaxed)
+    }
 
     /// Counts of what the table holds and has evicted.
     public var statistics: LimiterStatistics {

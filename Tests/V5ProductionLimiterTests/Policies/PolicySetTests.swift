@@ -39,6 +39,18 @@ import Testing
         #expect(set.resolve(apiKey: nil, clientAddress: "192.0.2.8", path: "/").key == "ip:192.0.2.8")
     }
 
+    /// Every limit a client can meet is counted under its one key: its own and every route's.
+    @Test func limitsPerClientCountsTheClientsOwnAndEveryRoutesLimitOnce() throws {
+        #expect(try policies().limitsPerClient == 2)
+        let hourly = try (0..<9).map { try RateLimit(name: "r\($0).1/h", 1, per: .seconds(3600)) }
+        let routes = (0..<9).map { RoutePolicy(pathPrefix: "/r\($0)", policy: RateLimitPolicy(name: "route:/r\($0)", limits: [hourly[$0]]), cost: 1) }
+        // One limit shared by two routes is one state.
+        let shared = RoutePolicy(pathPrefix: "/again", policy: RateLimitPolicy(name: "route:/again", limits: [hourly[0]]), cost: 1)
+        let twoLimitTier = RateLimitPolicy(name: "tier:gold", limits: [try RateLimit(name: "gold.s", 10, per: .seconds(1)), try RateLimit(name: "gold.h", 100, per: .seconds(3600))])
+        let set = try PolicySet(tiers: ["gold": twoLimitTier], anonymous: anonymous, routes: routes + [shared])
+        #expect(set.limitsPerClient == 11)
+    }
+
     @Test func theIPv6GroupingIsConfigurableAnd128CountsEachAddress() throws {
         let perAddress = try PolicySet(anonymous: anonymous, ipv6PrefixLength: 128)
         #expect(perAddress.resolve(apiKey: nil, clientAddress: "2001:db8:1:2::7", path: "/").key == "ip:2001:db8:1:2::7")

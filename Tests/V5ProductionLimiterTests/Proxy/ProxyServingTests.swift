@@ -79,6 +79,22 @@ import Testing
         await client.shutdown()
     }
 
+    /// More limited routes than a request can carry limits: a client cycling through them must
+    /// not find a route's limit forgotten because it met the others (the in-memory store once
+    /// kept eight limit states per client and dropped one to count the ninth: 27 of 27 admitted).
+    @Test func aClientCyclingThroughNineHourlyRoutesGetsOneRequestPerRoute() async throws {
+        let routes = (0..<9).map { #"{"path": "/r\#($0)", "limits": [{"count": 1, "per": "1h"}]}"# }.joined(separator: ", ")
+        let file = try temporaryFile(#"{"anonymous": {"limits": [{"rps": 1000, "burst": 1000}]}, "routes": [\#(routes)]}"#)
+        let proxy = try await ProxyProcess.start(arguments: ["--config", file])
+        let client = HTTPClient(eventLoopGroup: group)
+        var admitted: [String] = []
+        for _ in 0..<3 {
+            for route in 0..<9 where try await get(client, port: proxy.port, path: "/r\(route)").status == 200 { admitted.append("/r\(route)") }
+        }
+        #expect(admitted == (0..<9).map { "/r\($0)" })
+        await client.shutdown()
+    }
+
     @Test func aShadowRouteCountsRefusalsButRefusesNothing() async throws {
         let file = try temporaryFile("""
         {"anonymous": {"limits": [{"rps": 1000, "burst": 1000}]},

@@ -111,6 +111,29 @@ import Testing
         #expect(!store.decideNow(try RateLimitRequest(key: "a", limits: [latest])).isAllowed)
     }
 
+    /// The attack on the cap above: a client cycling through more limited routes than a key keeps
+    /// states would find each route's limit forgotten on every visit. Reserved room for as many
+    /// limits as the client can meet, nothing is forgotten.
+    @Test func aKeyWithRoomReservedForNineLimitsForgetsNoneOfThem() throws {
+        let routes = try (0..<9).map { try RateLimit(name: "route\($0).1/h", 1, per: .seconds(3600)) }
+        func admittedOverThreeCycles(_ store: InMemoryStore<ManualClock>) throws -> Int {
+            var admitted = 0
+            for _ in 0..<3 {
+                for limit in routes where store.decideNow(try RateLimitRequest(key: "client", limits: [limit])).isAllowed { admitted += 1 }
+            }
+            return admitted
+        }
+        let reserved = InMemoryStore(clock: ManualClock())
+        reserved.reserveLimitStates(perKey: 9)
+        #expect(try admittedOverThreeCycles(reserved) == 9)
+        // The default eight: every visit after the first cycle finds its route forgotten.
+        #expect(try admittedOverThreeCycles(InMemoryStore(clock: ManualClock())) == 27)
+        // Never fewer than a request's eight limits.
+        let small = InMemoryStore(clock: ManualClock())
+        small.reserveLimitStates(perKey: 2)
+        #expect(small.limitStatesPerKey.load(ordering: .relaxed) == 8)
+    }
+
     @Test func aClockSteppingBackNeverAdmitsMore() throws {
         let clock = ManualClock(startingAt: MonotonicInstant(nanoseconds: 1_000_000_000_000))
         let store = InMemoryStore(clock: clock)
