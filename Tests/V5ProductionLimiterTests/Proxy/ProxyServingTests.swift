@@ -132,6 +132,40 @@ import Testing
         await upstream.shutdown(gracePeriod: .seconds(1))
     }
 
+    /// A client's request ID at the edges of what is accepted (1-128 visible ASCII characters),
+    /// with the characters a JSON line must escape: every access-log line still parses, and holds
+    /// the ID the upstream saw.
+    @Test func requestIDsAtTheLimitAndWithQuotesKeepEveryLogLineJSON() async throws {
+        let upstream = HTTPServer(
+            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
+            handler: HTTPClosureHandler { request in HTTPResponse(body: .init(string: request.headers["X-Request-ID"] ?? "none")) },
+            eventLoopGroup: group
+        )
+        let upstreamPort = try await upstream.start().port
+        let proxy = try await ProxyProcess.start(arguments: ["--upstream", "http://127.0.0.1:\(upstreamPort)", "--rps", "1000", "--burst", "1000"])
+        let client = HTTPClient(eventLoopGroup: group)
+        let longest = String(repeating: "a", count: 128)
+        let tooLong = String(repeating: "b", count: 129)
+        let quoted = #"q"u\o\"#
+        var seen: [String] = []
+        for given in [longest, tooLong, quoted] {
+            seen.append(try await get(client, port: proxy.port, headers: [("X-Request-ID", given)]).body)
+        }
+        #expect(seen[0] == longest)
+        #expect(seen[1] != tooLong && seen[1].utf8.count == 32, "\(seen[1])")
+        #expect(seen[2] == quoted)
+        let log = await proxy.accessLog { $0.split(separator: "\n").count >= 3 }
+        var logged: [String] = []
+        for line in log.split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object != nil, "not a JSON object: \(line)")
+            if let id = object?["request_id"] as? String { logged.append(id) }
+        }
+        #expect(logged == seen)
+        await client.shutdown()
+        await upstream.shutdown(gracePeriod: .seconds(1))
+    }
+
     @Test func metricsCountTheAnswersByClassAndTheClientConnections() async throws {
         let proxy = try await ProxyProcess.start(arguments: ["--rps", "1", "--burst", "2"])
         var connection: BlockingHTTPClient? = try BlockingHTTPClient(port: proxy.port)
