@@ -1,0 +1,42 @@
+import Foundation
+import HTTPEngine
+import Testing
+
+/// The key table through the real binary, from the hostile side: clients behind a trusted proxy
+/// claiming a new address for every request.
+@Suite struct ProxyKeyFloodTests {
+    let group = try! EventLoopGroup(loopCount: 1)
+
+    /// 4,000 requests, each from another address: the in-memory table keeps `--max-keys` keys,
+    /// evicting to make room, and every request is still answered by the limiter.
+    @Test func aFloodOfAddressesKeepsTheTableAtMaxKeysAndEvicts() async throws {
+        let proxy = try await ProxyProcess.start(arguments: ["--max-keys", "64", "--trusted-proxies", "127.0.0.0/8", "--rps", "0.01", "--burst", "1"])
+        let client = HTTPClient(eventLoopGroup: group)
+        let total = 4_000
+        let statuses = try await withThrowingTaskGroup(of: [Int].self) { tasks in
+            for task in 0..<8 {
+                tasks.addTask {
+                    var statuses: [Int] = []
+                    for index in stride(from: task, to: total, by: 8) {
+                        let address = "10.\(index >> 16).\((index >> 8) & 0xFF).\(index & 0xFF)"
+                        statuses.append(try await get(client, port: proxy.port, headers: [("X-Forwarded-For", address)]).status)
+                    }
+                    return statuses
+                }
+            }
+            return try await tasks.reduce(into: []) { $0 += $1 }
+        }
+        // Each address is new (or was evicted), so each is admitted from its own burst.
+        #expect(statuses.count == total && statuses.allSatisfy { $0 == 200 })
+        let metrics = try await get(client, port: proxy.adminPort, path: "/metrics").body
+        func value(_ name: String) -> Int {
+            metrics.split(separator: "\n").filter { $0.hasPrefix(name) }.compactMap { $0.split(separator: " ").last.flatMap { Int(Double($0) ?? -1) } }.reduce(0, +)
+        }
+        #expect(value("ratelimit_live_keys ") == 64, "\(metrics.split(separator: "\n").filter { $0.hasPrefix("ratelimit_") }.joined(separator: "\n"))")
+        #expect(value("ratelimit_key_evictions_total") == total - 64)
+        // The same address twice in a row is one key: its burst of one is spent.
+        #expect(try await get(client, port: proxy.port, headers: [("X-Forwarded-For", "192.0.2.9")]).status == 200)
+        #expect(try await get(client, port: proxy.port, headers: [("X-Forwarded-For", "192.0.2.9")]).status == 429)
+        await client.shutdown()
+    }
+}
