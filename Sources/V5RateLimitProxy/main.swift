@@ -3,6 +3,7 @@
 // graceful shutdown on SIGTERM. `--help` lists every option.
 import Foundation
 import HTTPEngine
+import IPAddressing
 import RedisClient
 import ReverseProxy
 import V5ProductionLimiter
@@ -82,6 +83,14 @@ let reportHandlerError: @Sendable (any Error, HTTPRequestHead) -> Void = { error
 var serverConfiguration = HTTPServerConfiguration(host: configuration.listen.host, port: Int(configuration.listen.port), onHandlerError: reportHandlerError)
 serverConfiguration.shutdownGracePeriod = configuration.gracefulShutdownTimeout
 serverConfiguration.maxConnections = configuration.maximumConnectionCount
+if let maximum = configuration.maximumConnectionsPerClient {
+    // A trusted proxy's connections carry many clients: capping them would cap all of those.
+    let trustedProxies = configuration.trustedProxies
+    serverConfiguration.peerConnectionLimit = PeerConnectionLimit(maximum: maximum, ipv6PrefixLength: configuration.ipv6PrefixLength) { peer in
+        let address = IPAddress(peer)
+        return trustedProxies.contains { $0.contains(address) }
+    }
+}
 serverConfiguration.observer = traffic
 let server = HTTPServer(configuration: serverConfiguration, handler: MiddlewareChain(layers, handler: proxy), eventLoopGroup: group)
 let readiness = Readiness(store: store)
@@ -147,6 +156,7 @@ do {
     var fields = [("address", "http://\(address)"), ("admin", "http://\(adminAddress)"),
                   ("upstream", demo == nil ? defaultBackends.map { "http://\($0.host):\($0.port)" }.joined(separator: ",") : "embedded demo upstream"),
                   ("store", redisPool.map { "redis \($0.address)" } ?? "memory"), ("event_loops", "\(group.loops.count)")]
+    if let maximum = configuration.maximumConnectionsPerClient { fields.append(("max_connections_per_client", "\(maximum)")) }
     if configuration.bucketTTL != nil { fields.append(("bucket_ttl", "accepted; keys are forgotten once full again (Redis) or evicted least-useful first (memory)")) }
     JSONLine.lifecycle("listening", fields)
     try await server.run()

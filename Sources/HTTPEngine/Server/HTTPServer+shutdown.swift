@@ -68,14 +68,21 @@ extension HTTPServer {
         }
     }
 
-    /// Takes a connection slot; false when `maxConnections` are open.
-    func reserveConnectionSlot() -> Bool {
+    /// Takes a connection slot for `peer`; false when `maxConnections` are open, or the peer's
+    /// client holds as many as `peerConnectionLimit` allows.
+    func reserveConnectionSlot(for peer: SocketAddress) -> Bool {
         let count = openConnections.wrappingAdd(1, ordering: .relaxed).newValue
-        guard count <= configuration.maxConnections else {
+        guard count <= configuration.maxConnections, peerConnections?.open(from: peer) ?? true else {
             connectionClosed()
             return false
         }
         return true
+    }
+
+    /// Gives back the slot `reserveConnectionSlot(for:)` took for `peer`.
+    func connectionClosed(from peer: SocketAddress) {
+        peerConnections?.close(from: peer)
+        connectionClosed()
     }
 
     func connectionClosed() {

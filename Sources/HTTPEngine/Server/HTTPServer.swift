@@ -36,6 +36,8 @@ public final class HTTPServer: Sendable {
     let providedGroup: EventLoopGroup?
     let lifecycle = Locked(Lifecycle())
     let openConnections = Atomic<Int>(0)
+    /// Each client's open connections, when `configuration.peerConnectionLimit` is set.
+    let peerConnections: PeerConnectionCounts?
     let shuttingDownFlag = Atomic<Bool>(false)
 
     /// Creates a server; it runs its own loops unless `eventLoopGroup` is given
@@ -44,6 +46,7 @@ public final class HTTPServer: Sendable {
         self.configuration = configuration
         self.handler = handler
         self.providedGroup = eventLoopGroup
+        peerConnections = configuration.peerConnectionLimit.map(PeerConnectionCounts.init(limit:))
     }
 
     /// The bound address once started (with the real port when 0 was configured).

@@ -11,6 +11,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var backlog: Int32
     /// Open connections above this are answered 503 and closed at once.
     public var maxConnections: Int
+    /// Connections one client may hold open at once (per address, IPv6 per network); nil, the
+    /// default, counts only `maxConnections`. Over it: 503 and closed at once.
+    public var peerConnectionLimit: PeerConnectionLimit? = nil
     public var parserLimits: HTTPParserLimits
     /// Largest request body accepted, in wire bytes (a chunked body's framing counts: one-byte
     /// chunks cost five bytes each); more gives 413 and close.

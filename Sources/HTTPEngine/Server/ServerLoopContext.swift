@@ -65,7 +65,7 @@ final class ServerLoopContext: @unchecked Sendable {
     func connectionClosed(_ connection: ServerConnection) {
         connections[ObjectIdentifier(connection)] = nil
         configuration.observer?.connectionClosed()
-        server.connectionClosed()
+        server.connectionClosed(from: connection.origin.remoteAddress)
     }
 
     var isWildcardListener: Bool { listenAddress.addressBytes.allSatisfy { $0 == 0 } }
@@ -95,7 +95,7 @@ extension ServerLoopContext: EventLoopFileDescriptorHandler {
             close(descriptor)
             return
         }
-        guard server.reserveConnectionSlot() else {
+        guard server.reserveConnectionSlot(for: peer) else {
             // Answering keeps the server's behaviour visible to clients instead of a silent reset.
             var response = Self.overCapacityStatusLine
             dateCache.appendField(to: &response)

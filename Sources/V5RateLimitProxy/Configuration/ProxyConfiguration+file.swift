@@ -7,7 +7,7 @@ import V5ProductionLimiter
 extension ProxyConfiguration {
     static let fileFields: Set<String> = [
         "listen", "admin", "upstreams", "store", "anonymous", "tiers", "apiKeys", "apiKeyHeader",
-        "routes", "responses", "trustedProxies", "ipv6PrefixLength", "gracefulShutdownTimeout", "maxConnections", "eventLoops", "accessLog", "healthCheck",
+        "routes", "responses", "trustedProxies", "ipv6PrefixLength", "gracefulShutdownTimeout", "maxConnections", "maxConnectionsPerClient", "eventLoops", "accessLog", "healthCheck",
     ]
 
     mutating func applyFile(at path: String) throws(ConfigurationError) {
@@ -77,6 +77,7 @@ extension ProxyConfiguration {
             gracefulShutdownTimeout = try ConfigurationParsing.duration(try Self.string(value, "gracefulShutdownTimeout"), field: "gracefulShutdownTimeout")
         }
         if let value = root["maxConnections"] { maximumConnectionCount = try Self.integer(value, "maxConnections", maximum: Self.maximumConnectionCeiling) }
+        if let value = root["maxConnectionsPerClient"] { maximumConnectionsPerClient = try Self.integer(value, "maxConnectionsPerClient", maximum: Self.maximumConnectionCeiling) }
         if let value = root["eventLoops"] { eventLoopCount = try Self.integer(value, "eventLoops", maximum: Self.maximumEventLoopCount) }
         if let value = root["accessLog"] {
             guard let flag = value as? Bool else { throw Self.wrongType(value, "accessLog", "true or false") }

@@ -70,6 +70,10 @@ struct ProxyConfiguration: Sendable {
     /// Client connections held at once; one more is answered 503 and closed (nginx's
     /// `worker_connections`, HAProxy's `maxconn`); the engine's default.
     var maximumConnectionCount = 10_000
+    /// Client connections one client (an IPv4 address, an IPv6 network of `ipv6PrefixLength`
+    /// bits) may hold at once, trusted proxies exempt; nil, the default, sets no such cap
+    /// (HAProxy's `src_conn_cur`; nginx's `limit_conn`, which counts busy connections).
+    var maximumConnectionsPerClient: Int?
     /// Threads serving connections, one event loop each (nginx's `worker_processes`, HAProxy's
     /// `nbthread`); nil, the default, is one per CPU the process can keep busy (`AvailableCPUs`:
     /// the online CPUs, lowered by `taskset` or a cpuset and by a cgroup CPU quota).

@@ -27,12 +27,22 @@ final class RawClient: @unchecked Sendable {
     private var receiver: SocketReceiver
 
     /// Connects to 127.0.0.1:`port`; `socketBufferSize` shrinks both kernel buffers first,
-    /// so a client that stops reading backs the server up after a few kilobytes.
-    init(port: UInt16, socketBufferSize: Int32? = nil) throws {
+    /// so a client that stops reading backs the server up after a few kilobytes. `source` is the
+    /// loopback address to connect from (any of 127.0.0.0/8: another client to the server).
+    init(port: UInt16, socketBufferSize: Int32? = nil, from source: String? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         receiver = SocketReceiver(descriptor: descriptor)
         if let socketBufferSize {
             setSocketBufferSizes(descriptor, socketBufferSize)
+        }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let isBound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            }
+            guard isBound else { throw RawClientError.connectFailed(errno) }
         }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

@@ -22,6 +22,7 @@ import Testing
     /// word refused by variable, each naming where it came from; the ceiling itself accepted.
     @Test(arguments: [
         ("--max-connections", "MAX_CONNECTIONS", 1 << 20),
+        ("--max-connections-per-client", "MAX_CONNECTIONS_PER_CLIENT", 1 << 20),
         // One past the ceiling stands for a typo that would start that many threads.
         ("--event-loops", "EVENT_LOOPS", 1024),
         // Bits of an IPv6 address: 129 does not exist.

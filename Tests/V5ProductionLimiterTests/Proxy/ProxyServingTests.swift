@@ -236,6 +236,32 @@ import Testing
         await client.shutdown()
     }
 
+    /// One client holding idle connections cannot take the whole connection cap: over its own
+    /// cap it is answered 503 while `--max-connections` still has room; behind a trusted proxy,
+    /// whose connections carry many clients, nothing is capped.
+    @Test func aClientOverItsConnectionCapIsAnswered503AndTrustedProxiesAreExempt() async throws {
+        let proxy = try await ProxyProcess.start(arguments: ["--max-connections-per-client", "3", "--rps", "1000", "--burst", "1000"])
+        var held: [BlockingHTTPClient] = []
+        for _ in 0..<3 {
+            let connection = try BlockingHTTPClient(port: proxy.port)
+            #expect(try await connection.get("/").status == 200)
+            held.append(connection)
+        }
+        let refused = try await BlockingHTTPClient(port: proxy.port).exchange(raw: [])
+        #expect(refused.status == 503)
+        #expect(refused.header("Connection") == "close")
+        #expect(proxy.lifecycleLog.contains(#""max_connections_per_client":"3""#))
+        held.removeAll()
+
+        let behindProxy = try await ProxyProcess.start(arguments: ["--max-connections-per-client", "1", "--trusted-proxies", "127.0.0.0/8", "--rps", "1000", "--burst", "1000"])
+        for _ in 0..<4 {
+            let connection = try BlockingHTTPClient(port: behindProxy.port)
+            #expect(try await connection.get("/").status == 200)
+            held.append(connection)
+        }
+        withExtendedLifetime(held) {}
+    }
+
     @Test func adminEndpointsAnswer() async throws {
         let proxy = try await ProxyProcess.start()
         let client = HTTPClient(eventLoopGroup: group)
