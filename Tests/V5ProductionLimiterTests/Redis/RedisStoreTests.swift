@@ -62,6 +62,63 @@ struct RedisStoreTests {
         await client.shutdown()
     }
 
+    /// A client that keeps knocking after its limit is spent must not keep its keys alive past
+    /// the time they stop mattering: each refusal leaves the expiry at most time-to-full (token
+    /// bucket) or two windows (sliding window), plus the script's second of slack.
+    @Test func refusedRequestsNeverPushAKeysExpiryPastWhenItStopsMattering() async throws {
+        let server = try await RedisServerProcess.start()
+        defer { server.stop() }
+        let client = pool(port: server.port)
+        let store = RedisStore(pool: client, keyPrefix: "app:")
+        for (limit, bound) in [
+            (try RateLimit(name: "5/100s", 5, per: .seconds(100)), 101_000),
+            (try RateLimit(name: "5/10s-sliding", 5, per: .seconds(10), algorithm: .slidingWindow), 21_000),
+        ] {
+            let request = try RateLimitRequest(key: "knocker", limits: [limit])
+            var admitted = 0
+            var longest = 0
+            for _ in 0..<60 {
+                if try await store.decide(request).isAllowed { admitted += 1 }
+                let keys = try await client.send(["KEYS", "app:{knocker}:\(limit.name)*"])
+                guard let names = keys.elements?.compactMap({ $0.bytes.map { String(decoding: $0, as: UTF8.self) } }) else {
+                    Issue.record("KEYS answered \(keys)")
+                    return
+                }
+                for name in names {
+                    guard case .integer(let milliseconds) = try await client.send(["PTTL", name]) else { continue }
+                    // -1 would be a key that never expires.
+                    #expect(milliseconds > 0, "\(name)")
+                    longest = max(longest, Int(milliseconds))
+                }
+            }
+            #expect(admitted == 5, "\(limit.name)")
+            #expect(longest > 0 && longest <= bound, "\(limit.name): \(longest) ms")
+        }
+        await client.shutdown()
+    }
+
+    /// A flood of clients each seen once leaves nothing behind once their window has passed.
+    @Test func aFloodOfOneTimeKeysExpiresAfterItsWindow() async throws {
+        let server = try await RedisServerProcess.start()
+        defer { server.stop() }
+        let client = pool(port: server.port)
+        let store = RedisStore(pool: client, keyPrefix: "app:")
+        let limit = try RateLimit(name: "3/1s", 3, per: .seconds(1))
+        for index in 0..<2_000 { _ = try await store.decide(RateLimitRequest(key: "ip:10.0.\(index >> 8).\(index & 0xFF)", limits: [limit])) }
+        #expect(try await client.send(["DBSIZE"]) == .integer(2_000))
+        // One unit of three spent: full again in a third of a second, plus the second of slack.
+        let deadline = ContinuousClock.now + .seconds(15)
+        var size = RESPValue.integer(-1)
+        while ContinuousClock.now < deadline {
+            size = try await client.send(["DBSIZE"])
+            if size == .integer(0) { break }
+            // Another process expiring keys on its own schedule: nothing to drive, so poll.
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(size == .integer(0))
+        await client.shutdown()
+    }
+
     @Test func inspectionReadsStateWithoutWritingAndSurvivesAScriptFlush() async throws {
         let server = try await RedisServerProcess.start()
         defer { server.stop() }
