@@ -1,11 +1,35 @@
 import Foundation
 import HTTPEngine
 import Testing
+import TestSupport
 
 /// The key table through the real binary, from the hostile side: clients behind a trusted proxy
 /// claiming a new address for every request.
 @Suite struct ProxyKeyFloodTests {
     let group = try! EventLoopGroup(loopCount: 1)
+
+    /// The same flood while Redis is down: the fallback limiter's table is held to `--max-keys`
+    /// too, and every answer says it was decided without the store.
+    @Test func theFallbacksTableIsHeldToMaxKeysWhileRedisIsDown() async throws {
+        let redis = try RefusingPort()
+        let proxy = try await ProxyProcess.start(arguments: [
+            "--redis", "127.0.0.1:\(redis.port)", "--failure-mode", "fallback", "--max-keys", "64",
+            "--trusted-proxies", "127.0.0.0/8", "--rps", "0.01", "--burst", "1",
+        ])
+        let client = HTTPClient(eventLoopGroup: group)
+        let total = 2_000
+        var degraded = 0
+        for index in 0..<total {
+            let response = try await get(client, port: proxy.port, headers: [("X-Forwarded-For", "10.1.\(index >> 8).\(index & 0xFF)")])
+            if response.status == 200, response.headers["X-RateLimit-Degraded"] == "fallback" { degraded += 1 }
+        }
+        #expect(degraded == total)
+        let metrics = try await get(client, port: proxy.adminPort, path: "/metrics").body
+        let liveKeys = metrics.split(separator: "\n").first { $0.hasPrefix("ratelimit_live_keys ") }
+        #expect(liveKeys == "ratelimit_live_keys 64", "\(metrics.split(separator: "\n").filter { $0.hasPrefix("ratelimit_") }.joined(separator: "\n"))")
+        withExtendedLifetime(redis) {}
+        await client.shutdown()
+    }
 
     /// 4,000 requests, each from another address: the in-memory table keeps `--max-keys` keys,
     /// evicting to make room, and every request is still answered by the limiter.
