@@ -1,4 +1,5 @@
 import HTTPEngine
+import IPAddressing
 import ReverseProxy
 import V5ProductionLimiter
 
@@ -47,8 +48,9 @@ struct AdminHandler: HTTPHandler {
     /// says "why was I refused". Reads only (`GuardedStore.inspect`): asking spends nothing.
     ///
     /// The key is shown as the store knows it, `key:<hash>` for an API key (never the key
-    /// itself, as in the access log) or `ip:<address>`. A store that fails or does not answer
-    /// within its time-out gives 503 naming the failure.
+    /// itself, as in the access log) or `ip:<address>` (IPv6: `ip:<network>/<length>`). An
+    /// `address` that is no IP address gives 400; a store that fails or does not answer within
+    /// its time-out gives 503 naming the failure.
     func explain(query: String) async -> HTTPResponse {
         var parameters: [String: String] = [:]
         for pair in query.split(separator: "&") {
@@ -56,8 +58,16 @@ struct AdminHandler: HTTPHandler {
             guard let name = parts.first else { continue }
             parameters[String(name)] = parts.count > 1 ? String(parts[1]).removingPercentEncoding ?? String(parts[1]) : ""
         }
+        // Spelled as the limiter spells a client's address (an IPv4-mapped IPv6 address as IPv4),
+        // so the key is the one its requests are counted under; anything else would be answered
+        // about a key no request can have.
+        let addressText = parameters["address"] ?? "127.0.0.1"
+        guard let address = IPAddress(addressText) else {
+            let shown = addressText.count > 64 ? String(addressText.prefix(64)) + "…" : addressText
+            return json(.badRequest, "{\"error\":\"invalid_address\",\"message\":\"address: \(JSONLine.escaped(shown)) is not an IPv4 or IPv6 address\"}")
+        }
         let policies = limiter.policies
-        let resolution = policies.resolve(apiKey: parameters["api_key"], clientAddress: parameters["address"] ?? "127.0.0.1", path: parameters["path"] ?? "/", hostField: parameters["host"])
+        let resolution = policies.resolve(apiKey: parameters["api_key"], clientAddress: address.description, path: parameters["path"] ?? "/", hostField: parameters["host"])
         let about = """
         "key":"\(JSONLine.escaped(resolution.key))","policy":"\(JSONLine.escaped(resolution.policyName))",\
         "identity":"\(JSONLine.escaped(resolution.identity.name))","route":\(resolution.route.map { "\"\(JSONLine.escaped($0.pathPrefix))\"" } ?? "null"),\

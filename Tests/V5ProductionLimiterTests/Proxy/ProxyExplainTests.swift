@@ -32,6 +32,30 @@ import Testing
         try #require((object["limits"] as? [[String: Any]])?.first, "no limits in \(object)")[field]
     }
 
+    /// Asked from the hostile side: a flood of questions about addresses never seen creates no
+    /// key, an address that is no IP address (garbage, a NUL, 6 KiB) is a 400 naming it, and an
+    /// address is explained under the key its requests are counted under.
+    @Test func explainQuestionsCreateNoStateAndAnAddressMustBeOne() async throws {
+        let proxy = try await ProxyProcess.start(arguments: ["--config", try temporaryFile(Self.configuration())])
+        let client = HTTPClient(eventLoopGroup: group)
+        for index in 0..<2_000 {
+            #expect(try await explain(client, proxy.adminPort, "address=10.2.\(index >> 8).\(index & 0xFF)").status == 200)
+        }
+        let metrics = try await get(client, port: proxy.adminPort, path: "/metrics").body
+        #expect(metrics.contains("ratelimit_live_keys 0\n"), "\(metrics.split(separator: "\n").filter { $0.hasPrefix("ratelimit_live") })")
+        for garbage in ["not-an-address", "192.0.2.1%00", "%22%7D", String(repeating: "9", count: 6 * 1024)] {
+            let answer = try await explain(client, proxy.adminPort, "address=\(garbage)")
+            #expect(answer.status == 400, "\(garbage.prefix(40)): \(answer.body.prefix(200))")
+            #expect(answer.object["error"] as? String == "invalid_address")
+            #expect(answer.body.utf8.count < 400)
+        }
+        // Past the engine's 8 KiB target: answered before the endpoint sees it.
+        #expect(try await get(client, port: proxy.adminPort, path: "/explain?address=" + String(repeating: "9", count: 30 * 1024)).status == 414)
+        #expect(try await explain(client, proxy.adminPort, "address=2001:db8:1:2::5").object["key"] as? String == "ip:2001:db8:1:2::/64")
+        #expect(try await explain(client, proxy.adminPort, "address=::ffff:192.0.2.1").object["key"] as? String == "ip:192.0.2.1")
+        await client.shutdown()
+    }
+
     @Test func explainShowsUnitsSpentThroughTheProxyWithoutSpendingAny() async throws {
         let proxy = try await ProxyProcess.start(arguments: ["--config", try temporaryFile(Self.configuration())])
         let client = HTTPClient(eventLoopGroup: group)
