@@ -88,6 +88,10 @@ import Testing
         (#"{"eventLoops": "2"}"#, "eventLoops"),
         (#"{"healthCheck": {"path": "/\#(String(repeating: "a", count: 1024))"}}"#, "healthCheck.path"),
         (#"{"anonymous": {"limits": [{"count": 1073741825, "per": "1s"}]}}"#, "anonymous.limits[0].count"),
+        (#"{"ipv6PrefixLength": 129}"#, #"ipv6PrefixLength = "129": expected a whole number from 1 to 128"#),
+        (#"{"maxConnectionsPerClient": 0}"#, "maxConnectionsPerClient"),
+        // Four limits a policy at most: a tier's and a route's together stay within a store's eight.
+        (#"{"tiers": {"gold": {"limits": [{"count": 1, "per": "1s"}, {"count": 2, "per": "2s"}, {"count": 3, "per": "3s"}, {"count": 4, "per": "4s"}, {"count": 5, "per": "5s"}]}}}"#, "a list of 1 to 4 limits"),
     ])
     func aBadFileExitsTwoNamingTheField(json: String, expected: String) async throws {
         let file = try temporaryFile(json)
