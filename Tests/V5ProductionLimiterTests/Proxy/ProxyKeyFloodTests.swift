@@ -31,6 +31,33 @@ import TestSupport
         await client.shutdown()
     }
 
+    /// Forged entries in front of a real one: behind a trusted proxy the client is the rightmost
+    /// address the proxy did not add itself, however the leftmost entries rotate and however
+    /// many there are; without a trusted proxy the field is not believed at all.
+    @Test func forgedForwardedForEntriesMintNoKeys() async throws {
+        let trusting = try await ProxyProcess.start(arguments: ["--trusted-proxies", "127.0.0.0/8", "--rps", "0.01", "--burst", "3"])
+        let client = HTTPClient(eventLoopGroup: group)
+        var admitted = 0
+        for index in 0..<10 {
+            let forged = "203.0.113.\(index), 198.51.100.7"
+            if try await get(client, port: trusting.port, headers: [("X-Forwarded-For", forged)]).status == 200 { admitted += 1 }
+        }
+        // 2,000 forged entries (24 KiB, within the 32 KiB head) in front of the same client.
+        let long = (0..<2_000).map { "10.9.\($0 >> 8).\($0 & 0xFF)" }.joined(separator: ",") + ",198.51.100.7"
+        if try await get(client, port: trusting.port, headers: [("X-Forwarded-For", long)]).status == 200 { admitted += 1 }
+        #expect(admitted == 3)
+        let log = await trusting.accessLog { $0.components(separatedBy: "\n").count > 11 }
+        #expect(!log.contains("ip:203.0.113.") && !log.contains("ip:10.9."))
+
+        let untrusting = try await ProxyProcess.start(arguments: ["--rps", "0.01", "--burst", "3"])
+        var admittedWithoutTrust = 0
+        for index in 0..<10 where try await get(client, port: untrusting.port, headers: [("X-Forwarded-For", "203.0.113.\(index)")]).status == 200 {
+            admittedWithoutTrust += 1
+        }
+        #expect(admittedWithoutTrust == 3)
+        await client.shutdown()
+    }
+
     /// 4,000 requests, each from another address: the in-memory table keeps `--max-keys` keys,
     /// evicting to make room, and every request is still answered by the limiter.
     @Test func aFloodOfAddressesKeepsTheTableAtMaxKeysAndEvicts() async throws {
