@@ -91,6 +91,10 @@ public final class HTTPServer: Sendable {
         var listeners: [Int32] = []
         do {
             let reusePort = group.loops.count > 1
+            // A port another server listens on must fail here, not be shared with it (with port
+            // 0 the kernel picks one nobody holds). The window left, between this check and the
+            // bind below, is microseconds, where it was the whole life of the other server.
+            if reusePort, port != 0 { try Socket.checkIsFree(requested) }
             let first = try Socket.makeListener(address: requested, backlog: configuration.backlog, reusePort: reusePort)
             listeners.append(first)
             guard let bound = Socket.localAddress(first) else { throw SystemError("getsockname") }

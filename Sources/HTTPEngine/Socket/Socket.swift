@@ -23,6 +23,22 @@ public enum Socket {
         }
     }
 
+    /// Throws `EADDRINUSE` when a socket is already bound to `address`, however it was bound.
+    ///
+    /// What `SO_REUSEPORT` hides: a listener made with it joins any other socket on the port that
+    /// has it too (any process of the same user), and the kernel then splits the connections
+    /// between them without a word. A socket bound without the option conflicts with them all,
+    /// so binding one first, and closing it, finds the port taken as a plain bind would.
+    public static func checkIsFree(_ address: SocketAddress) throws {
+        let descriptor = cls_tcp_socket(address.family == .inet ? AF_INET : AF_INET6)
+        guard descriptor >= 0 else { throw SystemError("socket") }
+        defer { close(descriptor) }
+        // As the listeners do: a port held only by connections in TIME_WAIT is free.
+        guard cls_set_int_option(descriptor, SOL_SOCKET, SO_REUSEADDR, 1) == 0 else { throw SystemError("setsockopt(SO_REUSEADDR)") }
+        let result = address.withSocketAddress { bind(descriptor, $0, $1) }
+        guard result == 0 else { throw SystemError("bind(\(address))") }
+    }
+
     /// Starts a non-blocking connect; returns the socket and whether it completed at once
     /// (otherwise wait for writability, then check `pendingError`).
     public static func startConnect(to address: SocketAddress) throws -> (descriptor: Int32, isConnected: Bool) {

@@ -83,4 +83,20 @@ struct HTTPEngineErrorTests {
         #expect(error?.status == .internalServerError)
         await first.shutdown(gracePeriod: .seconds(1))
     }
+
+    /// Two servers of several loops each, on one port: every listener has `SO_REUSEPORT`, so
+    /// without a check the second joined the first and the kernel split the connections between
+    /// them (a test's requests reached another test's server that had taken its port).
+    @Test func aPortAnotherMultiLoopServerListensOnIsInUseNotShared() async throws {
+        let first = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, loopCount: 2), handler: okHandler)
+        let port = try await first.start().port
+        let second = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: Int(port), loopCount: 2), handler: okHandler)
+        let error = await #expect(throws: HTTPEngineError.self) { _ = try await second.start() }
+        #expect(error?.systemError?.errorNumber == EADDRINUSE)
+        await first.shutdown(gracePeriod: .seconds(1))
+        // Once it is gone the port is free again, connections in TIME_WAIT or not.
+        let third = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: Int(port), loopCount: 2), handler: okHandler)
+        #expect(try await third.start().port == port)
+        await third.shutdown(gracePeriod: .seconds(1))
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPEngine
+import RedisTestSupport
 import Testing
 
 /// The real binary serving: limits, headers, tiers, the key-minting fallback, shadow routes,
@@ -260,6 +261,18 @@ import Testing
             held.append(connection)
         }
         withExtendedLifetime(held) {}
+    }
+
+    /// A second proxy started on a port the first listens on exits saying so: with the engine's
+    /// `SO_REUSEPORT` listeners it used to start, and the kernel split the clients between the two.
+    @Test func aSecondProxyOnATakenPortExitsSayingItIsInUse() async throws {
+        let first = try await ProxyProcess.start()
+        for (listen, admin) in [(first.port, try RedisServerProcess.freeLoopbackPort()), (try RedisServerProcess.freeLoopbackPort(), first.adminPort)] {
+            let (status, message) = try await ProxyProcess.run(arguments: ["--listen", "127.0.0.1:\(listen)", "--admin", "127.0.0.1:\(admin)"])
+            #expect(status == 1)
+            #expect(message.contains("Address already in use"), "\(message)")
+        }
+        #expect(try await BlockingHTTPClient(port: first.port).get("/").status == 200)
     }
 
     @Test func adminEndpointsAnswer() async throws {
