@@ -58,6 +58,34 @@ import TestSupport
         await client.shutdown()
     }
 
+    /// API keys from the hostile side: 3,000 made-up keys, some of 30 KiB, and variants of a
+    /// real one (another case, a prefix, a second field behind a made-up one) are all one
+    /// anonymous client, hold no store key of their own and never reach the log.
+    @Test func madeUpAndMangledAPIKeysAreOneAnonymousClient() async throws {
+        let file = try temporaryFile("""
+        {"anonymous": {"limits": [{"rps": 0.01, "burst": 3}]},
+         "tiers": {"premium": {"limits": [{"rps": 0.01, "burst": 100}]}},
+         "apiKeys": {"premium-key-1": "premium"}}
+        """)
+        let proxy = try await ProxyProcess.start(arguments: ["--config", file])
+        let client = HTTPClient(eventLoopGroup: group)
+        var admitted = 0
+        for index in 0..<3_000 {
+            let key = index % 100 == 0 ? String(repeating: "k", count: 30 * 1024) + "\(index)" : "made-up-\(index)"
+            if try await get(client, port: proxy.port, headers: [("X-API-Key", key)]).status == 200 { admitted += 1 }
+        }
+        for variant in [[("X-API-Key", "PREMIUM-KEY-1")], [("X-API-Key", "premium-key-")], [("X-API-Key", "premium-key-1x")],
+                        [("X-API-Key", "made-up"), ("X-API-Key", "premium-key-1")]] {
+            if try await get(client, port: proxy.port, headers: variant).status == 200 { admitted += 1 }
+        }
+        #expect(admitted == 3)
+        let metrics = try await get(client, port: proxy.adminPort, path: "/metrics").body
+        #expect(metrics.contains("ratelimit_live_keys 1\n"), "\(metrics.split(separator: "\n").filter { $0.hasPrefix("ratelimit_live") })")
+        let log = await proxy.accessLog { $0.components(separatedBy: "\n").count > 3_000 }
+        #expect(!log.contains("made-up") && !log.contains("kkkk") && !log.contains("PREMIUM"))
+        await client.shutdown()
+    }
+
     /// 4,000 requests, each from another address: the in-memory table keeps `--max-keys` keys,
     /// evicting to make room, and every request is still answered by the limiter.
     @Test func aFloodOfAddressesKeepsTheTableAtMaxKeysAndEvicts() async throws {
