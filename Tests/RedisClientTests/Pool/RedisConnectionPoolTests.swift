@@ -131,14 +131,7 @@ struct RedisConnectionPoolTests {
     }
 
     @Test func aLoginTheServerNeverAnswersFailsAtTheConnectTimeOutNotTheCommandTimeOut() async throws {
-        let server = try await RedisServerProcess.start(password: "secret")
-        defer { server.stop() }
-        // Paused, the server's kernel still completes the TCP handshake: the connect succeeds and
-        // the login (`AUTH`) is what goes unanswered.
-        server.pause()
-        let stateWhenPaused = server.schedulerState
-        let configuration = RedisClientConfiguration(connectTimeout: .milliseconds(300), commandTimeout: .seconds(30))
-        try await withPool(port: server.port, password: "secret", configuration: configuration) { pool, group async throws in
+        try await withPausedServer { server, stateWhenPaused, pool, group in
             let started = ContinuousClock.now
             let thrown = await error { try await pool.send(["PING"]) }
             let failure = thrown as? RedisError
@@ -165,12 +158,7 @@ struct RedisConnectionPoolTests {
     /// before the caller has queued its command. The caller must get the connection's failure
     /// (the login timed out: unreachable), not `.connectionClosed`.
     @Test func aLoginThatTimesOutBeforeTheCallerQueuesItsCommandFailsAsUnreachable() async throws {
-        let server = try await RedisServerProcess.start(password: "secret")
-        defer { server.stop() }
-        server.pause()
-        let stateWhenPaused = server.schedulerState
-        let configuration = RedisClientConfiguration(connectTimeout: .milliseconds(300), commandTimeout: .seconds(30))
-        try await withPool(port: server.port, password: "secret", configuration: configuration) { pool, group async throws in
+        try await withPausedServer { server, stateWhenPaused, pool, group in
             let loop = group.loops[0]
             let started = ContinuousClock.now
             let thrown = await Task(executorPreference: loop) { () async -> (any Error)? in
@@ -185,6 +173,20 @@ struct RedisConnectionPoolTests {
             let diagnosis = await Self.diagnosis(of: thrown, after: ContinuousClock.now - started, server: server, stateWhenPaused: stateWhenPaused, pool: pool, loop: loop)
             #expect((thrown as? RedisError)?.isUnreachable == true, "\(diagnosis)")
             #expect(await pool.connectionsOpened(on: loop) == 1, "\(diagnosis)")
+        }
+    }
+
+    /// Runs `body` with a pool (300 ms connect time-out, 30 s command time-out) logging in to a
+    /// redis-server that is paused: its kernel still completes the TCP handshake, so the connect
+    /// succeeds and the login (`AUTH`) is what goes unanswered.
+    func withPausedServer(_ body: (RedisServerProcess, String?, RedisConnectionPool, EventLoopGroup) async throws -> Void) async throws {
+        let server = try await RedisServerProcess.start(password: "secret")
+        defer { server.stop() }
+        server.pause()
+        let stateWhenPaused = server.schedulerState
+        let configuration = RedisClientConfiguration(connectTimeout: .milliseconds(300), commandTimeout: .seconds(30))
+        try await withPool(port: server.port, password: "secret", configuration: configuration) { pool, group async throws in
+            try await body(server, stateWhenPaused, pool, group)
         }
     }
 

@@ -113,13 +113,18 @@ import Testing
         await client.shutdown()
     }
 
-    @Test func theRequestIDReachesTheUpstreamAndTheLog() async throws {
+    /// An upstream answering with the `X-Request-ID` it was sent ("none" without one), and its port.
+    func requestIDEchoingUpstream() async throws -> (HTTPServer, UInt16) {
         let upstream = HTTPServer(
             configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
             handler: HTTPClosureHandler { request in HTTPResponse(body: .init(string: request.headers["X-Request-ID"] ?? "none")) },
             eventLoopGroup: group
         )
-        let upstreamPort = try await upstream.start().port
+        return (upstream, try await upstream.start().port)
+    }
+
+    @Test func theRequestIDReachesTheUpstreamAndTheLog() async throws {
+        let (upstream, upstreamPort) = try await requestIDEchoingUpstream()
         let proxy = try await ProxyProcess.start(arguments: ["--upstream", "http://127.0.0.1:\(upstreamPort)"])
         let client = HTTPClient(eventLoopGroup: group)
         let given = try await get(client, port: proxy.port, headers: [("X-Request-ID", "trace-42")])
@@ -137,12 +142,7 @@ import Testing
     /// with the characters a JSON line must escape: every access-log line still parses, and holds
     /// the ID the upstream saw.
     @Test func requestIDsAtTheLimitAndWithQuotesKeepEveryLogLineJSON() async throws {
-        let upstream = HTTPServer(
-            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
-            handler: HTTPClosureHandler { request in HTTPResponse(body: .init(string: request.headers["X-Request-ID"] ?? "none")) },
-            eventLoopGroup: group
-        )
-        let upstreamPort = try await upstream.start().port
+        let (upstream, upstreamPort) = try await requestIDEchoingUpstream()
         let proxy = try await ProxyProcess.start(arguments: ["--upstream", "http://127.0.0.1:\(upstreamPort)", "--rps", "1000", "--burst", "1000"])
         let client = HTTPClient(eventLoopGroup: group)
         let longest = String(repeating: "a", count: 128)
