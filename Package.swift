@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "CLinuxSystem"),
         // The project's own HTTP/1.1 server and upstream client; shared by stages 3 and 5.
         .target(name: "HTTPEngine", dependencies: ["CLinuxSystem", "IPAddressing", "ThreadSanitizerAnnotations"], swiftSettings: releaseWithoutExclusivityChecks),
-        .testTarget(name: "HTTPEngineTests", dependencies: ["HTTPEngine", "TestSupport"]),
+        .testTarget(name: "HTTPEngineTests", dependencies: ["HTTPEngine", "IPAddressing", "TestSupport"]),
         // Test-only, for several test targets: loopback sockets for scripted peers, ports that refuse connections while held, a one-shot signal.
         .target(name: "TestSupport", dependencies: ["HTTPEngine"], path: "Tests/TestSupport"),
         // A reverse proxy on the engine: routes, weighted round-robin pools, health checks, failover; used by stage 5.

@@ -87,8 +87,7 @@ if let maximum = configuration.maximumConnectionsPerClient {
     // A trusted proxy's connections carry many clients: capping them would cap all of those.
     let trustedProxies = configuration.trustedProxies
     serverConfiguration.peerConnectionLimit = PeerConnectionLimit(maximum: maximum, ipv6PrefixLength: configuration.ipv6PrefixLength) { peer in
-        let address = IPAddress(peer)
-        return trustedProxies.contains { $0.contains(address) }
+        trustedProxies.contains { $0.contains(peer) }
     }
 }
 serverConfiguration.observer = traffic

@@ -1,4 +1,5 @@
 import Foundation
+import IPAddressing
 import Testing
 @testable import HTTPEngine
 
@@ -9,7 +10,7 @@ import Testing
     }
 
     @Test func aClientIsAnIPv4AddressOrAnIPv6NetworkAndExemptPeersAreNone() {
-        let limit = PeerConnectionLimit(maximum: 1, isExempt: { $0.host == "10.0.0.1" })
+        let limit = PeerConnectionLimit(maximum: 1, isExempt: { $0 == IPAddress("10.0.0.1") })
         #expect(limit.client(of: address("192.0.2.1")) != limit.client(of: address("192.0.2.2")))
         // Every address of one /64 is one client; the next /64 is another.
         #expect(limit.client(of: address("2001:db8:1:2::1")) == limit.client(of: address("2001:db8:1:2:ffff:ffff:ffff:ffff")))
@@ -65,7 +66,7 @@ import Testing
     }
 
     @Test func anExemptPeerIsNeverCounted() async throws {
-        let limit = PeerConnectionLimit(maximum: 1, isExempt: { $0.host == "127.0.0.1" })
+        let limit = PeerConnectionLimit(maximum: 1, isExempt: { $0 == IPAddress("127.0.0.1") })
         try await withTestServer(configure: { $0.peerConnectionLimit = limit }, handler: okHandler) { server, port in
             try await blocking {
                 let clients = try (0..<5).map { _ in try RawClient(port: port) }
