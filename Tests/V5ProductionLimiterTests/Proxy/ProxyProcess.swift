@@ -184,10 +184,19 @@ final class ProxyProcess: @unchecked Sendable {
 }
 
 /// A configuration file outside any proxy's directory, for tests that start the proxy with it.
+///
+/// All in one directory per test process: a directory per file, the first way, was never
+/// removed (nothing knows when the last proxy reading it is done), and left about a hundred in
+/// /tmp per test run.
 func temporaryFile(_ contents: String) throws -> String {
-    let path = try ProxyProcess.makeDirectory() + "/proxy.json"
+    let path = try "\(TemporaryFiles.directory.get())/\(UUID().uuidString).json"
     try contents.write(toFile: path, atomically: true, encoding: .utf8)
     return path
+}
+
+/// The directory `temporaryFile` writes to, made on first use.
+private enum TemporaryFiles {
+    static let directory = Result { try ProxyProcess.makeDirectory() }
 }
 
 /// Sends one GET through `client` and returns the status, headers and body text.
