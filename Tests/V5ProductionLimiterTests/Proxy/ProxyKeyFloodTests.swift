@@ -92,18 +92,8 @@ import TestSupport
         let proxy = try await ProxyProcess.start(arguments: ["--max-keys", "64", "--trusted-proxies", "127.0.0.0/8", "--rps", "0.01", "--burst", "1"])
         let client = HTTPClient(eventLoopGroup: group)
         let total = 4_000
-        let statuses = try await withThrowingTaskGroup(of: [Int].self) { tasks in
-            for task in 0..<8 {
-                tasks.addTask {
-                    var statuses: [Int] = []
-                    for index in stride(from: task, to: total, by: 8) {
-                        let address = "10.\(index >> 16).\((index >> 8) & 0xFF).\(index & 0xFF)"
-                        statuses.append(try await get(client, port: proxy.port, headers: [("X-Forwarded-For", address)]).status)
-                    }
-                    return statuses
-                }
-            }
-            return try await tasks.reduce(into: []) { $0 += $1 }
+        let statuses = try await getConcurrently(total, client, port: proxy.port) { index in
+            [("X-Forwarded-For", "10.\(index >> 16).\((index >> 8) & 0xFF).\(index & 0xFF)")]
         }
         // Each address is new (or was evicted), so each is admitted from its own burst.
         #expect(statuses.count == total && statuses.allSatisfy { $0 == 200 })

@@ -208,15 +208,20 @@ func get(_ client: HTTPClient, port: UInt16, path: String = "/", headers: [(Stri
     return (response.status.code, response.head.headers, String(decoding: body, as: UTF8.self))
 }
 
-/// Sends `count` GETs of `path` through `client` from 8 concurrent tasks and returns their
-/// statuses (in no particular order).
-func getConcurrently(_ count: Int, _ client: HTTPClient, port: UInt16, path: String = "/") async throws -> [Int] {
+/// Sends `count` GETs of `path` through `client` from 8 concurrent tasks, request `n` with the
+/// fields `headers(n)`, and returns their statuses (in no particular order).
+func getConcurrently(
+    _ count: Int, _ client: HTTPClient, port: UInt16, path: String = "/",
+    headers: @escaping @Sendable (Int) -> [(String, String)] = { _ in [] }
+) async throws -> [Int] {
     let tasks = 8
     return try await withThrowingTaskGroup(of: [Int].self) { group in
         for task in 0..<tasks {
             group.addTask {
                 var statuses: [Int] = []
-                for _ in stride(from: task, to: count, by: tasks) { statuses.append(try await get(client, port: port, path: path).status) }
+                for index in stride(from: task, to: count, by: tasks) {
+                    statuses.append(try await get(client, port: port, path: path, headers: headers(index)).status)
+                }
                 return statuses
             }
         }
