@@ -48,6 +48,7 @@ let defaultBackends = demo.flatMap { server in server.localAddress.map { [("127.
 // loop, 64 concurrent clients made the proxy close and reopen one upstream connection every ~17
 // requests (nginx's `keepalive 64` is the same choice).
 var clientConfiguration = HTTPClientConfiguration(maxConnectionsPerUpstream: 64, maxIdleConnectionsPerUpstream: 64)
+clientConfiguration.apply(configuration.timeouts)
 clientConfiguration.observer = traffic
 let client = HTTPClient(eventLoopGroup: group, configuration: clientConfiguration)
 let proxy = ReloadableHandler(try ReverseProxyHandler(configuration: configuration.makeProxyConfiguration(defaultBackends: defaultBackends), client: client))
@@ -82,6 +83,7 @@ let reportHandlerError: @Sendable (any Error, HTTPRequestHead) -> Void = { error
 }
 var serverConfiguration = HTTPServerConfiguration(host: configuration.listen.host, port: Int(configuration.listen.port), onHandlerError: reportHandlerError)
 serverConfiguration.shutdownGracePeriod = configuration.gracefulShutdownTimeout
+serverConfiguration.apply(configuration.timeouts)
 serverConfiguration.maxConnections = configuration.maximumConnectionCount
 if let maximum = configuration.maximumConnectionsPerClient {
     // A trusted proxy's connections carry many clients: capping them would cap all of those.
@@ -106,12 +108,17 @@ let admin = HTTPServer(
         return
     }
     do {
-        let (fresh, _) = try ProxyConfiguration.load(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+        var (fresh, _) = try ProxyConfiguration.load(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+        // The server and the HTTP client were made with the time-outs; the routes must agree with them.
+        let keptTimeouts = fresh.timeouts != configuration.timeouts
+        fresh.timeouts = configuration.timeouts
         let freshPolicies = try fresh.makePolicies()
         let freshProxy = try ReverseProxyHandler(configuration: fresh.makeProxyConfiguration(defaultBackends: demo == nil ? fresh.upstreams : defaultBackends), client: client)
         limiter.replacePolicies(with: freshPolicies)
         proxy.replace(with: freshProxy)
-        JSONLine.lifecycle("reloaded", [("file", file), ("routes", "\(fresh.routes.count)"), ("tiers", "\(fresh.tiers.count)")])
+        var fields = [("file", file), ("routes", "\(fresh.routes.count)"), ("tiers", "\(fresh.tiers.count)")]
+        if keptTimeouts { fields.append(("timeouts", "changed in the file; kept as started, they take effect at a restart")) }
+        JSONLine.lifecycle("reloaded", fields)
     } catch {
         JSONLine.lifecycle("reload_failed", [("file", file), ("error", "\(error)"), ("kept", "the running configuration")])
     }

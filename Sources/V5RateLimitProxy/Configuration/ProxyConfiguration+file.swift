@@ -8,6 +8,7 @@ extension ProxyConfiguration {
     static let fileFields: Set<String> = [
         "listen", "admin", "upstreams", "store", "anonymous", "tiers", "apiKeys", "apiKeyHeader",
         "routes", "responses", "trustedProxies", "ipv6PrefixLength", "gracefulShutdownTimeout", "maxConnections", "maxConnectionsPerClient", "eventLoops", "accessLog", "healthCheck",
+        "timeouts",
     ]
 
     mutating func applyFile(at path: String) throws(ConfigurationError) {
@@ -76,6 +77,7 @@ extension ProxyConfiguration {
         if let value = root["gracefulShutdownTimeout"] {
             gracefulShutdownTimeout = try ConfigurationParsing.duration(try Self.string(value, "gracefulShutdownTimeout"), field: "gracefulShutdownTimeout")
         }
+        if let value = root["timeouts"] { try applyTimeouts(value) }
         if let value = root["maxConnections"] { maximumConnectionCount = try Self.integer(value, "maxConnections", maximum: Self.maximumConnectionCeiling) }
         if let value = root["maxConnectionsPerClient"] { maximumConnectionsPerClient = try Self.integer(value, "maxConnectionsPerClient", maximum: Self.maximumConnectionCeiling) }
         if let value = root["eventLoops"] { eventLoopCount = try Self.integer(value, "eventLoops", maximum: Self.maximumEventLoopCount) }

@@ -86,6 +86,18 @@ extension ProxyConfiguration {
         Setting(flag: "--shutdown-timeout", variables: ["GRACEFUL_SHUTDOWN_TIMEOUT"], help: "how long requests in flight may finish after SIGTERM (default 10s)") { configuration, value, field throws(ConfigurationError) in
             configuration.gracefulShutdownTimeout = try ConfigurationParsing.duration(value, field: field)
         },
+        Setting(flag: "--upstream-timeout", variables: ["UPSTREAM_TIMEOUT"], help: "longest wait for a backend's response head (then 504) and longest silence while its body streams (default 60s)") { configuration, value, field throws(ConfigurationError) in
+            configuration.timeouts.upstream = try ConfigurationParsing.duration(value, field: field)
+        },
+        Setting(flag: "--upstream-connect-timeout", variables: ["UPSTREAM_CONNECT_TIMEOUT"], help: "longest wait for a connection to a backend, pooled or new (then the next backend, or 504; default 5s)") { configuration, value, field throws(ConfigurationError) in
+            configuration.timeouts.upstreamConnect = try ConfigurationParsing.duration(value, field: field)
+        },
+        Setting(flag: "--client-header-timeout", variables: ["CLIENT_HEADER_TIMEOUT"], help: "longest wait for a client's whole request head (then 408; default 10s)") { configuration, value, field throws(ConfigurationError) in
+            configuration.timeouts.clientHeader = try ConfigurationParsing.duration(value, field: field)
+        },
+        Setting(flag: "--client-idle-timeout", variables: ["CLIENT_IDLE_TIMEOUT"], help: "how long a keep-alive connection may sit idle, and a request body stall (default 60s)") { configuration, value, field throws(ConfigurationError) in
+            configuration.timeouts.clientIdle = try ConfigurationParsing.duration(value, field: field)
+        },
         Setting(flag: "--max-connections", variables: ["MAX_CONNECTIONS"], help: "client connections held at once; one more is answered 503 and closed (default 10000)") { configuration, value, field throws(ConfigurationError) in
             configuration.maximumConnectionCount = try ConfigurationParsing.positiveInteger(value, field: field, maximum: ProxyConfiguration.maximumConnectionCeiling)
         },

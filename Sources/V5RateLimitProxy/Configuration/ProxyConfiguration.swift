@@ -67,6 +67,7 @@ struct ProxyConfiguration: Sendable {
     /// nothing further; kept to say so in the startup log rather than reject the variable.
     var bucketTTL: Duration?
     var gracefulShutdownTimeout = Duration.seconds(10)
+    var timeouts = Timeouts()
     /// Client connections held at once; one more is answered 503 and closed (nginx's
     /// `worker_connections`, HAProxy's `maxconn`); the engine's default.
     var maximumConnectionCount = 10_000

@@ -53,7 +53,7 @@ extension ProxyConfiguration {
                 if route.pathPrefix == "/", route.host == nil, route.backends.isEmpty { continue }
                 proxyRoutes.append(Route(pathPrefix: route.pathPrefix, host: route.host, pool: pool))
             }
-            return ReverseProxyConfiguration(routes: proxyRoutes)
+            return ReverseProxyConfiguration(routes: proxyRoutes, upstreamTimeout: timeouts.upstream)
         } catch {
             throw ConfigurationError(field: "routes", value: "(proxy)", problem: "\(error)")
         }

@@ -40,6 +40,28 @@ import Testing
         #expect(try await ProxyProcess.run(arguments: ["--check-config", flag, "\(ceiling)"]).status == 0)
     }
 
+    /// The four time-outs: zero and a word refused by flag, a word by variable, each naming where
+    /// it came from; a fraction of a second and the file's form accepted.
+    @Test(arguments: [
+        ("--upstream-timeout", "UPSTREAM_TIMEOUT", "upstream"),
+        ("--upstream-connect-timeout", "UPSTREAM_CONNECT_TIMEOUT", "upstreamConnect"),
+        ("--client-header-timeout", "CLIENT_HEADER_TIMEOUT", "clientHeader"),
+        ("--client-idle-timeout", "CLIENT_IDLE_TIMEOUT", "clientIdle"),
+    ])
+    func aTimeoutThatIsNoPositiveDurationExitsTwoNamingWhereItCameFrom(flag: String, variable: String, fileField: String) async throws {
+        for value in ["0s", "soon"] {
+            let (status, message) = try await ProxyProcess.run(arguments: ["--check-config", flag, value])
+            #expect(status == 2)
+            #expect(message.contains(#"\#(flag) = "\#(value)": not a positive duration"#), "\(message)")
+        }
+        let (variableStatus, variableMessage) = try await ProxyProcess.run(arguments: ["--check-config"], environment: [variable: "later"])
+        #expect(variableStatus == 2)
+        #expect(variableMessage.contains(#"\#(variable) = "later""#), "\(variableMessage)")
+        #expect(try await ProxyProcess.run(arguments: ["--check-config", flag, "250ms"]).status == 0)
+        let file = try temporaryFile(#"{"timeouts": {"\#(fileField)": "1.5s"}}"#)
+        #expect(try await ProxyProcess.run(arguments: ["--check-config", "--config", file]).status == 0)
+    }
+
     @Test func aBadEnvironmentVariableExitsTwoNamingTheVariable() async throws {
         let (status, message) = try await ProxyProcess.run(arguments: ["--check-config"], environment: ["RATE_LIMIT_BURST": "-3"])
         #expect(status == 2)
@@ -90,6 +112,12 @@ import Testing
         (#"{"anonymous": {"limits": [{"count": 1073741825, "per": "1s"}]}}"#, "anonymous.limits[0].count"),
         (#"{"ipv6PrefixLength": 129}"#, #"ipv6PrefixLength = "129": expected a whole number from 1 to 128"#),
         (#"{"maxConnectionsPerClient": 0}"#, "maxConnectionsPerClient"),
+        (#"{"timeouts": "60s"}"#, #"timeouts = "60s": expected an object"#),
+        (#"{"timeouts": {"upstreem": "1s"}}"#, "timeouts.upstreem"),
+        (#"{"timeouts": {"upstream": 60}}"#, #"timeouts.upstream = "60": expected a string"#),
+        (#"{"timeouts": {"clientIdle": "0s"}}"#, #"timeouts.clientIdle = "0s": not a positive duration"#),
+        (#"{"timeouts": {"upstreamConnect": "2y"}}"#, "timeouts.upstreamConnect"),
+        (#"{"timeouts": {"clientHeader": "-1s"}}"#, "timeouts.clientHeader"),
         // Four limits a policy at most: a tier's and a route's together stay within a store's eight.
         (#"{"tiers": {"gold": {"limits": [{"count": 1, "per": "1s"}, {"count": 2, "per": "2s"}, {"count": 3, "per": "3s"}, {"count": 4, "per": "4s"}, {"count": 5, "per": "5s"}]}}}"#, "a list of 1 to 4 limits"),
     ])

@@ -83,6 +83,24 @@ final class BlockingHTTPClient: @unchecked Sendable {
         }
     }
 
+    /// Everything the server sends until it closes the connection (for a server expected to
+    /// close: a time-out, a cut-off response); fails if the receive deadline passes first.
+    func receiveUntilClosed() async throws -> [UInt8] {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result {
+                    var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+                    while true {
+                        let count = chunk.withUnsafeMutableBytes { recv(self.descriptor, $0.baseAddress, $0.count, 0) }
+                        if count == 0 || (count < 0 && errno == ECONNRESET) { return self.buffered }
+                        guard count > 0 else { throw Failure(description: "recv: errno \(errno) (time-out?) before the server closed") }
+                        self.buffered += chunk[..<count]
+                    }
+                })
+            }.start()
+        }
+    }
+
     /// Makes closing (releasing the client) a reset (RST) rather than an orderly close.
     func resetOnClose() {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
