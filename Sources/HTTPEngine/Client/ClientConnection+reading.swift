@@ -163,6 +163,7 @@ extension ClientConnection: BodyChunkProducer {
         }
         completedExchanges += 1
         bodyWriter = nil
+        core.settleBetweenMessages()
         pool.release(self)
     }
 

@@ -39,6 +39,12 @@ struct AdaptiveReadSize {
         }
     }
 
+    /// Starts again from `minimum`, as for a new connection: the message the size grew for is over.
+    mutating func reset() {
+        current = minimum
+        shortReadsInARow = 0
+    }
+
     /// Whether the next read will be a small one, so a large idle buffer can be given back.
     var isAtMinimum: Bool { current == minimum }
 }

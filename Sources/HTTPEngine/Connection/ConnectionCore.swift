@@ -144,6 +144,19 @@ struct ConnectionCore {
         if readSize.isAtMinimum { inbound.releaseCapacity(above: 4 * readSize.minimum) }
     }
 
+    /// At the end of a message exchange with nothing more buffered: reads start small again and
+    /// a grown buffer is given back at once.
+    ///
+    /// Why here as well as after reads: the read size shrinks only after short reads, so a
+    /// client that uploaded a large body and then sent nothing kept a 64–128 KiB buffer for
+    /// the whole idle time-out (10,000 such connections: about a gigabyte). The cost is that
+    /// the next large body's reads grow again from the minimum, four doublings to 64 KiB.
+    mutating func settleBetweenMessages() {
+        guard inbound.readableCount == 0 else { return }
+        readSize.reset()
+        inbound.releaseCapacity(above: 4 * readSize.minimum)
+    }
+
     /// Sends what the socket takes, calling `didSend` after each successful send; throws the
     /// socket's error with the unsent bytes still queued.
     @inline(__always)

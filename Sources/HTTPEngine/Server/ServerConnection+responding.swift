@@ -170,6 +170,7 @@ extension ServerConnection {
         }
         phase = .idle
         phaseStartedAt = loop.turnNanoseconds
+        core.settleBetweenMessages()
         // Called from inside the parse loop (an answer made on the spot, a drained body's end):
         // that loop goes on with the next request, and its caller handles the end of input
         // once every buffered request is answered, not before.

@@ -49,5 +49,22 @@ extension ClientTests {
                 }
             }
         }
+
+        /// A pooled connection back in the pool right after a 4 MiB download, with no small
+        /// responses after it, holds a small buffer while it idles.
+        @Test func pooledConnectionIdleRightAfterADownloadGivesBackItsLargeBuffer() async throws {
+            let handler = HTTPClosureHandler { _ in
+                HTTPResponse(body: .init(bytes: [UInt8](repeating: 0x62, count: Self.downloadSize)))
+            }
+            try await withUpstreamServer(handler: handler) { port in
+                try await withClient { client in
+                    let big = try await client.execute(HTTPClientRequest(method: .get, host: "127.0.0.1", port: port, target: "/big"))
+                    #expect(try await big.body.collect(upTo: Self.downloadSize).count == Self.downloadSize)
+                    let connection = try #require(try await client.idleConnectionsForTesting().first)
+                    let capacity = try await connection.inboundCapacityForTesting()
+                    #expect(capacity <= 16 * 1024, "\(capacity) bytes kept by an idle pooled connection")
+                }
+            }
+        }
     }
 }

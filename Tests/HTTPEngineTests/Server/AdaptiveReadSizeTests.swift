@@ -81,4 +81,28 @@ import Testing
             withExtendedLifetime(client) {}
         }
     }
+
+    /// The hostile side of the same bound: a client that uploads 4 MiB and then sends nothing
+    /// more. Its connection idles for the idle time-out; the buffer must be small for all of it,
+    /// not only once small requests have shrunk the read size.
+    @Test func connectionIdleRightAfterAnUploadGivesBackItsLargeBuffer() async throws {
+        let handler = HTTPClosureHandler { request in
+            var total = 0
+            for try await chunk in request.body { total += chunk.count }
+            return HTTPResponse(body: .init(string: String(total)))
+        }
+        try await withTestServer(configure: { $0.maxRequestBodySize = 8 << 20 }, handler: handler) { server, port in
+            let client = try await blocking { try RawClient(port: port) }
+            let answer = try await blocking {
+                client.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: \(4 << 20)\r\n\r\n")
+                client.send([UInt8](repeating: 0x62, count: 4 << 20))
+                return try client.readResponse(timeout: .seconds(60))?.bodyText
+            }
+            #expect(answer == String(4 << 20))
+            let connection = try #require(try await server.openConnectionsForTesting().first)
+            let capacity = try await connection.inboundCapacityForTesting()
+            #expect(capacity <= 4 * ServerConnection.initialReadSize, "\(capacity) bytes kept by an idle connection")
+            withExtendedLifetime(client) {}
+        }
+    }
 }
