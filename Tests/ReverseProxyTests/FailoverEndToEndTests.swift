@@ -122,28 +122,6 @@ struct FailoverEndToEndTests {
         }
     }
 
-    @Test func upstreamTimeoutIsOnByDefaultLikeNginxsProxyReadTimeout() throws {
-        let pool = try BackendPool(name: "default", backends: [Backend(host: "127.0.0.1", port: 9)])
-        #expect(ReverseProxyConfiguration(routes: [Route(pathPrefix: "/", pool: pool)]).upstreamTimeout == .seconds(60))
-    }
-
-    @Test func backendSlowerThanTheUpstreamTimeoutGives504AndStaysHealthy() async throws {
-        let release = TestSignal()
-        let slow = try await TestBackend(HTTPClosureHandler { _ in
-            await release.wait()
-            return HTTPResponse(status: .ok, body: .init(string: "late"))
-        })
-        defer { Task { release.fire(); await slow.stop() } }
-        try await withProxy(try catchAllConfiguration([slow], upstreamTimeout: .milliseconds(300))) { proxy in
-            let started = ContinuousClock.now
-            let response = try await fetch("/", port: proxy.port)
-            #expect(response.status == 504)
-            #expect(response.bodyText.contains("\"error\":\"upstream_timeout\""))
-            #expect(ContinuousClock.now - started >= .milliseconds(300))
-            #expect(proxy.handler.healthStatus[0].backends[0].isHealthy)
-        }
-    }
-
     @Test func idempotentRequestClosedOnBeforeAnAnswerIsRetriedOnceOnTheNextBackend() async throws {
         let first = try ClosingBackend(bodyBytes: 0)
         let second = try ClosingBackend(bodyBytes: 0)

@@ -18,3 +18,4 @@ extension ClosingBackend: TestUpstream {}
 extension BlackHoleListener: TestUpstream {
     var backend: Backend { Backend(host: "127.0.0.1", port: port) }
 }
+extension TricklingBackend: TestUpstream {}
