@@ -20,9 +20,11 @@ import ThreadSanitizerAnnotations
 ///   nothing), and looking up or updating a key takes no lock at all.
 /// - Storing the key itself would make slots variable-sized (a `String` may live on the heap)
 ///   and could not be compared atomically. Storing 56 bits of Swift's per-process randomly
-///   seeded hash instead means two keys share a bucket only if they collide in those bits *and*
-///   in the set index: about 5 × 10⁻¹¹ for a full table of a million keys, and an attacker
-///   cannot aim for it without the seed.
+///   seeded hash instead means two keys share a bucket only if they collide in those bits (the
+///   set index comes from the hash's top bits, which the 56 include, so it adds none): about
+///   8 × 2⁻³⁹ ≈ 1.5 × 10⁻¹¹ for each new key in a full table of 2²⁰ keys, about 7 × 10⁻⁶ that
+///   some pair among a million keys held at once collides; an attacker cannot aim for it
+///   without the seed.
 /// - Writers that add or evict a key take the set's lock (a striped `Mutex`), so two threads
 ///   cannot both add the same new key and hand it two fresh buckets (stage 2's first-use race).
 ///   Decisions on keys already present never take it.
