@@ -165,4 +165,47 @@ struct HealthCheckerTests {
             #expect(await checker.check(failing.backend, configuration: configuration) == nil)
         }
     }
+
+    /// A backend whose every pooled connection is held by a slow request is busy, not down: its
+    /// probe does not queue behind that traffic. (Through the traffic client's pool, 2
+    /// connections both held, the probe waited in the queue for its whole 2 s and the backend
+    /// was taken out.)
+    @Test func aBackendBusyWithEveryPooledConnectionStillPassesItsCheck() async throws {
+        let release = TestSignal()
+        let held = Mutexed(0)
+        let server = try await TestBackend(HTTPClosureHandler { request in
+            guard request.path != "/health" else { return HTTPResponse(status: .ok, body: .init(string: "up")) }
+            held.withLock { $0 += 1 }
+            await release.wait()
+            return HTTPResponse(status: .ok, body: .init(string: "slow"))
+        })
+        defer { Task { release.fire(); await server.stop() } }
+        let group = try EventLoopGroup(loopCount: 1)
+        let client = HTTPClient(eventLoopGroup: group, configuration: HTTPClientConfiguration(maxConnectionsPerUpstream: 2, maxIdleConnectionsPerUpstream: 2))
+        let traffic = (0..<3).map { _ in
+            Task { try await client.execute(HTTPClientRequest(method: .get, host: "127.0.0.1", port: server.port, target: "/slow")).status }
+        }
+        // Both pooled connections busy (the third request waits in the pool's queue).
+        let deadline = ContinuousClock.now + .seconds(30)
+        while held.withLock({ $0 }) < 2, ContinuousClock.now < deadline {
+            // A pause between polls of the backend's count; no result depends on its length.
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        try #require(held.withLock { $0 } == 2)
+
+        let clock = ManualProxyClock()
+        let checks = HealthCheckConfiguration(path: "/health", interval: .seconds(5), timeout: .seconds(2), healthyThreshold: 1, unhealthyThreshold: 1, jitter: .zero)
+        let pool = try BackendPool(name: "busy", backends: [server.backend], healthCheck: checks, clock: clock)
+        let run = Task { await HealthChecker(pools: [pool], client: client).run() }
+        await clock.waitForSleepers(count: 1)
+        #expect(pool.status.backends[0].isHealthy)
+        #expect(pool.status.backends[0].consecutiveCheckSuccesses == 1, "\(pool.status.backends[0].lastFailure ?? "no failure")")
+        run.cancel()
+        await run.value
+
+        release.fire()
+        for request in traffic { #expect(try await request.value == .ok) }
+        await client.shutdown()
+        await group.shutdown()
+    }
 }

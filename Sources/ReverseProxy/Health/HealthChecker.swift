@@ -3,20 +3,33 @@ import HTTPEngine
 /// Runs the active health checks of every pool that configures them, each backend on its
 /// own schedule, until the task running `run()` is cancelled.
 ///
-/// Checks go through the proxy's own `HTTPClient` (its pools, time-outs and loops), and time
-/// comes from each pool's `ProxyClock`, so a test with `ManualProxyClock` steps the
-/// schedule without sleeping.
+/// Checks run on the proxy's loops (its `HTTPClient`'s group) but over connections of their
+/// own, and time comes from each pool's `ProxyClock`, so a test with `ManualProxyClock` steps
+/// the schedule without sleeping.
 public final class HealthChecker: Sendable {
     public let pools: [BackendPool]
+    /// The probes' client: the traffic client's loops and parser limits, pools of its own.
+    ///
+    /// Why not the traffic client itself (the first edition): a probe then waited for a pooled
+    /// connection behind the requests. A backend busy enough to fill its pool had its probes
+    /// time out in the queue and was taken out for being busy, and with every backend busy all
+    /// traffic was answered 503; a probe must see whether the backend answers, not whether the
+    /// proxy's own queue is short. (HAProxy's and nginx's checks open their own connections too.)
     let client: HTTPClient
 
-    public init(pools: [BackendPool], client: HTTPClient) {
+    /// Checks the backends of `pools`, on the loops of `client` (the proxy's traffic client).
+    public init(pools: [BackendPool], client trafficClient: HTTPClient) {
         self.pools = pools
-        self.client = client
+        // A few connections per backend and loop: a backend in several pools gets a probe from
+        // each, and each probe holds its connection at most its time-out.
+        var configuration = HTTPClientConfiguration(maxConnectionsPerUpstream: 4, maxIdleConnectionsPerUpstream: 1)
+        configuration.parserLimits = trafficClient.configuration.parserLimits
+        client = HTTPClient(eventLoopGroup: trafficClient.eventLoopGroup, configuration: configuration)
     }
 
     /// Checks every backend concurrently, each every `interval` plus up to `jitter`, until
-    /// cancelled; returns at once when no pool configures checks.
+    /// cancelled (then closes the probes' connections); returns at once when no pool
+    /// configures checks.
     public func run() async {
         await withDiscardingTaskGroup { group in
             for pool in pools {
@@ -26,6 +39,7 @@ public final class HealthChecker: Sendable {
                 }
             }
         }
+        await client.shutdown(gracePeriod: .zero)
     }
 
     /// One backend's schedule: a jittered first delay, then check, record, wait, repeat.
