@@ -44,10 +44,17 @@ let metrics = PrometheusMetrics()
 let traffic = HTTPTrafficMetrics()
 let demo = configuration.usesDemoUpstream ? try await DemoUpstream.start(on: group) : nil
 let defaultBackends = demo.flatMap { server in server.localAddress.map { [("127.0.0.1", $0.port)] } } ?? configuration.upstreams
-// As many idle upstream connections kept as may be open: with the client's default of 16 per
-// loop, 64 concurrent clients made the proxy close and reopen one upstream connection every ~17
-// requests (nginx's `keepalive 64` is the same choice).
-var clientConfiguration = HTTPClientConfiguration(maxConnectionsPerUpstream: 64, maxIdleConnectionsPerUpstream: 64)
+// The client's pools are per loop: the backend's share of connections is split between them.
+// Its default of 64 per loop was a cap nginx does not have: clients uploading slowly (or reading
+// a large answer slowly) held all of them, and every other request to that backend waited and
+// got 504. As many idle connections kept as 64 concurrent clients use: with the client's default
+// of 16, they made the proxy close and reopen one every ~17 requests (nginx's `keepalive 64`).
+let upstreamConnections = configuration.upstreamMaximumConnections ?? configuration.maximumConnectionCount
+let loopCount = group.loops.count
+var clientConfiguration = HTTPClientConfiguration(
+    maxConnectionsPerUpstream: (upstreamConnections + loopCount - 1) / loopCount,
+    maxIdleConnectionsPerUpstream: min(64, (upstreamConnections + loopCount - 1) / loopCount)
+)
 clientConfiguration.apply(configuration.timeouts)
 clientConfiguration.observer = traffic
 let client = HTTPClient(eventLoopGroup: group, configuration: clientConfiguration)
@@ -163,6 +170,7 @@ do {
                   ("upstream", demo == nil ? defaultBackends.map { "http://\($0.host):\($0.port)" }.joined(separator: ",") : "embedded demo upstream"),
                   ("store", redisPool.map { "redis \($0.address)" } ?? "memory"), ("event_loops", "\(group.loops.count)")]
     if let maximum = configuration.maximumConnectionsPerClient { fields.append(("max_connections_per_client", "\(maximum)")) }
+    if let maximum = configuration.upstreamMaximumConnections { fields.append(("upstream_max_connections", "\(maximum)")) }
     if configuration.bucketTTL != nil { fields.append(("bucket_ttl", "accepted; keys are forgotten once full again (Redis) or evicted least-useful first (memory)")) }
     JSONLine.lifecycle("listening", fields)
     try await server.run()

@@ -8,7 +8,7 @@ extension ProxyConfiguration {
     static let fileFields: Set<String> = [
         "listen", "admin", "upstreams", "store", "anonymous", "tiers", "apiKeys", "apiKeyHeader",
         "routes", "responses", "trustedProxies", "ipv6PrefixLength", "gracefulShutdownTimeout", "maxConnections", "maxConnectionsPerClient", "eventLoops", "accessLog", "healthCheck",
-        "timeouts",
+        "timeouts", "upstreamMaxConnections",
     ]
 
     mutating func applyFile(at path: String) throws(ConfigurationError) {
@@ -80,6 +80,7 @@ extension ProxyConfiguration {
         if let value = root["timeouts"] { try applyTimeouts(value) }
         if let value = root["maxConnections"] { maximumConnectionCount = try Self.integer(value, "maxConnections", maximum: Self.maximumConnectionCeiling) }
         if let value = root["maxConnectionsPerClient"] { maximumConnectionsPerClient = try Self.integer(value, "maxConnectionsPerClient", maximum: Self.maximumConnectionCeiling) }
+        if let value = root["upstreamMaxConnections"] { upstreamMaximumConnections = try Self.integer(value, "upstreamMaxConnections", maximum: Self.maximumConnectionCeiling) }
         if let value = root["eventLoops"] { eventLoopCount = try Self.integer(value, "eventLoops", maximum: Self.maximumEventLoopCount) }
         if let value = root["accessLog"] {
             guard let flag = value as? Bool else { throw Self.wrongType(value, "accessLog", "true or false") }

@@ -104,6 +104,9 @@ extension ProxyConfiguration {
         Setting(flag: "--max-connections-per-client", variables: ["MAX_CONNECTIONS_PER_CLIENT"], help: "client connections one address (IPv6: one network, --ipv6-prefix) may hold at once, trusted proxies exempt; one more is answered 503 and closed (default: no such cap)") { configuration, value, field throws(ConfigurationError) in
             configuration.maximumConnectionsPerClient = try ConfigurationParsing.positiveInteger(value, field: field, maximum: ProxyConfiguration.maximumConnectionCeiling)
         },
+        Setting(flag: "--upstream-max-connections", variables: ["UPSTREAM_MAX_CONNECTIONS"], help: "connections to each backend held at once; a request past it waits for one up to --upstream-connect-timeout (default: as many as client connections)") { configuration, value, field throws(ConfigurationError) in
+            configuration.upstreamMaximumConnections = try ConfigurationParsing.positiveInteger(value, field: field, maximum: ProxyConfiguration.maximumConnectionCeiling)
+        },
         Setting(flag: "--event-loops", variables: ["EVENT_LOOPS"], help: "threads serving connections, one event loop each (default: one per CPU the process may use: online CPUs, lowered by taskset, a cpuset or a cgroup CPU quota)") { configuration, value, field throws(ConfigurationError) in
             configuration.eventLoopCount = try ConfigurationParsing.positiveInteger(value, field: field, maximum: ProxyConfiguration.maximumEventLoopCount)
         },

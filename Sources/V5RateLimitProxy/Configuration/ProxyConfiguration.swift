@@ -75,6 +75,11 @@ struct ProxyConfiguration: Sendable {
     /// bits) may hold at once, trusted proxies exempt; nil, the default, sets no such cap
     /// (HAProxy's `src_conn_cur`; nginx's `limit_conn`, which counts busy connections).
     var maximumConnectionsPerClient: Int?
+    /// Connections to one backend held at once, across the loops (HAProxy's server `maxconn`);
+    /// past it a request waits for one, up to the connect time-out. Nil, the default, allows as
+    /// many as client connections (nginx's `max_conns=0`), so a request the proxy accepted never
+    /// waits for a backend connection: each client connection uses at most one at a time.
+    var upstreamMaximumConnections: Int?
     /// Threads serving connections, one event loop each (nginx's `worker_processes`, HAProxy's
     /// `nbthread`); nil, the default, is one per CPU the process can keep busy (`AvailableCPUs`:
     /// the online CPUs, lowered by `taskset` or a cpuset and by a cgroup CPU quota).

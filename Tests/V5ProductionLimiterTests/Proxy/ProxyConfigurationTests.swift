@@ -18,11 +18,12 @@ import Testing
         #expect(atTheCeiling == 0)
     }
 
-    /// The connection cap, the event loops and the IPv6 grouping: zero and one past the ceiling refused by flag, a
+    /// The connection caps, the event loops and the IPv6 grouping: zero and one past the ceiling refused by flag, a
     /// word refused by variable, each naming where it came from; the ceiling itself accepted.
     @Test(arguments: [
         ("--max-connections", "MAX_CONNECTIONS", 1 << 20),
         ("--max-connections-per-client", "MAX_CONNECTIONS_PER_CLIENT", 1 << 20),
+        ("--upstream-max-connections", "UPSTREAM_MAX_CONNECTIONS", 1 << 20),
         // One past the ceiling stands for a typo that would start that many threads.
         ("--event-loops", "EVENT_LOOPS", 1024),
         // Bits of an IPv6 address: 129 does not exist.
@@ -112,6 +113,7 @@ import Testing
         (#"{"anonymous": {"limits": [{"count": 1073741825, "per": "1s"}]}}"#, "anonymous.limits[0].count"),
         (#"{"ipv6PrefixLength": 129}"#, #"ipv6PrefixLength = "129": expected a whole number from 1 to 128"#),
         (#"{"maxConnectionsPerClient": 0}"#, "maxConnectionsPerClient"),
+        (#"{"upstreamMaxConnections": 0}"#, #"upstreamMaxConnections = "0": expected a whole number from 1 to 1048576"#),
         (#"{"timeouts": "60s"}"#, #"timeouts = "60s": expected an object"#),
         (#"{"timeouts": {"upstreem": "1s"}}"#, "timeouts.upstreem"),
         (#"{"timeouts": {"upstream": 60}}"#, #"timeouts.upstream = "60": expected a string"#),
