@@ -19,22 +19,25 @@ shown() {
 }
 
 # Starts a server in the background as `shown` would, prints its output up to the line that
-# says it is listening, and stops it when the script ends.
+# says it is listening, and stops it when the script ends. A script may start several; a
+# command ending in ` &` (as a reader starting two would type it) is shown with it.
+TRANSCRIPT_SERVERS=""
 serve() {
   printf '$ %s\n' "$1"
   # Servers share ports (SO_REUSEPORT), so a leftover one would silently answer half the requests.
-  if curl -s -o /dev/null --max-time 1 http://127.0.0.1:8080/; then
+  if [ -z "$TRANSCRIPT_SERVERS" ] && curl -s -o /dev/null --max-time 1 http://127.0.0.1:8080/; then
     echo "a server already answers on 127.0.0.1:8080; stop it first" >&2; exit 1
   fi
-  local log
+  local log server
   log=$(mktemp)
-  eval "$1" > "$log" 2>&1 &
-  TRANSCRIPT_SERVER=$!
-  # The background job is a subshell running the server as its child: stop both.
-  trap 'pkill -P $TRANSCRIPT_SERVER 2>/dev/null || true; kill $TRANSCRIPT_SERVER 2>/dev/null || true; wait $TRANSCRIPT_SERVER 2>/dev/null || true' EXIT
+  eval "${1% &}" > "$log" 2>&1 &
+  server=$!
+  TRANSCRIPT_SERVERS="$TRANSCRIPT_SERVERS $server"
+  # Each background job is a subshell running the server as its child: stop both.
+  trap 'for server in $TRANSCRIPT_SERVERS; do pkill -P $server 2>/dev/null || true; kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; done' EXIT
   for _ in $(seq 200); do
     grep -q listening "$log" && break
-    kill -0 "$TRANSCRIPT_SERVER" 2>/dev/null || break
+    kill -0 "$server" 2>/dev/null || break
     sleep 0.05
   done
   grep -q listening "$log" || { cat "$log" >&2; echo "server did not start: $1" >&2; exit 1; }
