@@ -61,4 +61,19 @@ int cls_affinity_cpu_count(void);
 /* Ignores SIGPIPE process-wide so a reset peer cannot kill the server. */
 void cls_ignore_sigpipe(void);
 
+/// A ring of io_uring send requests (`send_ring.c`): a turn's sends in one system call.
+typedef struct cls_send_ring cls_send_ring;
+/// A ring of at least `entries` requests, or NULL with errno set where io_uring is unavailable
+/// (Linux before 5.6, `kernel.io_uring_disabled`, a seccomp filter such as Docker's default).
+cls_send_ring *cls_send_ring_create(unsigned entries);
+void cls_send_ring_destroy(cls_send_ring *ring);
+/// Most sends one call takes.
+unsigned cls_send_ring_capacity(const cls_send_ring *ring);
+/// Sends `lengths[i]` bytes of `buffers[i]` on `descriptors[i]` (non-blocking, no SIGPIPE) for
+/// each of the first `count` (at most the capacity), all in one `io_uring_enter`; `results[i]`
+/// is the bytes sent or a negated errno (-EAGAIN for one not sent). Returns how many were
+/// tried, or -1 when the ring must not be used again (destroy it; no buffer is used after the
+/// call returns either way).
+int cls_send_ring_send(cls_send_ring *ring, const int *descriptors, const void *const *buffers, const size_t *lengths, int count, int *results);
+
 #endif

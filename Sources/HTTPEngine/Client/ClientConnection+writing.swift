@@ -155,4 +155,14 @@ extension ClientConnection: EndOfTurnFlushing {
         flush()
         afterEvent()
     }
+
+    func pendingBatchedSend() -> (descriptor: Int32, bytes: UnsafeRawBufferPointer)? {
+        guard state == .active, !isOutputBroken, core.isRegistered, let bytes = core.outbound.unsentBytesInOneChunk() else { return nil }
+        return (core.descriptor, bytes)
+    }
+
+    func batchedSendTook(_ count: Int) {
+        core.outbound.recordSent(count)
+        lastActivityAt = loop.turnNanoseconds
+    }
 }

@@ -135,16 +135,35 @@ struct OutboundBuffer {
                     }
                 }
             }
-            guard var sent else { break }
-            unsentCount -= sent
-            while sent > 0 {
-                let rest = chunks[firstChunk].count - sentInFirstChunk
-                let taken = min(rest, sent)
-                sentInFirstChunk += taken
-                sent -= taken
-                if sentInFirstChunk == chunks[firstChunk].count { releaseFirstChunk() }
-            }
+            guard let sent else { break }
+            recordSent(sent)
             didSend()
+        }
+    }
+
+    /// The unsent bytes when all of them are in one chunk (a complete response or request, the
+    /// usual case), for a send made elsewhere (`SendBatch`); nil otherwise.
+    ///
+    /// The pointer escapes `withUnsafeBytes`: it stays valid as long as the chunk's array is not
+    /// changed, and the caller sends from it and calls `recordSent` before anything else touches
+    /// this buffer (all on the loop thread, with nothing run in between).
+    func unsentBytesInOneChunk() -> UnsafeRawBufferPointer? {
+        guard unsentCount > 0, chunks.count - firstChunk == 1 else { return nil }
+        let offset = sentInFirstChunk
+        return chunks[firstChunk].withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[offset...]) }
+    }
+
+    /// Accounts `count` bytes sent from the front, releasing the chunks they emptied.
+    mutating func recordSent(_ count: Int) {
+        precondition(count <= unsentCount, "more bytes recorded as sent than were queued")
+        unsentCount -= count
+        var sent = count
+        while sent > 0 {
+            let rest = chunks[firstChunk].count - sentInFirstChunk
+            let taken = min(rest, sent)
+            sentInFirstChunk += taken
+            sent -= taken
+            if sentInFirstChunk == chunks[firstChunk].count { releaseFirstChunk() }
         }
     }
 

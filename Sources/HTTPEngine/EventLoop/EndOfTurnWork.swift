@@ -18,6 +18,16 @@ protocol EndOfTurnFlushing: AnyObject {
     /// Sends what is queued and re-evaluates interest and time-outs; called once per scheduled
     /// flush on the loop thread.
     func flushScheduledOutput()
+    /// The socket and the queued bytes a `SendBatch` may send before `flushScheduledOutput`:
+    /// all that is queued when it is in one chunk, else nil (the connection sends it itself).
+    func pendingBatchedSend() -> (descriptor: Int32, bytes: UnsafeRawBufferPointer)?
+    /// Accounts `count` bytes a `SendBatch` sent from the front, as the connection's own send would.
+    func batchedSendTook(_ count: Int)
+}
+
+extension EndOfTurnFlushing {
+    func pendingBatchedSend() -> (descriptor: Int32, bytes: UnsafeRawBufferPointer)? { nil }
+    func batchedSendTook(_ count: Int) {}
 }
 
 /// One entry of a loop's end-of-turn queue.

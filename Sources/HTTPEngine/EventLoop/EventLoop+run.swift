@@ -38,8 +38,24 @@ extension EventLoop {
         finishExit()
     }
 
+    /// Sends the scheduled flushes' queued bytes through the loop's `SendBatch`, made on first
+    /// use; one that fails is dropped and the flushes send on their own from then on.
+    func sendFlushesInOneCall() {
+        if !loopOnly.hasTriedSendBatch {
+            loopOnly.hasTriedSendBatch = true
+            loopOnly.sendBatch = SendBatch.make()
+        }
+        guard let batch = loopOnly.sendBatch else { return }
+        switch batch.sendFirst(of: loopOnly.endOfTurnActions) {
+        case nil: loopOnly.sendBatch = nil
+        case 0?: break
+        case _?: batchedSendCount.add(1, ordering: .relaxed)
+        }
+    }
+
     /// Runs the actions queued with `runAtEndOfTurn`, and any they queue in turn.
     func runEndOfTurnActions() {
+        if loopOnly.endOfTurnActions.count >= 2 { sendFlushesInOneCall() }
         while !loopOnly.endOfTurnActions.isEmpty {
             // Swapped with a kept empty array, as `localJobs`: taking the queue and leaving `[]`
             // allocated a new one on every turn that had an action (a third of an allocation
@@ -186,6 +202,9 @@ extension EventLoop {
         loopOnly.exitClosures = nil
         loopOnly.timers.removeAll()
         loopOnly.registrations = []
+        // Its ring is a descriptor too.
+        loopOnly.sendBatch = nil
+        loopOnly.hasTriedSendBatch = true
         close(epollDescriptor)
         close(wakeDescriptor)
         // A later thread may get this thread's id; it must not count as the loop.

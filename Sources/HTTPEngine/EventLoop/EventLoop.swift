@@ -50,6 +50,10 @@ public final class EventLoop: @unchecked Sendable {
         var spareRemoteJobs: [UnownedJob] = []
         /// Random bytes for request IDs made on this loop (`HTTPRequestID.generate(on:)`).
         var requestIDBytes = RandomBytePool()
+        /// The turn's first sends in one system call; nil until a turn has two flushes, and
+        /// for good once it is known to be unavailable (`hasTriedSendBatch`).
+        var sendBatch: SendBatch?
+        var hasTriedSendBatch = false
     }
 
     let epollDescriptor: Int32
@@ -64,6 +68,8 @@ public final class EventLoop: @unchecked Sendable {
     let busyQuantum: Duration
     /// How many times the loop gave up its CPU after a busy quantum.
     let cpuYieldCount = Atomic<Int>(0)
+    /// Turns whose flushes went through the `SendBatch` (for tests: is io_uring in use here).
+    let batchedSendCount = Atomic<Int>(0)
     /// Index for naming the thread in debuggers and logs.
     public let index: Int
 

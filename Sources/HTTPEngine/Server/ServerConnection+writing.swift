@@ -83,4 +83,14 @@ extension ServerConnection: EndOfTurnFlushing {
         flush()
         afterEvent()
     }
+
+    func pendingBatchedSend() -> (descriptor: Int32, bytes: UnsafeRawBufferPointer)? {
+        guard phase != .closed, core.isRegistered, let bytes = core.outbound.unsentBytesInOneChunk() else { return nil }
+        return (core.descriptor, bytes)
+    }
+
+    func batchedSendTook(_ count: Int) {
+        core.outbound.recordSent(count)
+        lastWriteProgressAt = loop.turnNanoseconds
+    }
 }
