@@ -7,11 +7,13 @@ extension ClientTests {
     @Suite("Client receive buffer")
     struct ClientReceiveBufferTests {
         static let downloadSize = 4 << 20
+        /// Answers every request with `downloadSize` bytes.
+        static let downloadHandler = HTTPClosureHandler { _ in
+            HTTPResponse(body: .init(bytes: [UInt8](repeating: 0x62, count: downloadSize)))
+        }
 
         @Test func largeDownloadArrivesInLargeChunks() async throws {
-            let handler = HTTPClosureHandler { _ in
-                HTTPResponse(body: .init(bytes: [UInt8](repeating: 0x62, count: Self.downloadSize)))
-            }
+            let handler = Self.downloadHandler
             try await withUpstreamServer(handler: handler) { port in
                 try await withClient { client in
                     let response = try await client.execute(HTTPClientRequest(method: .get, host: "127.0.0.1", port: port, target: "/big"))
@@ -53,9 +55,7 @@ extension ClientTests {
         /// A pooled connection back in the pool right after a 4 MiB download, with no small
         /// responses after it, holds a small buffer while it idles.
         @Test func pooledConnectionIdleRightAfterADownloadGivesBackItsLargeBuffer() async throws {
-            let handler = HTTPClosureHandler { _ in
-                HTTPResponse(body: .init(bytes: [UInt8](repeating: 0x62, count: Self.downloadSize)))
-            }
+            let handler = Self.downloadHandler
             try await withUpstreamServer(handler: handler) { port in
                 try await withClient { client in
                     let big = try await client.execute(HTTPClientRequest(method: .get, host: "127.0.0.1", port: port, target: "/big"))
