@@ -51,10 +51,11 @@ struct ConnectionCore {
     /// alternating rounds) the upstream woke 0.16 times per request instead of 0.23, and
     /// both it and the proxy spent less CPU per request (docs/http-engine.md, "Writes").
     /// HAProxy, traced under the same load, also reads everything a poll reported before it
-    /// sends. Where io_uring is available the loop sends them in one system call (`SendBatch`). The cost is latency within a turn: a message waits for the rest of its turn's
-    /// work, microseconds against the milliseconds a loaded client waits anyway. Streamed
-    /// bodies still go out as they come, since their back-pressure reads the queue right
-    /// after each send.
+    /// sends; where io_uring is available the loop sends them all in one system call
+    /// (`SendBatch`). The cost is latency within a turn: a message waits for the rest of its
+    /// turn's work, microseconds against the milliseconds a loaded client waits anyway.
+    /// Streamed bodies still go out as they come, since their back-pressure reads the queue
+    /// right after each send.
     mutating func scheduleFlush(on loop: EventLoop, for connection: any EndOfTurnFlushing) {
         guard !isFlushScheduled else { return }
         isFlushScheduled = true

@@ -8,9 +8,9 @@ import Glibc
 /// workers. A socket's reader is woken on the sender's CPU and takes it as soon as the `send`
 /// returns, so it reads the one or two answers out so far and sleeps again, and the next send
 /// wakes it again. Submitted together, all sends are done before the loop leaves the kernel.
-/// Side by side (stage 5, `wrk -t1 -c64`, six alternating rounds): 1.05× the requests per second
-/// (0.98–1.07× per round), the proxy's CPU per request 16.2 µs instead of 18.0, the upstream's
-/// workers woken 0.10 times per request instead of 0.25.
+/// Side by side (stage 5, `wrk -t1 -c64`, six alternating rounds, the same binary with
+/// `HTTP_ENGINE_IO_URING=off`): 1.07× the proxied requests per second (1.05–1.16× per round),
+/// the proxy's CPU per request 16.3 µs instead of 19.1 (docs/http-engine.md).
 ///
 /// Rejected alternatives: nothing (the separate sends, kept where io_uring is unavailable);
 /// `sendmmsg`, which sends many messages on one socket, not one each on many; asking the kernel
