@@ -50,10 +50,10 @@ let defaultBackends = demo.flatMap { server in server.localAddress.map { [("127.
 // got 504. As many idle connections kept as 64 concurrent clients use: with the client's default
 // of 16, they made the proxy close and reopen one every ~17 requests (nginx's `keepalive 64`).
 let upstreamConnections = configuration.upstreamMaximumConnections ?? configuration.maximumConnectionCount
-let loopCount = group.loops.count
+let upstreamConnectionsPerLoop = (upstreamConnections + group.loops.count - 1) / group.loops.count
 var clientConfiguration = HTTPClientConfiguration(
-    maxConnectionsPerUpstream: (upstreamConnections + loopCount - 1) / loopCount,
-    maxIdleConnectionsPerUpstream: min(64, (upstreamConnections + loopCount - 1) / loopCount)
+    maxConnectionsPerUpstream: upstreamConnectionsPerLoop,
+    maxIdleConnectionsPerUpstream: min(64, upstreamConnectionsPerLoop)
 )
 clientConfiguration.apply(configuration.timeouts)
 clientConfiguration.observer = traffic
