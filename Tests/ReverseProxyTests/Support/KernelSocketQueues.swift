@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Bytes the kernel holds for established TCP sockets on given ports: what their owners queued
 /// and the peer has not acknowledged, and what arrived and is not yet read (`tx_queue` and
@@ -11,7 +12,7 @@ enum KernelSocketQueues {
     static func bytes(onPorts ports: Set<UInt16>) -> Int {
         var total = 0
         for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            guard let text = readWhole(table) else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ")
                 // sl, local, remote, state (01: established), tx_queue:rx_queue, …
@@ -25,6 +26,23 @@ enum KernelSocketQueues {
             }
         }
         return total
+    }
+
+    /// A /proc file read to its end: it reports a size of 0 and hands out a page or so per read,
+    /// so reading what its size says (as `String(contentsOfFile:)` did) saw no socket once the
+    /// table outgrew a page.
+    private static func readWhole(_ path: String) -> String? {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            bytes += chunk[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The port of an `address:port` field, both in hexadecimal.
