@@ -69,14 +69,18 @@ import TestSupport
 
     /// A keep-alive connection left idle after its request is closed once the 1 s idle time-out
     /// passes, not after the default 60 s.
+    ///
+    /// Timed from before the request is sent: the proxy's idle time starts when it has sent the
+    /// answer, which on a loaded machine can be long before this process reads it (0.77 s was
+    /// measured from the read once). The request's own time is small next to the 60 s default.
     @Test func anIdleKeepAliveConnectionIsClosedAtTheClientIdleTimeout() async throws {
         let proxy = try await ProxyProcess.start(arguments: ["--client-idle-timeout", "1s", "--access-log", "off"])
         let client = try BlockingHTTPClient(port: proxy.port)
+        let sentAt = ContinuousClock.now
         #expect(try await client.get("/").status == 200)
-        let idleFrom = ContinuousClock.now
         #expect(try await client.receiveUntilClosed().isEmpty)
-        let idled = ContinuousClock.now - idleFrom
-        #expect(idled >= .milliseconds(900) && idled < .seconds(10), "\(idled)")
+        let open = ContinuousClock.now - sentAt
+        #expect(open >= .seconds(1) && open < .seconds(10), "\(open)")
     }
 
     /// The time-outs are read at start: a reload whose file shortens the upstream wait from 2 s to
