@@ -142,3 +142,50 @@ int cls_affinity_cpu_count(void) {
     if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
     return CPU_COUNT(&set);
 }
+
+int cls_current_cpu(void) { return sched_getcpu(); }
+
+int cls_leave_current_cpu(void) {
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return -1;
+    int cpu = sched_getcpu();
+    if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed)) return -1;
+    cpu_set_t elsewhere = allowed;
+    CPU_CLR(cpu, &elsewhere);
+    if (CPU_COUNT(&elsewhere) == 0) return -1;
+    /* Narrowing the mask moves the thread before the call returns; putting the mask back
+     * leaves it where it went, since the CPU it is on is allowed again. */
+    if (sched_setaffinity(0, sizeof elsewhere, &elsewhere) != 0) return -1;
+    if (sched_setaffinity(0, sizeof allowed, &allowed) != 0) return -1;
+    return cpu;
+}
+
+int cls_pin_to_cpu(int cpu) {
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return -1;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set);
+}
+
+int cls_allow_cpus(const int *cpus, int count) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int i = 0; i < count; i++) {
+        if (cpus[i] < 0 || cpus[i] >= CPU_SETSIZE) return -1;
+        CPU_SET(cpus[i], &set);
+    }
+    return sched_setaffinity(0, sizeof set, &set);
+}
+
+int cls_allowed_cpus(int *cpus, int capacity) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+    int count = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE && count < capacity; cpu++) {
+        if (CPU_ISSET(cpu, &set)) cpus[count++] = cpu;
+    }
+    return count;
+}

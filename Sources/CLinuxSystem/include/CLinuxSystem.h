@@ -58,6 +58,19 @@ int cls_set_thread_name(const char *name);
 uint32_t cls_thread_ordinal(void);
 /* How many CPUs the calling thread's affinity mask allows (taskset, a cpuset); -1 on failure. */
 int cls_affinity_cpu_count(void);
+/* The CPU the calling thread is running on (it may be moved at any time); -1 on failure. */
+int cls_current_cpu(void);
+/* Moves the calling thread off the CPU it is on to another one its affinity mask allows, and
+ * leaves the mask as it was; returns the CPU left, or -1 when no other CPU is allowed (or the
+ * mask could not be read or set: over 1,024 CPUs). For a loop whose CPU is held by a thread that
+ * does not give way (BusyQuantum.swift). */
+int cls_leave_current_cpu(void);
+/* Restricts the calling thread to one CPU (tests: a thread that holds a given CPU). */
+int cls_pin_to_cpu(int cpu);
+/* Restricts the calling thread to the given CPUs; 0, or -1 with errno. */
+int cls_allow_cpus(const int *cpus, int count);
+/* Writes up to capacity CPUs the calling thread may use, lowest first; returns how many, or -1. */
+int cls_allowed_cpus(int *cpus, int capacity);
 /* Ignores SIGPIPE process-wide so a reset peer cannot kill the server. */
 void cls_ignore_sigpipe(void);
 

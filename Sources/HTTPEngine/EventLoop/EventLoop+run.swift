@@ -16,7 +16,12 @@ extension EventLoop {
             if busyTime.shouldYield(at: pollStart) {
                 sched_yield()
                 cpuYieldCount.add(1, ordering: .relaxed)
+                let yieldStart = pollStart
                 pollStart = cls_monotonic_nanoseconds()
+                if busyTime.shouldLeaveCPU(afterYieldFrom: yieldStart, to: pollStart), cls_leave_current_cpu() >= 0 {
+                    cpuMoveCount.add(1, ordering: .relaxed)
+                    pollStart = cls_monotonic_nanoseconds()
+                }
             }
             let timeout = pollTimeoutMilliseconds()
             let count = tokens.withUnsafeMutableBufferPointer { tokenBuffer in

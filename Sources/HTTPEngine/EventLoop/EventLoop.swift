@@ -68,6 +68,8 @@ public final class EventLoop: @unchecked Sendable {
     let busyQuantum: Duration
     /// How many times the loop gave up its CPU after a busy quantum.
     let cpuYieldCount = Atomic<Int>(0)
+    /// How many times a yield kept the loop waiting so long that it moved to another CPU.
+    let cpuMoveCount = Atomic<Int>(0)
     /// Turns whose flushes went through the `SendBatch` (for tests: is io_uring in use here).
     let batchedSendCount = Atomic<Int>(0)
     /// Index for naming the thread in debuggers and logs.

@@ -48,4 +48,13 @@ struct BusyQuantumTests {
         }
         #expect(yields == 0)
     }
+
+    @Test func aYieldThatKeptTheLoopOffItsCPUForOverTheCrowdedWaitSaysToLeaveIt() {
+        let quantum = BusyQuantum(quantum: .microseconds(300), sleepThreshold: .microseconds(20), crowdedWait: .milliseconds(1), now: 0)
+        // Another loop's quantum and a little more: the CPU was shared with a thread that gives way.
+        #expect(!quantum.shouldLeaveCPU(afterYieldFrom: 300 * Self.microsecond, to: 700 * Self.microsecond))
+        #expect(!quantum.shouldLeaveCPU(afterYieldFrom: 300 * Self.microsecond, to: 1_300 * Self.microsecond))
+        // Most of a 4 ms tick: the thread that ran kept the CPU until the scheduler took it away.
+        #expect(quantum.shouldLeaveCPU(afterYieldFrom: 300 * Self.microsecond, to: 3_900 * Self.microsecond))
+    }
 }
