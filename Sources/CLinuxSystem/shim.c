@@ -161,14 +161,6 @@ int cls_leave_current_cpu(void) {
     return cpu;
 }
 
-int cls_pin_to_cpu(int cpu) {
-    if (cpu < 0 || cpu >= CPU_SETSIZE) return -1;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return sched_setaffinity(0, sizeof set, &set);
-}
-
 int cls_allow_cpus(const int *cpus, int count) {
     cpu_set_t set;
     CPU_ZERO(&set);

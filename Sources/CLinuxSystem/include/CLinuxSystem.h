@@ -65,9 +65,8 @@ int cls_current_cpu(void);
  * mask could not be read or set: over 1,024 CPUs). For a loop whose CPU is held by a thread that
  * does not give way (BusyQuantum.swift). */
 int cls_leave_current_cpu(void);
-/* Restricts the calling thread to one CPU (tests: a thread that holds a given CPU). */
-int cls_pin_to_cpu(int cpu);
-/* Restricts the calling thread to the given CPUs; 0, or -1 with errno. */
+/* Restricts the calling thread to the given CPUs (tests: a thread that holds a given CPU); 0, or
+ * -1 with errno. */
 int cls_allow_cpus(const int *cpus, int count);
 /* Writes up to capacity CPUs the calling thread may use, lowest first; returns how many, or -1. */
 int cls_allowed_cpus(int *cpus, int capacity);

@@ -18,6 +18,12 @@ struct CPUMoveTests {
         return Array(cpus.prefix(max(Int(count), 0)))
     }
 
+    /// Restricts the calling thread to `cpus`; whether that worked.
+    @discardableResult
+    static func allow(_ cpus: [Int32]) -> Bool {
+        cpus.withUnsafeBufferPointer { cls_allow_cpus($0.baseAddress, Int32($0.count)) } == 0
+    }
+
     /// Runs `work` on a thread of its own, so changing its affinity touches nothing else.
     static func onOwnThread<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async -> Value {
         await withCheckedContinuation { continuation in
@@ -30,13 +36,13 @@ struct CPUMoveTests {
         let pair = Array(Self.allowedCPUs().prefix(2))
         let (left, nowOn, allowedAfter, leftWhenAlone, allowedWhenAlone) = await Self.onOwnThread {
             // On the first CPU of two allowed: pinned there, then given both back.
-            _ = cls_pin_to_cpu(pair[0])
-            _ = pair.withUnsafeBufferPointer { cls_allow_cpus($0.baseAddress, 2) }
+            Self.allow([pair[0]])
+            Self.allow(pair)
             let left = cls_leave_current_cpu()
             let nowOn = cls_current_cpu()
             let allowedAfter = Self.allowedCPUs()
             // With one CPU allowed there is nowhere to go, and the mask stays as it was.
-            _ = cls_pin_to_cpu(pair[1])
+            Self.allow([pair[1]])
             let leftWhenAlone = cls_leave_current_cpu()
             return (left, nowOn, allowedAfter, leftWhenAlone, Self.allowedCPUs())
         }
@@ -59,7 +65,7 @@ struct CPUMoveTests {
         let loop = group.next()
         let isRestricted = await withCheckedContinuation { continuation in
             _ = loop.execute {
-                continuation.resume(returning: pair.withUnsafeBufferPointer { cls_allow_cpus($0.baseAddress, 2) } == 0)
+                continuation.resume(returning: Self.allow(pair))
             }
         }
         #expect(isRestricted)
@@ -70,7 +76,7 @@ struct CPUMoveTests {
         let hogsRunning = Atomic<Int>(0)
         for cpu in pair {
             Thread {
-                _ = cls_pin_to_cpu(cpu)
+                Self.allow([cpu])
                 hogsRunning.add(1, ordering: .relaxed)
                 while !isStopped.load(ordering: .relaxed) {}
                 hogsRunning.subtract(1, ordering: .relaxed)
