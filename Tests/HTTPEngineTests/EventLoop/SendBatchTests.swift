@@ -98,6 +98,31 @@ struct SendBatchTests {
         #expect(received(on: receiver).isEmpty)
     }
 
+    /// Flushes that an end-of-turn action queues (as a proxied answer is, made when the upstream's
+    /// head is handed over at the end of the turn) go out in one call as well, not one by one.
+    @Test func flushesQueuedByTheEndOfTheTurnAreSentInOneCall() async throws {
+        try #require(SendBatch.make() != nil, "io_uring is unavailable here")
+        let group = try EventLoopGroup(loopCount: 1)
+        let loop = group.loops[0]
+        let pairs = try (0..<3).map { _ in try socketPair() }
+        defer { for (a, b) in pairs { close(a); close(b) } }
+        let sends = pairs.enumerated().map { index, pair in QueuedSend(descriptor: pair.0, bytes: Array("answer \(index)".utf8)) }
+        let before = loop.batchedSendCount.load(ordering: .relaxed)
+        try await loop.perform {
+            loop.runAtEndOfTurn {
+                for send in sends { loop.flushAtEndOfTurn(send) }
+            }
+        }
+        // A second job runs in a later turn, after the first one's end-of-turn actions.
+        try await loop.perform {}
+        #expect(loop.batchedSendCount.load(ordering: .relaxed) == before + 1)
+        for (index, send) in sends.enumerated() {
+            #expect(send.taken == [send.bytes.count])
+            #expect(received(on: pairs[index].1) == Array("answer \(index)".utf8))
+        }
+        await group.shutdown()
+    }
+
     /// A server on one loop answering 64 clients at once sends many of its turns' answers in one
     /// call, and every answer arrives whole.
     @Test func aLoadedLoopSendsItsTurnsAnswersThroughTheBatch() async throws {
