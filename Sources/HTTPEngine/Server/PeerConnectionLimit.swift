@@ -1,5 +1,4 @@
 import IPAddressing
-import Synchronization
 
 /// A cap on the connections one client may hold open at once (HAProxy's `src_conn_cur`, the
 /// connection half of nginx's `limit_conn`): counted per IPv4 address and per IPv6 network (a
@@ -39,7 +38,9 @@ public struct PeerConnectionLimit: Sendable {
 /// a connection opens and once when it closes, only when a limit is configured).
 final class PeerConnectionCounts: Sendable {
     let limit: PeerConnectionLimit
-    private let counts = Mutex<[IPAddress: Int]>([:])
+    // `Locked`, not a bare `Mutex`: two loops closing connections at once hand the lock over in
+    // the kernel, which ThreadSanitizer cannot see, and it reported their turns as a race.
+    private let counts = Locked<[IPAddress: Int]>([:])
 
     init(limit: PeerConnectionLimit) {
         self.limit = limit

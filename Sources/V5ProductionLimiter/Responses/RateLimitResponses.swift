@@ -1,5 +1,4 @@
 import HTTPEngine
-import Synchronization
 
 /// The responses the middleware writes itself: 429 for a refused request, 400 for unusable key material.
 enum RateLimitResponses {
@@ -18,8 +17,9 @@ enum RateLimitResponses {
         return response
     }
 
-    /// The refusal `tooManyRequests` made last, with what it was made from.
-    private static let lastRefusal = Mutex<(fields: RateLimitFields, configuration: RateLimitResponseConfiguration, response: HTTPResponse)?>(nil)
+    /// The refusal `tooManyRequests` made last, with what it was made from. Every loop refusing
+    /// takes this lock, so it is `Locked`, whose turns ThreadSanitizer can see.
+    private static let lastRefusal = Locked<(fields: RateLimitFields, configuration: RateLimitResponseConfiguration, response: HTTPResponse)?>(nil)
 
     private static func makeTooManyRequests(_ fields: RateLimitFields, configuration: RateLimitResponseConfiguration) -> HTTPResponse {
         let seconds = fields.retryAfterSeconds
