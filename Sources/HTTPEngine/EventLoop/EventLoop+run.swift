@@ -63,8 +63,8 @@ extension EventLoop {
         while !loopOnly.endOfTurnActions.isEmpty {
             // Each round, not only the first: the flushes that this round's actions queue form the
             // next one. A proxied answer is such a flush: the upstream's response head is handed
-            // over at the end of the turn (`ClientConnection.deliver`), and the answer it makes
-            // was sent on its own, waking wrk once per answer.
+            // over in the first round (`ClientConnection.deliver`), so the answer is flushed in the
+            // second, and sent alone each answer woke its client for that one answer.
             if loopOnly.endOfTurnActions.count >= 2 { sendFlushesInOneCall() }
             // Swapped with a kept empty array, as `localJobs`: taking the queue and leaving `[]`
             // allocated a new one on every turn that had an action (a third of an allocation
