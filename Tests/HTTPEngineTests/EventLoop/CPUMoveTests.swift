@@ -2,6 +2,7 @@ import CLinuxSystem
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import HTTPEngine
 
 /// A loop whose CPU is held by a thread that does not give way moves to another CPU
@@ -24,17 +25,10 @@ struct CPUMoveTests {
         cpus.withUnsafeBufferPointer { cls_allow_cpus($0.baseAddress, Int32($0.count)) } == 0
     }
 
-    /// Runs `work` on a thread of its own, so changing its affinity touches nothing else.
-    static func onOwnThread<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async -> Value {
-        await withCheckedContinuation { continuation in
-            Thread { continuation.resume(returning: work()) }.start()
-        }
-    }
-
     @Test(.enabled(if: allowedCPUs().count >= 2, "needs two CPUs"))
     func leavingTheCurrentCPUMovesTheThreadAndKeepsItsAffinity() async {
         let pair = Array(Self.allowedCPUs().prefix(2))
-        let (left, nowOn, allowedAfter, leftWhenAlone, allowedWhenAlone) = await Self.onOwnThread {
+        let (left, nowOn, allowedAfter, leftWhenAlone, allowedWhenAlone) = await onOwnThread {
             // On the first CPU of two allowed: pinned there, then given both back.
             Self.allow([pair[0]])
             Self.allow(pair)

@@ -2,6 +2,7 @@ import RedisTestSupport
 import Foundation
 import Glibc
 import HTTPEngine
+import TestSupport
 import Testing
 import RedisClient
 

@@ -37,10 +37,3 @@ func error(of operation: () async throws -> some Any) async -> (any Error)? {
         return error
     }
 }
-
-/// The value of blocking `work` run on a thread of its own, off the test's cooperative pool.
-func onOwnThread<Value: Sendable>(_ work: @escaping @Sendable () -> Value) async -> Value {
-    await withCheckedContinuation { continuation in
-        Thread { continuation.resume(returning: work()) }.start()
-    }
-}

@@ -1,4 +1,5 @@
 import HTTPEngine
+import TestSupport
 import Testing
 import V5ProductionLimiter
 

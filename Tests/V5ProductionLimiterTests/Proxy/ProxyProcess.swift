@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HTTPEngine
 import RedisTestSupport
+import TestSupport
 
 /// The real `V5RateLimitProxy` binary, started for one test on free loopback ports, its standard
 /// output (the access log) and standard error (lifecycle log) kept in files the test can read.

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPEngine
 import RedisTestSupport
+import TestSupport
 import Testing
 
 /// The real binary serving: limits, headers, tiers, the key-minting fallback, shadow routes,

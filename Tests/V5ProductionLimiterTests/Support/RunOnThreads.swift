@@ -24,15 +24,6 @@ func runOnThreads<Result: Sendable>(_ count: Int, _ body: @escaping @Sendable (I
     }
 }
 
-/// Runs `body` on a new thread and returns its result, for work that blocks its thread (waits,
-/// `DispatchQueue.concurrentPerform`): a test blocked there itself would hold one of the
-/// cooperative pool's few threads (as many as cores), which every async test in the process needs.
-func onOwnThread<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
-    await withCheckedContinuation { continuation in
-        Thread { continuation.resume(returning: body()) }.start()
-    }
-}
-
 /// One slot per thread, filled as threads finish.
 private final class ThreadResults<Result: Sendable>: Sendable {
     private let slots: Mutex<[Result?]>
