@@ -1,6 +1,5 @@
 import HTTPEngine
 import ReverseProxy
-import Synchronization
 
 /// The proxy handler in force, replaced whole by a reload: requests already running keep the
 /// handler they started with (and its connections), new ones get the new routes.
@@ -12,12 +11,14 @@ final class ReloadableHandler: HTTPHandler {
     /// Read by every request, so each loop reads its own copy (see `ReadMostly`).
     private let current: ReadMostly<ReverseProxyHandler>
     /// The health checks of the handler in force; its lock also orders replacements.
-    private let healthChecks: Mutex<Task<Void, Never>?>
+    // `Locked`, not a bare `Mutex`: a reload and a shutdown can meet here, and TSan cannot see a
+    // contended `Mutex` hand over.
+    private let healthChecks: Locked<Task<Void, Never>?>
 
     /// `handler` in force; its health checks start at once.
     init(_ handler: ReverseProxyHandler) {
         current = ReadMostly(handler)
-        healthChecks = Mutex(Self.startHealthChecks(of: handler))
+        healthChecks = Locked(Self.startHealthChecks(of: handler))
     }
 
     var handler: ReverseProxyHandler { current.value }
