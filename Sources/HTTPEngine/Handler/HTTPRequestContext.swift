@@ -1,5 +1,4 @@
 import Synchronization
-import ThreadSanitizerAnnotations
 
 /// A value a middleware stores in an `HTTPRequestContext`, e.g. a rate-limit decision.
 ///
@@ -93,13 +92,8 @@ public final class HTTPRequestContext: Sendable {
     // `Mutex` hand over. The context's own address marks the lock: `Locked` was the rejected
     // alternative, one more allocation per request.
     @inlinable
-    func withEntries<Result: Sendable>(_ body: (inout Entries) -> Result) -> Result {
-        let identity = Unmanaged.passUnretained(self).toOpaque()
-        return entries.withLock { entries in
-            ThreadSanitizer.acquire(identity)
-            defer { ThreadSanitizer.release(identity) }
-            return body(&entries)
-        }
+    func withEntries<Result>(_ body: (inout Entries) -> Result) -> Result {
+        entries.withLock(announcedAt: Unmanaged.passUnretained(self).toOpaque(), body)
     }
 
     /// The request's ID, fixed when the context is made: `RequestContextMiddleware` makes it

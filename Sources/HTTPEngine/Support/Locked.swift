@@ -1,5 +1,4 @@
 import Synchronization
-import ThreadSanitizerAnnotations
 
 /// A `Mutex`-protected value whose critical sections are announced to ThreadSanitizer, for
 /// handlers and middleware that share state across event loops.
@@ -20,11 +19,6 @@ public final class Locked<Value: Sendable>: Sendable {
     // specialised a `package` inlinable function in no other module of the package.
     @inlinable
     public func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
-        let identity = Unmanaged.passUnretained(self).toOpaque()
-        return try mutex.withLock { (value) throws(Failure) -> Result in
-            ThreadSanitizer.acquire(identity)
-            defer { ThreadSanitizer.release(identity) }
-            return try body(&value)
-        }
+        try mutex.withLock(announcedAt: Unmanaged.passUnretained(self).toOpaque(), body)
     }
 }

@@ -1,5 +1,4 @@
 import Synchronization
-import ThreadSanitizerAnnotations
 
 /// A value every loop reads on every request and something replaces rarely (a configuration
 /// reload): each thread reads its `ThreadStripe`'s copy under that stripe's own lock, so reads
@@ -56,12 +55,7 @@ public final class ReadMostly<Value: Sendable>: @unchecked Sendable {
     /// ThreadSanitizer, as `Locked` does, with the stripe's address).
     @inlinable
     func withStripeLocked<Result>(_ index: Int, _ body: (inout Value) -> Result) -> Result {
-        let address = stripes + index * stride
-        return stripe(index).pointee.withLock { value in
-            ThreadSanitizer.acquire(address)
-            defer { ThreadSanitizer.release(address) }
-            return body(&value)
-        }
+        stripe(index).pointee.withLock(announcedAt: stripes + index * stride, body)
     }
 
     @inlinable

@@ -1,5 +1,4 @@
 import Synchronization
-import ThreadSanitizerAnnotations
 
 /// A slot for at most one suspended task, resumed once by a producer or by the
 /// waiting task's cancellation, whichever comes first.
@@ -15,7 +14,7 @@ import ThreadSanitizerAnnotations
 /// (A bare stored `UnsafeContinuation` was the rejected alternative: a second waiter
 /// overwrote the first, and a cancelled waiter hung until a time-out closed the connection.)
 final class SingleWaiter<Value: Sendable>: Sendable {
-    private struct State {
+    private struct State: Sendable {
         var continuation: UnsafeContinuation<Value, any Error>?
         /// Which `wait` call owns `continuation`, so a late cancellation cannot resume a later waiter.
         var owner: UInt64 = 0
@@ -91,14 +90,8 @@ final class SingleWaiter<Value: Sendable>: Sendable {
         }
     }
 
-    /// `Mutex` hands a contended lock over in the kernel, invisible to ThreadSanitizer;
-    /// the annotations (as in `Locked`) mark the critical section with this object's address.
+    /// `state.withLock`, announced to ThreadSanitizer with this object's address.
     private func withLock<Result>(_ body: (inout State) -> Result) -> Result {
-        let identity = Unmanaged.passUnretained(self).toOpaque()
-        return state.withLock { state in
-            ThreadSanitizer.acquire(identity)
-            defer { ThreadSanitizer.release(identity) }
-            return body(&state)
-        }
+        state.withLock(announcedAt: Unmanaged.passUnretained(self).toOpaque(), body)
     }
 }
