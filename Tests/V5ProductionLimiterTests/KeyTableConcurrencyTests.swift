@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import TestSupport
 import V5ProductionLimiter
 
 /// The lock-free paths racing the locked ones: decisions on a hot key while other threads

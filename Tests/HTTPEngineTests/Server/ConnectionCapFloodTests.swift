@@ -15,18 +15,12 @@ struct ConnectionCapFloodTests {
         try await withTestServer(configure: { $0.maxConnections = Self.cap; $0.loopCount = 2 }, handler: okHandler) { server, port in
             // Every thread connects and asks at once; a served connection stays open to the end, so
             // every 200 counts against the cap at the same time.
+            // Gathered into `held` alone, so that emptying it closes them.
             var held: [RawClient] = []
             var refusals: [Refusal] = []
-            await withTaskGroup(of: Attempts.self) { group in
-                for _ in 0..<Self.threads {
-                    group.addTask {
-                        await onOwnThread { Self.connectAndAsk(port: port, times: Self.connectionsPerThread) }
-                    }
-                }
-                for await attempts in group {
-                    held += attempts.held
-                    refusals += attempts.refusals
-                }
+            for attempts in await runOnThreads(Self.threads, { _ in Self.connectAndAsk(port: port, times: Self.connectionsPerThread) }) {
+                held += attempts.held
+                refusals += attempts.refusals
             }
             let served = held.count
             #expect(served <= Self.cap)

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import V5ProductionLimiter
 
 /// What only the in-memory store promises: all-or-nothing under threads, a bounded table.

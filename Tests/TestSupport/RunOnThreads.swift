@@ -8,7 +8,7 @@ import Synchronization
 /// core at a time, so on a 2-core machine a barrier for six iterations would never fill. Awaited
 /// rather than waited for: a test blocked in `wait()` holds one of the cooperative pool's few
 /// threads (as many as cores), which every async test in the process needs to make progress.
-func runOnThreads<Result: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -> Result) async -> [Result] {
+public func runOnThreads<Result: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -> Result) async -> [Result] {
     let results = ThreadResults<Result>(count: count)
     let finished = DispatchGroup()
     for index in 0..<count {
